@@ -1,0 +1,41 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  /** Configuration of the security-posture backend plugin. */
+  securityPosture?: {
+    /**
+     * When scans run. Defaults to every 6 hours, 30 minute timeout, first run 15 s after start.
+     * Scans run in the global scope: with several replicas, one scan runs at a time.
+     */
+    schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /**
+     * How long scan history (per-scan summaries for trends), finished scans and resolved
+     * findings are kept. Defaults to 90 days.
+     */
+    retention?: HumanDuration | string;
+    /** Defaults for every check. */
+    checkDefaults?: {
+      /** How long one check may run before it is stopped with an `error` outcome. Default 2 minutes. */
+      timeout?: HumanDuration | string;
+    };
+    /**
+     * Per-check overrides, keyed by the check id's category and name:
+     * `checks.<category>.<name>` for check `<category>/<name>`.
+     */
+    checks?: {
+      [category: string]: {
+        [name: string]: {
+          /** Set false to skip the check. */
+          enabled?: boolean;
+          /** Replaces the check's default severity. */
+          severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+          /** Replaces `checkDefaults.timeout` for this check. */
+          timeout?: HumanDuration | string;
+          /** Check-specific options, documented with each check. */
+          options?: { [key: string]: unknown };
+        };
+      };
+    };
+  };
+}

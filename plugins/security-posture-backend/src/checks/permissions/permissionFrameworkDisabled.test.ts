@@ -1,0 +1,24 @@
+import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
+import { permissionFrameworkDisabledCheck } from './permissionFrameworkDisabled';
+
+describe('permissions/framework-disabled', () => {
+  it('fails when permission.enabled is missing', async () => {
+    const [result] = await runSecurityCheck(permissionFrameworkDisabledCheck, { config: {} });
+    expect(result.outcome).toBe('fail');
+    expect(result.target).toEqual({ type: 'config', path: 'permission.enabled' });
+  });
+
+  it('fails when permission.enabled is false', async () => {
+    const [result] = await runSecurityCheck(permissionFrameworkDisabledCheck, {
+      config: { permission: { enabled: false } },
+    });
+    expect(result.outcome).toBe('fail');
+  });
+
+  it('passes when permission.enabled is true', async () => {
+    const [result] = await runSecurityCheck(permissionFrameworkDisabledCheck, {
+      config: { permission: { enabled: true } },
+    });
+    expect(result.outcome).toBe('pass');
+  });
+});

@@ -1,0 +1,430 @@
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  emptySeverityCounts,
+  Finding,
+  FindingsQuery,
+  FindingSortField,
+  HistoryPoint,
+  isSeverity,
+  Scan,
+  severityRank,
+  SeverityCounts,
+} from '@security-posture/plugin-security-posture-common';
+import {
+  FindingsVisibility,
+  NewFinding,
+  PostureStore,
+  ScanPatch,
+  ScoringFinding,
+} from './PostureStore';
+
+const migrationsDir = resolvePackagePath(
+  '@security-posture/plugin-security-posture-backend',
+  'migrations',
+);
+
+const SCANS = 'security_posture_scans';
+const FINDINGS = 'security_posture_findings';
+const OWNERS = 'security_posture_finding_owners';
+const SUMMARIES = 'security_posture_summaries';
+
+// SQLite limits bound parameters per statement; keep batches well under it on every engine.
+const BATCH = 200;
+
+const SORT_COLUMNS: Record<FindingSortField, string> = {
+  severity: 'severity_rank',
+  category: 'category',
+  checkId: 'check_id',
+  entityRef: 'entity_ref',
+  firstSeenAt: 'first_seen_at',
+  lastSeenAt: 'last_seen_at',
+};
+
+type ScanRow = {
+  id: string;
+  status: Scan['status'];
+  trigger: Scan['trigger'];
+  requested_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  progress_done: number;
+  progress_total: number;
+  message: string | null;
+  check_runs: string | null;
+};
+
+type FindingRow = {
+  fingerprint: string;
+  check_id: string;
+  category: string;
+  severity: Finding['severity'];
+  severity_rank: number;
+  outcome: Finding['outcome'];
+  status: Finding['status'];
+  title: string;
+  message: string;
+  target_type: string;
+  target: string;
+  location: string | null;
+  entity_ref: string | null;
+  entity_kind: string | null;
+  owners: string;
+  evidence: string;
+  remediation: string;
+  docs_url: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  resolved_at: string | null;
+  last_scan_id: string;
+};
+
+function chunk<T>(items: T[], size = BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function escapeLike(text: string) {
+  return text.replace(/[\\%_]/g, c => `\\${c}`);
+}
+
+function toScan(row: ScanRow): Scan {
+  return {
+    id: row.id,
+    status: row.status,
+    trigger: row.trigger,
+    requestedBy: row.requested_by ?? undefined,
+    createdAt: row.created_at,
+    startedAt: row.started_at ?? undefined,
+    finishedAt: row.finished_at ?? undefined,
+    progress: { done: Number(row.progress_done), total: Number(row.progress_total) },
+    message: row.message ?? undefined,
+    checkRuns: row.check_runs ? JSON.parse(row.check_runs) : undefined,
+  };
+}
+
+function toFinding(row: FindingRow): Finding {
+  return {
+    fingerprint: row.fingerprint,
+    checkId: row.check_id,
+    category: row.category,
+    severity: row.severity,
+    outcome: row.outcome,
+    status: row.status,
+    title: row.title,
+    message: row.message,
+    target: JSON.parse(row.target),
+    location: row.location ?? undefined,
+    entityRef: row.entity_ref ?? undefined,
+    entityKind: row.entity_kind ?? undefined,
+    owners: JSON.parse(row.owners),
+    evidence: JSON.parse(row.evidence),
+    remediation: row.remediation,
+    docsUrl: row.docs_url ?? undefined,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    resolvedAt: row.resolved_at ?? undefined,
+  };
+}
+
+export class DatabasePostureStore implements PostureStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabasePostureStore> {
+    const client = await options.database.getClient();
+    if (!options.database.migrations?.skip && !options.skipMigrations) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabasePostureStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan> {
+    const row: ScanRow = {
+      id: randomUUID(),
+      status: 'queued',
+      trigger: scan.trigger,
+      requested_by: scan.requestedBy ?? null,
+      created_at: new Date().toISOString(),
+      started_at: null,
+      finished_at: null,
+      progress_done: 0,
+      progress_total: 0,
+      message: null,
+      check_runs: null,
+    };
+    await this.db(SCANS).insert(row);
+    return toScan(row);
+  }
+
+  async updateScan(id: string, patch: ScanPatch): Promise<void> {
+    const update: Partial<ScanRow> = {};
+    if (patch.status) update.status = patch.status;
+    if (patch.startedAt) update.started_at = patch.startedAt;
+    if (patch.finishedAt) update.finished_at = patch.finishedAt;
+    if (patch.progress) {
+      update.progress_done = patch.progress.done;
+      update.progress_total = patch.progress.total;
+    }
+    if (patch.message !== undefined) update.message = patch.message;
+    if (patch.checkRuns) update.check_runs = JSON.stringify(patch.checkRuns);
+    await this.db(SCANS).where({ id }).update(update);
+  }
+
+  async getScan(id: string): Promise<Scan | undefined> {
+    const row = await this.db<ScanRow>(SCANS).where({ id }).first();
+    return row ? toScan(row) : undefined;
+  }
+
+  async listScans(options: { limit: number }): Promise<Scan[]> {
+    const rows = await this.db<ScanRow>(SCANS)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit);
+    return rows.map(toScan);
+  }
+
+  async claimQueuedScan(startedAt: string): Promise<Scan | undefined> {
+    return this.db.transaction(async tx => {
+      const row = await tx<ScanRow>(SCANS)
+        .where({ status: 'queued' })
+        .orderBy('created_at', 'asc')
+        .first();
+      if (!row) return undefined;
+      // The status condition makes the claim safe if another replica got there first.
+      const claimed = await tx(SCANS)
+        .where({ id: row.id, status: 'queued' })
+        .update({ status: 'running', started_at: startedAt });
+      return claimed ? toScan({ ...row, status: 'running', started_at: startedAt }) : undefined;
+    });
+  }
+
+  async failStaleScans(before: string, message: string): Promise<number> {
+    return this.db(SCANS)
+      .whereIn('status', ['queued', 'running'])
+      .where('created_at', '<', before)
+      .update({ status: 'failed', finished_at: new Date().toISOString(), message });
+  }
+
+  async applyCheckFindings(options: {
+    scanId: string;
+    checkId: string;
+    findings: NewFinding[];
+    seenAt: string;
+    resolveMissing: boolean;
+  }): Promise<void> {
+    const { scanId, checkId, findings, seenAt, resolveMissing } = options;
+    await this.db.transaction(async tx => {
+      for (const batch of chunk(findings)) {
+        const rows: FindingRow[] = batch.map(f => ({
+          fingerprint: f.fingerprint,
+          check_id: f.checkId,
+          category: f.category,
+          severity: f.severity,
+          severity_rank: severityRank(f.severity),
+          outcome: f.outcome,
+          status: 'open',
+          title: f.title,
+          message: f.message,
+          target_type: f.target.type,
+          target: JSON.stringify(f.target),
+          location: f.location ?? null,
+          entity_ref: f.entityRef ?? null,
+          entity_kind: f.entityKind ?? null,
+          owners: JSON.stringify(f.owners),
+          evidence: JSON.stringify(f.evidence),
+          remediation: f.remediation,
+          docs_url: f.docsUrl ?? null,
+          first_seen_at: seenAt,
+          last_seen_at: seenAt,
+          resolved_at: null,
+          last_scan_id: scanId,
+        }));
+        await tx(FINDINGS)
+          .insert(rows)
+          .onConflict('fingerprint')
+          .merge(
+            Object.keys(rows[0]).filter(
+              column => column !== 'fingerprint' && column !== 'first_seen_at',
+            ),
+          );
+        const fingerprints = rows.map(r => r.fingerprint);
+        await tx(OWNERS).whereIn('fingerprint', fingerprints).delete();
+        const owners = batch.flatMap(f =>
+          [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
+        );
+        for (const ownerBatch of chunk(owners)) {
+          await tx(OWNERS).insert(ownerBatch);
+        }
+      }
+      if (resolveMissing) {
+        await tx(FINDINGS)
+          .where({ check_id: checkId, status: 'open' })
+          .whereNot({ last_scan_id: scanId })
+          .update({ status: 'resolved', resolved_at: seenAt });
+      }
+    });
+  }
+
+  private filtered(query: FindingsQuery, visibility: FindingsVisibility) {
+    const q = this.db<FindingRow>(FINDINGS);
+    if (visibility.type === 'entities') {
+      if (visibility.entityRefs.length === 0) {
+        q.whereRaw('1 = 0');
+      } else {
+        q.where(inner => {
+          for (const refs of chunk(visibility.entityRefs, 1000)) {
+            inner.orWhereIn('entity_ref', refs);
+          }
+        });
+      }
+    }
+    if (query.category?.length) q.whereIn('category', query.category);
+    if (query.severity?.length) q.whereIn('severity', query.severity.filter(isSeverity));
+    q.whereIn('status', query.status?.length ? query.status : ['open']);
+    if (query.checkId?.length) q.whereIn('check_id', query.checkId);
+    if (query.entityKind?.length) {
+      q.whereIn(
+        this.db.raw('lower(entity_kind)') as any,
+        query.entityKind.map(k => k.toLocaleLowerCase('en-US')),
+      );
+    }
+    if (query.entityRef) q.where('entity_ref', query.entityRef.toLocaleLowerCase('en-US'));
+    if (query.owner?.length) {
+      q.whereIn(
+        'fingerprint',
+        this.db(OWNERS)
+          .select('fingerprint')
+          .whereIn('owner_ref', query.owner.map(o => o.toLocaleLowerCase('en-US'))),
+      );
+    }
+    if (query.text?.trim()) {
+      const pattern = `%${escapeLike(query.text.trim().toLocaleLowerCase('en-US'))}%`;
+      q.where(inner => {
+        for (const column of ['title', 'message', 'check_id', 'entity_ref', 'location']) {
+          inner.orWhereRaw(`lower(${column}) like ? escape '\\'`, [pattern]);
+        }
+      });
+    }
+    return q;
+  }
+
+  private sorted(q: Knex.QueryBuilder, query: FindingsQuery) {
+    const column = SORT_COLUMNS[query.orderBy ?? 'severity'] ?? 'severity_rank';
+    const order = query.order === 'desc' ? 'desc' : 'asc';
+    return q.orderBy(column, order).orderBy('fingerprint', 'asc');
+  }
+
+  async listFindings(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+  ): Promise<{ items: Finding[]; totalItems: number }> {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const [{ count }] = await this.filtered(query, visibility).count({ count: '*' });
+    const rows = await this.sorted(this.filtered(query, visibility), query)
+      .limit(limit)
+      .offset(offset);
+    return { items: rows.map(toFinding), totalItems: Number(count) };
+  }
+
+  async *streamFindings(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+    pageSize = 1000,
+  ): AsyncIterable<Finding[]> {
+    // Keyset paging on the primary key: stable while scans write, and no growing OFFSET cost.
+    let after = '';
+    for (;;) {
+      const rows: FindingRow[] = await this.filtered({ ...query, limit: undefined }, visibility)
+        .where('fingerprint', '>', after)
+        .orderBy('fingerprint', 'asc')
+        .limit(pageSize);
+      if (!rows.length) return;
+      yield rows.map(toFinding);
+      after = rows[rows.length - 1].fingerprint;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  async getFinding(fingerprint: string): Promise<Finding | undefined> {
+    const row = await this.db<FindingRow>(FINDINGS).where({ fingerprint }).first();
+    return row ? toFinding(row) : undefined;
+  }
+
+  async countOpenBySeverity(entityRef: string): Promise<SeverityCounts> {
+    const rows: Array<{ severity: string; count: string | number }> = await this.db(FINDINGS)
+      .select('severity')
+      .count({ count: '*' })
+      .where({ entity_ref: entityRef.toLocaleLowerCase('en-US'), status: 'open' })
+      .groupBy('severity');
+    const counts = emptySeverityCounts();
+    for (const row of rows) {
+      if (isSeverity(row.severity)) counts[row.severity] = Number(row.count);
+    }
+    return counts;
+  }
+
+  async listEntityRefsWithFindings(status: Finding['status'][] = ['open']): Promise<string[]> {
+    const rows: Array<{ entity_ref: string }> = await this.db(FINDINGS)
+      .distinct('entity_ref')
+      .whereNotNull('entity_ref')
+      .whereIn('status', status);
+    return rows.map(r => r.entity_ref);
+  }
+
+  async listOpenFindingsForScoring(): Promise<ScoringFinding[]> {
+    const rows: FindingRow[] = await this.db(FINDINGS)
+      .select('fingerprint', 'check_id', 'title', 'category', 'severity', 'outcome')
+      .where({ status: 'open' });
+    return rows.map(r => ({
+      fingerprint: r.fingerprint,
+      checkId: r.check_id,
+      title: r.title,
+      category: r.category,
+      severity: r.severity,
+      outcome: r.outcome,
+    }));
+  }
+
+  async saveSummary(point: HistoryPoint): Promise<void> {
+    await this.db(SUMMARIES)
+      .insert({
+        scan_id: point.scanId,
+        finished_at: point.finishedAt,
+        status: point.status,
+        summary: JSON.stringify(point),
+      })
+      .onConflict('scan_id')
+      .merge();
+  }
+
+  async listHistory(options: { since?: string; limit: number }): Promise<HistoryPoint[]> {
+    const q = this.db(SUMMARIES).orderBy('finished_at', 'desc').limit(options.limit);
+    if (options.since) q.where('finished_at', '>=', options.since);
+    const rows: Array<{ summary: string }> = await q;
+    return rows.map(r => JSON.parse(r.summary) as HistoryPoint).reverse();
+  }
+
+  async prune(before: string): Promise<void> {
+    await this.db(SUMMARIES).where('finished_at', '<', before).delete();
+    await this.db(SCANS)
+      .whereIn('status', ['succeeded', 'partial', 'failed'])
+      .where('created_at', '<', before)
+      .delete();
+    const stale = this.db(FINDINGS)
+      .select('fingerprint')
+      .where({ status: 'resolved' })
+      .where('resolved_at', '<', before);
+    await this.db(OWNERS).whereIn('fingerprint', stale).delete();
+    await this.db(FINDINGS).where({ status: 'resolved' }).where('resolved_at', '<', before).delete();
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  CheckRunSummary,
+  Finding,
+  FindingsQuery,
+  HistoryPoint,
+  Scan,
+  ScanStatus,
+  SeverityCounts,
+} from '@security-posture/plugin-security-posture-common';
+
+/** A finding as a scan produces it, before first/last-seen bookkeeping. */
+export type NewFinding = Omit<
+  Finding,
+  'status' | 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt'
+>;
+
+/**
+ * Which findings a caller may see. `all` for the deployment-wide report; otherwise only findings
+ * of the listed entities (deployment-level findings are never part of a restricted view).
+ */
+export type FindingsVisibility = { type: 'all' } | { type: 'entities'; entityRefs: string[] };
+
+export interface ScanPatch {
+  status?: ScanStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  progress?: { done: number; total: number };
+  message?: string | null;
+  checkRuns?: CheckRunSummary[];
+}
+
+/** Minimal open-finding data for scoring. */
+export interface ScoringFinding {
+  fingerprint: string;
+  checkId: string;
+  title: string;
+  category: string;
+  severity: Finding['severity'];
+  outcome: Finding['outcome'];
+}
+
+export interface PostureStore {
+  createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
+  updateScan(id: string, patch: ScanPatch): Promise<void>;
+  getScan(id: string): Promise<Scan | undefined>;
+  listScans(options: { limit: number }): Promise<Scan[]>;
+  /** Oldest queued scan, atomically marked running; undefined when none is queued. */
+  claimQueuedScan(startedAt: string): Promise<Scan | undefined>;
+  /** Scans left `running`/`queued` by a crashed process are closed as failed. */
+  failStaleScans(before: string, message: string): Promise<number>;
+
+  /**
+   * Records one check's findings of a scan: new ones are inserted, known ones refreshed (and
+   * reopened). With `resolveMissing`, this check's open findings that the scan did not report
+   * are resolved; a check that errored passes false so its previous findings stay open.
+   */
+  applyCheckFindings(options: {
+    scanId: string;
+    checkId: string;
+    findings: NewFinding[];
+    seenAt: string;
+    resolveMissing: boolean;
+  }): Promise<void>;
+
+  listFindings(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+  ): Promise<{ items: Finding[]; totalItems: number }>;
+  /** Pages through every finding of a query, for exports: memory stays bounded. */
+  streamFindings(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+    pageSize?: number,
+  ): AsyncIterable<Finding[]>;
+  getFinding(fingerprint: string): Promise<Finding | undefined>;
+  countOpenBySeverity(entityRef: string): Promise<SeverityCounts>;
+  /** Distinct entity refs that have findings matching the status filter. */
+  listEntityRefsWithFindings(status?: Finding['status'][]): Promise<string[]>;
+  listOpenFindingsForScoring(): Promise<ScoringFinding[]>;
+
+  saveSummary(point: HistoryPoint): Promise<void>;
+  listHistory(options: { since?: string; limit: number }): Promise<HistoryPoint[]>;
+  /** Deletes summaries and finished scans older than `before`, and findings resolved before it. */
+  prune(before: string): Promise<void>;
+}

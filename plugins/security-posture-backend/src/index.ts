@@ -1,0 +1,6 @@
+/**
+ * The security-posture backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { securityPosturePlugin as default } from './plugin';

@@ -1,0 +1,122 @@
+import {
+  Entity,
+  RELATION_OWNED_BY,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  FindingEvidence,
+  FindingTarget,
+  Severity,
+} from '@security-posture/plugin-security-posture-common';
+import {
+  CheckResult,
+  redactSecret,
+  scrubSecrets,
+  SecurityCheckMeta,
+} from '@security-posture/plugin-security-posture-node';
+import { NewFinding } from '../database/PostureStore';
+import { findingFingerprint } from './fingerprint';
+
+/**
+ * Turns check results into findings. This is the one place where secrets are masked: the raw
+ * value is replaced by mask + fingerprint and scrubbed from every other text of the result.
+ */
+export class FindingFactory {
+  /** Raw secrets seen in this scan, so logs and error texts can be scrubbed too. */
+  readonly secrets = new Set<string>();
+
+  fromResult(
+    meta: SecurityCheckMeta,
+    severity: Severity,
+    result: CheckResult,
+    entity?: Entity,
+  ): NewFinding {
+    const secrets: string[] = [];
+    let evidence: FindingEvidence = { ...(result.evidence ?? {}) };
+    if (result.secret?.value) {
+      this.secrets.add(result.secret.value);
+      secrets.push(result.secret.value);
+      const { mask, fingerprint } = redactSecret(result.secret.value);
+      evidence = {
+        ...evidence,
+        secretKind: result.secret.kind,
+        secretMask: mask,
+        secretFingerprint: fingerprint,
+      };
+    }
+    const scrub = (text: string) => scrubSecrets(text, secrets);
+    const scrubbedEvidence: FindingEvidence = {};
+    for (const [key, value] of Object.entries(evidence)) {
+      if (typeof value === 'string') scrubbedEvidence[key] = scrub(value);
+      else if (Array.isArray(value)) scrubbedEvidence[key] = value.map(scrub);
+      else scrubbedEvidence[key] = value;
+    }
+    const location = result.location ? scrub(result.location) : undefined;
+    const target = this.normalizeTarget(result.target);
+    const entityRef = entity
+      ? stringifyEntityRef(entity).toLocaleLowerCase('en-US')
+      : 'entityRef' in target
+      ? target.entityRef
+      : undefined;
+    return {
+      fingerprint: findingFingerprint(meta.id, target, location),
+      checkId: meta.id,
+      category: meta.category,
+      severity: result.severity ?? severity,
+      outcome: result.outcome === 'error' ? 'error' : 'fail',
+      title: scrub(result.title ?? meta.title),
+      message: scrub(result.message),
+      target,
+      location,
+      entityRef,
+      entityKind: entity?.kind,
+      owners: entity ? ownersOf(entity) : [],
+      evidence: scrubbedEvidence,
+      remediation: meta.remediation,
+      docsUrl: meta.docsUrl,
+    };
+  }
+
+  /** An `error` finding for a check that crashed or timed out: never a silent pass. */
+  fromError(
+    meta: SecurityCheckMeta,
+    severity: Severity,
+    error: Error,
+    entity?: Entity,
+  ): NewFinding {
+    const target: FindingTarget = entity
+      ? { type: 'entity', entityRef: stringifyEntityRef(entity) }
+      : { type: 'deployment' };
+    return this.fromResult(
+      meta,
+      severity,
+      {
+        outcome: 'error',
+        target,
+        location: 'check-error',
+        title: `Check could not complete: ${meta.title}`,
+        message: this.scrub(error.message),
+        evidence: { errorName: error.name },
+      },
+      entity,
+    );
+  }
+
+  scrub(text: string): string {
+    return scrubSecrets(text, this.secrets);
+  }
+
+  private normalizeTarget(target: FindingTarget): FindingTarget {
+    if (target.type === 'entity' || target.type === 'template') {
+      return { ...target, entityRef: target.entityRef.toLocaleLowerCase('en-US') };
+    }
+    return target;
+  }
+}
+
+export function ownersOf(entity: Entity): string[] {
+  const owners = (entity.relations ?? [])
+    .filter(r => r.type === RELATION_OWNED_BY)
+    .map(r => r.targetRef.toLocaleLowerCase('en-US'));
+  return [...new Set(owners)];
+}

@@ -1,0 +1,163 @@
+import {
+  AuthService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  EntityFindingsResponse,
+  Finding,
+  FindingsPage,
+  FindingsQuery,
+  PostureSummary,
+  securityPostureEntityDetailsReadPermission,
+  securityPostureReportReadPermission,
+} from '@security-posture/plugin-security-posture-common';
+import { FindingsVisibility, PostureStore } from '../database/PostureStore';
+import { CheckRegistry } from './CheckRegistry';
+import { computeSummary } from './scoring';
+
+const AUTHORIZE_BATCH = 250;
+
+/**
+ * Answers report queries with the caller's visibility applied: the report permission sees all;
+ * others see details only of entities the entity-details permission grants them (e.g. their own),
+ * and counts of entities they can read in the catalog.
+ */
+export class ReportService {
+  constructor(
+    private readonly deps: {
+      store: PostureStore;
+      registry: CheckRegistry;
+      permissions: PermissionsService;
+      catalog: CatalogService;
+      auth: AuthService;
+    },
+  ) {}
+
+  async canReadReport(credentials: BackstageCredentials): Promise<boolean> {
+    const [decision] = await this.deps.permissions.authorize(
+      [{ permission: securityPostureReportReadPermission }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  async assertCanReadReport(credentials: BackstageCredentials) {
+    if (!(await this.canReadReport(credentials))) {
+      throw new NotAllowedError(
+        'The deployment-wide security report is restricted to the platform team',
+      );
+    }
+  }
+
+  async summary(credentials: BackstageCredentials): Promise<PostureSummary> {
+    await this.assertCanReadReport(credentials);
+    const { store, registry } = this.deps;
+    const categories = [
+      ...new Set(registry.list().filter(c => c.enabled).map(c => c.check.meta.category)),
+    ];
+    const [open, scans] = await Promise.all([
+      store.listOpenFindingsForScoring(),
+      store.listScans({ limit: 20 }),
+    ]);
+    return {
+      ...computeSummary(open, categories),
+      lastScan: scans[0],
+      lastCompletedScan: scans.find(s => s.status !== 'queued' && s.status !== 'running'),
+    };
+  }
+
+  async visibilityFor(
+    credentials: BackstageCredentials,
+  ): Promise<FindingsVisibility & { scope: FindingsPage['scope'] }> {
+    if (await this.canReadReport(credentials)) {
+      return { type: 'all', scope: 'all' };
+    }
+    const refs = await this.deps.store.listEntityRefsWithFindings(['open', 'resolved']);
+    return {
+      type: 'entities',
+      entityRefs: await this.detailsAllowed(refs, credentials),
+      scope: 'mine',
+    };
+  }
+
+  async findings(
+    query: FindingsQuery,
+    credentials: BackstageCredentials,
+  ): Promise<FindingsPage> {
+    const visibility = await this.visibilityFor(credentials);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const offset = Math.max(query.offset ?? 0, 0);
+    const page = await this.deps.store.listFindings({ ...query, limit, offset }, visibility);
+    return { ...page, limit, offset, scope: visibility.scope };
+  }
+
+  async finding(fingerprint: string, credentials: BackstageCredentials): Promise<Finding> {
+    const finding = await this.deps.store.getFinding(fingerprint);
+    const notFound = new NotFoundError(`No finding ${fingerprint}`);
+    if (!finding) throw notFound;
+    if (await this.canReadReport(credentials)) return finding;
+    if (finding.entityRef) {
+      const [allowed] = await this.detailsAllowed([finding.entityRef], credentials);
+      if (allowed) return finding;
+    }
+    // Do not reveal that a finding exists to someone who may not see it.
+    throw notFound;
+  }
+
+  async entityFindings(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<EntityFindingsResponse> {
+    const ref = entityRef.toLocaleLowerCase('en-US');
+    const { store } = this.deps;
+    const lastScan = (await store.listScans({ limit: 1 }))[0];
+    if (await this.mayReadDetails(ref, credentials)) {
+      const [{ items }, counts] = await Promise.all([
+        store.listFindings({ entityRef: ref, limit: 1000, status: ['open'] }, { type: 'all' }),
+        store.countOpenBySeverity(ref),
+      ]);
+      return { entityRef: ref, visibility: 'details', counts, findings: items, lastScan };
+    }
+    // Counts only, and only for entities the caller can read in the catalog at all.
+    const entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${entityRef}`);
+    return {
+      entityRef: ref,
+      visibility: 'counts',
+      counts: await store.countOpenBySeverity(ref),
+      lastScan,
+    };
+  }
+
+  async mayReadDetails(entityRef: string, credentials: BackstageCredentials) {
+    if (await this.canReadReport(credentials)) return true;
+    const allowed = await this.detailsAllowed([entityRef], credentials);
+    return allowed.length === 1;
+  }
+
+  /** The subset of `entityRefs` whose finding details the caller may read. */
+  private async detailsAllowed(
+    entityRefs: string[],
+    credentials: BackstageCredentials,
+  ): Promise<string[]> {
+    const allowed: string[] = [];
+    for (let i = 0; i < entityRefs.length; i += AUTHORIZE_BATCH) {
+      const batch = entityRefs.slice(i, i + AUTHORIZE_BATCH);
+      const decisions = await this.deps.permissions.authorize(
+        batch.map(resourceRef => ({
+          permission: securityPostureEntityDetailsReadPermission,
+          resourceRef,
+        })),
+        { credentials },
+      );
+      decisions.forEach((decision, index) => {
+        if (decision.result === AuthorizeResult.ALLOW) allowed.push(batch[index]);
+      });
+    }
+    return allowed;
+  }
+}

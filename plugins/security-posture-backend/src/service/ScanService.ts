@@ -1,0 +1,159 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { toError } from '@backstage/errors';
+import {
+  CheckRunSummary,
+  Scan,
+  ScanStatus,
+} from '@security-posture/plugin-security-posture-common';
+import { PostureStore } from '../database/PostureStore';
+import { CheckRegistry } from './CheckRegistry';
+import { CheckRunner, CheckRunOutput, RunProgress } from './CheckRunner';
+import { FindingFactory } from './FindingFactory';
+import { computeSummary } from './scoring';
+
+const PROGRESS_WRITE_INTERVAL_MS = 500;
+
+/** Starts scans and moves them through queued → running → succeeded | partial | failed. */
+export interface ScanService {
+  /** Queues a scan and asks for it to run now; returns the queued scan. */
+  requestScan(options: { trigger: Scan['trigger']; requestedBy?: string }): Promise<Scan>;
+  /** Runs queued scans until none is left (the scheduled task's body). */
+  processQueue(options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+export class DefaultScanService implements ScanService {
+  constructor(
+    private readonly deps: {
+      store: PostureStore;
+      runner: CheckRunner;
+      registry: CheckRegistry;
+      logger: LoggerService;
+      /** Asks the scheduler to run the scan task now (on whichever replica holds it). */
+      trigger(): Promise<void>;
+      /** How long a scan may stay running before it is considered abandoned. */
+      staleAfterMs: number;
+      retentionMs: number;
+    },
+  ) {}
+
+  async requestScan(options: {
+    trigger: Scan['trigger'];
+    requestedBy?: string;
+  }): Promise<Scan> {
+    const scan = await this.deps.store.createScan(options);
+    try {
+      await this.deps.trigger();
+    } catch (e) {
+      // Typically "already running": the running task picks queued scans up when it finishes.
+      this.deps.logger.debug(`Scan task not triggered: ${toError(e).message}`);
+    }
+    return scan;
+  }
+
+  /** Scheduled runs queue a scan of their own, then drain the queue. */
+  async runScheduled(signal?: AbortSignal) {
+    const queued = await this.deps.store.listScans({ limit: 1 });
+    if (queued[0]?.status !== 'queued') {
+      await this.deps.store.createScan({ trigger: 'schedule' });
+    }
+    await this.processQueue({ signal });
+  }
+
+  async processQueue(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { store, logger } = this.deps;
+    const staleBefore = new Date(Date.now() - this.deps.staleAfterMs).toISOString();
+    const abandoned = await store.failStaleScans(
+      staleBefore,
+      'Scan was abandoned (the backend stopped or the scan timed out)',
+    );
+    if (abandoned) logger.warn(`Marked ${abandoned} abandoned scan(s) as failed`);
+
+    for (;;) {
+      const scan = await store.claimQueuedScan(new Date().toISOString());
+      if (!scan) break;
+      await this.execute(scan, options.signal ?? new AbortController().signal);
+    }
+    await store.prune(new Date(Date.now() - this.deps.retentionMs).toISOString());
+  }
+
+  private async execute(scan: Scan, signal: AbortSignal) {
+    const { store, runner, logger } = this.deps;
+    const factory = new FindingFactory();
+    const checkRuns: CheckRunSummary[] = [];
+    let lastWrite = 0;
+    let latest: RunProgress = { done: 0, total: 0 };
+    const writeProgress = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return Promise.resolve();
+      lastWrite = now;
+      return store.updateScan(scan.id, { progress: latest });
+    };
+
+    logger.info(`Security posture scan ${scan.id} started (${scan.trigger})`);
+    let status: ScanStatus;
+    let message: string | null = null;
+    try {
+      const outputs = await runner.run({
+        signal,
+        factory,
+        onProgress: progress => {
+          latest = progress;
+          writeProgress().catch(e =>
+            logger.warn(`Could not record scan progress: ${toError(e).message}`),
+          );
+        },
+        onCheckDone: async (output: CheckRunOutput) => {
+          checkRuns.push({
+            checkId: output.checkId,
+            outcome: output.outcome,
+            durationMs: output.durationMs,
+            findingCount: output.findings.filter(f => f.outcome === 'fail').length,
+            errorCount: output.errorCount,
+            message: output.message,
+          });
+          await store.applyCheckFindings({
+            scanId: scan.id,
+            checkId: output.checkId,
+            findings: output.findings,
+            seenAt: new Date().toISOString(),
+            resolveMissing: output.outcome !== 'error',
+          });
+        },
+      });
+      const errored = outputs.filter(o => o.outcome === 'error');
+      if (outputs.length > 0 && errored.length === outputs.length) {
+        status = 'failed';
+        message = `All ${outputs.length} checks failed; previous results are kept`;
+      } else if (errored.length) {
+        status = 'partial';
+        message = `${errored.length} of ${outputs.length} checks could not complete: ${errored
+          .map(o => o.checkId)
+          .join(', ')}`;
+      } else {
+        status = 'succeeded';
+      }
+    } catch (e) {
+      status = 'failed';
+      message = `Scan failed: ${factory.scrub(toError(e).message)}; previous results are kept`;
+      logger.error(`Security posture scan ${scan.id} failed: ${message}`);
+    }
+
+    const finishedAt = new Date().toISOString();
+    await writeProgress(true);
+    await store.updateScan(scan.id, { status, finishedAt, message, checkRuns });
+    if (status !== 'failed') {
+      const categories = [...new Set(this.deps.registry.list().filter(c => c.enabled).map(c => c.check.meta.category))];
+      const summary = computeSummary(await store.listOpenFindingsForScoring(), categories);
+      await store.saveSummary({
+        scanId: scan.id,
+        finishedAt,
+        status,
+        score: summary.score,
+        grade: summary.grade,
+        categories: summary.categories.map(c => ({ category: c.category, score: c.score })),
+        counts: summary.counts,
+      });
+    }
+    logger.info(`Security posture scan ${scan.id} finished: ${status}${message ? ` (${message})` : ''}`);
+  }
+}

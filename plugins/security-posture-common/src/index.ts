@@ -1,0 +1,8 @@
+/**
+ * Shared types, permissions and severity ordering of the security-posture plugins.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './severity';
+export * from './permissions';

@@ -1,0 +1,142 @@
+import { Entity } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  CheckOutcome,
+  FindingCategory,
+  FindingEvidence,
+  FindingTarget,
+  Severity,
+} from '@security-posture/plugin-security-posture-common';
+
+/** What every check declares about itself. */
+export interface SecurityCheckMeta {
+  /** `<category>/<kebab-name>`, e.g. `auth/guest-outside-development`. */
+  id: string;
+  title: string;
+  category: FindingCategory;
+  defaultSeverity: Severity;
+  description: string;
+  /** What to do about a failure; shown beside every finding of the check. */
+  remediation: string;
+  docsUrl?: string;
+}
+
+/**
+ * A secret that a check found. The engine turns it into a mask and a fingerprint before anything
+ * is stored, logged or returned, and scrubs the raw value from the rest of the result: checks
+ * never mask on their own.
+ */
+export interface DetectedSecret {
+  value: string;
+  /** e.g. `aws-access-key-id`, `github-token`. */
+  kind: string;
+}
+
+/** One observation of a check. Only `fail` and `error` results become findings. */
+export interface CheckResult {
+  outcome: CheckOutcome;
+  target: FindingTarget;
+  location?: string;
+  /** Defaults to the check's title. */
+  title?: string;
+  message: string;
+  /** Defaults to the check's (possibly overridden) severity. */
+  severity?: Severity;
+  evidence?: FindingEvidence;
+  secret?: DetectedSecret;
+}
+
+/** Read access to the catalog, paged so a check never holds the whole catalog in memory. */
+export interface CheckCatalogAccess {
+  /** Yields pages of entities matching an optional catalog filter, e.g. `{ kind: 'Template' }`. */
+  streamEntities(options?: {
+    filter?: Record<string, string | string[]>;
+    pageSize?: number;
+  }): AsyncIterable<Entity[]>;
+}
+
+/** Installed plugins of this backend instance (root instance metadata). */
+export interface CheckInstanceMetadata {
+  getInstalledPlugins(): Promise<
+    ReadonlyArray<{ pluginId: string; modules: ReadonlyArray<{ moduleId: string }> }>
+  >;
+}
+
+export interface SecurityCheckContext {
+  /** The root config of the deployment. */
+  config: Config;
+  logger: LoggerService;
+  catalog: CheckCatalogAccess;
+  instanceMetadata: CheckInstanceMetadata;
+  /** Aborted when the check runs past its timeout or the scan is cancelled. */
+  signal: AbortSignal;
+  /** Check-specific options from `securityPosture.checks.<id>.options`. */
+  options: Config;
+}
+
+/** A check that runs once per scan over deployment-wide data (config, probes, packages). */
+export interface DeploymentSecurityCheck {
+  meta: SecurityCheckMeta;
+  scope: 'deployment';
+  run(context: SecurityCheckContext): Promise<CheckResult[]>;
+}
+
+/**
+ * A check that looks at one catalog entity at a time. The engine streams the catalog once per
+ * scan and hands every entity to every entity check, so adding one costs no extra catalog pass.
+ */
+export interface EntitySecurityCheck {
+  meta: SecurityCheckMeta;
+  scope: 'entity';
+  /** Cheap pre-filter; entities it rejects are not evaluated. */
+  appliesTo?(entity: Entity): boolean;
+  evaluate(
+    entity: Entity,
+    context: Omit<SecurityCheckContext, 'catalog'>,
+  ): Promise<CheckResult[]> | CheckResult[];
+}
+
+export type SecurityCheck = DeploymentSecurityCheck | EntitySecurityCheck;
+
+const CHECK_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function validateMeta(meta: SecurityCheckMeta) {
+  if (!CHECK_ID.test(meta.id)) {
+    throw new Error(
+      `Invalid security check id '${meta.id}': expected '<category>/<kebab-name>'`,
+    );
+  }
+  if (!meta.id.startsWith(`${meta.category}/`)) {
+    throw new Error(
+      `Security check id '${meta.id}' must start with its category '${meta.category}/'`,
+    );
+  }
+  for (const field of ['title', 'description', 'remediation'] as const) {
+    if (!meta[field]?.trim()) {
+      throw new Error(`Security check '${meta.id}' has no ${field}`);
+    }
+  }
+}
+
+/** Declares a deployment-wide check. Validates its metadata eagerly. */
+export function createSecurityCheck(check: {
+  meta: SecurityCheckMeta;
+  run(context: SecurityCheckContext): Promise<CheckResult[]>;
+}): DeploymentSecurityCheck {
+  validateMeta(check.meta);
+  return { ...check, scope: 'deployment' };
+}
+
+/** Declares a per-entity check. Validates its metadata eagerly. */
+export function createEntitySecurityCheck(check: {
+  meta: SecurityCheckMeta;
+  appliesTo?(entity: Entity): boolean;
+  evaluate(
+    entity: Entity,
+    context: Omit<SecurityCheckContext, 'catalog'>,
+  ): Promise<CheckResult[]> | CheckResult[];
+}): EntitySecurityCheck {
+  validateMeta(check.meta);
+  return { ...check, scope: 'entity' };
+}
