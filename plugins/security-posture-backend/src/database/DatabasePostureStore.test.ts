@@ -1,0 +1,198 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { Finding } from '@security-posture/plugin-security-posture-common';
+import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { DatabasePostureStore } from './DatabasePostureStore';
+import { NewFinding } from './PostureStore';
+
+const databases = createTestDatabases();
+
+function finding(overrides: Partial<NewFinding> = {}): NewFinding {
+  return {
+    fingerprint: 'f1',
+    checkId: 'catalog/leaked-secret',
+    category: 'catalog',
+    severity: 'high',
+    outcome: 'fail',
+    title: 'Leaked token',
+    message: 'metadata.annotations.x contains a token',
+    target: { type: 'entity', entityRef: 'component:default/payments-api' },
+    location: 'metadata.annotations.x',
+    entityRef: 'component:default/payments-api',
+    entityKind: 'Component',
+    owners: ['group:default/payments-checkout'],
+    evidence: { secretMask: 'AKIA…(20 chars)' },
+    remediation: 'Rotate it',
+    ...overrides,
+  };
+}
+
+async function createStore(databaseId: TestDatabaseId) {
+  const knex = await databases.init(databaseId);
+  const store = await DatabasePostureStore.create({
+    database: mockServices.database({ knex, migrations: { skip: false } }),
+  });
+  return { knex, store };
+}
+
+describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databaseId => {
+  it('tracks first/last seen, resolves missing findings and reopens them', async () => {
+    const { store } = await createStore(databaseId);
+    const scan1 = await store.createScan({ trigger: 'manual' });
+    await store.applyCheckFindings({
+      scanId: scan1.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [finding(), finding({ fingerprint: 'f2', entityRef: 'component:default/other', owners: ['group:default/search'] })],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+
+    const scan2 = await store.createScan({ trigger: 'schedule' });
+    await store.applyCheckFindings({
+      scanId: scan2.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [finding()],
+      seenAt: '2026-11-02T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    const f1 = await store.getFinding('f1');
+    expect(f1).toMatchObject<Partial<Finding>>({
+      status: 'open',
+      firstSeenAt: '2026-11-01T00:00:00.000Z',
+      lastSeenAt: '2026-11-02T00:00:00.000Z',
+    });
+    expect(await store.getFinding('f2')).toMatchObject({
+      status: 'resolved',
+      resolvedAt: '2026-11-02T00:00:00.000Z',
+    });
+
+    const scan3 = await store.createScan({ trigger: 'schedule' });
+    await store.applyCheckFindings({
+      scanId: scan3.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [finding({ fingerprint: 'f2', entityRef: 'component:default/other', owners: [] })],
+      seenAt: '2026-11-03T00:00:00.000Z',
+      resolveMissing: false,
+    });
+    // resolveMissing false (the check errored): f1 stays open although not reported
+    expect((await store.getFinding('f1'))?.status).toBe('open');
+    expect(await store.getFinding('f2')).toMatchObject({
+      status: 'open',
+      firstSeenAt: '2026-11-01T00:00:00.000Z',
+    });
+    expect((await store.getFinding('f2'))?.resolvedAt).toBeUndefined();
+  });
+
+  it('filters, sorts, pages and restricts findings', async () => {
+    const { store } = await createStore(databaseId);
+    const scan = await store.createScan({ trigger: 'manual' });
+    await store.applyCheckFindings({
+      scanId: scan.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [
+        finding({ fingerprint: 'a', severity: 'low', title: 'Low 100% thing' }),
+        finding({ fingerprint: 'b', severity: 'critical' }),
+        finding({
+          fingerprint: 'c',
+          severity: 'medium',
+          entityRef: 'api:default/search-api',
+          entityKind: 'API',
+          owners: ['group:default/search'],
+        }),
+      ],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await store.applyCheckFindings({
+      scanId: scan.id,
+      checkId: 'permissions/framework-disabled',
+      findings: [
+        finding({
+          fingerprint: 'd',
+          checkId: 'permissions/framework-disabled',
+          category: 'permissions',
+          target: { type: 'config', path: 'permission.enabled' },
+          entityRef: undefined,
+          entityKind: undefined,
+          owners: [],
+        }),
+      ],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    const all = { type: 'all' } as const;
+
+    const bySeverity = await store.listFindings({ orderBy: 'severity' }, all);
+    expect(bySeverity.items.map(f => f.fingerprint)).toEqual(['b', 'd', 'c', 'a']);
+    expect(bySeverity.totalItems).toBe(4);
+
+    const page = await store.listFindings({ orderBy: 'severity', limit: 2, offset: 2 }, all);
+    expect(page.items.map(f => f.fingerprint)).toEqual(['c', 'a']);
+    expect(page.totalItems).toBe(4);
+
+    expect((await store.listFindings({ owner: ['group:default/search'] }, all)).items.map(f => f.fingerprint)).toEqual(['c']);
+    expect((await store.listFindings({ entityKind: ['api'] }, all)).items.map(f => f.fingerprint)).toEqual(['c']);
+    expect((await store.listFindings({ category: ['permissions'] }, all)).items.map(f => f.fingerprint)).toEqual(['d']);
+    // LIKE wildcards in the search text are literal
+    expect((await store.listFindings({ text: '100%' }, all)).items.map(f => f.fingerprint)).toEqual(['a']);
+    expect((await store.listFindings({ text: '%' }, all)).items.map(f => f.fingerprint)).toEqual(['a']);
+
+    const mine = await store.listFindings({}, {
+      type: 'entities',
+      entityRefs: ['api:default/search-api'],
+    });
+    expect(mine.items.map(f => f.fingerprint)).toEqual(['c']);
+    expect((await store.listFindings({}, { type: 'entities', entityRefs: [] })).totalItems).toBe(0);
+
+    expect(await store.countOpenBySeverity('component:default/payments-api')).toEqual({
+      critical: 1,
+      high: 0,
+      medium: 0,
+      low: 1,
+      info: 0,
+    });
+    expect((await store.listEntityRefsWithFindings()).sort()).toEqual([
+      'api:default/search-api',
+      'component:default/payments-api',
+    ]);
+
+    const streamed: string[] = [];
+    for await (const chunk of store.streamFindings({}, all, 3)) {
+      streamed.push(...chunk.map(f => f.fingerprint));
+    }
+    expect(streamed).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('claims queued scans once and keeps history in order', async () => {
+    const { store } = await createStore(databaseId);
+    const scan = await store.createScan({ trigger: 'manual', requestedBy: 'user:default/alice' });
+    const claimed = await store.claimQueuedScan('2026-11-01T00:00:01.000Z');
+    expect(claimed?.id).toBe(scan.id);
+    expect(await store.claimQueuedScan('2026-11-01T00:00:02.000Z')).toBeUndefined();
+    await store.updateScan(scan.id, {
+      status: 'succeeded',
+      progress: { done: 5, total: 5 },
+      checkRuns: [{ checkId: 'a/b', outcome: 'pass', durationMs: 3, findingCount: 0, errorCount: 0 }],
+    });
+    expect(await store.getScan(scan.id)).toMatchObject({
+      status: 'succeeded',
+      progress: { done: 5, total: 5 },
+      requestedBy: 'user:default/alice',
+      checkRuns: [{ checkId: 'a/b', outcome: 'pass' }],
+    });
+
+    for (const [i, day] of ['01', '03', '02'].entries()) {
+      await store.saveSummary({
+        scanId: `s${i}`,
+        finishedAt: `2026-11-${day}T00:00:00.000Z`,
+        status: 'succeeded',
+        score: 90 - i,
+        grade: 'A',
+        categories: [],
+        counts: { critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+      });
+    }
+    expect((await store.listHistory({ limit: 10 })).map(p => p.scanId)).toEqual(['s0', 's2', 's1']);
+    await store.prune('2026-11-02T12:00:00.000Z');
+    expect((await store.listHistory({ limit: 10 })).map(p => p.scanId)).toEqual(['s1']);
+  });
+});

@@ -1,0 +1,57 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import {
+  CheckMetadata,
+  EntityFindingsResponse,
+  Finding,
+  FindingsPage,
+  FindingsQuery,
+  HistoryPoint,
+  PostureSummary,
+  Scan,
+} from '@security-posture/plugin-security-posture-common';
+
+/** A CSV file fetched with the caller's credentials, ready to be saved. */
+export interface CsvDownload {
+  blob: Blob;
+  /** From the response's Content-Disposition header, or a sensible default. */
+  filename: string;
+}
+
+/**
+ * Client of the security-posture backend. All calls are authenticated with the
+ * signed-in user's credentials.
+ */
+export interface SecurityPostureApi {
+  /** Deployment-wide summary; fails with 403 without the report permission. */
+  getSummary(): Promise<PostureSummary>;
+  /** Findings, deployment-wide (`scope: 'all'`) or of the caller's entities (`scope: 'mine'`). */
+  getFindings(query?: FindingsQuery): Promise<FindingsPage>;
+  getFinding(fingerprint: string): Promise<Finding>;
+  /** What the caller may see of one catalog entity's findings. */
+  getEntityFindings(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<EntityFindingsResponse>;
+  /** Starts a scan; resolves with the queued scan. */
+  requestScan(): Promise<Scan>;
+  getScan(id: string): Promise<Scan>;
+  listScans(): Promise<Scan[]>;
+  getHistory(): Promise<HistoryPoint[]>;
+  listChecks(): Promise<CheckMetadata[]>;
+  /**
+   * URL of the CSV export with the same filters as {@link SecurityPostureApi.getFindings}.
+   * The endpoint needs the user's token: fetch it with {@link SecurityPostureApi.downloadFindingsCsv}
+   * unless cookie authentication is set up.
+   */
+  exportCsvUrl(query?: FindingsQuery): Promise<string>;
+  /** URL of one entity's findings CSV; same caveat as {@link SecurityPostureApi.exportCsvUrl}. */
+  entityCsvUrl(entityRef: string | CompoundEntityRef): Promise<string>;
+  downloadFindingsCsv(query?: FindingsQuery): Promise<CsvDownload>;
+  downloadEntityFindingsCsv(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<CsvDownload>;
+}
+
+export const securityPostureApiRef = createApiRef<SecurityPostureApi>({
+  id: 'plugin.security-posture.service',
+});

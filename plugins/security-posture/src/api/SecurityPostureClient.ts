@@ -1,0 +1,199 @@
+import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { CompoundEntityRef, parseEntityRef } from '@backstage/catalog-model';
+import {
+  CheckMetadata,
+  EntityFindingsResponse,
+  Finding,
+  FindingsPage,
+  FindingsQuery,
+  HistoryPoint,
+  PostureSummary,
+  Scan,
+} from '@security-posture/plugin-security-posture-common';
+import { CsvDownload, SecurityPostureApi } from './SecurityPostureApi';
+
+const PLUGIN_ID = 'security-posture';
+
+/** Query parameters in a stable order; arrays repeat their parameter. */
+const QUERY_KEYS: Array<keyof FindingsQuery> = [
+  'category',
+  'severity',
+  'status',
+  'checkId',
+  'owner',
+  'entityKind',
+  'entityRef',
+  'text',
+  'orderBy',
+  'order',
+  'limit',
+  'offset',
+];
+
+/** Serializes a findings query the way the backend parses it. */
+export function findingsQueryString(query: FindingsQuery = {}): string {
+  const params = new URLSearchParams();
+  for (const key of QUERY_KEYS) {
+    const value = query[key];
+    if (value === undefined || value === null || value === '') {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        params.append(key, String(item));
+      }
+    } else {
+      params.append(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function entityPath(entityRef: string | CompoundEntityRef): string {
+  const ref =
+    typeof entityRef === 'string' ? parseEntityRef(entityRef) : entityRef;
+  return [ref.kind, ref.namespace, ref.name]
+    .map(part => encodeURIComponent(part.toLocaleLowerCase('en-US')))
+    .join('/');
+}
+
+/** Reads `filename="…"` (or `filename*=UTF-8''…`) from a Content-Disposition header. */
+export function filenameFromContentDisposition(
+  header: string | null,
+): string | undefined {
+  if (!header) {
+    return undefined;
+  }
+  const extended = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1].trim().replace(/^"|"$/g, ''));
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/i.exec(header);
+  const name = plain?.[1] ?? plain?.[2]?.trim();
+  return name || undefined;
+}
+
+/** Talks to the security-posture backend through the discovery and fetch APIs. */
+export class SecurityPostureClient implements SecurityPostureApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getSummary(): Promise<PostureSummary> {
+    return this.getJson('/summary');
+  }
+
+  async getFindings(query: FindingsQuery = {}): Promise<FindingsPage> {
+    return this.getJson(`/findings${findingsQueryString(query)}`);
+  }
+
+  async getFinding(fingerprint: string): Promise<Finding> {
+    return this.getJson(`/findings/${encodeURIComponent(fingerprint)}`);
+  }
+
+  async getEntityFindings(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<EntityFindingsResponse> {
+    return this.getJson(`/entities/${entityPath(entityRef)}/findings`);
+  }
+
+  async requestScan(): Promise<Scan> {
+    return this.request<Scan>('/scans', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({}),
+    });
+  }
+
+  async getScan(id: string): Promise<Scan> {
+    return this.getJson(`/scans/${encodeURIComponent(id)}`);
+  }
+
+  async listScans(): Promise<Scan[]> {
+    const { items } = await this.getJson<{ items: Scan[] }>('/scans');
+    return items;
+  }
+
+  async getHistory(): Promise<HistoryPoint[]> {
+    const { items } = await this.getJson<{ items: HistoryPoint[] }>('/history');
+    return items;
+  }
+
+  async listChecks(): Promise<CheckMetadata[]> {
+    const { items } = await this.getJson<{ items: CheckMetadata[] }>('/checks');
+    return items;
+  }
+
+  async exportCsvUrl(query: FindingsQuery = {}): Promise<string> {
+    return `${await this.baseUrl()}/export.csv${findingsQueryString(query)}`;
+  }
+
+  async entityCsvUrl(entityRef: string | CompoundEntityRef): Promise<string> {
+    return `${await this.baseUrl()}/entities/${entityPath(
+      entityRef,
+    )}/findings.csv`;
+  }
+
+  async downloadFindingsCsv(query: FindingsQuery = {}): Promise<CsvDownload> {
+    return this.download(
+      await this.exportCsvUrl(query),
+      'security-posture-report.csv',
+    );
+  }
+
+  async downloadEntityFindingsCsv(
+    entityRef: string | CompoundEntityRef,
+  ): Promise<CsvDownload> {
+    return this.download(
+      await this.entityCsvUrl(entityRef),
+      'security-posture-entity.csv',
+    );
+  }
+
+  private async baseUrl(): Promise<string> {
+    return this.discoveryApi.getBaseUrl(PLUGIN_ID);
+  }
+
+  private async getJson<T>(path: string): Promise<T> {
+    return this.request<T>(path, { method: 'GET' });
+  }
+
+  private async request<T>(path: string, init: RequestInit): Promise<T> {
+    const response = await this.fetchApi.fetch(
+      `${await this.baseUrl()}${path}`,
+      init,
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
+  }
+
+  private async download(
+    url: string,
+    defaultFilename: string,
+  ): Promise<CsvDownload> {
+    const response = await this.fetchApi.fetch(url, {
+      method: 'GET',
+      headers: { Accept: 'text/csv' },
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    const filename =
+      filenameFromContentDisposition(
+        response.headers.get('Content-Disposition'),
+      ) ?? defaultFilename;
+    return { blob: await response.blob(), filename };
+  }
+}

@@ -1,0 +1,1 @@
+export { GradeChip, GRADE_COLORS } from './GradeChip';

@@ -1,0 +1,6 @@
+export {
+  SeverityChip,
+  SeverityCountChips,
+  SEVERITY_COLORS,
+  severityLabel,
+} from './SeverityChip';

@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Scan } from '@security-posture/plugin-security-posture-common';
+import { securityPostureApiRef } from '../api';
+import { securityPostureKeys } from './queryKeys';
+import { isScanActive, useScan } from './queries';
+
+/**
+ * Starts a scan, polls it until it finishes and then refreshes everything the
+ * scan may have changed (summary, findings, entity findings, history, scans).
+ */
+export function useScanNow(options: { pollIntervalMs?: number } = {}) {
+  const api = useApi(securityPostureApiRef);
+  const queryClient = useQueryClient();
+  const [scanId, setScanId] = useState<string>();
+
+  const mutation = useMutation({
+    mutationFn: () => api.requestScan(),
+    onSuccess: (scan: Scan) => {
+      queryClient.setQueryData(securityPostureKeys.scan(scan.id), scan);
+      setScanId(scan.id);
+    },
+  });
+
+  const scanQuery = useScan(scanId, options);
+  const scan = scanId ? scanQuery.data : undefined;
+  const finishedStatus =
+    scan && !isScanActive(scan.status) ? scan.status : undefined;
+
+  useEffect(() => {
+    if (!scanId || !finishedStatus) {
+      return;
+    }
+    for (const queryKey of [
+      securityPostureKeys.summary(),
+      securityPostureKeys.findingsRoot(),
+      securityPostureKeys.entityRoot(),
+      securityPostureKeys.history(),
+      securityPostureKeys.scans(),
+    ]) {
+      queryClient.invalidateQueries({ queryKey });
+    }
+  }, [queryClient, scanId, finishedStatus]);
+
+  return {
+    /** Requests a new scan. */
+    start: () => mutation.mutate(),
+    /** The scan started from here, as last polled. */
+    scan,
+    /** True from the request until the scan has finished. */
+    isScanning:
+      mutation.isPending || Boolean(scan && isScanActive(scan.status)),
+    error: (mutation.error ?? scanQuery.error ?? undefined) as
+      | Error
+      | undefined,
+  };
+}

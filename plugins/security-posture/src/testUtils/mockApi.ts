@@ -1,0 +1,24 @@
+import { SecurityPostureApi } from '../api';
+
+/** A SecurityPostureApi whose every method is a jest mock that rejects until set up. */
+export function createMockSecurityPostureApi(): jest.Mocked<SecurityPostureApi> {
+  const notMocked = (name: string): jest.Mock =>
+    jest
+      .fn()
+      .mockRejectedValue(new Error(`${name} was not expected to be called`));
+  return {
+    getSummary: notMocked('getSummary'),
+    getFindings: notMocked('getFindings'),
+    getFinding: notMocked('getFinding'),
+    getEntityFindings: notMocked('getEntityFindings'),
+    requestScan: notMocked('requestScan'),
+    getScan: notMocked('getScan'),
+    listScans: notMocked('listScans'),
+    getHistory: notMocked('getHistory'),
+    listChecks: notMocked('listChecks'),
+    exportCsvUrl: notMocked('exportCsvUrl'),
+    entityCsvUrl: notMocked('entityCsvUrl'),
+    downloadFindingsCsv: notMocked('downloadFindingsCsv'),
+    downloadEntityFindingsCsv: notMocked('downloadEntityFindingsCsv'),
+  } as jest.Mocked<SecurityPostureApi>;
+}
