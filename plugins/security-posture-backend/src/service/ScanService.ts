@@ -41,12 +41,11 @@ export class DefaultScanService implements ScanService {
     requestedBy?: string;
   }): Promise<Scan> {
     const scan = await this.deps.store.createScan(options);
-    try {
-      await this.deps.trigger();
-    } catch (e) {
+    // Not awaited: the request returns while the scan runs (schedulers may run the task inline).
+    this.deps.trigger().catch(e =>
       // Typically "already running": the running task picks queued scans up when it finishes.
-      this.deps.logger.debug(`Scan task not triggered: ${toError(e).message}`);
-    }
+      this.deps.logger.debug(`Scan task not triggered: ${toError(e).message}`),
+    );
     return scan;
   }
 

@@ -1,0 +1,284 @@
+/*
+ * The security-posture plugin inside a real backend: real catalog (the demo org from dev/),
+ * real permission backend with this repo's demo policy, real scans. Only identities are mocked:
+ * the mock auth service issues tokens, and ownership refs come from the table below (what the
+ * transitive ownership resolver computes for the demo org).
+ */
+import path from 'node:path';
+import request from 'supertest';
+import { parse } from 'csv-parse/sync';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import securityPosturePlugin from '@security-posture/plugin-security-posture-backend';
+import permissionPolicyModule from './modules/permissionPolicy';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+
+const devDir = path.resolve(__dirname, '../../../dev');
+
+/** Fake credentials planted in dev/catalog (dev/catalog/PLANTED-SECRETS.md). */
+const PLANTED_SECRETS = [
+  'AKIARR4SFYO37FA03SD2',
+  'V4cOFjUYzTu98BWC',
+  'ghp_CNI7i6c7VuYrSPZiQorrQnud2n9GD4C4KOA3',
+  '1omwBuzrCBQOUCeQNkxBNM48',
+];
+
+const OWNERSHIP: Record<string, string[]> = {
+  'user:default/alice': ['user:default/alice', 'group:default/platform-team', 'group:default/acme'],
+  'user:default/sam': [
+    'user:default/sam',
+    'group:default/payments-checkout',
+    'group:default/payments',
+    'group:default/engineering',
+    'group:default/acme',
+  ],
+  'user:default/dana': ['user:default/dana', 'group:default/guild-frontend', 'group:default/acme'],
+  'user:development/guest': ['user:development/guest'],
+};
+
+const userInfoFactory = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: () => ({
+    async getUserInfo(credentials: any) {
+      const userEntityRef = credentials.principal.userEntityRef;
+      return { userEntityRef, ownershipEntityRefs: OWNERSHIP[userEntityRef] ?? [userEntityRef] };
+    },
+  }),
+});
+
+/**
+ * The mock auth service drops the actor when a plugin calls another on behalf of a user; real
+ * Backstage keeps it (the catalog's apply-conditions endpoint requires it). Restore that.
+ */
+const authFactory = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const inner = mockServices.auth({ pluginId: plugin.getId() });
+    return {
+      authenticate: inner.authenticate.bind(inner),
+      isPrincipal: inner.isPrincipal.bind(inner) as typeof inner.isPrincipal,
+      getNoneCredentials: inner.getNoneCredentials.bind(inner),
+      getOwnServiceCredentials: inner.getOwnServiceCredentials.bind(inner),
+      getLimitedUserToken: inner.getLimitedUserToken.bind(inner),
+      listPublicServiceKeys: inner.listPublicServiceKeys.bind(inner),
+      async getPluginRequestToken(options) {
+        const principal = options.onBehalfOf.principal as { type: string; userEntityRef?: string };
+        if (principal.type === 'user' && principal.userEntityRef) {
+          return {
+            token: mockCredentials.user.token(principal.userEntityRef, {
+              actor: { subject: `plugin:${plugin.getId()}` },
+            }),
+          };
+        }
+        return inner.getPluginRequestToken(options);
+      },
+    };
+  },
+});
+
+const catalogFiles = ['org', 'systems', 'components', 'apis', 'resources'].map(name => ({
+  type: 'file',
+  target: path.join(devDir, 'catalog', `${name}.yaml`),
+}));
+
+const as = (user: string) => () => mockCredentials.user.header(`user:${user}`);
+const alice = () => as('default/alice')();
+const sam = () => as('default/sam')();
+const dana = () => as('default/dana')();
+const guest = () => as('development/guest')();
+
+describe('security-posture in a real backend', () => {
+  let server: any;
+  let logLines: string[];
+  const responses: string[] = [];
+
+  const get = async (url: string, auth: string) => {
+    const res = await request(server).get(`/api/security-posture${url}`).set('Authorization', auth);
+    responses.push(res.text);
+    return res;
+  };
+
+  beforeAll(async () => {
+    logLines = [];
+    // capture everything the backend logs (the mock root logger writes to console)
+    for (const level of ['error', 'warn', 'info', 'debug', 'log'] as const) {
+      jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logLines.push(args.map(a => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      });
+    }
+    const logger = mockServices.rootLogger.factory({ level: 'debug' });
+    const backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        permissionPlugin,
+        permissionPolicyModule,
+        securityPosturePlugin,
+        userInfoFactory,
+        authFactory,
+        logger,
+        mockServices.rootConfig.factory({
+          data: {
+            permission: { enabled: true },
+            catalog: {
+              rules: [{ allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'Group', 'User'] }],
+              locations: catalogFiles,
+              processingInterval: { seconds: 1 },
+            },
+            securityPosture: {
+              schedule: { frequency: { hours: 24 }, timeout: { minutes: 5 }, initialDelay: { hours: 1 } },
+            },
+          },
+        }),
+      ],
+    });
+    server = backend.server;
+
+
+    // wait for the catalog to ingest the demo org
+    for (let i = 0; i < 120; i++) {
+      const res = await request(server)
+        .get('/api/catalog/entities/by-name/component/default/payments-api')
+        .set('Authorization', alice());
+      if (res.status === 200) break;
+      await new Promise(r => setTimeout(r, 500));
+    }
+
+    const started = await request(server).post('/api/security-posture/scans').set('Authorization', alice());
+    expect(started.status).toBe(202);
+    for (let i = 0; i < 120; i++) {
+      const scan = await request(server)
+        .get(`/api/security-posture/scans/${started.body.id}`)
+        .set('Authorization', alice());
+      if (['succeeded', 'partial', 'failed'].includes(scan.body.status)) {
+        expect(scan.body.status).toBe('succeeded');
+        break;
+      }
+      await new Promise(r => setTimeout(r, 250));
+    }
+  }, 120_000);
+
+  afterAll(() => jest.restoreAllMocks());
+
+  it('refuses unauthenticated calls', async () => {
+    const res = await request(server)
+      .get('/api/security-posture/findings')
+      .set('Authorization', mockCredentials.none.header());
+    expect(res.status).toBe(401);
+  });
+
+  it('summary: platform team only', async () => {
+    const ok = await get('/summary', alice());
+    expect(ok.status).toBe(200);
+    expect(ok.body.grade).toMatch(/^[A-F]$/);
+    expect(ok.body.counts.critical).toBeGreaterThan(0);
+    for (const auth of [sam(), dana(), guest()]) {
+      expect((await get('/summary', auth)).status).toBe(403);
+    }
+  });
+
+  it('starting a scan: platform team only', async () => {
+    for (const auth of [sam(), dana(), guest()]) {
+      const res = await request(server).post('/api/security-posture/scans').set('Authorization', auth);
+      expect(res.status).toBe(403);
+    }
+  });
+
+  it('findings: all for the platform team, own entities for owners, nothing for others', async () => {
+    const all = await get('/findings?limit=500', alice());
+    expect(all.body.scope).toBe('all');
+    const allRefs = new Set(all.body.items.map((f: any) => f.entityRef));
+    expect(allRefs).toEqual(
+      new Set([
+        'component:default/payments-api',
+        'component:default/legacy-billing',
+        'component:default/identity-gateway',
+        'resource:default/search-cluster',
+        'component:default/aws-credentials-helper',
+      ]),
+    );
+
+    const mine = await get('/findings?limit=500', sam());
+    expect(mine.body.scope).toBe('mine');
+    // sam owns payments-api through payments-checkout; legacy-billing belongs to payments-ledger
+    expect(new Set(mine.body.items.map((f: any) => f.entityRef))).toEqual(
+      new Set(['component:default/payments-api']),
+    );
+
+    for (const auth of [dana(), guest()]) {
+      const none = await get('/findings', auth);
+      expect(none.body).toMatchObject({ scope: 'mine', totalItems: 0, items: [] });
+    }
+  });
+
+  it('entity findings: details for owners and platform, counts for everyone else', async () => {
+    const url = '/entities/component/default/payments-api/findings';
+    for (const auth of [alice(), sam()]) {
+      const res = await get(url, auth);
+      expect(res.body).toMatchObject({ visibility: 'details' });
+      expect(res.body.findings.length).toBeGreaterThan(0);
+      expect(res.body.findings[0].evidence.secretMask).toMatch(/…\(\d+ chars\)$/);
+    }
+    for (const auth of [dana(), guest()]) {
+      const res = await get(url, auth);
+      expect(res.body.visibility).toBe('counts');
+      expect(res.body.findings).toBeUndefined();
+      expect(res.body.counts.high).toBeGreaterThan(0);
+    }
+    // someone else's entity: sam gets counts only
+    const other = await get('/entities/component/default/identity-gateway/findings', sam());
+    expect(other.body.visibility).toBe('counts');
+    // an entity that does not exist is a 404, not empty counts
+    expect((await get('/entities/component/default/no-such-thing/findings', dana())).status).toBe(404);
+  });
+
+  it('single finding: hidden from those who may not see its entity', async () => {
+    const all = await get('/findings?entityKind=component&limit=500', alice());
+    const billing = all.body.items.find((f: any) => f.entityRef === 'component:default/legacy-billing');
+    expect((await get(`/findings/${billing.fingerprint}`, alice())).status).toBe(200);
+    expect((await get(`/findings/${billing.fingerprint}`, sam())).status).toBe(404);
+  });
+
+  it('CSV export applies the same rules', async () => {
+    const report = await get('/export.csv', alice());
+    expect(report.headers['content-type']).toMatch(/text\/csv/);
+    const reportRows = parse(report.text, { columns: true });
+    expect(reportRows.length).toBe((await get('/findings?limit=500', alice())).body.totalItems);
+
+    const samRows = parse((await get('/export.csv', sam())).text, { columns: true });
+    expect(new Set(samRows.map((r: any) => r.entityRef))).toEqual(new Set(['component:default/payments-api']));
+
+    const danaRows = parse((await get('/export.csv', dana())).text, { columns: true });
+    expect(danaRows).toEqual([]);
+
+    const entityCsv = await get('/entities/component/default/payments-api/findings.csv', dana());
+    const countRows = parse(entityCsv.text, { columns: true });
+    expect(Object.keys(countRows[0])).toEqual(['entityRef', 'severity', 'openFindings']);
+
+    const ownerCsv = parse((await get('/entities/component/default/payments-api/findings.csv', sam())).text, {
+      columns: true,
+    });
+    expect(ownerCsv[0].evidence).toMatch(/secretMask=/);
+  });
+
+  it('never returns or logs a planted secret', async () => {
+    expect(responses.length).toBeGreaterThan(10);
+    // the sweep is meaningful only if the scan logged and the secrets were really found
+    expect(logLines.some(line => line.includes('security-posture'))).toBe(true);
+    const details = await get('/findings?checkId=catalog/leaked-secret&limit=500', alice());
+    expect(details.body.totalItems).toBeGreaterThanOrEqual(PLANTED_SECRETS.length);
+    const everything = [...responses, ...logLines].join('\n');
+    for (const secret of PLANTED_SECRETS) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});
