@@ -7,6 +7,8 @@
 const { spawnSync } = require('node:child_process');
 
 const env = { ...process.env, BACKSTAGE_TEST_DISABLE_DOCKER: '1' };
+// repo test needs CI=true to avoid watch mode, so "PostgreSQL is required" travels separately.
+if (env.CI) env.SECURITY_POSTURE_REQUIRE_POSTGRES = 'true';
 if (!env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING) {
   const message =
     'PostgreSQL is not configured (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING); store tests run on SQLite only. ' +

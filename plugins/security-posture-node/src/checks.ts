@@ -99,7 +99,7 @@ export interface EntitySecurityCheck {
 
 export type SecurityCheck = DeploymentSecurityCheck | EntitySecurityCheck;
 
-const CHECK_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const CHECK_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*\/[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 function validateMeta(meta: SecurityCheckMeta) {
   if (!CHECK_ID.test(meta.id)) {

@@ -10,7 +10,9 @@ export interface RedactedSecret {
 
 /** Masks a secret. Short values reveal nothing; long ones at most 4 leading characters. */
 export function redactSecret(value: string): RedactedSecret {
-  const shown = value.length >= 16 ? 4 : value.length >= 10 ? 2 : 0;
+  let shown = 0;
+  if (value.length >= 16) shown = 4;
+  else if (value.length >= 10) shown = 2;
   const mask = `${value.slice(0, shown)}…(${value.length} chars)`;
   const fingerprint = `sha256:${createHash('sha256')
     .update(`security-posture:${value}`)

@@ -10,6 +10,9 @@ import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
 
 const DEFAULT_CHECK_TIMEOUT: HumanDuration = { minutes: 2 };
 
+// What @backstage/config accepts as one part of a key; overrides live at `checks.<category>.<name>`.
+const CONFIG_KEY_PART = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/i;
+
 /** A registered check with the deployment's overrides applied. */
 export interface ResolvedCheck {
   check: SecurityCheck;
@@ -29,6 +32,12 @@ export class CheckRegistry {
     for (const check of checks) {
       if (this.checks.has(check.meta.id)) {
         throw new Error(`Security check '${check.meta.id}' is registered twice`);
+      }
+      // Otherwise reading its overrides throws, and no scan could run (nor could it be disabled).
+      if (!check.meta.id.split('/').every(part => CONFIG_KEY_PART.test(part))) {
+        throw new Error(
+          `Security check id '${check.meta.id}' cannot be configured: each part must start with a letter`,
+        );
       }
       this.checks.set(check.meta.id, check);
     }

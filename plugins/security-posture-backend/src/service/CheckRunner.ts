@@ -90,8 +90,61 @@ function scrubbingLogger(logger: LoggerService, factory: FindingFactory): Logger
     warn: wrap('warn'),
     info: wrap('info'),
     debug: wrap('debug'),
-    child: meta => scrubbingLogger(logger.child(meta), factory),
+    child: meta =>
+      scrubbingLogger(
+        logger.child(
+          Object.fromEntries(
+            Object.entries(meta).map(([k, v]) => [k, typeof v === 'string' ? factory.scrub(v) : v]),
+          ),
+        ),
+        factory,
+      ),
   };
+}
+
+// Lines a check may log while it runs before the rest are dropped (they are held in memory).
+const MAX_HELD_LOG_LINES = 1000;
+
+type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/**
+ * Holds a check's own log lines until its results went through the factory, so a secret that a
+ * check logs while finding it is masked there as in its findings. After `release()` (e.g. a
+ * check that outlived its timeout) lines are written at once, scrubbed of the secrets known then.
+ */
+class HeldLogs {
+  private held: Array<() => void> | undefined = [];
+  private dropped = 0;
+
+  /** `target` is resolved when a line is written, so child loggers scrub their metadata late. */
+  logger(target: () => LoggerService): LoggerService {
+    const hold =
+      (level: LogLevel) =>
+      (message: string, meta?: Error | JsonObject) => {
+        const write = () => target()[level](message, meta);
+        if (!this.held) write();
+        else if (this.held.length < MAX_HELD_LOG_LINES) this.held.push(write);
+        else this.dropped += 1;
+      };
+    return {
+      error: hold('error'),
+      warn: hold('warn'),
+      info: hold('info'),
+      debug: hold('debug'),
+      child: meta => this.logger(() => target().child(meta)),
+    };
+  }
+
+  /** Writes the held lines; with `release`, later lines are no longer held. */
+  flush(options: { release?: boolean; via: LoggerService }) {
+    const held = this.held ?? [];
+    this.held = options.release ? undefined : [];
+    for (const write of held) write();
+    if (this.dropped) {
+      options.via.warn(`${this.dropped} log lines of the check were dropped`);
+      this.dropped = 0;
+    }
+  }
 }
 
 type OutcomeCounts = Record<CheckOutcome, number>;
@@ -178,11 +231,12 @@ export class CheckRunner {
   private contextFor(
     resolved: ResolvedCheck,
     logger: LoggerService,
+    logs: HeldLogs,
     signal: AbortSignal,
   ): SecurityCheckContext {
     return {
       config: this.deps.config,
-      logger: logger.child({ check: resolved.check.meta.id }),
+      logger: logs.logger(() => logger.child({ check: resolved.check.meta.id })),
       catalog: this.deps.catalog,
       instanceMetadata: this.deps.instanceMetadata,
       signal,
@@ -199,15 +253,14 @@ export class CheckRunner {
     const { check, severity, timeoutMs } = resolved;
     if (check.scope !== 'deployment') throw new Error('not a deployment check');
     const started = performance.now();
+    const logs = new HeldLogs();
     try {
       const results = await withTimeout(
-        signal => check.run(this.contextFor(resolved, logger, signal)),
+        signal => check.run(this.contextFor(resolved, logger, logs, signal)),
         timeoutMs,
         scanSignal,
       );
-      const findings = results
-        .filter(r => r.outcome === 'fail' || r.outcome === 'error')
-        .map(r => factory.fromResult(check.meta, severity, r));
+      const findings = factory.fromResults(check.meta, severity, results);
       const counts = countOutcomes(results);
       return {
         checkId: check.meta.id,
@@ -227,6 +280,8 @@ export class CheckRunner {
         errorCount: 1,
         message: factory.scrub(error.message),
       };
+    } finally {
+      logs.flush({ release: true, via: logger });
     }
   }
 
@@ -242,21 +297,26 @@ export class CheckRunner {
       resolved: ResolvedCheck;
       check: EntitySecurityCheck;
       context: SecurityCheckContext;
+      logs: HeldLogs;
       counts: OutcomeCounts;
       findings: NewFinding[];
       errorCount: number;
       durationMs: number;
       firstError?: string;
     };
-    const states: State[] = checks.map(resolved => ({
-      resolved,
-      check: resolved.check as EntitySecurityCheck,
-      context: this.contextFor(resolved, logger, signal),
-      counts: countOutcomes([]),
-      findings: [],
-      errorCount: 0,
-      durationMs: 0,
-    }));
+    const states: State[] = checks.map(resolved => {
+      const logs = new HeldLogs();
+      return {
+        resolved,
+        check: resolved.check as EntitySecurityCheck,
+        context: this.contextFor(resolved, logger, logs, signal),
+        logs,
+        counts: countOutcomes([]),
+        findings: [],
+        errorCount: 0,
+        durationMs: 0,
+      };
+    });
 
     const evaluate = async (state: State, entity: Entity) => {
       const { check, severity, timeoutMs } = {
@@ -271,11 +331,7 @@ export class CheckRunner {
           ? await withTimeout(() => Promise.resolve(pending), timeoutMs, signal)
           : pending;
         countOutcomes(results, state.counts);
-        for (const result of results) {
-          if (result.outcome === 'fail' || result.outcome === 'error') {
-            state.findings.push(factory.fromResult(check.meta, severity, result, entity));
-          }
-        }
+        state.findings.push(...factory.fromResults(check.meta, severity, results, entity));
       } catch (e) {
         const error = toError(e);
         state.errorCount += 1;
@@ -285,6 +341,7 @@ export class CheckRunner {
         }
       } finally {
         state.durationMs += performance.now() - started;
+        state.logs.flush({ via: logger });
       }
     };
 
@@ -319,6 +376,7 @@ export class CheckRunner {
 
     return states.map(state => {
       const { meta } = state.check;
+      state.logs.flush({ release: true, via: logger });
       if (catalogError) {
         const error = new Error(
           `Catalog read failed after ${seen} entities: ${catalogError.message}`,

@@ -25,17 +25,34 @@ export class FindingFactory {
   /** Raw secrets seen in this scan, so logs and error texts can be scrubbed too. */
   readonly secrets = new Set<string>();
 
+  /**
+   * Findings of one batch of results. Every secret of the batch is known before any result is
+   * converted, so a secret declared by one result is also masked in the others.
+   */
+  fromResults(
+    meta: SecurityCheckMeta,
+    severity: Severity,
+    results: CheckResult[],
+    entity?: Entity,
+  ): NewFinding[] {
+    const batchSecrets = results.flatMap(r => (r.secret?.value ? [r.secret.value] : []));
+    for (const secret of batchSecrets) this.secrets.add(secret);
+    return results
+      .filter(r => r.outcome === 'fail' || r.outcome === 'error')
+      .map(r => this.fromResult(meta, severity, r, entity, batchSecrets));
+  }
+
+  /** `batchSecrets`: the secrets of the batch the result came with (by default its own). */
   fromResult(
     meta: SecurityCheckMeta,
     severity: Severity,
     result: CheckResult,
     entity?: Entity,
+    batchSecrets: string[] = result.secret?.value ? [result.secret.value] : [],
   ): NewFinding {
-    const secrets: string[] = [];
     let evidence: FindingEvidence = { ...(result.evidence ?? {}) };
     if (result.secret?.value) {
       this.secrets.add(result.secret.value);
-      secrets.push(result.secret.value);
       const { mask, fingerprint } = redactSecret(result.secret.value);
       evidence = {
         ...evidence,
@@ -44,7 +61,8 @@ export class FindingFactory {
         secretFingerprint: fingerprint,
       };
     }
-    const scrub = (text: string) => scrubSecrets(text, secrets);
+    // Every secret seen so far in the scan, not only this result's: texts often repeat them.
+    const scrub = (text: string) => this.scrub(text);
     const scrubbedEvidence: FindingEvidence = {};
     for (const [key, value] of Object.entries(evidence)) {
       if (typeof value === 'string') scrubbedEvidence[key] = scrub(value);
@@ -52,14 +70,17 @@ export class FindingFactory {
       else scrubbedEvidence[key] = value;
     }
     const location = result.location ? scrub(result.location) : undefined;
-    const target = this.normalizeTarget(result.target);
-    const entityRef = entity
-      ? stringifyEntityRef(entity).toLocaleLowerCase('en-US')
-      : 'entityRef' in target
-      ? target.entityRef
+    // The identity must not depend on which secrets other entities revealed earlier in the scan,
+    // or the finding would be resolved and reopened under a new fingerprint from scan to scan.
+    const identityLocation = result.location
+      ? scrubSecrets(result.location, batchSecrets)
       : undefined;
+    const target = this.normalizeTarget(result.target);
+    let entityRef: string | undefined;
+    if (entity) entityRef = stringifyEntityRef(entity).toLocaleLowerCase('en-US');
+    else if ('entityRef' in target) entityRef = target.entityRef;
     return {
-      fingerprint: findingFingerprint(meta.id, target, location),
+      fingerprint: findingFingerprint(meta.id, target, identityLocation),
       checkId: meta.id,
       category: meta.category,
       severity: result.severity ?? severity,

@@ -89,16 +89,31 @@ function csvStringifier(columns: readonly string[]) {
 /** Streams findings as CSV, one page at a time, with back-pressure. */
 export function findingsCsv(pages: AsyncIterable<Finding[]>): Readable {
   const stringifier = csvStringifier(FINDING_CSV_COLUMNS);
+  // Resolves on 'drain', or on 'close' when the consumer went away (a drain never comes then).
+  const writable = () =>
+    new Promise<void>(resolve => {
+      if (stringifier.destroyed) {
+        resolve();
+        return;
+      }
+      const done = () => {
+        stringifier.off('drain', done);
+        stringifier.off('close', done);
+        resolve();
+      };
+      stringifier.on('drain', done);
+      stringifier.on('close', done);
+    });
   (async () => {
     try {
       for await (const page of pages) {
         for (const finding of page) {
-          if (!stringifier.write(findingRow(finding))) {
-            await new Promise(resolve => stringifier.once('drain', resolve));
-          }
+          // Leaving the loop closes the page source (e.g. a disconnected download).
+          if (stringifier.destroyed) return;
+          if (!stringifier.write(findingRow(finding))) await writable();
         }
       }
-      stringifier.end();
+      if (!stringifier.destroyed) stringifier.end();
     } catch (e) {
       stringifier.destroy(e as Error);
     }

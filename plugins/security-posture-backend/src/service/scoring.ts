@@ -90,11 +90,19 @@ export function computeSummary(
     gradeCap = `Capped at D: ${counts.critical} open critical finding(s)`;
   }
 
+  const known = new Set(categories);
+  const findingsIn = new Map<string, number>();
+  for (const f of openFindings) findingsIn.set(f.category, (findingsIn.get(f.category) ?? 0) + 1);
   const heldDownBy: GradeDrag[] = openFindings
     .filter(f => weightOf(f) > 0)
     .map(f => {
       const before = categoryScore(penalty.get(f.category)!);
       const after = categoryScore(penalty.get(f.category)! - weightOf(f));
+      // A category known only from this finding is no longer scored once it is fixed: the
+      // mean is then over one category fewer, not over the category at 100.
+      const vanishes = !known.has(f.category) && findingsIn.get(f.category) === 1;
+      let overallAfter = rawOverall + (after - before) / n;
+      if (vanishes) overallAfter = n > 1 ? (rawOverall * n - before) / (n - 1) : 100;
       return {
         fingerprint: f.fingerprint,
         checkId: f.checkId,
@@ -102,9 +110,11 @@ export function computeSummary(
         category: f.category,
         severity: f.severity,
         categoryGain: round1(after - before),
-        overallGain: round1((after - before) / n),
+        overallGain: round1(overallAfter - rawOverall),
       };
     })
+    // Only what fixing would actually improve holds the grade down.
+    .filter(drag => drag.overallGain > 0)
     .sort((a, b) => b.overallGain - a.overallGain || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, HELD_DOWN_LIMIT);
 

@@ -29,7 +29,7 @@ describe('catalog/leaked-secret', () => {
         ),
       ],
     });
-    const byKind = Object.fromEntries(results.map(r => [r.secret!.kind + ':' + r.location, r]));
+    const byKind = Object.fromEntries(results.map(r => [`${r.secret!.kind}:${r.location}`, r]));
     expect(Object.keys(byKind).sort()).toEqual([
       'aws-access-key-id:metadata.annotations["acme.io/key-id"]#aws-access-key-id',
       'github-token:metadata.links[0].url#github-token',

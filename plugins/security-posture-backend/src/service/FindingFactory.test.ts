@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import {
+  CheckResult,
+  redactSecret,
+  SecurityCheckMeta,
+} from '@security-posture/plugin-security-posture-node';
+import { FindingFactory } from './FindingFactory';
+
+const meta: SecurityCheckMeta = {
+  id: 'catalog/leaked-secret',
+  title: 'Leaked secret',
+  category: 'catalog',
+  defaultSeverity: 'high',
+  description: 'Looks for secrets',
+  remediation: 'Rotate it',
+};
+
+// Generated at runtime so no secret-shaped literal sits in the source.
+const fakeSecret = () => ['tok', '_', randomBytes(12).toString('hex')].join('');
+
+function entity(name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'Default' },
+    spec: {},
+    relations: [
+      { type: RELATION_OWNED_BY, targetRef: 'group:default/Team-A' },
+      { type: RELATION_OWNED_BY, targetRef: 'group:default/team-a' },
+    ],
+  };
+}
+
+const result = (name: string, overrides: Partial<CheckResult> = {}): CheckResult => ({
+  outcome: 'fail',
+  target: { type: 'entity', entityRef: `component:Default/${name}` },
+  message: 'found something',
+  ...overrides,
+});
+
+describe('FindingFactory', () => {
+  it('masks a secret, and it only, with normalised refs and owners', () => {
+    const secret = fakeSecret();
+    const { mask, fingerprint } = redactSecret(secret);
+    const [finding] = new FindingFactory().fromResults(
+      meta,
+      'high',
+      [
+        result('svc', {
+          location: `spec.url#${secret}`,
+          message: `url holds ${secret}`,
+          evidence: { excerpt: `x${secret}x`, lines: [secret, 'other'], count: 2 },
+          secret: { value: secret, kind: 'test-token' },
+        }),
+        { ...result('svc'), outcome: 'pass' },
+      ],
+      entity('svc'),
+    );
+    expect(finding).toMatchObject({
+      checkId: 'catalog/leaked-secret',
+      outcome: 'fail',
+      severity: 'high',
+      title: 'Leaked secret',
+      message: `url holds ${mask}`,
+      location: `spec.url#${mask}`,
+      target: { type: 'entity', entityRef: 'component:default/svc' },
+      entityRef: 'component:default/svc',
+      owners: ['group:default/team-a'],
+      evidence: {
+        excerpt: `x${mask}x`,
+        lines: [mask, 'other'],
+        count: 2,
+        secretKind: 'test-token',
+        secretMask: mask,
+        secretFingerprint: fingerprint,
+      },
+    });
+    expect(JSON.stringify(finding)).not.toContain(secret);
+  });
+
+  it('masks a secret declared by one result in the other results of the batch', () => {
+    const secret = fakeSecret();
+    const findings = new FindingFactory().fromResults(meta, 'high', [
+      result('svc', { location: 'description', message: `repeats ${secret}` }),
+      result('svc', { location: 'spec.token', secret: { value: secret, kind: 'test-token' } }),
+    ]);
+    expect(findings).toHaveLength(2);
+    expect(findings[0].message).toBe(`repeats ${redactSecret(secret).mask}`);
+    expect(JSON.stringify(findings)).not.toContain(secret);
+  });
+
+  it('masks secrets seen earlier in the scan without changing later fingerprints', () => {
+    const secret = fakeSecret();
+    const later = result('b', { location: `spec.config.${secret}`, message: `uses ${secret}` });
+
+    // Scan 1: entity a reveals the secret first, then b's result mentions it.
+    const scan1 = new FindingFactory();
+    scan1.fromResults(meta, 'high', [result('a', { secret: { value: secret, kind: 'k' } })]);
+    const [inScan1] = scan1.fromResults(meta, 'high', [later]);
+    expect(inScan1.message).toBe(`uses ${redactSecret(secret).mask}`);
+    expect(inScan1.location).toBe(`spec.config.${redactSecret(secret).mask}`);
+
+    // Scan 2: a no longer reveals it; b's finding must keep its identity.
+    const [inScan2] = new FindingFactory().fromResults(meta, 'high', [later]);
+    expect(inScan2.fingerprint).toBe(inScan1.fingerprint);
+  });
+
+  it('turns an error into an error finding with a scrubbed message', () => {
+    const factory = new FindingFactory();
+    const secret = fakeSecret();
+    factory.fromResults(meta, 'high', [result('a', { secret: { value: secret, kind: 'k' } })]);
+    const finding = factory.fromError(
+      meta,
+      'medium',
+      new TypeError(`bad input ${secret}`),
+      entity('B'),
+    );
+    expect(finding).toMatchObject({
+      outcome: 'error',
+      severity: 'medium',
+      title: 'Check could not complete: Leaked secret',
+      message: `bad input ${redactSecret(secret).mask}`,
+      location: 'check-error',
+      target: { type: 'entity', entityRef: 'component:default/b' },
+      entityRef: 'component:default/b',
+      evidence: { errorName: 'TypeError' },
+    });
+  });
+});

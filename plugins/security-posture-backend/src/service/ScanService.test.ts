@@ -1,0 +1,568 @@
+import { randomBytes } from 'node:crypto';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import { Finding, Scan } from '@security-posture/plugin-security-posture-common';
+import {
+  CheckResult,
+  createEntitySecurityCheck,
+  createSecurityCheck,
+  redactSecret,
+  SecurityCheck,
+  SecurityCheckMeta,
+} from '@security-posture/plugin-security-posture-node';
+import { DatabasePostureStore } from '../database/DatabasePostureStore';
+import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
+import { CheckRegistry } from './CheckRegistry';
+import { CheckRunner } from './CheckRunner';
+import { DefaultScanService } from './ScanService';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'], disableDocker: true });
+
+const TABLES = [
+  'security_posture_scans',
+  'security_posture_findings',
+  'security_posture_finding_owners',
+  'security_posture_summaries',
+];
+
+function entity(name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'service', owner: `team-${name}` },
+    relations: [{ type: RELATION_OWNED_BY, targetRef: `group:default/team-${name}` }],
+  };
+}
+
+const refOf = (name: string) => `component:default/${name}`;
+
+/** A catalog whose pages the test controls, including failing after some pages. */
+class FakeCatalog {
+  entities: Entity[] = [entity('a'), entity('b'), entity('c')];
+  /** Throw after yielding this many pages. */
+  failAfterPages?: number;
+  pagesServed = 0;
+
+  async *pages(options: { pageSize?: number } = {}): AsyncIterable<EntityPage> {
+    const size = options.pageSize ?? 500;
+    let served = 0;
+    for (let i = 0; i < this.entities.length || i === 0; i += size) {
+      if (served === this.failAfterPages) {
+        throw new Error('catalog unavailable');
+      }
+      served += 1;
+      this.pagesServed += 1;
+      yield { items: this.entities.slice(i, i + size), totalItems: this.entities.length };
+    }
+  }
+
+  async *streamEntities(options: { pageSize?: number } = {}): AsyncIterable<Entity[]> {
+    for await (const page of this.pages(options)) yield page.items;
+  }
+}
+
+function meta(id: string, overrides: Partial<SecurityCheckMeta> = {}): SecurityCheckMeta {
+  return {
+    id,
+    title: `Title of ${id}`,
+    category: id.split('/')[0],
+    defaultSeverity: 'high',
+    description: 'A test check',
+    remediation: 'Fix it',
+    ...overrides,
+  };
+}
+
+const failOn = (e: Entity, location = 'spec.owner'): CheckResult => ({
+  outcome: 'fail',
+  target: { type: 'entity', entityRef: refOf(e.metadata.name) },
+  location,
+  message: `${e.metadata.name} fails`,
+});
+
+const configFinding = (path: string): CheckResult => ({
+  outcome: 'fail',
+  target: { type: 'config', path },
+  location: path,
+  message: `${path} is unsafe`,
+});
+
+async function setup(checks: SecurityCheck[], config: JsonObject = {}) {
+  const knex = await databases.init('SQLITE_3');
+  const store = await DatabasePostureStore.create({
+    database: mockServices.database({ knex, migrations: { skip: false } }),
+  });
+  const rootConfig = new ConfigReader(config);
+  const registry = new CheckRegistry(rootConfig);
+  registry.add(...checks);
+  const logger = mockServices.logger.mock();
+  const catalog = new FakeCatalog();
+  const runner = new CheckRunner({
+    registry,
+    catalog: catalog as unknown as CatalogEntitySource,
+    instanceMetadata: { getInstalledPlugins: async () => [] },
+    config: rootConfig,
+    logger,
+    entityPageSize: 2,
+  });
+  const service = new DefaultScanService({
+    store,
+    runner,
+    registry,
+    logger,
+    trigger: async () => {},
+    staleAfterMs: 60 * 60 * 1000,
+    retentionMs: 90 * 24 * 60 * 60 * 1000,
+  });
+  const scan = async () => {
+    const requested = await service.requestScan({ trigger: 'manual' });
+    await service.processQueue();
+    return (await store.getScan(requested.id))!;
+  };
+  const all = { type: 'all' } as const;
+  const findings = async (checkId?: string, status: Finding['status'][] = ['open']) =>
+    (
+      await store.listFindings(
+        { checkId: checkId ? [checkId] : undefined, status, limit: 1000, orderBy: 'entityRef' },
+        all,
+      )
+    ).items;
+  return { knex, store, logger, catalog, scan, findings };
+}
+
+const runOf = (scan: Scan, id: string) =>
+  scan.checkRuns?.find(r => r.checkId === id);
+
+/** Every call on a logger mock and on the children it handed out. */
+function logCalls(logger: LoggerService): unknown[] {
+  const mock = logger as jest.Mocked<LoggerService>;
+  const calls: unknown[] = [];
+  for (const level of ['error', 'warn', 'info', 'debug', 'child'] as const) {
+    calls.push(...mock[level].mock.calls);
+  }
+  for (const result of mock.child.mock.results) {
+    if (result.type === 'return') calls.push(...logCalls(result.value));
+  }
+  return calls;
+}
+
+const stringify = (value: unknown) =>
+  JSON.stringify(value, (_key, v) =>
+    v instanceof Error ? { name: v.name, message: v.message, stack: v.stack } : v,
+  );
+
+describe('DefaultScanService', () => {
+  it('turns a throwing and a hanging check into errors and keeps the rest', async () => {
+    const hangingSignals: AbortSignal[] = [];
+    const { scan, findings, store } = await setup(
+      [
+        createSecurityCheck({
+          meta: meta('auth/throws'),
+          run: async () => {
+            throw new Error('probe exploded');
+          },
+        }),
+        createSecurityCheck({
+          meta: meta('auth/hangs'),
+          run: context => {
+            hangingSignals.push(context.signal);
+            return new Promise<never>(() => {});
+          },
+        }),
+        createSecurityCheck({
+          meta: meta('permissions/framework-disabled', { defaultSeverity: 'critical' }),
+          run: async () => [
+            configFinding('permission.enabled'),
+            { outcome: 'pass', target: { type: 'config', path: 'permission.policy' }, message: 'ok' },
+          ],
+        }),
+        createEntitySecurityCheck({
+          meta: meta('catalog/no-owner', { defaultSeverity: 'low' }),
+          evaluate: e => (e.metadata.name === 'b' ? [failOn(e)] : []),
+        }),
+      ],
+      { securityPosture: { checkDefaults: { timeout: { milliseconds: 200 } } } },
+    );
+
+    const started = Date.now();
+    const result = await scan();
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    expect(result.status).toBe('partial');
+    // Listed in the order they finished: the hanging one only after its timeout.
+    expect(result.message).toBe('2 of 4 checks could not complete: auth/throws, auth/hangs');
+    expect(result.finishedAt).toBeDefined();
+    expect(runOf(result, 'auth/throws')).toMatchObject({
+      outcome: 'error',
+      errorCount: 1,
+      findingCount: 0,
+      message: 'probe exploded',
+    });
+    expect(runOf(result, 'auth/hangs')).toMatchObject({
+      outcome: 'error',
+      errorCount: 1,
+      message: 'timed out after 200 ms',
+    });
+    expect(runOf(result, 'auth/hangs')!.durationMs).toBeGreaterThanOrEqual(190);
+    expect(runOf(result, 'permissions/framework-disabled')).toMatchObject({
+      outcome: 'fail',
+      findingCount: 1,
+      errorCount: 0,
+    });
+    expect(runOf(result, 'catalog/no-owner')).toMatchObject({ outcome: 'fail', findingCount: 1 });
+    // The hanging check was told to stop.
+    expect(hangingSignals).toHaveLength(1);
+    expect(hangingSignals[0].aborted).toBe(true);
+
+    expect(await findings('auth/throws')).toEqual([
+      expect.objectContaining({
+        outcome: 'error',
+        status: 'open',
+        severity: 'high',
+        title: 'Check could not complete: Title of auth/throws',
+        message: 'probe exploded',
+        target: { type: 'deployment' },
+        evidence: { errorName: 'Error' },
+      }),
+    ]);
+    expect(await findings('auth/hangs')).toEqual([
+      expect.objectContaining({
+        outcome: 'error',
+        message: 'timed out after 200 ms',
+        evidence: { errorName: 'TimeoutError' },
+      }),
+    ]);
+    expect(await findings('permissions/framework-disabled')).toEqual([
+      expect.objectContaining({
+        outcome: 'fail',
+        severity: 'critical',
+        target: { type: 'config', path: 'permission.enabled' },
+        message: 'permission.enabled is unsafe',
+      }),
+    ]);
+    expect(await findings('catalog/no-owner')).toEqual([
+      expect.objectContaining({
+        outcome: 'fail',
+        severity: 'low',
+        entityRef: refOf('b'),
+        entityKind: 'Component',
+        owners: ['group:default/team-b'],
+      }),
+    ]);
+
+    const [point] = await store.listHistory({ limit: 10 });
+    expect(point).toMatchObject({ scanId: result.id, status: 'partial', grade: 'D' });
+    expect(point.counts).toEqual({ critical: 1, high: 0, medium: 0, low: 1, info: 0 });
+  });
+
+  it('records an error for the one entity a check cannot evaluate and goes on', async () => {
+    const steadySaw: string[] = [];
+    const { scan, findings } = await setup([
+      createEntitySecurityCheck({
+        meta: meta('catalog/fragile'),
+        evaluate: async e => {
+          if (e.metadata.name === 'b') throw new TypeError('cannot parse spec of b');
+          return [failOn(e)];
+        },
+      }),
+      createEntitySecurityCheck({
+        meta: meta('catalog/steady'),
+        evaluate: e => {
+          steadySaw.push(e.metadata.name);
+          return [];
+        },
+      }),
+    ]);
+
+    const result = await scan();
+    expect(steadySaw).toEqual(['a', 'b', 'c']);
+    expect(result.status).toBe('partial');
+    expect(runOf(result, 'catalog/fragile')).toMatchObject({
+      outcome: 'error',
+      errorCount: 1,
+      findingCount: 2,
+      message: '1 entities could not be evaluated; first error: cannot parse spec of b',
+    });
+    expect(runOf(result, 'catalog/steady')).toMatchObject({ outcome: 'pass', errorCount: 0 });
+
+    const stored = await findings('catalog/fragile');
+    expect(stored.map(f => [f.entityRef, f.outcome, f.message])).toEqual([
+      [refOf('a'), 'fail', 'a fails'],
+      [refOf('b'), 'error', 'cannot parse spec of b'],
+      [refOf('c'), 'fail', 'c fails'],
+    ]);
+    expect(stored[1]).toMatchObject({
+      target: { type: 'entity', entityRef: refOf('b') },
+      owners: ['group:default/team-b'],
+      evidence: { errorName: 'TypeError' },
+    });
+  });
+
+  it('keeps earlier findings when the catalog fails mid-stream, then resolves on success', async () => {
+    let unsafePath = 'auth.environment';
+    let failing = ['a', 'b', 'c'];
+    const { scan, findings, catalog, store } = await setup([
+      createSecurityCheck({
+        meta: meta('auth/unsafe-config'),
+        run: async () => [configFinding(unsafePath)],
+      }),
+      createEntitySecurityCheck({
+        meta: meta('catalog/no-owner'),
+        evaluate: e => (failing.includes(e.metadata.name) ? [failOn(e)] : []),
+      }),
+    ]);
+
+    const first = await scan();
+    expect(first.status).toBe('succeeded');
+    const firstFindings = await findings('catalog/no-owner');
+    expect(firstFindings.map(f => f.entityRef)).toEqual([refOf('a'), refOf('b'), refOf('c')]);
+    const cBefore = firstFindings[2];
+
+    // Second scan: the catalog serves [a, b], then breaks; the deployment check moved on.
+    catalog.failAfterPages = 1;
+    unsafePath = 'backend.auth.dangerouslyDisableDefaultAuthPolicy';
+    const second = await scan();
+    expect(second.status).toBe('partial');
+    expect(second.message).toBe('1 of 2 checks could not complete: catalog/no-owner');
+    expect(runOf(second, 'catalog/no-owner')).toMatchObject({
+      outcome: 'error',
+      errorCount: 1,
+      message: 'Catalog read failed after 2 entities: catalog unavailable',
+    });
+    expect(second.progress).toEqual({ done: 3, total: 4 });
+
+    const afterFailure = await findings('catalog/no-owner');
+    expect(afterFailure.map(f => [f.entityRef ?? null, f.outcome])).toEqual([
+      [null, 'error'],
+      [refOf('a'), 'fail'],
+      [refOf('b'), 'fail'],
+      [refOf('c'), 'fail'],
+    ]);
+    expect(afterFailure[0]).toMatchObject({
+      target: { type: 'deployment' },
+      message: 'Catalog read failed after 2 entities: catalog unavailable',
+    });
+    // c was never read in the second scan, and nothing about it was lost.
+    expect(afterFailure[3]).toEqual(cBefore);
+    expect(afterFailure[1].lastSeenAt >= cBefore.lastSeenAt).toBe(true);
+    expect((await store.getFinding(cBefore.fingerprint))?.status).toBe('open');
+
+    // The deployment check of the same scan updated normally.
+    const deployment = await findings('auth/unsafe-config', ['open', 'resolved']);
+    expect(deployment.map(f => [(f.target as { path: string }).path, f.status])).toEqual(
+      expect.arrayContaining([
+        ['auth.environment', 'resolved'],
+        ['backend.auth.dangerouslyDisableDefaultAuthPolicy', 'open'],
+      ]),
+    );
+    expect(deployment).toHaveLength(2);
+
+    // Third scan: the catalog is back and b was fixed.
+    catalog.failAfterPages = undefined;
+    failing = ['a', 'c'];
+    const third = await scan();
+    expect(third.status).toBe('succeeded');
+    expect(third.message).toBeUndefined();
+    expect(third.progress).toEqual({ done: 4, total: 4 });
+    expect((await findings('catalog/no-owner')).map(f => f.entityRef)).toEqual([
+      refOf('a'),
+      refOf('c'),
+    ]);
+    const resolved = await findings('catalog/no-owner', ['resolved']);
+    expect(resolved.map(f => [f.entityRef ?? null, f.outcome])).toEqual([
+      [null, 'error'],
+      [refOf('b'), 'fail'],
+    ]);
+    for (const f of resolved) {
+      expect(f.resolvedAt).toBeDefined();
+      expect(f.resolvedAt! >= f.lastSeenAt).toBe(true);
+    }
+
+    const history = await store.listHistory({ limit: 10 });
+    expect(history.map(h => h.status)).toEqual(['succeeded', 'partial', 'succeeded']);
+    expect(history[2].counts.high).toBe(3);
+    expect(history[2].score).toBeGreaterThan(history[0].score);
+  });
+
+  it('resolves what a later successful scan no longer reports', async () => {
+    let failing = ['a', 'b', 'c'];
+    let unsafe = ['auth.environment', 'auth.providers.guest'];
+    const { scan, findings, store } = await setup([
+      createSecurityCheck({
+        meta: meta('auth/unsafe-config'),
+        run: async () => unsafe.map(configFinding),
+      }),
+      createEntitySecurityCheck({
+        meta: meta('catalog/no-owner'),
+        evaluate: e => (failing.includes(e.metadata.name) ? [failOn(e)] : []),
+      }),
+    ]);
+    const first = await scan();
+    expect(first.status).toBe('succeeded');
+    expect(first.progress).toEqual({ done: 4, total: 4 });
+    const before = await findings();
+    expect(before).toHaveLength(5);
+
+    failing = ['c'];
+    unsafe = ['auth.providers.guest'];
+    const second = await scan();
+    expect(second).toMatchObject({ status: 'succeeded', progress: { done: 4, total: 4 } });
+
+    const open = await findings();
+    expect(open.map(f => f.entityRef ?? (f.target as { path: string }).path).sort()).toEqual([
+      'auth.providers.guest',
+      refOf('c'),
+    ]);
+    const resolved = await findings(undefined, ['resolved']);
+    expect(resolved.map(f => f.entityRef ?? (f.target as { path: string }).path).sort()).toEqual([
+      'auth.environment',
+      refOf('a'),
+      refOf('b'),
+    ]);
+    for (const f of resolved) {
+      const previous = before.find(b => b.fingerprint === f.fingerprint)!;
+      expect(f).toMatchObject({ status: 'resolved', lastSeenAt: previous.lastSeenAt });
+      expect(f.resolvedAt! >= f.lastSeenAt).toBe(true);
+    }
+    // Still-reported findings keep their first sighting.
+    const c = open.find(f => f.entityRef === refOf('c'))!;
+    expect(c.firstSeenAt).toBe(before.find(f => f.entityRef === refOf('c'))!.firstSeenAt);
+
+    const history = await store.listHistory({ limit: 10 });
+    expect(history.map(h => h.scanId)).toEqual([first.id, second.id]);
+    expect(history[1].score).toBeGreaterThan(history[0].score);
+  });
+
+  it('never stores or logs a detected secret', async () => {
+    const PLANTED = ['tok', '_', randomBytes(12).toString('hex')].join('');
+    const TAIL = PLANTED.slice(4);
+    const { mask, fingerprint } = redactSecret(PLANTED);
+    const { scan, findings, knex, logger } = await setup([
+      createEntitySecurityCheck({
+        meta: meta('catalog/secret-probe'),
+        evaluate: (e, context): CheckResult[] => {
+          if (e.metadata.name !== 'a') return [];
+          context.logger.info(`probing ${e.metadata.name}: saw ${PLANTED}`);
+          context.logger.warn('details', { token: PLANTED });
+          return [
+            // Reported before the result that declares the secret, and without declaring it.
+            {
+              outcome: 'fail',
+              target: { type: 'entity', entityRef: refOf('a') },
+              location: 'metadata.description',
+              message: `the description repeats ${PLANTED}`,
+              evidence: { excerpt: PLANTED },
+            },
+            {
+              outcome: 'fail',
+              target: { type: 'entity', entityRef: refOf('a') },
+              location: `spec.config["${PLANTED}"]`,
+              title: `Token ${PLANTED} in entity`,
+              message: `spec.config holds ${PLANTED}`,
+              evidence: { snippet: `token: ${PLANTED}`, lines: [`1: ${PLANTED}`, 'clean'] },
+              secret: { value: PLANTED, kind: 'test-token' },
+            },
+          ];
+        },
+      }),
+      createEntitySecurityCheck({
+        meta: meta('catalog/secret-thrower'),
+        evaluate: e => {
+          if (e.metadata.name === 'b') throw new Error(`could not parse ${PLANTED}`);
+          return [];
+        },
+      }),
+    ]);
+
+    const result = await scan();
+    expect(result.status).toBe('partial');
+
+    const probeFindings = await findings('catalog/secret-probe');
+    expect(probeFindings).toHaveLength(2);
+    const secretFinding = probeFindings.find(f => f.evidence.secretMask)!;
+    expect(probeFindings.find(f => f !== secretFinding)).toMatchObject({
+      message: `the description repeats ${mask}`,
+      evidence: { excerpt: mask },
+    });
+    expect(secretFinding).toMatchObject({
+      title: `Token ${mask} in entity`,
+      message: `spec.config holds ${mask}`,
+      location: `spec.config["${mask}"]`,
+      evidence: {
+        secretKind: 'test-token',
+        secretMask: mask,
+        secretFingerprint: fingerprint,
+        snippet: `token: ${mask}`,
+        lines: [`1: ${mask}`, 'clean'],
+      },
+    });
+    const [thrown] = await findings('catalog/secret-thrower');
+    expect(thrown).toMatchObject({ outcome: 'error', message: `could not parse ${mask}` });
+
+    // Sweep every row of every table.
+    for (const table of TABLES) {
+      const rows = await knex(table).select();
+      expect(rows.length).toBeGreaterThan(0);
+      const dump = stringify(rows);
+      expect(dump).not.toContain(PLANTED);
+      expect(dump).not.toContain(TAIL);
+    }
+    const findingsDump = stringify(await knex('security_posture_findings').select());
+    expect(findingsDump).toContain(mask);
+    expect(findingsDump).toContain(fingerprint);
+
+    // ... and everything that was logged, including what the check logged itself.
+    const logged = stringify(logCalls(logger));
+    expect(logged).not.toContain(PLANTED);
+    expect(logged).not.toContain(TAIL);
+    expect(logged).toContain(`probing a: saw ${mask}`);
+    expect(logged).toContain(JSON.stringify({ token: mask }));
+  });
+
+  it('fails a scan in which every check errors and keeps the previous results', async () => {
+    let broken = false;
+    const { scan, findings, store } = await setup([
+      createSecurityCheck({
+        meta: meta('auth/unsafe-config'),
+        run: async () => {
+          if (broken) throw new Error('config unreadable');
+          return [configFinding('auth.environment')];
+        },
+      }),
+      createEntitySecurityCheck({
+        meta: meta('catalog/no-owner'),
+        evaluate: e => {
+          if (broken) throw new Error(`cannot read ${e.metadata.name}`);
+          return e.metadata.name === 'a' ? [failOn(e)] : [];
+        },
+      }),
+    ]);
+    const first = await scan();
+    expect(first.status).toBe('succeeded');
+    const before = await findings();
+    expect(before.map(f => f.outcome)).toEqual(['fail', 'fail']);
+
+    broken = true;
+    const second = await scan();
+    expect(second.status).toBe('failed');
+    expect(second.message).toBe('All 2 checks failed; previous results are kept');
+    expect(second.checkRuns?.map(r => [r.checkId, r.outcome, r.errorCount])).toEqual([
+      ['auth/unsafe-config', 'error', 1],
+      ['catalog/no-owner', 'error', 3],
+    ]);
+
+    const after = await findings(undefined, ['open', 'resolved']);
+    for (const previous of before) {
+      expect(after.find(f => f.fingerprint === previous.fingerprint)).toEqual(previous);
+    }
+    expect(after.filter(f => f.outcome === 'error')).toHaveLength(4);
+    expect(after.every(f => f.status === 'open')).toBe(true);
+
+    // A failed scan leaves no point in the history.
+    expect((await store.listHistory({ limit: 10 })).map(h => h.scanId)).toEqual([first.id]);
+  });
+});

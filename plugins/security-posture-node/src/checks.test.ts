@@ -1,0 +1,52 @@
+import { createEntitySecurityCheck, createSecurityCheck } from './checks';
+import { redactSecret, scrubSecrets } from './redaction';
+
+const meta = {
+  id: 'auth/guest-sign-in',
+  title: 'Guest sign-in',
+  category: 'auth',
+  defaultSeverity: 'high' as const,
+  description: 'd',
+  remediation: 'r',
+};
+
+describe('check contract', () => {
+  it('accepts a well-formed check', () => {
+    const check = createSecurityCheck({ meta, run: async () => [] });
+    expect(check.scope).toBe('deployment');
+    expect(createEntitySecurityCheck({ meta, evaluate: () => [] }).scope).toBe('entity');
+  });
+
+  it.each([
+    ['Auth/Guest', /Invalid security check id/],
+    ['auth/2fa', /Invalid security check id/],
+    ['auth', /Invalid security check id/],
+    ['permissions/guest', /must start with its category/],
+  ])('rejects id %s', (id, error) => {
+    expect(() => createSecurityCheck({ meta: { ...meta, id }, run: async () => [] })).toThrow(error);
+  });
+
+  it('requires a remediation', () => {
+    expect(() =>
+      createSecurityCheck({ meta: { ...meta, remediation: ' ' }, run: async () => [] }),
+    ).toThrow(/has no remediation/);
+  });
+});
+
+describe('redaction', () => {
+  it('masks with a short prefix and the length only', () => {
+    const secret = ['sk', '_live_', 'Zx8Qm2Lr7Tn4Vb1Wc9Ke5Hs'].join('');
+    const { mask, fingerprint } = redactSecret(secret);
+    expect(mask).toBe(`sk_l…(${secret.length} chars)`);
+    expect(fingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
+    expect(mask).not.toContain(secret.slice(4, 8));
+    expect(redactSecret('short').mask).toBe('…(5 chars)');
+  });
+
+  it('scrubs every occurrence without regex', () => {
+    const secret = 'a.b*c+d?e(f)g[h]';
+    expect(scrubSecrets(`x ${secret} y ${secret}`, [secret])).toBe(
+      `x ${redactSecret(secret).mask} y ${redactSecret(secret).mask}`,
+    );
+  });
+});
