@@ -10,11 +10,16 @@ export const PLANTED_SECRETS = [
 ];
 
 export async function signInAs(page: Page, user: 'alice' | 'sam' | 'dana') {
-  await page.goto('/');
-  await page.evaluate(() => window.localStorage.clear());
-  await page.goto('/');
-  await page.getByTestId(`demo-signin-${user}`).click();
-  await expect(page.getByText('Security', { exact: true }).first()).toBeVisible();
+  // Right after start the catalog may not have ingested the demo users yet: retry until it has.
+  await expect(async () => {
+    await page.goto('/');
+    await page.evaluate(() => window.localStorage.clear());
+    await page.goto('/');
+    await page.getByTestId(`demo-signin-${user}`).click();
+    await expect(page.getByText('Security', { exact: true }).first()).toBeVisible({
+      timeout: 10_000,
+    });
+  }).toPass({ timeout: 90_000 });
 }
 
 /** Runs a scan as the current (platform-team) user until the catalog has been ingested. */
