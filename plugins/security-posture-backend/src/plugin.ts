@@ -8,6 +8,8 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { PermissionPolicy } from '@backstage/plugin-permission-node';
+import { randomBytes } from 'node:crypto';
 import { readDurationFromConfig } from '@backstage/config';
 import { securityPosturePermissions } from '@security-posture/plugin-security-posture-common';
 import {
@@ -45,9 +47,16 @@ export const securityPosturePlugin = createBackendPlugin({
   pluginId: 'security-posture',
   register(env) {
     const extraChecks: SecurityCheck[] = [];
+    let policyForEvaluation: PermissionPolicy | undefined;
     env.registerExtensionPoint(securityPostureChecksExtensionPoint, {
       addChecks(...checks) {
         extraChecks.push(...checks.flat());
+      },
+      addPolicyForEvaluation(policy) {
+        if (policyForEvaluation) {
+          throw new Error('A permission policy was already registered for evaluation');
+        }
+        policyForEvaluation = policy;
       },
     });
 
@@ -64,6 +73,7 @@ export const securityPosturePlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         instanceMetadata: coreServices.rootInstanceMetadata,
+        discovery: coreServices.discovery,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -81,6 +91,13 @@ export const securityPosturePlugin = createBackendPlugin({
           instanceMetadata: deps.instanceMetadata,
           config,
           logger,
+          services: {
+            auth: deps.auth,
+            discovery: deps.discovery,
+            fetch: globalThis.fetch,
+            permissionPolicy: policyForEvaluation,
+          },
+          getPublished: async (checkId, key) => (await store.getPublished(checkId, key))?.data,
         });
 
         const scheduleConfig = config.getOptionalConfig('securityPosture.schedule');
@@ -99,6 +116,9 @@ export const securityPosturePlugin = createBackendPlugin({
           trigger: () => scheduler.triggerTask(SCAN_TASK_ID),
           staleAfterMs: toMilliseconds(schedule.timeout),
           retentionMs: durationToMilliseconds(retention),
+          fingerprintKey: async () =>
+            config.getOptionalString('securityPosture.fingerprintKey') ??
+            store.getOrCreateSetting('fingerprint-key', () => randomBytes(32).toString('base64')),
         });
 
         await scheduler.scheduleTask({

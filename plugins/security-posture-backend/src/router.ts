@@ -279,6 +279,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ items: await store.listHistory({ limit }) });
   });
 
+  router.get('/checks/:category/:name/data/:key', async (req, res) => {
+    await report.assertCanReadReport(await userOrService(req));
+    const checkId = `${req.params.category}/${req.params.name}`;
+    const record = await store.getPublished(checkId, req.params.key);
+    if (!record) {
+      throw new NotFoundError(`Check ${checkId} has published no '${req.params.key}' data yet`);
+    }
+    res.json(record);
+  });
+
   router.get('/checks', async (req, res) => {
     await userOrService(req);
     res.json({ items: registry.listMetadata() });

@@ -6,3 +6,4 @@
 export * from './types';
 export * from './severity';
 export * from './permissions';
+export * from './data';

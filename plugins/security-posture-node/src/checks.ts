@@ -1,6 +1,12 @@
 import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { JsonValue } from '@backstage/types';
+import { PermissionPolicy } from '@backstage/plugin-permission-node';
 import {
   CheckOutcome,
   FindingCategory,
@@ -63,16 +69,40 @@ export interface CheckInstanceMetadata {
   >;
 }
 
+/** Backend services a check may use, beyond config and the catalog. */
+export interface CheckServices {
+  /** The plugin's own auth service: service credentials and plugin request tokens. */
+  auth: AuthService;
+  discovery: DiscoveryService;
+  /** `fetch` for probes and registries; tests replace it. */
+  fetch: typeof fetch;
+  /**
+   * The deployment's permission policy, when the adopter registered it for evaluation through
+   * {@link SecurityPostureChecksExtensionPoint.addPolicyForEvaluation}; Backstage gives a plugin
+   * no other way to ask what the policy decides for a principal it cannot sign in as.
+   */
+  permissionPolicy?: PermissionPolicy;
+}
+
 export interface SecurityCheckContext {
   /** The root config of the deployment. */
   config: Config;
   logger: LoggerService;
   catalog: CheckCatalogAccess;
   instanceMetadata: CheckInstanceMetadata;
+  services: CheckServices;
   /** Aborted when the check runs past its timeout or the scan is cancelled. */
   signal: AbortSignal;
-  /** Check-specific options from `securityPosture.checks.<id>.options`. */
+  /** Check-specific options from `securityPosture.checks.<category>.<name>.options`. */
   options: Config;
+  /**
+   * Publishes structured data for the UI and for other checks (a matrix, an inventory, scores),
+   * under a kebab-case key. It replaces what the check published under that key when the run
+   * completes without error; an errored run keeps the previous data. The engine scrubs secrets.
+   */
+  publish(key: string, data: JsonValue): void;
+  /** The latest data another check published (this scan's if it already ran), if any. */
+  getPublished(checkId: string, key: string): Promise<JsonValue | undefined>;
 }
 
 /** A check that runs once per scan over deployment-wide data (config, probes, packages). */
@@ -91,11 +121,11 @@ export interface EntitySecurityCheck {
   scope: 'entity';
   /** Cheap pre-filter; entities it rejects are not evaluated. */
   appliesTo?(entity: Entity): boolean;
-  evaluate(
-    entity: Entity,
-    context: Omit<SecurityCheckContext, 'catalog'>,
-  ): Promise<CheckResult[]> | CheckResult[];
+  evaluate(entity: Entity, context: EntityCheckContext): Promise<CheckResult[]> | CheckResult[];
 }
+
+/** What an entity check sees: no catalog stream (it is inside one) and nothing to publish. */
+export type EntityCheckContext = Omit<SecurityCheckContext, 'catalog' | 'publish'>;
 
 export type SecurityCheck = DeploymentSecurityCheck | EntitySecurityCheck;
 
@@ -132,10 +162,7 @@ export function createSecurityCheck(check: {
 export function createEntitySecurityCheck(check: {
   meta: SecurityCheckMeta;
   appliesTo?(entity: Entity): boolean;
-  evaluate(
-    entity: Entity,
-    context: Omit<SecurityCheckContext, 'catalog'>,
-  ): Promise<CheckResult[]> | CheckResult[];
+  evaluate(entity: Entity, context: EntityCheckContext): Promise<CheckResult[]> | CheckResult[];
 }): EntitySecurityCheck {
   validateMeta(check.meta);
   return { ...check, scope: 'entity' };

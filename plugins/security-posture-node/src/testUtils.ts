@@ -1,8 +1,13 @@
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
-import { JsonObject } from '@backstage/types';
+import { JsonObject, JsonValue } from '@backstage/types';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { CheckResult, SecurityCheck, SecurityCheckContext } from './checks';
+import {
+  CheckResult,
+  CheckServices,
+  SecurityCheck,
+  SecurityCheckContext,
+} from './checks';
 
 export interface RunSecurityCheckOptions {
   /** Root app config the check sees. */
@@ -14,7 +19,20 @@ export interface RunSecurityCheckOptions {
   /** `securityPosture.checks.<id>.options` */
   options?: JsonObject;
   pageSize?: number;
+  /** Services the check may use; `fetch` defaults to one that fails, so no test reaches the network by accident. */
+  services?: Partial<CheckServices>;
+  /** Receives what the check publishes. */
+  onPublish?(key: string, data: JsonValue): void;
+  /** Data other checks published, keyed `<checkId>#<key>`. */
+  published?: Record<string, JsonValue>;
 }
+
+const unavailable = (name: string) =>
+  new Proxy({} as any, {
+    get() {
+      throw new Error(`${name} is not available in this test; pass it in services`);
+    },
+  });
 
 const silentLogger: LoggerService = {
   error() {},
@@ -39,6 +57,16 @@ export async function runSecurityCheck(
   const context: SecurityCheckContext = {
     config: new ConfigReader(opts.config ?? {}),
     options: new ConfigReader(opts.options ?? {}),
+    services: {
+      auth: unavailable('auth'),
+      discovery: unavailable('discovery'),
+      fetch: async () => {
+        throw new Error('fetch is not available in this test; pass services.fetch');
+      },
+      ...opts.services,
+    },
+    publish: (key, data) => opts.onPublish?.(key, data),
+    getPublished: async (checkId, key) => opts.published?.[`${checkId}#${key}`],
     logger: silentLogger,
     signal: new AbortController().signal,
     instanceMetadata: {

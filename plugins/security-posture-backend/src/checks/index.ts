@@ -1,9 +1,15 @@
 import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
-import { permissionFrameworkDisabledCheck } from './permissions/permissionFrameworkDisabled';
-import { leakedSecretsCheck } from './catalog/leakedSecrets';
+import { authChecks } from './auth';
+import { catalogChecks } from './catalog';
+import { permissionsChecks } from './permissions';
+import { pluginsChecks } from './plugins';
+import { templatesChecks } from './templates';
 
-/** Checks that ship with the plugin. Check families add theirs here or through modules. */
+/** Checks that ship with the plugin, one list per family (each family's index.ts). */
 export const builtInChecks: SecurityCheck[] = [
-  permissionFrameworkDisabledCheck,
-  leakedSecretsCheck,
+  ...authChecks,
+  ...permissionsChecks,
+  ...pluginsChecks,
+  ...templatesChecks,
+  ...catalogChecks,
 ];

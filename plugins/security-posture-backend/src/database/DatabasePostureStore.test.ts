@@ -195,4 +195,66 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     await store.prune('2026-11-02T12:00:00.000Z');
     expect((await store.listHistory({ limit: 10 })).map(p => p.scanId)).toEqual(['s1']);
   });
+
+  it('resolves all but the entities a check could not evaluate, and retired checks', async () => {
+    const { store } = await createStore(databaseId);
+    const scan1 = await store.createScan({ trigger: 'manual' });
+    await store.applyCheckFindings({
+      scanId: scan1.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [
+        finding({ fingerprint: 'keep', entityRef: 'component:default/broken' }),
+        finding({ fingerprint: 'gone', entityRef: 'component:default/fixed' }),
+        finding({ fingerprint: 'deploy', entityRef: undefined, target: { type: 'deployment' } }),
+      ],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await store.applyCheckFindings({
+      scanId: scan1.id,
+      checkId: 'auth/old-check',
+      findings: [finding({ fingerprint: 'retired', checkId: 'auth/old-check', category: 'auth' })],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    const scan2 = await store.createScan({ trigger: 'manual' });
+    await store.applyCheckFindings({
+      scanId: scan2.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [],
+      seenAt: '2026-11-02T00:00:00.000Z',
+      resolveMissing: { exceptEntityRefs: ['Component:default/Broken'] },
+    });
+    expect((await store.getFinding('keep'))?.status).toBe('open');
+    expect((await store.getFinding('gone'))?.status).toBe('resolved');
+    expect((await store.getFinding('deploy'))?.status).toBe('resolved');
+
+    expect(await store.resolveFindingsOfRetiredChecks(['catalog/leaked-secret'], '2026-11-02T00:00:00.000Z')).toBe(1);
+    expect((await store.getFinding('retired'))?.status).toBe('resolved');
+    expect((await store.getFinding('keep'))?.status).toBe('open');
+  });
+
+  it('keeps the latest published data per check and key, and settings', async () => {
+    const { store } = await createStore(databaseId);
+    expect(await store.getPublished('permissions/policy-coverage', 'matrix')).toBeUndefined();
+    for (const scanId of ['s1', 's2']) {
+      await store.savePublished({
+        checkId: 'permissions/policy-coverage',
+        key: 'matrix',
+        scanId,
+        updatedAt: '2026-11-01T00:00:00.000Z',
+        data: { cells: [{ principal: 'guest', decision: scanId }] },
+      });
+    }
+    expect(await store.getPublished('permissions/policy-coverage', 'matrix')).toEqual({
+      checkId: 'permissions/policy-coverage',
+      key: 'matrix',
+      scanId: 's2',
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      data: { cells: [{ principal: 'guest', decision: 's2' }] },
+    });
+    const first = await store.getOrCreateSetting('fingerprint-key', () => 'k1');
+    const second = await store.getOrCreateSetting('fingerprint-key', () => 'k2');
+    expect([first, second]).toEqual(['k1', 'k1']);
+  });
 });

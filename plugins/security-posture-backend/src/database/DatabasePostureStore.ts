@@ -4,8 +4,10 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
+import { JsonValue } from '@backstage/types';
 import {
   emptySeverityCounts,
+  PublishedCheckData,
   Finding,
   FindingsQuery,
   FindingSortField,
@@ -32,6 +34,8 @@ const SCANS = 'security_posture_scans';
 const FINDINGS = 'security_posture_findings';
 const OWNERS = 'security_posture_finding_owners';
 const SUMMARIES = 'security_posture_summaries';
+const CHECK_DATA = 'security_posture_check_data';
+const SETTINGS = 'security_posture_settings';
 
 // SQLite limits bound parameters per statement; keep batches well under it on every engine.
 const BATCH = 200;
@@ -219,7 +223,7 @@ export class DatabasePostureStore implements PostureStore {
     checkId: string;
     findings: NewFinding[];
     seenAt: string;
-    resolveMissing: boolean;
+    resolveMissing: boolean | { exceptEntityRefs: string[] };
   }): Promise<void> {
     const { scanId, checkId, findings, seenAt, resolveMissing } = options;
     await this.db.transaction(async tx => {
@@ -266,12 +270,62 @@ export class DatabasePostureStore implements PostureStore {
         }
       }
       if (resolveMissing) {
-        await tx(FINDINGS)
+        const resolve = tx(FINDINGS)
           .where({ check_id: checkId, status: 'open' })
-          .whereNot({ last_scan_id: scanId })
-          .update({ status: 'resolved', resolved_at: seenAt });
+          .whereNot({ last_scan_id: scanId });
+        if (typeof resolveMissing === 'object' && resolveMissing.exceptEntityRefs.length) {
+          const except = resolveMissing.exceptEntityRefs.map(r => r.toLocaleLowerCase('en-US'));
+          // entity_ref IS NULL OR (entity_ref NOT IN chunk1 AND NOT IN chunk2 ...)
+          resolve.where(inner =>
+            inner.whereNull('entity_ref').orWhere(notExcepted => {
+              for (const refs of chunk(except)) notExcepted.whereNotIn('entity_ref', refs);
+            }),
+          );
+        }
+        await resolve.update({ status: 'resolved', resolved_at: seenAt });
       }
     });
+  }
+
+  async resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string) {
+    return this.db(FINDINGS)
+      .where({ status: 'open' })
+      .whereNotIn('check_id', activeCheckIds.length ? activeCheckIds : [''])
+      .update({ status: 'resolved', resolved_at: resolvedAt });
+  }
+
+  async savePublished(record: PublishedCheckData<JsonValue>): Promise<void> {
+    await this.db(CHECK_DATA)
+      .insert({
+        check_id: record.checkId,
+        key: record.key,
+        scan_id: record.scanId,
+        updated_at: record.updatedAt,
+        data: JSON.stringify(record.data),
+      })
+      .onConflict(['check_id', 'key'])
+      .merge();
+  }
+
+  async getPublished(
+    checkId: string,
+    key: string,
+  ): Promise<PublishedCheckData<JsonValue> | undefined> {
+    const row = await this.db(CHECK_DATA).where({ check_id: checkId, key }).first();
+    if (!row) return undefined;
+    return {
+      checkId: row.check_id,
+      key: row.key,
+      scanId: row.scan_id,
+      updatedAt: row.updated_at,
+      data: JSON.parse(row.data),
+    };
+  }
+
+  async getOrCreateSetting(name: string, initial: () => string): Promise<string> {
+    await this.db(SETTINGS).insert({ name, value: initial() }).onConflict('name').ignore();
+    const row = await this.db(SETTINGS).where({ name }).first();
+    return row.value;
   }
 
   private filtered(query: FindingsQuery, visibility: FindingsVisibility) {

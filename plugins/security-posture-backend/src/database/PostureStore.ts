@@ -1,5 +1,7 @@
+import { JsonValue } from '@backstage/types';
 import {
   CheckRunSummary,
+  PublishedCheckData,
   Finding,
   FindingsQuery,
   HistoryPoint,
@@ -59,8 +61,19 @@ export interface PostureStore {
     checkId: string;
     findings: NewFinding[];
     seenAt: string;
-    resolveMissing: boolean;
+    /**
+     * `true`: resolve every open finding of the check not reported by this scan; an object:
+     * the same except findings of the listed entities (they could not be evaluated).
+     */
+    resolveMissing: boolean | { exceptEntityRefs: string[] };
   }): Promise<void>;
+  /** Resolves open findings of checks that are no longer registered or enabled. */
+  resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string): Promise<number>;
+
+  savePublished(record: PublishedCheckData<JsonValue>): Promise<void>;
+  getPublished(checkId: string, key: string): Promise<PublishedCheckData<JsonValue> | undefined>;
+  /** Reads a setting, creating it with `initial()` the first time (first writer wins). */
+  getOrCreateSetting(name: string, initial: () => string): Promise<string>;
 
   listFindings(
     query: FindingsQuery,

@@ -2,11 +2,13 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
 import { toError } from '@backstage/errors';
-import { JsonObject } from '@backstage/types';
+import { JsonObject, JsonValue } from '@backstage/types';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { CheckOutcome } from '@security-posture/plugin-security-posture-common';
 import {
   CheckInstanceMetadata,
   CheckResult,
+  CheckServices,
   EntitySecurityCheck,
   SecurityCheckContext,
 } from '@security-posture/plugin-security-posture-node';
@@ -23,6 +25,13 @@ export interface CheckRunOutput {
   findings: NewFinding[];
   errorCount: number;
   message?: string;
+  /** Data the check published; stored only if the run did not error. */
+  published: Array<{ key: string; data: JsonValue }>;
+  /**
+   * For an entity check that failed on some entities only: those entities. Its other findings
+   * can still be resolved. Undefined when the check's coverage is unknown (e.g. catalog failure).
+   */
+  failedEntityRefs?: string[];
 }
 
 export interface RunProgress {
@@ -32,6 +41,9 @@ export interface RunProgress {
 
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
+// Beyond this many failing entities, findings of the check are not resolved at all.
+const MAX_TRACKED_FAILED_ENTITIES = 1000;
+const PUBLISH_KEY = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const DEPLOYMENT_CHECK_CONCURRENCY = 4;
 
 class TimeoutError extends Error {
@@ -176,6 +188,8 @@ export class CheckRunner {
       instanceMetadata: CheckInstanceMetadata;
       config: Config;
       logger: LoggerService;
+      services: CheckServices;
+      getPublished(checkId: string, key: string): Promise<JsonValue | undefined>;
       entityPageSize?: number;
     },
   ) {}
@@ -233,14 +247,24 @@ export class CheckRunner {
     logger: LoggerService,
     logs: HeldLogs,
     signal: AbortSignal,
+    published: Map<string, JsonValue> = new Map(),
   ): SecurityCheckContext {
+    const checkId = resolved.check.meta.id;
     return {
       config: this.deps.config,
-      logger: logs.logger(() => logger.child({ check: resolved.check.meta.id })),
+      logger: logs.logger(() => logger.child({ check: checkId })),
       catalog: this.deps.catalog,
       instanceMetadata: this.deps.instanceMetadata,
+      services: this.deps.services,
       signal,
       options: resolved.options,
+      publish(key, data) {
+        if (!PUBLISH_KEY.test(key)) {
+          throw new Error(`Check ${checkId} published under invalid key '${key}'`);
+        }
+        published.set(key, data);
+      },
+      getPublished: (otherCheckId, key) => this.deps.getPublished(otherCheckId, key),
     };
   }
 
@@ -254,9 +278,10 @@ export class CheckRunner {
     if (check.scope !== 'deployment') throw new Error('not a deployment check');
     const started = performance.now();
     const logs = new HeldLogs();
+    const published = new Map<string, JsonValue>();
     try {
       const results = await withTimeout(
-        signal => check.run(this.contextFor(resolved, logger, logs, signal)),
+        signal => check.run(this.contextFor(resolved, logger, logs, signal, published)),
         timeoutMs,
         scanSignal,
       );
@@ -268,6 +293,7 @@ export class CheckRunner {
         durationMs: Math.round(performance.now() - started),
         findings,
         errorCount: counts.error,
+        published: [...published].map(([key, data]) => ({ key, data: factory.scrubJson(data) })),
       };
     } catch (e) {
       const error = toError(e);
@@ -279,6 +305,7 @@ export class CheckRunner {
         findings: [factory.fromError(check.meta, severity, error)],
         errorCount: 1,
         message: factory.scrub(error.message),
+        published: [],
       };
     } finally {
       logs.flush({ release: true, via: logger });
@@ -303,6 +330,7 @@ export class CheckRunner {
       errorCount: number;
       durationMs: number;
       firstError?: string;
+      failedEntityRefs: string[];
     };
     const states: State[] = checks.map(resolved => {
       const logs = new HeldLogs();
@@ -315,6 +343,7 @@ export class CheckRunner {
         findings: [],
         errorCount: 0,
         durationMs: 0,
+        failedEntityRefs: [],
       };
     });
 
@@ -336,6 +365,9 @@ export class CheckRunner {
         const error = toError(e);
         state.errorCount += 1;
         state.firstError ??= factory.scrub(error.message);
+        if (state.failedEntityRefs.length <= MAX_TRACKED_FAILED_ENTITIES) {
+          state.failedEntityRefs.push(stringifyEntityRef(entity));
+        }
         if (state.errorCount <= MAX_ERROR_FINDINGS_PER_CHECK) {
           state.findings.push(factory.fromError(check.meta, severity, error, entity));
         }
@@ -384,12 +416,19 @@ export class CheckRunner {
         state.findings.push(factory.fromError(meta, state.resolved.severity, error));
       }
       const errorCount = state.errorCount + (catalogError ? 1 : 0);
+      // Coverage is known when only individual entities failed (and not too many of them).
+      const coverageKnown =
+        !catalogError &&
+        state.counts.error === 0 &&
+        state.failedEntityRefs.length <= MAX_TRACKED_FAILED_ENTITIES;
       return {
         checkId: meta.id,
         outcome: overallOutcome(state.counts, errorCount),
         durationMs: Math.round(state.durationMs),
         findings: state.findings,
         errorCount: errorCount + state.counts.error,
+        published: [],
+        failedEntityRefs: coverageKnown ? state.failedEntityRefs : undefined,
         message: catalogError
           ? factory.scrub(`Catalog read failed after ${seen} entities: ${catalogError.message}`)
           : state.firstError &&

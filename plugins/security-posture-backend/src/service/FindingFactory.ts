@@ -14,6 +14,7 @@ import {
   scrubSecrets,
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
+import { JsonValue } from '@backstage/types';
 import { NewFinding } from '../database/PostureStore';
 import { findingFingerprint } from './fingerprint';
 
@@ -24,6 +25,9 @@ import { findingFingerprint } from './fingerprint';
 export class FindingFactory {
   /** Raw secrets seen in this scan, so logs and error texts can be scrubbed too. */
   readonly secrets = new Set<string>();
+
+  /** @param fingerprintKey - the installation's key for secret fingerprints (HMAC) */
+  constructor(private readonly fingerprintKey?: string) {}
 
   /**
    * Findings of one batch of results. Every secret of the batch is known before any result is
@@ -53,7 +57,7 @@ export class FindingFactory {
     let evidence: FindingEvidence = { ...(result.evidence ?? {}) };
     if (result.secret?.value) {
       this.secrets.add(result.secret.value);
-      const { mask, fingerprint } = redactSecret(result.secret.value);
+      const { mask, fingerprint } = redactSecret(result.secret.value, this.fingerprintKey);
       evidence = {
         ...evidence,
         secretKind: result.secret.kind,
@@ -121,6 +125,18 @@ export class FindingFactory {
       },
       entity,
     );
+  }
+
+  /** Scrubs every string inside published JSON data. */
+  scrubJson(value: JsonValue): JsonValue {
+    if (typeof value === 'string') return this.scrub(value);
+    if (Array.isArray(value)) return value.map(v => this.scrubJson(v));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubJson(v as JsonValue)]),
+      );
+    }
+    return value;
   }
 
   scrub(text: string): string {

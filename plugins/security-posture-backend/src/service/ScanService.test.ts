@@ -107,6 +107,14 @@ async function setup(checks: SecurityCheck[], config: JsonObject = {}) {
     instanceMetadata: { getInstalledPlugins: async () => [] },
     config: rootConfig,
     logger,
+    services: {
+      auth: mockServices.auth(),
+      discovery: mockServices.discovery(),
+      fetch: async () => {
+        throw new Error('no network in tests');
+      },
+    },
+    getPublished: async (checkId, key) => (await store.getPublished(checkId, key))?.data,
     entityPageSize: 2,
   });
   const service = new DefaultScanService({
@@ -114,6 +122,7 @@ async function setup(checks: SecurityCheck[], config: JsonObject = {}) {
     runner,
     registry,
     logger,
+    fingerprintKey: async () => 'installation-key',
     trigger: async () => {},
     staleAfterMs: 60 * 60 * 1000,
     retentionMs: 90 * 24 * 60 * 60 * 1000,
@@ -440,7 +449,7 @@ describe('DefaultScanService', () => {
   it('never stores or logs a detected secret', async () => {
     const PLANTED = ['tok', '_', randomBytes(12).toString('hex')].join('');
     const TAIL = PLANTED.slice(4);
-    const { mask, fingerprint } = redactSecret(PLANTED);
+    const { mask, fingerprint } = redactSecret(PLANTED, 'installation-key');
     const { scan, findings, knex, logger } = await setup([
       createEntitySecurityCheck({
         meta: meta('catalog/secret-probe'),
@@ -564,5 +573,75 @@ describe('DefaultScanService', () => {
 
     // A failed scan leaves no point in the history.
     expect((await store.listHistory({ limit: 10 })).map(h => h.scanId)).toEqual([first.id]);
+  });
+
+  it('stores published data of clean runs, keeps it when a run errors, and shares it', async () => {
+    let fail = false;
+    let seenByReader: unknown;
+    const publisher = createSecurityCheck({
+      meta: meta('permissions/publisher'),
+      async run({ publish }) {
+        publish('matrix', { run: fail ? 'second' : 'first', token: ['tok', '_', 'abc'].join('') });
+        if (fail) throw new Error('broken');
+        return [];
+      },
+    });
+    const reader = createEntitySecurityCheck({
+      meta: meta('catalog/reader'),
+      async evaluate(_entity, { getPublished }) {
+        seenByReader = await getPublished('permissions/publisher', 'matrix');
+        return [];
+      },
+    });
+    const { store, scan } = await setup([publisher, reader]);
+    await scan();
+    expect((await store.getPublished('permissions/publisher', 'matrix'))?.data).toMatchObject({
+      run: 'first',
+    });
+    expect(seenByReader).toMatchObject({ run: 'first' });
+    fail = true;
+    expect((await scan()).status).toBe('partial');
+    expect((await store.getPublished('permissions/publisher', 'matrix'))?.data).toMatchObject({
+      run: 'first',
+    });
+  });
+
+  it('fingerprints secrets with the installation key', async () => {
+    const secret = ['tok', '_', randomBytes(12).toString('hex')].join('');
+    const check = createEntitySecurityCheck({
+      meta: meta('catalog/keyed'),
+      evaluate: e =>
+        e.metadata.name === 'a'
+          ? [{ ...failOn(e), secret: { value: secret, kind: 'test-token' } }]
+          : [],
+    });
+    const { findings, scan } = await setup([check]);
+    await scan();
+    const [found] = await findings('catalog/keyed');
+    expect(found.evidence.secretFingerprint).toBe(redactSecret(secret, 'installation-key').fingerprint);
+    expect(found.evidence.secretFingerprint).not.toBe(redactSecret(secret).fingerprint);
+    expect(found.evidence.secretFingerprint).toMatch(/^hmac:[0-9a-f]{16}$/);
+  });
+
+  it('still resolves findings of entities a failing check could evaluate', async () => {
+    let round = 0;
+    const check = createEntitySecurityCheck({
+      meta: meta('catalog/flaky'),
+      evaluate: e => {
+        if (round === 1 && e.metadata.name === 'a') throw new Error('cannot read a');
+        return round === 0 ? [failOn(e)] : [];
+      },
+    });
+    const healthy = createSecurityCheck({ meta: meta('auth/healthy'), run: async () => [] });
+    const { findings, scan } = await setup([check, healthy]);
+    await scan();
+    expect((await findings('catalog/flaky')).map(f => f.entityRef)).toEqual(
+      ['a', 'b', 'c'].map(refOf),
+    );
+    round = 1;
+    expect((await scan()).status).toBe('partial');
+    // b and c were evaluated and are clean now; a could not be evaluated: its finding stays
+    const open = (await findings('catalog/flaky')).filter(f => f.outcome === 'fail');
+    expect(open.map(f => f.entityRef)).toEqual([refOf('a')]);
   });
 });

@@ -13,6 +13,15 @@ import { computeSummary } from './scoring';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
 
+/**
+ * Which of a check's open findings a run may resolve: all unreported ones after a clean run;
+ * after an entity check failed on some entities, all but those entities'; otherwise none.
+ */
+function resolutionFor(output: CheckRunOutput): boolean | { exceptEntityRefs: string[] } {
+  if (output.outcome !== 'error') return true;
+  return output.failedEntityRefs ? { exceptEntityRefs: output.failedEntityRefs } : false;
+}
+
 /** Starts scans and moves them through queued → running → succeeded | partial | failed. */
 export interface ScanService {
   /** Queues a scan and asks for it to run now; returns the queued scan. */
@@ -33,6 +42,8 @@ export class DefaultScanService implements ScanService {
       /** How long a scan may stay running before it is considered abandoned. */
       staleAfterMs: number;
       retentionMs: number;
+      /** Key of secret fingerprints (HMAC); from config or generated once per installation. */
+      fingerprintKey?(): Promise<string>;
     },
   ) {}
 
@@ -77,7 +88,7 @@ export class DefaultScanService implements ScanService {
 
   private async execute(scan: Scan, signal: AbortSignal) {
     const { store, runner, logger } = this.deps;
-    const factory = new FindingFactory();
+    const factory = new FindingFactory(await this.deps.fingerprintKey?.());
     const checkRuns: CheckRunSummary[] = [];
     let lastWrite = 0;
     let latest: RunProgress = { done: 0, total: 0 };
@@ -115,8 +126,19 @@ export class DefaultScanService implements ScanService {
             checkId: output.checkId,
             findings: output.findings,
             seenAt: new Date().toISOString(),
-            resolveMissing: output.outcome !== 'error',
+            resolveMissing: resolutionFor(output),
           });
+          if (output.outcome !== 'error') {
+            for (const { key, data } of output.published) {
+              await store.savePublished({
+                checkId: output.checkId,
+                key,
+                scanId: scan.id,
+                updatedAt: new Date().toISOString(),
+                data,
+              });
+            }
+          }
         },
       });
       const errored = outputs.filter(o => o.outcome === 'error');
@@ -141,7 +163,13 @@ export class DefaultScanService implements ScanService {
     await writeProgress(true);
     await store.updateScan(scan.id, { status, finishedAt, message, checkRuns });
     if (status !== 'failed') {
-      const categories = [...new Set(this.deps.registry.list().filter(c => c.enabled).map(c => c.check.meta.category))];
+      const enabled = this.deps.registry.list().filter(c => c.enabled);
+      // Findings of checks that were disabled or removed no longer describe the deployment.
+      await store.resolveFindingsOfRetiredChecks(
+        enabled.map(c => c.check.meta.id),
+        finishedAt,
+      );
+      const categories = [...new Set(enabled.map(c => c.check.meta.category))];
       const summary = computeSummary(await store.listOpenFindingsForScoring(), categories);
       await store.saveSummary({
         scanId: scan.id,

@@ -1,0 +1,4 @@
+import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
+
+/** Scaffolder template checks (category `templates`). */
+export const templatesChecks: SecurityCheck[] = [];

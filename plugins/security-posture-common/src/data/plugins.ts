@@ -1,0 +1,126 @@
+// Shapes of the data the plugins checks publish (context.publish) for the UI.
+
+import { Severity } from '../types';
+
+/** How a package takes part in the deployment. */
+export type PluginPackageKind = 'backend-plugin' | 'backend-module' | 'frontend-plugin' | 'library';
+
+/**
+ * Where registry metadata (versions, publish dates, deprecation) came from: the registry now,
+ * the in-memory cache of an earlier answer, the snapshot bundled with security-posture, or
+ * nowhere (unpublished or unknown package).
+ */
+export type PackageDataSource = 'registry' | 'cache' | 'bundled' | 'none';
+
+/** How far the installed version is behind the latest release. */
+export interface VersionsBehind {
+  /** Difference of the major number (0 when the majors are equal). */
+  major: number;
+  /** Difference of the minor number within the same major. */
+  minor: number;
+  /** Difference of the patch number within the same major.minor. */
+  patch: number;
+  /** Stable releases published between the installed version and latest. */
+  releases: number;
+  /**
+   * The first differing part is a breaking change: a major bump, or a minor bump of a 0.x
+   * package (semver treats 0.x minors as breaking; most `@backstage/*` packages are 0.x).
+   */
+  breaking: boolean;
+}
+
+/** One advisory that matches an installed version of a package. */
+export interface InventoryAdvisory {
+  /** GHSA id when known, else the source's id. */
+  id: string;
+  /** Other ids of the same advisory (CVE, OSV, npm). */
+  aliases: string[];
+  severity: Severity;
+  summary: string;
+  url?: string;
+  publishedAt?: string;
+  /** The advisory's vulnerable ranges for this package, `||`-joined npm semver ranges. */
+  vulnerableRange: string;
+  /** Installed versions the advisory applies to. */
+  affectedVersions: string[];
+  /** The first patched version of the range that matched (per affected version, highest). */
+  firstPatchedVersion?: string;
+  /**
+   * The lowest published version above the installed one that no known advisory of this
+   * package affects; falls back to the first patched version when the releases are unknown.
+   */
+  recommendedVersion?: string;
+  /** Which advisory sources reported it: `bundled`, `npm`, `osv`, `github`. */
+  sources: string[];
+}
+
+/** One package of the deployment with its versions, staleness and advisories. */
+export interface InventoryPackage {
+  name: string;
+  kind: PluginPackageKind;
+  /** For plugins, modules and plugin libraries: the plugin they belong to. */
+  pluginId?: string;
+  /** For backend modules: the module id the backend reports. */
+  moduleId?: string;
+  /** `@backstage/*`: maintained by the Backstage core team. */
+  core: boolean;
+  /** Loaded into the running backend as a plugin or module (root instance metadata). */
+  loaded: boolean;
+  /** Where the package was found: `backend` (runtime), `app` manifest, `lockfile`. */
+  foundIn: Array<'backend' | 'app' | 'lockfile'>;
+  /** Installed versions, highest first; several for duplicated packages. */
+  installedVersions: string[];
+  latest?: string;
+  /** Relative to the highest installed version. */
+  behind?: VersionsBehind;
+  /** Publish date of the highest installed version. */
+  installedPublishedAt?: string;
+  /** Latest publish of any version of the package. */
+  lastPublishedAt?: string;
+  /** Deprecation message of the highest installed version, or of the package's latest. */
+  deprecated?: string;
+  advisories: InventoryAdvisory[];
+  dataSource: PackageDataSource;
+  /** When the registry metadata was fetched (or the bundled snapshot was generated). */
+  dataAsOf?: string;
+}
+
+/** One advisory source and how it answered in this scan. */
+export interface AdvisorySourceStatus {
+  /** `bundled`, `npm`, `osv` or `github`. */
+  name: string;
+  status: 'ok' | 'failed' | 'disabled';
+  /** For the bundled dataset: the date it was compiled. */
+  asOf?: string;
+  advisories: number;
+  error?: string;
+}
+
+/** Published by `plugins/inventory` under the key `inventory`. */
+export interface PluginInventory {
+  generatedAt: string;
+  /** The release in `backstage.json`, when found. */
+  backstageRelease?: string;
+  /** Files the inventory was read from, relative to the repository root when inside it. */
+  sources: {
+    backendPackage?: string;
+    appPackage?: string;
+    lockfile?: string;
+    lockfileFormat?: 'npm' | 'yarn-classic' | 'yarn-berry';
+    backstageJson?: string;
+  };
+  registry: {
+    url: string;
+    /** `live` when every lookup reached the registry (or its fresh cache). */
+    status: 'live' | 'partial' | 'offline';
+    error?: string;
+    /** Date of the bundled snapshot used for lookups the registry did not answer. */
+    snapshotAsOf?: string;
+  };
+  advisorySources: AdvisorySourceStatus[];
+  packages: InventoryPackage[];
+  /** Installed plugins/modules the backend reports that map to no npm package (local modules). */
+  unmappedFeatures: Array<{ pluginId: string; moduleId?: string }>;
+  /** Problems that made the inventory incomplete. */
+  warnings: string[];
+}
