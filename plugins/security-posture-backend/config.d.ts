@@ -14,6 +14,13 @@ export interface Config {
      * findings are kept. Defaults to 90 days.
      */
     retention?: HumanDuration | string;
+    /**
+     * Key of the HMAC that fingerprints detected secrets, so the same leak is tracked across
+     * scans without storing it. When unset, a random key is generated once and kept in the
+     * plugin's database. Changing it changes every secret finding's fingerprint.
+     * @visibility secret
+     */
+    fingerprintKey?: string;
     /** Defaults for every check. */
     checkDefaults?: {
       /** How long one check may run before it is stopped with an `error` outcome. Default 2 minutes. */
