@@ -1,0 +1,90 @@
+import {
+  daysAgo,
+  removeDir,
+  runPluginsCheck,
+  startRegistry,
+  startStandIn,
+  StandInServer,
+  testBundledData,
+  unreachableUrl,
+  writeMonorepo,
+} from './testHelpers';
+
+describe('plugins/live-data-unavailable', () => {
+  let root: string;
+  let registry: StandInServer;
+
+  beforeAll(async () => {
+    root = await writeMonorepo({
+      backend: [
+        {
+          name: '@backstage/plugin-app-backend',
+          version: '0.5.18',
+          backstage: { role: 'backend-plugin', pluginId: 'app' },
+        },
+      ],
+    });
+    registry = await startRegistry({
+      '@backstage/plugin-app-backend': {
+        latest: '0.5.18',
+        versions: { '0.5.18': { time: daysAgo(10) } },
+      },
+    });
+  });
+  afterAll(async () => {
+    await registry.close();
+    await removeDir(root);
+  });
+
+  it('passes when the registry answers', async () => {
+    const { results } = await runPluginsCheck('plugins/live-data-unavailable', {
+      root,
+      registry: registry.url,
+      installedPlugins: [{ pluginId: 'app' }],
+    });
+    expect(results).toEqual([expect.objectContaining({ outcome: 'pass' })]);
+  });
+
+  it('turns a registry outage into an error outcome naming the snapshot used instead', async () => {
+    const bundled = testBundledData();
+    bundled.snapshot!.packages['@backstage/plugin-app-backend'] = {
+      latest: '0.5.18',
+      versions: { '0.5.18': '2026-09-01' },
+    };
+    const { results } = await runPluginsCheck('plugins/live-data-unavailable', {
+      root,
+      registry: await unreachableUrl(),
+      installedPlugins: [{ pluginId: 'app' }],
+      bundled,
+    });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      outcome: 'error',
+      title: expect.stringMatching(/^Partial data: npm registry/),
+    });
+    expect(results[0].message).toMatch(
+      /did not answer \(.+\); 1 of 1 packages assessed 1 from the bundled snapshot of 2026-10-30/,
+    );
+  });
+
+  it('reports a configured advisory source that fails, while the registry answers', async () => {
+    const osv = await startStandIn(() => ({ status: 500, body: { error: 'boom' } }));
+    try {
+      const { results } = await runPluginsCheck('plugins/live-data-unavailable', {
+        root,
+        registry: registry.url,
+        installedPlugins: [{ pluginId: 'app' }],
+        options: { advisorySources: { osv: { enabled: true, baseUrl: osv.url } } },
+      });
+      expect(results).toEqual([
+        expect.objectContaining({
+          outcome: 'error',
+          location: 'osv advisory source',
+          message: expect.stringContaining('bundled advisory dataset of 2026-11-01'),
+        }),
+      ]);
+    } finally {
+      await osv.close();
+    }
+  });
+});

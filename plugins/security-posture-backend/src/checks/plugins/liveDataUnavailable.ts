@@ -1,0 +1,46 @@
+import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { PluginAnalysisService } from './PluginAnalysisService';
+
+/**
+ * The plugins checks keep working without the network (bundled snapshot and advisories), but
+ * their answers are then only as fresh as the bundled data. This check makes that visible: an
+ * `error` outcome per live source that failed, so the scan is marked partial with the reason.
+ */
+export function createLiveDataUnavailableCheck(service: PluginAnalysisService) {
+  return createSecurityCheck({
+    meta: {
+      id: 'plugins/live-data-unavailable',
+      title: 'Live package data unavailable',
+      category: 'plugins',
+      defaultSeverity: 'low',
+      description:
+        'Reports when the npm registry, or a configured live advisory source (npm bulk advisories, OSV, GitHub), did not answer. The plugins checks then fall back to cached data or to the snapshot and advisory dataset bundled with security-posture, and say how old that data is.',
+      remediation:
+        'Let the backend reach the registry it installs from (set `securityPosture.checks.plugins.inventory.options.registry` to your mirror, e.g. an Artifactory or Verdaccio URL) and the configured advisory sources (`advisorySources.osv.baseUrl`, `advisorySources.github.baseUrl`), or disable the sources it cannot reach.',
+    },
+    async run(context) {
+      const analysis = await service.get(context);
+      if (!analysis.liveFailures.length) {
+        const live = analysis.inventory.advisorySources
+          .filter(s => s.status === 'ok' && s.name !== 'bundled')
+          .map(s => s.name);
+        return [
+          {
+            outcome: 'pass',
+            target: { type: 'deployment' },
+            message: `The registry answered${live.length ? `, as did ${live.join(', ')}` : ''}`,
+            evidence: { registry: analysis.inventory.registry.url },
+          },
+        ];
+      }
+      return analysis.liveFailures.map(failure => ({
+        outcome: 'error' as const,
+        target: { type: 'deployment' as const },
+        location: failure.source,
+        title: `Partial data: ${failure.source} unavailable`,
+        message: `${failure.source} did not answer (${failure.error}); ${failure.fallback}`,
+        evidence: { source: failure.source, error: failure.error, fallback: failure.fallback },
+      }));
+    },
+  });
+}
