@@ -91,6 +91,9 @@ const catalogFiles = ['org', 'systems', 'components', 'apis', 'resources'].map(n
   target: path.join(devDir, 'catalog', `${name}.yaml`),
 }));
 
+// The findings this suite reasons about: leaked secrets in the demo catalog.
+const LEAKS = 'checkId=catalog/leaked-secret';
+
 const as = (user: string) => () => mockCredentials.user.header(`user:${user}`);
 const alice = () => as('default/alice')();
 const sam = () => as('default/sam')();
@@ -105,6 +108,7 @@ describe('security-posture in a real backend', () => {
   };
   let scanId = '';
   let scanStatus = '';
+  let checkRuns: Array<{ checkId: string; outcome: string; message?: string }> = [];
   const responses: string[] = [];
 
   const get = async (url: string, auth: string) => {
@@ -162,6 +166,7 @@ describe('security-posture in a real backend', () => {
     while (Date.now() < deadline) {
       const scan = await request(server).get(`/api/security-posture/scans/${scanId}`).set('Authorization', alice());
       scanStatus = scan.body.status;
+      checkRuns = scan.body.checkRuns ?? [];
       if (['succeeded', 'partial', 'failed'].includes(scanStatus)) break;
       await new Promise(r => setTimeout(r, 250));
     }
@@ -171,7 +176,10 @@ describe('security-posture in a real backend', () => {
 
   it('ran a scan over the demo catalog', () => {
     expect(scanId).toBeTruthy();
-    expect(scanStatus).toBe('succeeded');
+    // Other check families may be partial in a test backend (no registry, no probes target);
+    // what this suite is about is the catalog check and visibility.
+    expect(['succeeded', 'partial']).toContain(scanStatus);
+    expect(checkRuns.find(r => r.checkId === 'catalog/leaked-secret')?.outcome).toBe('fail');
   });
 
   it('refuses unauthenticated calls', async () => {
@@ -199,7 +207,7 @@ describe('security-posture in a real backend', () => {
   });
 
   it('findings: all for the platform team, own entities for owners, nothing for others', async () => {
-    const all = await get('/findings?limit=500', alice());
+    const all = await get(`/findings?limit=500&${LEAKS}`, alice());
     expect(all.body.scope).toBe('all');
     const allRefs = new Set(all.body.items.map((f: any) => f.entityRef));
     expect(allRefs).toEqual(
@@ -212,7 +220,7 @@ describe('security-posture in a real backend', () => {
       ]),
     );
 
-    const mine = await get('/findings?limit=500', sam());
+    const mine = await get(`/findings?limit=500&${LEAKS}`, sam());
     expect(mine.body.scope).toBe('mine');
     // sam owns payments-api through payments-checkout; legacy-billing belongs to payments-ledger
     expect(new Set(mine.body.items.map((f: any) => f.entityRef))).toEqual(
@@ -254,15 +262,21 @@ describe('security-posture in a real backend', () => {
   });
 
   it('CSV export applies the same rules', async () => {
-    const report = await get('/export.csv', alice());
+    const report = await get(`/export.csv?${LEAKS}`, alice());
     expect(report.headers['content-type']).toMatch(/text\/csv/);
     const reportRows = parse(report.text, { columns: true });
-    expect(reportRows.length).toBe((await get('/findings?limit=500', alice())).body.totalItems);
+    expect(reportRows.length).toBe(
+      (await get(`/findings?limit=500&${LEAKS}`, alice())).body.totalItems,
+    );
+    // the unfiltered report holds at least as much
+    const full = parse((await get('/export.csv', alice())).text, { columns: true });
+    expect(full.length).toBe((await get('/findings?limit=500', alice())).body.totalItems);
 
-    const samRows = parse((await get('/export.csv', sam())).text, { columns: true });
+    const samRows = parse((await get(`/export.csv?${LEAKS}`, sam())).text, { columns: true });
     expect(new Set(samRows.map((r: any) => r.entityRef))).toEqual(new Set(['component:default/payments-api']));
 
     const danaRows = parse((await get('/export.csv', dana())).text, { columns: true });
+    // dana owns nothing: not even deployment-level rows
     expect(danaRows).toEqual([]);
 
     const entityCsv = await get('/entities/component/default/payments-api/findings.csv', dana());
@@ -272,7 +286,7 @@ describe('security-posture in a real backend', () => {
     const ownerCsv = parse((await get('/entities/component/default/payments-api/findings.csv', sam())).text, {
       columns: true,
     });
-    expect(ownerCsv[0].evidence).toMatch(/secretMask=/);
+    expect(ownerCsv.some((row: any) => /secretMask=/.test(row.evidence))).toBe(true);
   });
 
   it('never returns or logs a planted secret', async () => {
