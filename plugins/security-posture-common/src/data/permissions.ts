@@ -55,10 +55,22 @@ export type CoveragePrincipal = {
 };
 
 export type CoverageDecision =
-  | { result: 'ALLOW' }
-  | { result: 'DENY' }
-  /** The policy returned a conditional decision; `rules` are the rule names it used. */
-  | { result: 'CONDITIONAL'; rules: string[]; pluginId?: string; resourceType?: string }
+  /** `resourceRef`: decided for that one resource (the backend applied the conditions itself). */
+  | { result: 'ALLOW'; resourceRef?: string }
+  | { result: 'DENY'; resourceRef?: string }
+  /**
+   * The policy returned a conditional decision; `rules` are the rule names it used. When the
+   * conditions were applied to a sample resource (through the owning plugin's apply-conditions
+   * endpoint), `resolvedForResource` says what they gave for `resourceRef`.
+   */
+  | {
+      result: 'CONDITIONAL';
+      rules: string[];
+      pluginId?: string;
+      resourceType?: string;
+      resourceRef?: string;
+      resolvedForResource?: 'ALLOW' | 'DENY';
+    }
   | { result: 'ERROR'; message: string }
   | { result: 'NOT_EVALUATED'; reason?: string };
 

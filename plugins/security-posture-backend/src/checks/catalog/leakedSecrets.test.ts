@@ -1,55 +1,80 @@
-import { Entity } from '@backstage/catalog-model';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
 import { leakedSecretsCheck } from './leakedSecrets';
-import { detectSecrets } from './secretDetectors';
-
-// Generated fakes, assembled at runtime so no secret-shaped literal sits in the source.
-const FAKE_AWS_KEY_ID = ['AKIA', 'Q7ZK3M2XW9TBV4PL'].join('');
-const FAKE_GITHUB_TOKEN = ['ghp', '_', 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'].join('');
-
-function component(metadata: Partial<Entity['metadata']>, spec: object = {}): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'svc', namespace: 'default', ...metadata },
-    spec: { type: 'service', lifecycle: 'production', owner: 'team-a', ...spec },
-  };
-}
+import { MAX_DEPTH } from './entityStrings';
+import { component, fakes, mixed } from './__testUtils__/fakes';
 
 describe('catalog/leaked-secret', () => {
-  it('finds secrets in annotations, links and spec with their field path', async () => {
+  it('finds secrets in annotations, labels, tags, links, description and spec with their field path', async () => {
+    const keyId = fakes.awsKeyId();
+    const token = fakes.github('gho');
+    const password = fakes.password();
+    const labelToken = mixed(40);
+    const gitlab = ['gl', 'pat-', 'abcdefghij0123456789'].join('');
     const results = await runSecurityCheck(leakedSecretsCheck, {
       entities: [
         component(
           {
-            annotations: { 'acme.io/key-id': FAKE_AWS_KEY_ID },
-            links: [{ url: `https://x-access-token:${FAKE_GITHUB_TOKEN}@github.com/a/b.git` }],
+            annotations: { 'acme.io/key-id': keyId },
+            labels: { 'acme.io/api-token': labelToken },
+            tags: ['java', gitlab],
+            links: [{ url: `https://x-access-token:${token}@github.com/a/b.git` }],
+            description: `Connect with postgres://app:${password}@db.internal:5432/app`,
           },
-          { database: 'postgres://app:s3cr3tPassw0rdX@db.internal:5432/app' },
+          { deploy: { steps: [{ input: { npmToken: fakes.npm() } }] } },
         ),
       ],
     });
-    const byKind = Object.fromEntries(results.map(r => [`${r.secret!.kind}:${r.location}`, r]));
-    expect(Object.keys(byKind).sort()).toEqual([
-      'aws-access-key-id:metadata.annotations["acme.io/key-id"]#aws-access-key-id',
-      'github-token:metadata.links[0].url#github-token',
-      'url-credentials:metadata.links[0].url#url-credentials',
-      'url-credentials:spec.database#url-credentials',
+    expect(results.map(r => `${r.secret!.kind} ${r.location}`).sort()).toEqual([
+      'aws-access-key-id metadata.annotations["acme.io/key-id"]#aws-access-key-id',
+      'generic-secret metadata.labels["acme.io/api-token"]#generic-secret',
+      'github-token metadata.links[0].url#github-token',
+      'gitlab-token metadata.tags[1]#gitlab-token',
+      'npm-token spec.deploy.steps[0].input.npmToken#npm-token',
+      'url-credentials metadata.description#url-credentials',
     ]);
-    const urlCreds = results.find(r => r.location === 'spec.database#url-credentials')!;
-    expect(urlCreds.secret!.value).toBe('s3cr3tPassw0rdX');
-    expect(urlCreds.target).toEqual({ type: 'entity', entityRef: 'component:default/svc' });
+    const url = results.find(r => r.secret?.kind === 'url-credentials')!;
+    expect(url).toMatchObject({
+      outcome: 'fail',
+      target: { type: 'entity', entityRef: 'component:default/svc' },
+      severity: 'high',
+      secret: { value: password },
+      evidence: {
+        field: 'metadata.description',
+        classification: 'secret',
+        basis: 'url-credentials',
+      },
+    });
+    // The check never repeats a secret in its own texts: the engine masks `secret.value` only.
+    for (const r of results) {
+      expect(`${r.title} ${r.message} ${JSON.stringify(r.evidence)} ${r.location}`).not.toContain(
+        r.secret!.value,
+      );
+    }
+  });
+
+  it('gives each secret of one kind in one field its own location', async () => {
+    const [a, b] = [fakes.awsKeyId(), fakes.awsKeyId()];
+    const results = await runSecurityCheck(leakedSecretsCheck, {
+      entities: [component({ description: `old ${a}, new ${b}` })],
+    });
+    expect(results.map(r => r.location)).toEqual([
+      'metadata.description#aws-access-key-id',
+      'metadata.description#aws-access-key-id:2',
+    ]);
   });
 
   it('reports documentation examples as informational examples', async () => {
     const [result] = await runSecurityCheck(leakedSecretsCheck, {
-      entities: [component({ description: 'Use AKIAIOSFODNN7EXAMPLE in the docs' })],
+      entities: [
+        component({ description: `Use ${['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('')} in the docs` }),
+      ],
     });
     expect(result.severity).toBe('info');
     expect(result.evidence?.classification).toBe('example');
+    expect(result.title).toMatch(/^Documentation example/);
   });
 
-  it('stays quiet on placeholders, UUIDs and SHAs', async () => {
+  it('stays quiet on placeholders, UUIDs, SHAs and clean entities', async () => {
     const results = await runSecurityCheck(leakedSecretsCheck, {
       entities: [
         component({
@@ -60,14 +85,70 @@ describe('catalog/leaked-secret', () => {
           },
           description: 'postgres://app:${DB_PASSWORD}@db:5432/app',
         }),
+        component({ name: 'clean' }),
       ],
     });
     expect(results).toEqual([]);
   });
 
-  // A backtracking pattern would not finish within jest's timeout on this input.
-  it('handles hostile near-miss input', () => {
-    const hostile = `${'a://b:'.repeat(20_000)}${'x'.repeat(100_000)}${'ghp_'.repeat(10_000)}`;
-    expect(detectSecrets(hostile)).toEqual([]);
+  it('reports an oversized value as not inspected instead of scanning it', async () => {
+    const key = fakes.awsKeyId();
+    const results = await runSecurityCheck(leakedSecretsCheck, {
+      config: {
+        securityPosture: {
+          checks: { catalog: { 'leaked-secret': { options: { maxValueLength: 1000 } } } },
+        },
+      },
+      entities: [
+        component({ description: `${'a '.repeat(600)} ${key}`, annotations: { 'acme.io/k': key } }),
+      ],
+    });
+    expect(results.map(r => [r.outcome, r.location])).toEqual([
+      ['fail', 'metadata.annotations["acme.io/k"]#aws-access-key-id'],
+      ['error', 'metadata.description#not-inspected'],
+    ]);
+    expect(results[1].evidence).toMatchObject({ reason: 'oversized', length: 1221 });
+    expect(results[1].message).toContain('maxValueLength');
+  });
+
+  it('reports the part of an entity past its inspection budget', async () => {
+    const results = await runSecurityCheck(leakedSecretsCheck, {
+      config: {
+        securityPosture: {
+          checks: { catalog: { 'leaked-secret': { options: { maxEntityLength: 3000 } } } },
+        },
+      },
+      entities: [component({ description: 'x'.repeat(2000) }, { definition: 'y'.repeat(2000) })],
+    });
+    expect(results).toMatchObject([
+      {
+        outcome: 'error',
+        location: 'spec.definition#not-inspected',
+        evidence: { reason: 'entity-budget' },
+      },
+    ]);
+  });
+
+  it('reports nesting beyond the depth limit as not inspected', async () => {
+    let deep: Record<string, unknown> = { token: fakes.github() };
+    for (let i = 0; i < MAX_DEPTH + 5; i++) deep = { nested: deep };
+    const results = await runSecurityCheck(leakedSecretsCheck, {
+      entities: [component({}, { deep })],
+    });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ outcome: 'error', evidence: { reason: 'depth' } });
+  });
+
+  it('rejects invalid options instead of guessing', async () => {
+    await expect(
+      runSecurityCheck(leakedSecretsCheck, {
+        config: {
+          securityPosture: {
+            checks: { catalog: { 'leaked-secret': { options: { maxValueLength: -1 } } } },
+          },
+        },
+        entities: [component({})],
+      }),
+    ).rejects.toThrow(/maxValueLength/);
   });
 });

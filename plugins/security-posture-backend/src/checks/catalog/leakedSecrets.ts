@@ -1,13 +1,19 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { CATALOG_SECRET_KINDS } from '@security-posture/plugin-security-posture-common';
 import {
   CheckResult,
   createEntitySecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
-import { entityStrings } from './entityStrings';
-import { detectSecrets } from './secretDetectors';
+import { analyzeEntity, catalogCheckSettings, SkippedField } from './entityAnalysis';
 
-// Longer values are inspected up to this size; a secret is short, a hostile value is not.
-const MAX_VALUE_LENGTH = 256 * 1024;
+const SKIP_REASONS: Record<SkippedField['reason'], (skip: SkippedField) => string> = {
+  oversized: s =>
+    `${s.path} holds ${s.length} characters, more than securityPosture.checks.catalog.leaked-secret.options.maxValueLength: it was not inspected for secrets`,
+  'entity-budget': s =>
+    `${s.path} (${s.length} characters) was past the entity's inspection budget (securityPosture.checks.catalog.leaked-secret.options.maxEntityLength): it was not inspected`,
+  depth: s => `${s.path} is nested too deeply: what lies below it was not inspected`,
+  count: s => `The entity has too many strings: from ${s.path} on, nothing was inspected`,
+};
 
 /** Credentials pasted into catalog entities are readable by everyone who can read the catalog. */
 export const leakedSecretsCheck = createEntitySecurityCheck({
@@ -17,31 +23,57 @@ export const leakedSecretsCheck = createEntitySecurityCheck({
     category: 'catalog',
     defaultSeverity: 'high',
     description:
-      'Inspects every string of every catalog entity (annotations, labels, links, description, spec) for credentials: cloud keys, VCS tokens, chat webhooks, private keys and URLs with embedded passwords.',
+      'Inspects every string of every catalog entity (annotations, labels, links, description, tags, spec) for credentials: cloud keys (AWS, GCP service accounts, Azure storage), VCS tokens (GitHub with checksum validation, GitLab), Slack tokens and webhooks, private keys, JWTs, passwords in URLs, payment and API keys (Stripe, Google, npm, SendGrid, Datadog, PagerDuty), Vault tokens, and random-looking values under secret-named keys. Severity depends on the kind; documentation examples are reported as informational examples.',
     remediation:
-      'Rotate the credential now (it has been readable by every catalog user), remove it from the entity source file and its git history, and reference the secret by path (e.g. a Vault or Secrets Manager reference) instead.',
+      'Rotate the credential now (it has been readable by every catalog reader and is in the git history of the entity file), remove it from the catalog-info.yaml and its history, store it in a secret store (Vault, AWS Secrets Manager, a Kubernetes secret) and let the service read it from there; in Backstage config, reference secrets as `${ENV_VAR}` substitutions instead of literal values.',
+    docsUrl: 'https://backstage.io/docs/conf/writing',
   },
-  evaluate(entity) {
+  evaluate(entity, { config }) {
     const entityRef = stringifyEntityRef(entity);
+    const target = { type: 'entity' as const, entityRef };
+    const analysis = analyzeEntity(entity, catalogCheckSettings(config));
     const results: CheckResult[] = [];
-    for (const { path, value } of entityStrings(entity)) {
-      const text = value.length > MAX_VALUE_LENGTH ? value.slice(0, MAX_VALUE_LENGTH) : value;
-      for (const match of detectSecrets(text)) {
-        results.push({
-          outcome: 'fail',
-          target: { type: 'entity', entityRef },
-          location: `${path}#${match.kind}`,
-          title: match.example
-            ? `Documentation example credential (${match.kind})`
-            : `Leaked ${match.kind}`,
-          message: match.example
-            ? `${path} holds a well-known documentation example ${match.kind}; not a live credential`
-            : `${path} contains a ${match.kind}`,
-          severity: match.severity,
-          evidence: { field: path, classification: match.example ? 'example' : 'secret' },
-          secret: { value: match.value, kind: match.kind },
-        });
-      }
+    const seen = new Map<string, number>();
+
+    for (const hit of analysis.secrets) {
+      const label = CATALOG_SECRET_KINDS[hit.kind].label;
+      // Several secrets of one kind in one field each get their own stable location.
+      const base = `${hit.path}#${hit.kind}`;
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      const evidence: CheckResult['evidence'] = {
+        field: hit.path,
+        classification: hit.example ? 'example' : 'secret',
+        basis: hit.basis,
+      };
+      if (hit.checksum) evidence.checksum = hit.checksum;
+      results.push({
+        outcome: 'fail',
+        target,
+        location: n === 1 ? base : `${base}:${n}`,
+        title: hit.example ? `Documentation example ${label}` : `Leaked ${label}`,
+        message: hit.example
+          ? `${hit.path} holds a well-known documentation example ${label}; not a live credential`
+          : `${hit.path} holds a ${label}, readable by everyone who can read this entity`,
+        severity: hit.severity,
+        evidence,
+        secret: { value: hit.value, kind: hit.kind },
+      });
+    }
+
+    for (const skip of analysis.skipped) {
+      results.push({
+        outcome: 'error',
+        target,
+        location: `${skip.path}#not-inspected`,
+        title: 'Entity field not inspected for secrets',
+        message: SKIP_REASONS[skip.reason](skip),
+        evidence: {
+          field: skip.path,
+          reason: skip.reason,
+          ...(skip.length ? { length: skip.length } : {}),
+        },
+      });
     }
     return results;
   },

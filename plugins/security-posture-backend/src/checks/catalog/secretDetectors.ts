@@ -1,81 +1,472 @@
 import { Severity } from '@security-posture/plugin-security-posture-common';
+import {
+  CATALOG_SECRET_KINDS,
+  CatalogSecretKind,
+} from '@security-posture/plugin-security-posture-common';
+import { hasValidCrc32Checksum, hasValidFineGrainedChecksum } from './checksums';
+import { isPasswordKeyName, isSecretKeyName, keyName, keyWords, vendorOf } from './keyNames';
+import {
+  containsSubstitution,
+  isDocumentationExample,
+  isPlaceholder,
+  looksRandom,
+  notSecretShape,
+  shannonEntropy,
+} from './valueShapes';
 
-/** A secret found inside a string. */
+// Every pattern below is linear-time on hostile input: a literal prefix followed by single
+// bounded character classes, or a single unbounded class that cannot fail once it started (so
+// a failed attempt never rescans a run). Structures (PEM blocks, JWTs, URL authorities) are
+// parsed by hand after a cheap anchor is found.
+
+/** Why a match is believed. */
+export type SecretBasis =
+  | 'format'
+  | 'checksum'
+  | 'key-name'
+  | 'inline-assignment'
+  | 'url-credentials';
+
+/** A secret found inside one string. */
 export interface SecretMatch {
-  kind: string;
-  /** The secret itself (only this part is masked; the surrounding text is not secret). */
+  kind: CatalogSecretKind;
+  /** The secret itself: only this part is masked; the text around it is not secret. */
   value: string;
+  /** Offsets of `value` in the inspected string. */
+  start: number;
+  end: number;
   severity: Severity;
-  /** Documentation example values are reported as informational `example`s. */
-  example?: boolean;
+  /** A documentation example value: reported as informational `example`. */
+  example: boolean;
+  basis: SecretBasis;
+  /** For formats with a built-in checksum. */
+  checksum?: 'valid' | 'invalid';
 }
 
-interface Detector {
-  kind: string;
-  severity: Severity;
-  /** Global, linear-time pattern (no nested quantifiers, bounded repetitions). */
-  pattern: RegExp;
-  /** Which capture group holds the secret; 0 = whole match. */
-  group?: number;
-  /** Rejects shapes that are not secrets (placeholders, masks). */
-  accept?(secret: string): boolean;
+/** Where the string sits, for key-name context. */
+export interface DetectionContext {
+  /** The nearest key: annotation/label key, spec property name. */
+  key?: string;
+  /** Field path, e.g. `spec.datadog.apiKey`: vendor words may sit in parent keys. */
+  path?: string;
+  /** The object holding the string, e.g. a parsed service-account JSON. */
+  parent?: Record<string, unknown>;
 }
 
-// Values published in vendor documentation as examples.
-const DOCUMENTATION_EXAMPLES = new Set([
-  'AKIAIOSFODNN7EXAMPLE',
-  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-]);
-
-const PLACEHOLDER = /^(?:\$\{[^}]{0,200}\}|\{\{[^}]{0,200}\}\}|<[^>]{0,100}>|\*+|x+|X+|\.\.\.)$/;
-
-export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || /^(?:changeme|password|secret|example|redacted|none|null)$/i.test(value);
+interface Candidate extends Omit<SecretMatch, 'severity' | 'example'> {
+  /** Lower wins when two candidates overlap. */
+  priority: number;
+  /** Example detection needs the URL host for credentials in URLs. */
+  host?: string;
 }
 
-const DETECTORS: Detector[] = [
-  { kind: 'aws-access-key-id', severity: 'high', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
-  {
-    kind: 'github-token',
-    severity: 'critical',
-    pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{82}\b/g,
-  },
-  {
-    kind: 'slack-webhook',
-    severity: 'high',
-    pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}/g,
-  },
-  {
-    kind: 'private-key',
-    severity: 'critical',
-    pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/g,
-  },
-  {
-    kind: 'url-credentials',
-    severity: 'high',
-    // scheme://user:password@host — the password is the secret
-    pattern: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:/@]{1,128}:([^\s@/]{1,256})@[^\s/@]/g,
-    group: 1,
-    accept: secret => !isPlaceholder(secret),
-  },
-];
+const TOKEN_CHARS = /[A-Za-z0-9_-]/;
 
-/** Finds secrets in one string value. Linear in the length of the value. */
-export function detectSecrets(value: string): SecretMatch[] {
-  const matches: SecretMatch[] = [];
-  for (const detector of DETECTORS) {
-    detector.pattern.lastIndex = 0;
-    for (const match of value.matchAll(detector.pattern)) {
-      const secret = match[detector.group ?? 0];
-      if (!secret || (detector.accept && !detector.accept(secret))) continue;
-      const example = DOCUMENTATION_EXAMPLES.has(secret);
-      matches.push({
-        kind: detector.kind,
-        value: secret,
-        severity: example ? 'info' : detector.severity,
-        example: example || undefined,
+function boundedBefore(text: string, index: number) {
+  return index === 0 || !TOKEN_CHARS.test(text[index - 1]);
+}
+
+/** Runs a global regex over `text`; each match yields a candidate or nothing. */
+function scan(
+  text: string,
+  pattern: RegExp,
+  toCandidate: (match: RegExpExecArray) => Candidate | undefined,
+  out: Candidate[],
+) {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const candidate = toCandidate(m);
+    if (candidate) out.push(candidate);
+    if (m[0].length === 0) pattern.lastIndex += 1;
+  }
+}
+
+// --- prefixed tokens -----------------------------------------------------------------------
+
+const AWS_KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![A-Za-z0-9])/g;
+const GITHUB_CLASSIC = /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,76}(?![A-Za-z0-9_])/g;
+const GITHUB_FINE_GRAINED =
+  /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9_])/g;
+const GITLAB =
+  /(?<![A-Za-z0-9_-])(?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[0-9A-Za-z_-]{20,300}(?:\.[0-9a-z]{2}\.[0-9a-z]{9})?(?![A-Za-z0-9_-])/g;
+const SLACK_TOKEN = /(?<![A-Za-z0-9-])xox[abprse]-\d{8,15}-[0-9A-Za-z-]{8,200}(?![A-Za-z0-9-])/g;
+const SLACK_WEBHOOK =
+  /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/T[A-Z0-9]{6,12}\/[A-Z0-9]{6,14}\/([A-Za-z0-9]{16,48})(?![A-Za-z0-9])/g;
+const STRIPE = /(?<![A-Za-z0-9_])(sk|rk)_(live|test)_[0-9A-Za-z]{20,247}(?![A-Za-z0-9_])/g;
+const GOOGLE_API_KEY = /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g;
+const NPM_TOKEN = /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g;
+const SENDGRID = /(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+const VAULT_TOKEN = /(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{24,255}(?![A-Za-z0-9_-])/g;
+const AZURE_ACCOUNT_KEY = /AccountKey=([A-Za-z0-9+/]{86}==)/g;
+
+// --- structures ----------------------------------------------------------------------------
+
+const PEM_HEADER =
+  /-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----/g;
+const PEM_MAX_LENGTH = 16_384;
+const PEM_MIN_BODY = 64;
+const SERVICE_ACCOUNT_JSON = /"type"\s{0,8}:\s{0,8}"service_account"/;
+
+function findPrivateKeys(text: string, context: DetectionContext, out: Candidate[]) {
+  // END marker positions are remembered per label so many headers without an END cost one
+  // scan of the text in total, not one each.
+  const endFound = new Map<string, { from: number; at: number }>();
+  let serviceAccount: boolean | undefined;
+  const isServiceAccount = () =>
+    (serviceAccount ??=
+      context.parent?.type === 'service_account' ||
+      SERVICE_ACCOUNT_JSON.test(text.slice(0, 65_536)));
+  scan(
+    text,
+    PEM_HEADER,
+    m => {
+      const label = m[1];
+      const endMarker = `-----END ${label}-----`;
+      const bodyStart = m.index + m[0].length;
+      let known = endFound.get(label);
+      if (!known || (known.at !== -1 && known.at < bodyStart)) {
+        known = { from: bodyStart, at: text.indexOf(endMarker, bodyStart) };
+        endFound.set(label, known);
+      }
+      let end: number;
+      let body: string;
+      if (known.at !== -1 && known.at - bodyStart <= PEM_MAX_LENGTH) {
+        body = text.slice(bodyStart, known.at);
+        end = known.at + endMarker.length;
+      } else {
+        // No END marker (truncated paste): take the base64 run after the header.
+        const run = /[A-Za-z0-9+/=\s\\:-]{0,8192}/y;
+        run.lastIndex = bodyStart;
+        body = run.exec(text)?.[0] ?? '';
+        end = bodyStart + body.length;
+      }
+      const base64Chars = body.replace(/\\n|[^A-Za-z0-9+/]/g, '').length;
+      if (base64Chars < PEM_MIN_BODY) return undefined; // `-----BEGIN PRIVATE KEY-----\n...`
+      PEM_HEADER.lastIndex = Math.max(PEM_HEADER.lastIndex, end);
+      return {
+        kind: isServiceAccount() ? 'gcp-service-account-key' : 'private-key',
+        value: text.slice(m.index, end),
+        start: m.index,
+        end,
+        basis: 'format',
+        priority: 1,
+      };
+    },
+    out,
+  );
+}
+
+const JWT_HEAD = /eyJ[A-Za-z0-9_-]*/g;
+const JWT_SEGMENT = /[A-Za-z0-9_-]*/y;
+const JWT_MAX_LENGTH = 16_384;
+
+function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function findJwts(text: string, out: Candidate[]) {
+  JWT_HEAD.lastIndex = 0;
+  for (let m = JWT_HEAD.exec(text); m; m = JWT_HEAD.exec(text)) {
+    const start = m.index;
+    let pos = start + m[0].length;
+    if (!boundedBefore(text, start) || text[pos] !== '.' || !text.startsWith('eyJ', pos + 1)) {
+      continue;
+    }
+    JWT_SEGMENT.lastIndex = pos + 1;
+    const payload = JWT_SEGMENT.exec(text)![0];
+    pos = pos + 1 + payload.length;
+    if (text[pos] !== '.') {
+      JWT_HEAD.lastIndex = pos;
+      continue;
+    }
+    JWT_SEGMENT.lastIndex = pos + 1;
+    const signature = JWT_SEGMENT.exec(text)![0];
+    const end = pos + 1 + signature.length;
+    JWT_HEAD.lastIndex = end;
+    if (end - start > JWT_MAX_LENGTH) continue;
+    const header = decodeJsonSegment(m[0]);
+    if (typeof header?.alg !== 'string' || !decodeJsonSegment(payload)) continue;
+    // Unsigned tokens (`alg: none`) authenticate nothing on a sane server.
+    if (header.alg.toLocaleLowerCase('en-US') === 'none' || signature.length < 16) continue;
+    out.push({
+      kind: 'jwt',
+      value: text.slice(start, end),
+      start,
+      end,
+      basis: 'format',
+      priority: 2,
+    });
+  }
+}
+
+const AUTHORITY_STOP = /[/?#\s"'<>`\\]/;
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+
+/** Credentials in URLs: `scheme://user:password@host` (the password is the secret). */
+function findUrlCredentials(text: string, out: Candidate[]) {
+  for (let sep = text.indexOf('://'); sep !== -1; sep = text.indexOf('://', sep + 3)) {
+    let schemeStart = sep;
+    while (schemeStart > 0 && sep - schemeStart < 32 && SCHEME_CHAR.test(text[schemeStart - 1])) {
+      schemeStart -= 1;
+    }
+    if (schemeStart === sep || !/[A-Za-z]/.test(text[schemeStart])) continue;
+    const authorityStart = sep + 3;
+    let authorityEnd = authorityStart;
+    const limit = Math.min(text.length, authorityStart + 1024);
+    while (authorityEnd < limit && !AUTHORITY_STOP.test(text[authorityEnd])) authorityEnd += 1;
+    const authority = text.slice(authorityStart, authorityEnd);
+    const at = authority.lastIndexOf('@');
+    if (at <= 0) continue;
+    const userinfo = authority.slice(0, at);
+    const host = authority.slice(at + 1).replace(/:\d{1,5}$/, '');
+    const colon = userinfo.indexOf(':');
+    let secret: string;
+    let secretStart: number;
+    if (colon >= 0) {
+      secret = userinfo.slice(colon + 1);
+      secretStart = authorityStart + colon + 1;
+    } else {
+      // `https://<token>@host`: a bare user part only counts when it is clearly random.
+      if (!looksRandom(userinfo, 20)) continue;
+      secret = userinfo;
+      secretStart = authorityStart;
+    }
+    if (!secret || isPlaceholder(secret) || containsSubstitution(secret)) continue;
+    if (secret.includes('$')) continue; // `$PASSWORD`, `$(cat …)`: not a literal
+    out.push({
+      kind: 'url-credentials',
+      value: secret,
+      start: secretStart,
+      end: secretStart + secret.length,
+      basis: 'url-credentials',
+      priority: 5,
+      host,
+    });
+  }
+}
+
+// --- key-name context ----------------------------------------------------------------------
+
+const AWS_SECRET_SHAPE = /^[A-Za-z0-9/+]{40}$/;
+const AZURE_KEY_SHAPE = /^[A-Za-z0-9+/]{86}==$/;
+const HEX32 = /^[0-9a-f]{32}$/i;
+const HEX40 = /^[0-9a-f]{40}$/i;
+const PAGERDUTY_KEY_SHAPE = /^[0-9a-z]{32}$/i;
+
+/**
+ * A value that a secret-named key holds: the key decides what an ambiguous shape is (40 base64
+ * characters under an AWS secret key, 32 hex under a Datadog API key, a UUID under an api-key
+ * annotation), and a random-looking value under any secret name is a generic secret.
+ */
+function classifyNamedValue(
+  name: string,
+  vendorContext: string,
+  value: string,
+): { kind: CatalogSecretKind } | undefined {
+  // A secret is one token: sentences and documents under a secret name are not one value.
+  if (!isSecretKeyName(name) || /\s/.test(value)) return undefined;
+  const words = keyWords(keyName(name));
+  const vendor = vendorOf(`${vendorContext} ${name}`);
+  if (notSecretShape(value, { allowIdentifiers: true })) return undefined;
+  if (vendor === 'aws' && AWS_SECRET_SHAPE.test(value) && looksRandom(value, 40)) {
+    return { kind: 'aws-secret-access-key' };
+  }
+  if (words.includes('secret') && words.includes('access') && AWS_SECRET_SHAPE.test(value)) {
+    return { kind: 'aws-secret-access-key' };
+  }
+  if ((vendor === 'azure' || words.includes('account')) && AZURE_KEY_SHAPE.test(value)) {
+    return { kind: 'azure-storage-key' };
+  }
+  if (vendor === 'datadog' && HEX32.test(value)) return { kind: 'datadog-api-key' };
+  if (vendor === 'datadog' && HEX40.test(value)) return { kind: 'datadog-app-key' };
+  if (vendor === 'pagerduty' && PAGERDUTY_KEY_SHAPE.test(value)) {
+    return { kind: 'pagerduty-integration-key' };
+  }
+  const minLength = isPasswordKeyName(name) ? 8 : 12;
+  return looksRandom(value, minLength) ? { kind: 'generic-secret' } : undefined;
+}
+
+// `NAME = value` / `"name": "value"` inside free text, anchored on a secret word.
+const INLINE_ASSIGNMENT =
+  /(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|signing[_-]?key|routing[_-]?key|integration[_-]?key|app[_-]?key|credentials?)[A-Za-z0-9_.-]{0,30}["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([^\s"'`,;<>(){}[\]&|]{6,512})/gi;
+const NAME_CHAR = /[A-Za-z0-9_.-]/;
+
+function findInlineAssignments(text: string, context: DetectionContext, out: Candidate[]) {
+  scan(
+    text,
+    INLINE_ASSIGNMENT,
+    m => {
+      let nameStart = m.index;
+      while (nameStart > 0 && m.index - nameStart < 40 && NAME_CHAR.test(text[nameStart - 1])) {
+        nameStart -= 1;
+      }
+      const value = m[1];
+      const assignment = m[0];
+      const name = assignment.slice(0, assignment.search(/["']?[ \t]{0,3}[:=]/));
+      const fullName = text.slice(nameStart, m.index) + name;
+      const classified = classifyNamedValue(fullName, context.path ?? '', value);
+      if (!classified) return undefined;
+      const start = m.index + assignment.length - value.length;
+      return {
+        kind: classified.kind,
+        value,
+        start,
+        end: start + value.length,
+        basis: 'inline-assignment',
+        priority: 4,
+      };
+    },
+    out,
+  );
+}
+
+// --- resolution ----------------------------------------------------------------------------
+
+function withChecksum(kind: CatalogSecretKind, m: RegExpExecArray, valid: boolean): Candidate {
+  return {
+    kind,
+    value: m[0],
+    start: m.index,
+    end: m.index + m[0].length,
+    basis: valid ? 'checksum' : 'format',
+    checksum: valid ? 'valid' : 'invalid',
+    // An invalid checksum is only kept inside a credential slot, where it is the better name.
+    priority: valid ? 0 : 1,
+  };
+}
+
+function prefixed(kind: CatalogSecretKind, m: RegExpExecArray, group = 0): Candidate {
+  const value = m[group];
+  const start = m.index + m[0].indexOf(value);
+  return { kind, value, start, end: start + value.length, basis: 'format', priority: 1 };
+}
+
+const SEVERITY_OF_STRIPE: Record<string, Severity> = {
+  'sk:live': 'critical',
+  'rk:live': 'high',
+  'sk:test': 'low',
+  'rk:test': 'low',
+};
+
+/** Above this length a string is not inspected by the caller; the detectors assume less. */
+export const MAX_DETECTION_LENGTH = 4 * 1024 * 1024;
+
+/**
+ * Finds secrets in one string value. Linear in the length of the value. With `context`, the
+ * field's key name decides ambiguous shapes and whole-field values under secret-named keys.
+ */
+export function detectSecrets(text: string, context: DetectionContext = {}): SecretMatch[] {
+  const candidates: Candidate[] = [];
+  const stripeSeverity = new Map<Candidate, Severity>();
+
+  scan(text, AWS_KEY_ID, m => prefixed('aws-access-key-id', m), candidates);
+  scan(
+    text,
+    GITHUB_CLASSIC,
+    m => {
+      const prefix = m[0].slice(0, 3);
+      const bodyLength = m[0].length - 4;
+      if (bodyLength !== (prefix === 'ghr' ? 76 : 36) && bodyLength !== 36) return undefined;
+      // Installation tokens (`ghs_`) are not documented to carry the checksum: shape suffices.
+      if (prefix === 'ghs') return { ...prefixed('github-token', m), priority: 1 };
+      return withChecksum('github-token', m, hasValidCrc32Checksum(m[0]));
+    },
+    candidates,
+  );
+  scan(
+    text,
+    GITHUB_FINE_GRAINED,
+    m => withChecksum('github-token', m, hasValidFineGrainedChecksum(m[0])),
+    candidates,
+  );
+  scan(text, NPM_TOKEN, m => withChecksum('npm-token', m, hasValidCrc32Checksum(m[0])), candidates);
+  scan(
+    text,
+    GITLAB,
+    m =>
+      looksRandom(m[0].slice(m[0].indexOf('-') + 1), 20) ? prefixed('gitlab-token', m) : undefined,
+    candidates,
+  );
+  scan(text, SLACK_TOKEN, m => prefixed('slack-token', m), candidates);
+  scan(text, SLACK_WEBHOOK, m => prefixed('slack-webhook', m, 1), candidates);
+  scan(
+    text,
+    STRIPE,
+    m => {
+      const candidate = prefixed('stripe-secret-key', m);
+      stripeSeverity.set(candidate, SEVERITY_OF_STRIPE[`${m[1]}:${m[2]}`]);
+      return candidate;
+    },
+    candidates,
+  );
+  scan(text, GOOGLE_API_KEY, m => prefixed('google-api-key', m), candidates);
+  scan(text, SENDGRID, m => prefixed('sendgrid-api-key', m), candidates);
+  scan(text, VAULT_TOKEN, m => prefixed('vault-token', m), candidates);
+  scan(text, AZURE_ACCOUNT_KEY, m => prefixed('azure-storage-key', m, 1), candidates);
+  findPrivateKeys(text, context, candidates);
+  findJwts(text, candidates);
+  findUrlCredentials(text, candidates);
+  findInlineAssignments(text, context, candidates);
+
+  // The whole field under a secret-named key.
+  const trimmed = text.trim();
+  if (context.key && trimmed.length <= 4096) {
+    const classified = classifyNamedValue(context.key, context.path ?? '', trimmed);
+    if (classified) {
+      const start = text.indexOf(trimmed);
+      candidates.push({
+        kind: classified.kind,
+        value: trimmed,
+        start,
+        end: start + trimmed.length,
+        basis: 'key-name',
+        priority: 3,
       });
     }
   }
-  return matches;
+
+  // A token whose checksum fails is only believed where the context says "credential": the
+  // password slot of a URL or a whole field under a secret-named key.
+  const credentialSlots = candidates.filter(
+    c => c.basis === 'url-credentials' || c.basis === 'key-name' || c.basis === 'inline-assignment',
+  );
+  const believed = candidates.filter(
+    c =>
+      c.checksum !== 'invalid' ||
+      credentialSlots.some(slot => slot.start <= c.start && c.end <= slot.end),
+  );
+
+  // One finding per stretch of text: the most specific detector wins.
+  believed.sort((a, b) => a.priority - b.priority || a.start - b.start);
+  const accepted: Candidate[] = [];
+  for (const candidate of believed) {
+    if (accepted.some(a => a.start < candidate.end && candidate.start < a.end)) continue;
+    accepted.push(candidate);
+  }
+  accepted.sort((a, b) => a.start - b.start);
+
+  return accepted.map(c => {
+    const example = isDocumentationExample(c.value, { host: c.host });
+    const severity = example
+      ? 'info'
+      : stripeSeverity.get(c) ?? CATALOG_SECRET_KINDS[c.kind].severity;
+    return {
+      kind: c.kind,
+      value: c.value,
+      start: c.start,
+      end: c.end,
+      severity,
+      example,
+      basis: c.basis,
+      ...(c.checksum ? { checksum: c.checksum } : {}),
+    };
+  });
 }
+
+/** Exposed for tests of the entropy threshold. */
+export const __testing = { shannonEntropy };

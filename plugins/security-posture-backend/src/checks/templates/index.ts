@@ -1,4 +1,5 @@
 import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { templateRiskCheck } from './templateRisk';
 
 /** Scaffolder template checks (category `templates`). */
-export const templatesChecks: SecurityCheck[] = [];
+export const templatesChecks: SecurityCheck[] = [templateRiskCheck];

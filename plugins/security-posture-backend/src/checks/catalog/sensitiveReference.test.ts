@@ -1,0 +1,167 @@
+import { JsonObject } from '@backstage/types';
+import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
+import { sensitiveReferenceCheck } from './sensitiveReference';
+import { globMatch } from './sensitiveReferences';
+import { component, hex } from './__testUtils__/fakes';
+
+const withOptions = (options: JsonObject) => ({
+  securityPosture: { checks: { catalog: { 'sensitive-reference': { options } } } },
+});
+
+const hits = (results: Awaited<ReturnType<typeof runSecurityCheck>>) =>
+  results.map(r => `${r.evidence?.class} ${r.evidence?.field}`).sort();
+
+describe('catalog/sensitive-reference', () => {
+  it('classes each field that carries reconnaissance value', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      entities: [
+        component(
+          {
+            annotations: {
+              'vault.hashicorp.com/role': 'payments',
+              'aws.amazon.com/secrets-manager-arn':
+                'arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf',
+              'pagerduty.com/service-id': 'PABC123',
+              'opsgenie.com/team': 'payments',
+              'backstage.io/kubernetes-namespace': 'payments-prod',
+              'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/payments',
+              'acme.io/db-host': 'payments-db.internal',
+              'sentry.io/project-slug': 'acme/payments',
+            },
+            links: [
+              { url: 'https://wiki.acme.io/runbooks/payments', title: 'Runbook' },
+              { url: 'https://grafana.acme.io/d/payments', title: 'Grafana', icon: 'dashboard' },
+            ],
+            description: 'Batch jobs reach 10.1.2.3 and cache.payments.svc.cluster.local directly.',
+          },
+          { ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/payments/key' },
+        ),
+      ],
+    });
+    expect(hits(results)).toEqual([
+      'incident-routing metadata.annotations["opsgenie.com/team"]',
+      'incident-routing metadata.annotations["pagerduty.com/service-id"]',
+      'infra-topology metadata.annotations["backstage.io/kubernetes-namespace"]',
+      'infra-topology metadata.annotations["eks.amazonaws.com/role-arn"]',
+      'internal-endpoint metadata.annotations["acme.io/db-host"]',
+      'internal-endpoint metadata.description',
+      'observability metadata.annotations["sentry.io/project-slug"]',
+      'observability metadata.links[1].url',
+      'runbook metadata.links[0].url',
+      'secret-reference metadata.annotations["aws.amazon.com/secrets-manager-arn"]',
+      'secret-reference metadata.annotations["vault.hashicorp.com/role"]',
+      'secret-reference spec.ssm',
+    ]);
+    const vault = results.find(r => r.evidence?.class === 'secret-reference')!;
+    expect(vault).toMatchObject({ outcome: 'fail', severity: 'medium' });
+    // No value is repeated in what the check writes.
+    for (const r of results) expect(r.message).not.toMatch(/payments-db|10\.1\.2\.3|PABC123/);
+  });
+
+  it('leaves ordinary annotations, public hosts and emails alone', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      entities: [
+        component(
+          {
+            annotations: {
+              'github.com/project-slug': 'acme/payments',
+              'backstage.io/techdocs-ref': 'url:https://github.com/acme/payments/tree/main',
+              'backstage.io/kubernetes-id': 'payments',
+              'sonarqube.org/project-key': 'acme_payments',
+              'jenkins.io/job-full-name': 'payments/build',
+              'backstage.io/managed-by-location': 'url:https://git.internal.acme.corp/catalog.yaml',
+              'vault.io/token': '${VAULT_TOKEN}',
+            },
+            description: 'Version 10.1.2 of com.acme.internal.Payments, mail payments@acme.corp.',
+            links: [{ url: 'https://www.acme.com', title: 'Home' }],
+          },
+          { profile: { email: 'payments@acme.corp' } },
+        ),
+      ],
+    });
+    expect(hits(results)).toEqual([]);
+  });
+
+  it('reports a field that holds a secret as that secret, not as a reference', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      entities: [
+        component({
+          annotations: {
+            'pagerduty.com/integration-key': hex(32),
+            'pagerduty.com/service-id': 'PABC123',
+          },
+        }),
+      ],
+    });
+    expect(hits(results)).toEqual([
+      'incident-routing metadata.annotations["pagerduty.com/service-id"]',
+    ]);
+  });
+
+  it('takes adopter rules, classes, internal domains, ignores and severities from options', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      config: withOptions({
+        annotations: [
+          { key: 'acme.io/oncall-*', class: 'incident-routing' },
+          { key: 'acme.io/compliance-*', class: 'compliance-scope', severity: 'medium' },
+          { key: 'vault.hashicorp.com/*', class: 'custom-vault' },
+        ],
+        internalDomains: ['acme.net'],
+        ignoreAnnotations: ['opsgenie.com/*'],
+        classSeverities: { 'internal-endpoint': 'medium' },
+      }),
+      entities: [
+        component({
+          annotations: {
+            'acme.io/oncall-rota': 'payments-primary',
+            'acme.io/compliance-scope': 'pci',
+            'vault.hashicorp.com/role': 'payments',
+            'opsgenie.com/team': 'payments',
+            'acme.io/endpoint': 'https://api.payments.acme.net/v1',
+          },
+        }),
+      ],
+    });
+    expect(
+      results.map(r => `${r.evidence?.class} ${r.severity} ${r.evidence?.rule}`).sort(),
+    ).toEqual([
+      'compliance-scope medium key:acme.io/compliance-*',
+      'custom-vault low key:vault.hashicorp.com/*',
+      'incident-routing low key:acme.io/oncall-*',
+      'internal-endpoint medium value:internal-domain:acme.net',
+    ]);
+  });
+
+  it('rejects an invalid severity in options', async () => {
+    await expect(
+      runSecurityCheck(sensitiveReferenceCheck, {
+        config: withOptions({ annotations: [{ key: 'a/*', class: 'x', severity: 'urgent' }] }),
+        entities: [component({})],
+      }),
+    ).rejects.toThrow(/urgent/);
+  });
+
+  it('matches globs without regular expressions', () => {
+    expect(globMatch('acme.io/oncall-*', 'ACME.io/oncall-rota')).toBe(true);
+    expect(globMatch('*/role-arn', 'eks.amazonaws.com/role-arn')).toBe(true);
+    expect(globMatch('a*b*c', 'a-x-b-y-c')).toBe(true);
+    expect(globMatch('a*b*c', 'a-x-b-y-d')).toBe(false);
+    expect(globMatch('exact', 'exactly')).toBe(false);
+    expect(globMatch(`${'*a'.repeat(20)}b`, 'a'.repeat(5000))).toBe(false);
+  });
+
+  it('stays linear on hostile values', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      entities: [
+        component({
+          // Under the default 1 MiB value limit, so it is inspected rather than skipped.
+          description: `${'a.'.repeat(150_000)}${'10.0.0.'.repeat(40_000)}${'arn:aws:'.repeat(
+            40_000,
+          )} ${'vault:'.repeat(20_000)}`,
+          annotations: { 'acme.io/x': `https://${'a'.repeat(500_000)}` },
+        }),
+      ],
+    });
+    expect(results).toEqual(expect.any(Array));
+  }, 60_000);
+});

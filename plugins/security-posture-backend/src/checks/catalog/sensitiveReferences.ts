@@ -1,0 +1,436 @@
+import { Config } from '@backstage/config';
+import {
+  isSeverity,
+  SENSITIVE_REFERENCE_CLASSES,
+  SensitiveReferenceClass,
+  Severity,
+} from '@security-posture/plugin-security-posture-common';
+import { keyName, keyWords } from './keyNames';
+import { containsSubstitution, isPlaceholder } from './valueShapes';
+
+/** A rule from config: annotation or label keys matching `key` (a `*` glob) are of `class`. */
+export interface SensitiveReferenceRule {
+  key: string;
+  class: SensitiveReferenceClass;
+  severity?: Severity;
+}
+
+export interface SensitiveReferenceSettings {
+  rules: SensitiveReferenceRule[];
+  /** Host suffixes that are internal, e.g. `acme.corp`. */
+  internalDomains: string[];
+  /** Annotation/label key globs that are never sensitive. */
+  ignoreKeys: string[];
+  classSeverities: Record<string, Severity>;
+}
+
+/** One field that carries reconnaissance value. */
+export interface ReferenceHit {
+  path: string;
+  class: SensitiveReferenceClass;
+  severity: Severity;
+  /** Which rule matched, e.g. `key:vault.hashicorp.com/role`, `value:rfc1918-address`. */
+  rule: string;
+}
+
+/** Reads `securityPosture.checks.catalog.sensitive-reference.options`; throws on bad shapes. */
+export function readSensitiveReferenceSettings(options?: Config): SensitiveReferenceSettings {
+  const rules = (options?.getOptionalConfigArray('annotations') ?? []).map(rule => {
+    const severity = rule.getOptionalString('severity');
+    if (severity !== undefined && !isSeverity(severity)) {
+      throw new Error(`Invalid severity '${severity}' in sensitive-reference annotations option`);
+    }
+    return {
+      key: rule.getString('key'),
+      class: rule.getString('class'),
+      severity: severity as Severity | undefined,
+    };
+  });
+  const classSeverities: Record<string, Severity> = {};
+  const severities = options?.getOptionalConfig('classSeverities');
+  for (const name of severities?.keys() ?? []) {
+    const severity = severities!.getString(name);
+    if (!isSeverity(severity)) {
+      throw new Error(`Invalid severity '${severity}' for sensitive-reference class '${name}'`);
+    }
+    classSeverities[name] = severity;
+  }
+  return {
+    rules,
+    internalDomains: (options?.getOptionalStringArray('internalDomains') ?? []).map(d =>
+      d.toLocaleLowerCase('en-US').replace(/^\*?\./, ''),
+    ),
+    ignoreKeys: options?.getOptionalStringArray('ignoreAnnotations') ?? [],
+    classSeverities,
+  };
+}
+
+/** `*` matches any run of characters; case-insensitive; linear-ish, no regex from config. */
+export function globMatch(glob: string, text: string): boolean {
+  const g = glob.toLocaleLowerCase('en-US');
+  const t = text.toLocaleLowerCase('en-US');
+  let gi = 0;
+  let ti = 0;
+  let star = -1;
+  let mark = 0;
+  while (ti < t.length) {
+    if (gi < g.length && g[gi] === t[ti]) {
+      gi += 1;
+      ti += 1;
+    } else if (gi < g.length && g[gi] === '*') {
+      star = gi;
+      mark = ti;
+      gi += 1;
+    } else if (star !== -1) {
+      gi = star + 1;
+      mark += 1;
+      ti = mark;
+    } else {
+      return false;
+    }
+  }
+  while (gi < g.length && g[gi] === '*') gi += 1;
+  return gi === g.length;
+}
+
+function severityOf(settings: SensitiveReferenceSettings, cls: string, override?: Severity) {
+  return (
+    override ??
+    settings.classSeverities[cls] ??
+    SENSITIVE_REFERENCE_CLASSES[cls as keyof typeof SENSITIVE_REFERENCE_CLASSES]?.severity ??
+    'low'
+  );
+}
+
+// --- key rules -------------------------------------------------------------------------------
+
+const INCIDENT_PREFIXES = [
+  'pagerduty.com',
+  'opsgenie.com',
+  'victorops.com',
+  'firehydrant.com',
+  'firehydrant.io',
+  'incident.io',
+  'rootly.com',
+  'squadcast.com',
+];
+const OBSERVABILITY_PREFIXES = [
+  'datadoghq.com',
+  'sentry.io',
+  'grafana',
+  'newrelic.com',
+  'dynatrace.com',
+  'lightstep.com',
+  'honeycomb.io',
+  'prometheus.io',
+  'elastic.co',
+  'signalfx.com',
+  'instana.io',
+  'appdynamics.com',
+  'rollbar.com',
+  'bugsnag.com',
+  'honeybadger.io',
+  'splunk.com',
+];
+const INFRA_PREFIXES = [
+  'eks.amazonaws.com',
+  'iam.amazonaws.com',
+  'iam.gke.io',
+  'azure.workload.identity',
+];
+const REFERENCE_WORDS = new Set([
+  'path',
+  'paths',
+  'ref',
+  'arn',
+  'name',
+  'id',
+  'store',
+  'manager',
+  'mount',
+  'role',
+  'engine',
+]);
+
+/** The built-in class of an annotation or label key, from its prefix and name words. */
+function builtInKeyClass(key: string): BuiltInKeyMatch | undefined {
+  const lower = key.toLocaleLowerCase('en-US');
+  const slash = lower.lastIndexOf('/');
+  const prefix = slash >= 0 ? lower.slice(0, slash) : '';
+  const name = keyWords(keyName(key));
+  const all = keyWords(key);
+  const has = (...words: string[]) => words.every(w => name.includes(w));
+
+  if (all.includes('vault') || prefix === 'vault.hashicorp.com') {
+    return { class: 'secret-reference', rule: 'vault' };
+  }
+  if (
+    all.includes('ssm') ||
+    all.includes('secretsmanager') ||
+    has('secrets', 'manager') ||
+    has('parameter', 'store') ||
+    ((name.includes('secret') || name.includes('secrets')) &&
+      name.some(w => REFERENCE_WORDS.has(w)))
+  ) {
+    return { class: 'secret-reference', rule: 'secret-store' };
+  }
+  if (
+    INCIDENT_PREFIXES.some(p => prefix === p || prefix.endsWith(`.${p}`)) ||
+    (prefix === 'splunk.com' && name.includes('call')) ||
+    has('on', 'call') ||
+    name.includes('oncall') ||
+    name.includes('escalation') ||
+    name.includes('pagerduty') ||
+    name.includes('opsgenie')
+  ) {
+    return { class: 'incident-routing', rule: 'incident-tool' };
+  }
+  if (
+    lower === 'backstage.io/kubernetes-namespace' ||
+    lower === 'backstage.io/kubernetes-label-selector' ||
+    INFRA_PREFIXES.includes(prefix) ||
+    has('role', 'arn') ||
+    name.includes('namespace') ||
+    name.includes('cluster') ||
+    name.includes('iam') ||
+    name.includes('vpc') ||
+    name.includes('subnet') ||
+    has('account', 'id')
+  ) {
+    return { class: 'infra-topology', rule: 'infrastructure' };
+  }
+  if (
+    name.some(w => ['runbook', 'runbooks', 'playbook', 'playbooks'].includes(w)) ||
+    has('break', 'glass')
+  ) {
+    return { class: 'runbook', rule: 'runbook' };
+  }
+  if (
+    OBSERVABILITY_PREFIXES.some(p => prefix === p || prefix.endsWith(`.${p}`)) ||
+    name.some(w => ['dashboard', 'dashboards', 'grafana', 'kibana', 'apm', 'tracing'].includes(w))
+  ) {
+    return { class: 'observability', rule: 'observability-tool' };
+  }
+  return undefined;
+}
+
+interface BuiltInKeyMatch {
+  class: SensitiveReferenceClass;
+  rule: string;
+}
+
+// --- value rules -----------------------------------------------------------------------------
+
+const HOST_TOKEN = /[A-Za-z0-9][A-Za-z0-9.-]{0,252}/g;
+const INTERNAL_SUFFIXES = [
+  'internal',
+  'local',
+  'localdomain',
+  'lan',
+  'corp',
+  'intranet',
+  'home.arpa',
+  'svc',
+  'svc.cluster.local',
+  'cluster.local',
+];
+// Annotations the catalog itself sets on every entity: owners cannot change them.
+const CATALOG_MANAGED_KEYS = new Set([
+  'backstage.io/managed-by-location',
+  'backstage.io/managed-by-origin-location',
+  'backstage.io/orphan',
+]);
+const INTERNAL_LABELS = new Set(['internal', 'intranet', 'corp']);
+// A dotted token starting with a TLD is a reversed name (`com.acme.internal.Foo`), not a host.
+const REVERSED_NAME_START = new Set([
+  'com',
+  'org',
+  'net',
+  'io',
+  'de',
+  'uk',
+  'fr',
+  'nl',
+  'edu',
+  'gov',
+  'java',
+  'javax',
+]);
+
+function isPrivateIPv4(host: string): boolean {
+  const parts = host.split('.');
+  if (parts.length !== 4 || !parts.every(p => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
+    return false;
+  }
+  const [a, b] = parts.map(Number);
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+function internalHostRule(token: string, settings: SensitiveReferenceSettings): string | undefined {
+  const host = token.toLocaleLowerCase('en-US').replace(/\.+$/, '');
+  if (!host.includes('.')) return undefined;
+  if (isPrivateIPv4(host)) return 'rfc1918-address';
+  if (/^\d+(?:\.\d+)*$/.test(host)) return undefined; // versions, other addresses
+  const labels = host.split('.');
+  if (labels.some(l => !l)) return undefined;
+  for (const domain of settings.internalDomains) {
+    if (host === domain || host.endsWith(`.${domain}`)) return `internal-domain:${domain}`;
+  }
+  if (REVERSED_NAME_START.has(labels[0])) return undefined;
+  for (const suffix of INTERNAL_SUFFIXES) {
+    if (host.endsWith(`.${suffix}`)) return `internal-suffix:.${suffix}`;
+  }
+  if (labels.length >= 3 && labels.slice(1, -1).some(l => INTERNAL_LABELS.has(l))) {
+    return 'internal-label';
+  }
+  return undefined;
+}
+
+/** Internal hosts and addresses in a string; one rule name per distinct reason. */
+function internalEndpointRules(text: string, settings: SensitiveReferenceSettings): string[] {
+  const rules = new Set<string>();
+  HOST_TOKEN.lastIndex = 0;
+  for (let m = HOST_TOKEN.exec(text); m; m = HOST_TOKEN.exec(text)) {
+    if (m.index > 0 && text[m.index - 1] === '@') {
+      // `user@acme.corp` is an email address; `scheme://user:pw@host` is an endpoint.
+      const before = text.lastIndexOf(' ', m.index);
+      if (!text.slice(before + 1, m.index).includes('://')) continue;
+    }
+    const rule = internalHostRule(m[0], settings);
+    if (rule) rules.add(rule);
+  }
+  return [...rules];
+}
+
+interface ValueRule {
+  class: SensitiveReferenceClass;
+  rule: string;
+  pattern: RegExp;
+}
+
+const VALUE_RULES: ValueRule[] = [
+  {
+    class: 'secret-reference',
+    rule: 'aws-secrets-manager-arn',
+    pattern: /arn:aws[a-z-]{0,12}:secretsmanager:[a-z0-9-]{0,32}:\d{12}:secret:/,
+  },
+  {
+    class: 'secret-reference',
+    rule: 'aws-ssm-parameter',
+    pattern:
+      /arn:aws[a-z-]{0,12}:ssm:[a-z0-9-]{0,32}:\d{12}:parameter\/|(?:^|\s)ssm:\/[A-Za-z0-9_.-]/,
+  },
+  {
+    class: 'secret-reference',
+    rule: 'gcp-secret-manager',
+    pattern: /projects\/[a-z0-9-]{1,64}\/secrets\/[A-Za-z0-9_-]{1,255}/,
+  },
+  {
+    class: 'secret-reference',
+    rule: 'azure-key-vault',
+    pattern: /\.vault\.azure\.net\/(?:secrets|keys|certificates)\//i,
+  },
+  {
+    class: 'secret-reference',
+    rule: 'secret-reference-uri',
+    pattern:
+      /(?:^|[\s"'])(?:ref\+(?:vault|awssecrets|awsssm|gcpsecrets|azurekeyvault)|vault|secretsmanager):\/{0,2}[A-Za-z0-9]/,
+  },
+  {
+    class: 'infra-topology',
+    rule: 'aws-iam-role-arn',
+    pattern: /arn:aws[a-z-]{0,12}:iam::\d{12}:(?:role|user|instance-profile)\//,
+  },
+  {
+    class: 'infra-topology',
+    rule: 'aws-resource-arn',
+    pattern:
+      /arn:aws[a-z-]{0,12}:(?!iam:|secretsmanager:|ssm:)[a-z0-9-]{2,32}:[a-z0-9-]{0,32}:(?:\d{12})?:/,
+  },
+  {
+    class: 'infra-topology',
+    rule: 'gcp-service-account',
+    pattern: /@[a-z0-9-]{1,64}\.iam\.gserviceaccount\.com/,
+  },
+  {
+    class: 'infra-topology',
+    rule: 'azure-resource-id',
+    pattern: /\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\//i,
+  },
+  {
+    class: 'incident-routing',
+    rule: 'incident-tool-url',
+    pattern:
+      /pagerduty\.com\/(?:service-directory|services|schedules|escalation_policies)\/|opsgenie\.com\//i,
+  },
+];
+
+const OBSERVABILITY_URL =
+  /^https?:\/\/[^/\s]{0,200}(?:grafana|datadoghq|kibana|sentry\.io|newrelic|honeycomb\.io|splunkcloud|lightstep|dynatrace|signalfx)/i;
+const OBSERVABILITY_URL_PATH =
+  /^https?:\/\/[^/\s]{1,200}\/[^\s]{0,100}(?:\/d\/|\/dashboards?\/|\/app\/kibana)/i;
+const RUNBOOK_TEXT = /runbook|playbook|break[-_ ]?glass/i;
+const OBSERVABILITY_TEXT = /dashboard|grafana|kibana|metrics|monitoring|\bapm\b|tracing|\blogs\b/i;
+
+/** What the whole catalog entity reveals, one hit per field and class. */
+export function findSensitiveReferences(
+  fields: Iterable<{ path: string; key: string; value: string; area: FieldArea }>,
+  links: Array<{ url?: string; title?: string; type?: string; icon?: string }>,
+  settings: SensitiveReferenceSettings,
+  isSecretField: (path: string) => boolean,
+): ReferenceHit[] {
+  const hits = new Map<string, ReferenceHit>();
+  const add = (path: string, cls: SensitiveReferenceClass, rule: string, severity?: Severity) => {
+    const id = `${path}#${cls}`;
+    if (!hits.has(id)) {
+      hits.set(id, { path, class: cls, rule, severity: severityOf(settings, cls, severity) });
+    }
+  };
+
+  for (const field of fields) {
+    const { path, key, value, area } = field;
+    if (isPlaceholder(value)) continue;
+    if (area === 'annotation' || area === 'label') {
+      if (CATALOG_MANAGED_KEYS.has(key)) continue;
+      if (settings.ignoreKeys.some(glob => globMatch(glob, key))) continue;
+      // A key that holds a detected secret is reported as that secret, not as a reference.
+      if (!isSecretField(path) && !containsSubstitution(value)) {
+        const custom = settings.rules.find(rule => globMatch(rule.key, key));
+        if (custom) {
+          add(path, custom.class, `key:${custom.key}`, custom.severity);
+        } else {
+          const builtIn = builtInKeyClass(key);
+          if (builtIn) add(path, builtIn.class, `key:${builtIn.rule}`);
+        }
+      }
+    }
+    for (const rule of internalEndpointRules(value, settings)) {
+      add(path, 'internal-endpoint', `value:${rule}`);
+    }
+    for (const rule of VALUE_RULES) {
+      if (rule.pattern.test(value)) add(path, rule.class, `value:${rule.rule}`);
+    }
+    if (/^https?:\/\//i.test(value)) {
+      if (OBSERVABILITY_URL.test(value) || OBSERVABILITY_URL_PATH.test(value)) {
+        add(path, 'observability', 'value:observability-url');
+      }
+      if (RUNBOOK_TEXT.test(value.slice(0, 2048))) add(path, 'runbook', 'value:runbook-url');
+    }
+  }
+
+  links.forEach((link, i) => {
+    if (!link || typeof link.url !== 'string') return;
+    const path = `metadata.links[${i}].url`;
+    if (isSecretField(path)) return; // a webhook or credential URL is reported as a secret
+    const words = [link.title, link.type, link.icon].filter(w => typeof w === 'string').join(' ');
+    if (RUNBOOK_TEXT.test(words)) add(path, 'runbook', 'link:runbook');
+    if (link.icon === 'dashboard' || OBSERVABILITY_TEXT.test(words)) {
+      add(path, 'observability', 'link:dashboard');
+    }
+  });
+
+  return [...hits.values()];
+}
+
+/** Which part of the entity a string came from; key rules apply to annotations and labels. */
+export type FieldArea = 'annotation' | 'label' | 'other';

@@ -1,0 +1,366 @@
+import fs from 'fs';
+import path from 'path';
+import { analyzeTemplate, analyzeTemplateSource } from './analyzeTemplate';
+import { scoreTemplate } from './scoring';
+import { SinkRegistry } from './sinks';
+
+const DEMO = path.resolve(__dirname, '../../../../../dev/templates');
+const demo = (name: string) =>
+  analyzeTemplateSource(
+    fs.readFileSync(path.join(DEMO, name, 'template.yaml'), 'utf8'),
+    { name },
+  )[0];
+
+function template(
+  spec: Record<string, unknown>,
+  apiVersion = 'scaffolder.backstage.io/v1beta3',
+) {
+  return {
+    apiVersion,
+    kind: 'Template',
+    metadata: { name: 't', namespace: 'default' },
+    spec: { owner: 'team-a', type: 'service', ...spec },
+  };
+}
+
+const summary = (t: unknown, options = {}) =>
+  analyzeTemplate(t, options)
+    .findings.map(f => `${f.rule}@${f.stepId ?? '-'}:${f.parameter ?? '-'}`)
+    .sort();
+
+describe('analyzeTemplate', () => {
+  it('scores the demo templates from safe to malicious', () => {
+    const scores = Object.fromEntries(
+      ['safe-service', 'docs-site', 'risky-copy-files', 'insider-exfil'].map(
+        n => [n, demo(n).score],
+      ),
+    );
+    expect(scores['safe-service']).toBe(0);
+    expect(scores['docs-site']).toBeGreaterThan(0);
+    expect(scores['docs-site']).toBeLessThan(scores['risky-copy-files']);
+    expect(scores['risky-copy-files']).toBeLessThan(scores['insider-exfil']);
+    expect(demo('insider-exfil').band).toBe('critical');
+  });
+
+  it('names template, step, action, input, parameter and the advisory behind the rule', () => {
+    const finding = demo('risky-copy-files').findings.find(
+      f => f.rule === 'path-traversal' && f.stepId === 'fetch-files',
+    )!;
+    expect(finding).toMatchObject({
+      location: 'steps[fetch-files].input.targetPath',
+      action: 'fetch:plain',
+      inputPath: 'targetPath',
+      parameter: 'targetPath',
+    });
+    expect(finding.evidence).toMatchObject({
+      template: 'template:default/risky-copy-files',
+      step: 'fetch-files',
+      action: 'fetch:plain',
+      input: 'targetPath',
+      parameter: 'targetPath',
+    });
+    expect(String(finding.evidence.reference)).toContain('GHSA-mg3m-f475-28hv');
+    expect(String(finding.evidence.reference)).toContain(
+      '../../.ssh/authorized_keys',
+    );
+  });
+
+  it('sees through replace("../", "") in the insider template and flags the exfiltration', () => {
+    const insider = demo('insider-exfil');
+    const ssrf = insider.findings.find(
+      f => f.rule === 'ssrf' && f.parameter === 'callbackPath',
+    )!;
+    expect(ssrf.evidence.filters).toContain("'replace'");
+    const critical = insider.findings.filter(
+      f => f.rule === 'secret-exposure' && f.severity === 'critical',
+    );
+    expect(critical.map(f => f.stepId).sort()).toEqual([
+      'notify',
+      'register-pipeline',
+      'register-pipeline',
+    ]);
+  });
+
+  it('credits enum, const and anchored patterns, and nothing weaker', () => {
+    const withSchema = (schema: object) =>
+      summary(
+        template({
+          parameters: [{ properties: { dir: { type: 'string', ...schema } } }],
+          steps: [
+            {
+              id: 'f',
+              action: 'fetch:plain',
+              input: { url: './x', targetPath: './${{ parameters.dir }}' },
+            },
+          ],
+        }),
+      );
+    expect(withSchema({ enum: ['a', 'b'] })).toEqual([]);
+    expect(withSchema({ const: 'a' })).toEqual([]);
+    expect(withSchema({ pattern: '^[a-z0-9-]{1,20}$' })).toEqual([]);
+    expect(withSchema({ enum: ['a', '../../etc'] })).toEqual([
+      'path-traversal@f:dir',
+    ]);
+    expect(withSchema({ pattern: '[a-z]+' })).toEqual(['path-traversal@f:dir']);
+    expect(withSchema({ pattern: '^.*$' })).toEqual(['path-traversal@f:dir']);
+    expect(withSchema({ maxLength: 10 })).toEqual(['path-traversal@f:dir']);
+    expect(withSchema({ 'ui:field': 'EntityPicker' })).toEqual([
+      'path-traversal@f:dir',
+    ]);
+  });
+
+  it('does not treat lower or replace as sanitisers, but credits numeric filters', () => {
+    const flow = (expression: string) =>
+      summary(
+        template({
+          parameters: [{ properties: { n: { type: 'string' } } }],
+          steps: [
+            {
+              id: 'f',
+              action: 'fetch:plain',
+              input: { url: './x', targetPath: expression },
+            },
+          ],
+        }),
+      );
+    expect(flow('${{ parameters.n | lower | replace("../", "") }}')).toEqual([
+      'path-traversal@f:n',
+    ]);
+    expect(flow('./r-${{ parameters.n | int }}')).toEqual([]);
+    expect(flow('./r-${{ parameters.n | length }}')).toEqual([]);
+  });
+
+  it('follows taint through each, step outputs and undeclared parameters', () => {
+    const result = summary(
+      template({
+        parameters: [
+          {
+            properties: {
+              items: { type: 'array', maxItems: 3, items: { type: 'string' } },
+            },
+          },
+        ],
+        steps: [
+          {
+            id: 'a',
+            action: 'acme:transform',
+            input: { value: '${{ parameters.hidden }}' },
+          },
+          {
+            id: 'b',
+            each: '${{ parameters.items }}',
+            action: 'fs:delete',
+            input: { files: ['${{ each.value }}'] },
+          },
+          {
+            id: 'c',
+            action: 'fetch:plain',
+            input: {
+              url: './x',
+              targetPath: "${{ steps['a'].output.result }}",
+            },
+          },
+        ],
+      }),
+    );
+    expect(result).toEqual([
+      'destructive-action@b:items',
+      'path-traversal@b:items',
+      'path-traversal@c:hidden',
+      'unvalidated-param@a:hidden',
+    ]);
+  });
+
+  it('uses the installed actions list to classify custom action inputs', () => {
+    const t = template({
+      parameters: [{ properties: { where: { type: 'string' } } }],
+      steps: [
+        {
+          id: 'x',
+          action: 'acme:write',
+          input: { destination: '${{ parameters.where }}' },
+        },
+      ],
+    });
+    expect(summary(t)).toEqual(['unvalidated-param@x:where']);
+    const sinks = new SinkRegistry({
+      installedActions: [
+        {
+          id: 'acme:write',
+          schema: {
+            input: {
+              properties: {
+                destination: {
+                  type: 'string',
+                  description: 'Directory to write to',
+                },
+              },
+            },
+          },
+        },
+      ],
+    });
+    expect(summary(t, { sinks })).toEqual(['path-traversal@x:where']);
+    const configured = new SinkRegistry({
+      extraSinks: [
+        {
+          action: 'acme:write',
+          input: 'destination',
+          kind: 'command',
+          source: 'config',
+        },
+      ],
+    });
+    expect(summary(t, { sinks: configured })).toEqual([
+      'command-injection@x:where',
+    ]);
+  });
+
+  it('reports literal credentials with the secret for the engine to mask, never in the text', () => {
+    const fake = ['wTQrHONPbBhxd5', 'xAkhf8MGAczbHRaDv7MJNOaDsg'].join('');
+    const analysis = analyzeTemplate(
+      template({
+        steps: [
+          {
+            id: 'p',
+            action: 'publish:github',
+            input: { repoUrl: 'github.com?owner=a&repo=b', token: fake },
+          },
+        ],
+      }),
+    );
+    const finding = analysis.findings.find(f => f.rule === 'hardcoded-secret')!;
+    expect(finding.secret?.value).toBe(fake);
+    expect(JSON.stringify({ ...finding, secret: undefined })).not.toContain(
+      fake,
+    );
+    expect(JSON.stringify(analysis.contributions)).not.toContain(fake);
+  });
+
+  it('explains the score: contributions add up to it, repeats count less, the cap shows', () => {
+    const one = scoreTemplate([
+      { rule: 'ssrf', severity: 'high', message: 'm' },
+    ]);
+    expect(one).toMatchObject({ score: 30, band: 'medium' });
+    const repeated = scoreTemplate([
+      { rule: 'ssrf', severity: 'high', message: 'a' },
+      { rule: 'ssrf', severity: 'high', message: 'b' },
+    ]);
+    expect(repeated.contributions.map(c => c.points)).toEqual([30, 8]);
+    for (const name of ['insider-exfil', 'risky-copy-files', 'docs-site']) {
+      const analysis = demo(name);
+      expect(analysis.contributions.reduce((sum, c) => sum + c.points, 0)).toBe(
+        analysis.score,
+      );
+    }
+    expect(
+      demo('insider-exfil').contributions.some(c => c.kind === 'score-cap'),
+    ).toBe(true);
+  });
+
+  it('scores lower when a permission policy gates the template, and says why', () => {
+    const plain = demo('risky-copy-files');
+    const gated = analyzeTemplateSource(
+      fs.readFileSync(
+        path.join(DEMO, 'risky-copy-files', 'template.yaml'),
+        'utf8',
+      ),
+      {
+        gating: { factor: 0.5, reason: 'only platform-team may run templates' },
+      },
+    )[0];
+    expect(gated.score).toBe(plain.score - Math.round(plain.score * 0.5));
+    expect(gated.contributions.at(-1)).toMatchObject({
+      kind: 'permission-gating',
+      explanation: 'only platform-team may run templates',
+    });
+  });
+
+  it('analyses v1beta2 templates from raw objects as legacy', () => {
+    const analysis = demo('legacy-v1beta2');
+    expect(analysis.legacy).toBe(true);
+    expect(analysis.findings.map(f => f.rule)).toContain(
+      'legacy-template-syntax',
+    );
+  });
+
+  it('turns any malformed shape into parse-error findings, never an exception', () => {
+    const shapes: unknown[] = [
+      null,
+      42,
+      'text',
+      [],
+      {},
+      { kind: 'Template' },
+      { kind: 'Template', spec: [] },
+      template({ steps: 'fetch' }),
+      template({
+        steps: [
+          null,
+          1,
+          { action: 7 },
+          { id: {}, action: 'debug:log', input: 'x' },
+        ],
+      }),
+      template({
+        parameters: 'nope',
+        steps: [
+          { action: 'fetch:plain', input: { targetPath: { deep: [[[[]]]] } } },
+        ],
+      }),
+      template({
+        parameters: [{ properties: { a: null, b: [] } }],
+        output: 42,
+      }),
+      template({
+        steps: [
+          {
+            action: 'fetch:plain',
+            each: 5,
+            if: {},
+            input: { url: '${{ ((( }}' },
+          },
+        ],
+      }),
+    ];
+    for (const shape of shapes) {
+      const analysis = analyzeTemplate(shape);
+      expect(analysis.score).toBeGreaterThanOrEqual(0);
+      expect(analysis.score).toBeLessThanOrEqual(100);
+    }
+    expect(analyzeTemplate('text').findings.map(f => f.rule)).toEqual([
+      'parse-error',
+    ]);
+    expect(
+      analyzeTemplateSource(': : :\n\t- [', { name: 'x' })[0].findings.map(
+        f => f.rule,
+      ),
+    ).toEqual(['parse-error']);
+  });
+
+  it('stays fast on huge and hostile templates', () => {
+    const steps = Array.from({ length: 600 }, (_, i) => ({
+      id: `s${i}`,
+      action: 'fetch:template',
+      input: {
+        url: './x',
+        targetPath: `./${'${{ parameters.a }}'.repeat(20)}`,
+        values: { v: 'x'.repeat(2000) },
+      },
+    }));
+    const start = Date.now();
+    const analysis = analyzeTemplate(
+      template({
+        parameters: [{ properties: { a: { type: 'string' } } }],
+        steps,
+      }),
+    );
+    expect(Date.now() - start).toBeLessThan(10_000);
+    expect(
+      analysis.findings.some(
+        f => f.rule === 'parse-error' && f.location === 'spec.steps',
+      ),
+    ).toBe(true);
+    expect(analysis.score).toBeLessThanOrEqual(100);
+  });
+});

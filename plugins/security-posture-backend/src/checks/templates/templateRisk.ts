@@ -1,0 +1,250 @@
+import { Config } from '@backstage/config';
+import { JsonValue } from '@backstage/types';
+import {
+  POLICY_COVERAGE_CHECK_ID,
+  POLICY_COVERAGE_MATRIX_KEY,
+  TEMPLATE_RISK_BAND_MINIMUMS,
+  TEMPLATE_RISK_CHECK_ID,
+  TEMPLATE_SCORES_KEY,
+  TemplateRiskBand,
+  TemplateRiskScore,
+  TemplateScoresData,
+} from '@security-posture/plugin-security-posture-common';
+import {
+  CheckResult,
+  createSecurityCheck,
+} from '@security-posture/plugin-security-posture-node';
+import { analyzeTemplate, TemplateAnalysis } from './analyzeTemplate';
+import { readInstalledActions } from './installedActions';
+import { gatingFromMatrix } from './permissionGating';
+import { TEMPLATE_RULES } from './rules';
+import {
+  ActionTraits,
+  SINK_KINDS,
+  SinkDefinition,
+  SinkKind,
+  SinkRegistry,
+} from './sinks';
+
+const DEFAULT_ACTIONS_TIMEOUT_MS = 5000;
+
+/** Custom sinks from `securityPosture.checks.templates.template-risk.options.sinks`. */
+export function sinksFromOptions(options: Config): {
+  sinks: SinkDefinition[];
+  traits: ActionTraits[];
+} {
+  const sinks: SinkDefinition[] = [];
+  for (const entry of options.getOptionalConfigArray('sinks') ?? []) {
+    const kind = entry.getString('kind');
+    if (!SINK_KINDS.includes(kind as SinkKind)) {
+      throw new Error(
+        `options.sinks: unknown kind '${kind}', expected one of ${SINK_KINDS.join(
+          ', ',
+        )}`,
+      );
+    }
+    sinks.push({
+      action: entry.getString('action'),
+      input: entry.getString('input'),
+      kind: kind as SinkKind,
+      guarded: entry.getOptionalBoolean('guarded') ?? false,
+      source: 'config',
+    });
+  }
+  const traits: ActionTraits[] = (
+    options.getOptionalStringArray('destructiveActions') ?? []
+  ).map(action => ({
+    action,
+    destructive: 'remote' as const,
+  }));
+  return { sinks, traits };
+}
+
+function toScore(analysis: TemplateAnalysis): TemplateRiskScore {
+  return {
+    entityRef: analysis.entityRef,
+    title: analysis.title,
+    owner: analysis.owner,
+    score: analysis.score,
+    band: analysis.band,
+    legacy: analysis.legacy,
+    parseError: analysis.parseError || undefined,
+    findingCount: analysis.findings.length,
+    contributions: analysis.contributions,
+  };
+}
+
+function summarize(
+  scores: TemplateRiskScore[],
+): Pick<TemplateScoresData, 'bands' | 'histogram'> {
+  const order: TemplateRiskBand[] = [...TEMPLATE_RISK_BAND_MINIMUMS]
+    .map(b => b.band)
+    .reverse();
+  const bands = order.map(band => ({
+    band,
+    count: scores.filter(s => s.band === band).length,
+  }));
+  const histogram = new Array<number>(10).fill(0);
+  for (const { score } of scores)
+    histogram[Math.min(9, Math.floor(score / 10))]++;
+  return { bands, histogram };
+}
+
+/**
+ * Analyses every `kind: Template` entity: parses `${{ }}` expressions, follows user input and
+ * secrets into action inputs, and scores each template 0–100. One result per rule finding; a
+ * template without findings passes; a template the analyser crashes on is an `error` result
+ * for that template alone. Publishes the scores under `scores` for the UI.
+ */
+export const templateRiskCheck = createSecurityCheck({
+  meta: {
+    id: TEMPLATE_RISK_CHECK_ID,
+    title: 'Risky scaffolder template',
+    category: 'templates',
+    defaultSeverity: 'high',
+    description:
+      'Parses every scaffolder template with the Nunjucks parser and follows form parameters, step outputs and secrets into action inputs: path traversal, SSRF, command and CI workflow injection, secret exposure, hard-coded credentials, weak repository settings, destructive steps, user-chosen catalog entities and loops, hidden conditions, missing owners and legacy syntax. Each template gets an explainable risk score.',
+    remediation:
+      'Constrain every parameter that reaches a path, URL, command, repository setting or workflow input with an `enum` or an anchored `pattern` (the scaffolder validates these server-side; `ui:options` bind only the form), keep secrets in credential inputs, and restrict who may run templates with the `scaffolder.task.create` and `scaffolder.action.execute` permissions.',
+    docsUrl:
+      'https://backstage.io/docs/features/software-templates/writing-templates',
+  },
+  async run(context) {
+    const { options, logger, signal } = context;
+    const { sinks, traits } = sinksFromOptions(options);
+
+    const installed =
+      options.getOptionalBoolean('readInstalledActions') === false
+        ? {
+            message:
+              'reading the installed actions list is disabled (options.readInstalledActions: false)',
+          }
+        : await readInstalledActions(
+            context,
+            options.getOptionalNumber('actionsTimeoutMs') ??
+              DEFAULT_ACTIONS_TIMEOUT_MS,
+          );
+    if (!installed.actions) logger.info(installed.message);
+    const registry = new SinkRegistry({
+      extraSinks: sinks,
+      extraTraits: traits,
+      installedActions: installed.actions,
+    });
+
+    let matrix: JsonValue | undefined;
+    try {
+      matrix = await context.getPublished(
+        POLICY_COVERAGE_CHECK_ID,
+        POLICY_COVERAGE_MATRIX_KEY,
+      );
+    } catch (error) {
+      logger.warn(`Could not read the permission coverage matrix: ${error}`);
+    }
+    const gating = gatingFromMatrix(matrix);
+    const maxLoopItems = options.getOptionalNumber('maxLoopItems');
+
+    const results: CheckResult[] = [];
+    const scores: TemplateRiskScore[] = [];
+    const errors: TemplateScoresData['errors'] = [];
+    for await (const page of context.catalog.streamEntities({
+      filter: { kind: 'Template' },
+    })) {
+      if (signal.aborted) throw new Error('Template analysis was cancelled');
+      for (const entity of page) {
+        const fallbackRef = `template:${
+          entity.metadata?.namespace ?? 'default'
+        }/${entity.metadata?.name ?? '<unnamed>'}`;
+        let analysis: TemplateAnalysis;
+        try {
+          analysis = analyzeTemplate(entity, {
+            sinks: registry,
+            gating: gating.gating,
+            maxLoopItems,
+          });
+        } catch (error) {
+          const message =
+            error instanceof Error ? error.message : String(error);
+          errors.push({ entityRef: fallbackRef, message });
+          results.push({
+            outcome: 'error',
+            target: { type: 'template', entityRef: fallbackRef },
+            location: 'template-analysis',
+            message: `The template could not be analysed: ${message}`,
+          });
+          continue;
+        }
+        scores.push(toScore(analysis));
+        const target = {
+          type: 'template' as const,
+          entityRef: analysis.entityRef,
+        };
+        if (analysis.findings.length === 0) {
+          results.push({
+            outcome: 'pass',
+            target,
+            message: `No risky patterns found (score ${analysis.score})`,
+            evidence: {
+              score: analysis.score,
+              band: analysis.band,
+              actionsList: installed.message,
+            },
+          });
+          continue;
+        }
+        for (const finding of analysis.findings) {
+          results.push({
+            outcome: 'fail',
+            target,
+            // Rule and parameter keep two findings at the same input apart (stable fingerprints).
+            location: `${finding.location}#${finding.rule}${
+              finding.parameter ? `:${finding.parameter}` : ''
+            }`,
+            title: `${finding.rule}: ${TEMPLATE_RULES[finding.rule].title}`,
+            message: finding.message,
+            severity: finding.severity,
+            evidence: {
+              ...finding.evidence,
+              score: analysis.score,
+              band: analysis.band,
+              actionsList: installed.message,
+              permissionGating: gating.reason,
+            },
+            secret: finding.secret,
+          });
+        }
+      }
+    }
+
+    scores.sort(
+      (a, b) => b.score - a.score || a.entityRef.localeCompare(b.entityRef),
+    );
+    const data: TemplateScoresData = {
+      generatedAt: new Date().toISOString(),
+      templates: scores,
+      ...summarize(scores),
+      actionsList: {
+        available: installed.actions !== undefined,
+        actionCount: installed.actions?.length,
+        message: installed.message,
+      },
+      permissionGating: {
+        applied: gating.gating !== undefined,
+        factor: gating.gating?.factor,
+        reason: gating.gating?.reason ?? gating.reason,
+      },
+      errors,
+    };
+    context.publish(TEMPLATE_SCORES_KEY, JSON.parse(JSON.stringify(data)));
+
+    if (scores.length === 0 && errors.length === 0) {
+      return [
+        {
+          outcome: 'notApplicable',
+          target: { type: 'deployment' },
+          message: 'The catalog holds no kind: Template entities',
+        },
+      ];
+    }
+    return results;
+  },
+});
