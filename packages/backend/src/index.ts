@@ -30,5 +30,6 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 
 // security posture
 backend.add(import('@security-posture/plugin-security-posture-backend'));
+backend.add(import('./modules/securityPosturePolicyEvaluation'));
 
 backend.start();

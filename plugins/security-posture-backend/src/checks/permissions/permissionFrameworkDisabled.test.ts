@@ -22,3 +22,22 @@ describe('permissions/framework-disabled', () => {
     expect(result.outcome).toBe('pass');
   });
 });
+
+describe('permissions/framework-disabled with installed plugins', () => {
+  it('fails when enabled but no permission backend is installed', async () => {
+    const [result] = await runSecurityCheck(permissionFrameworkDisabledCheck, {
+      config: { permission: { enabled: true } },
+      installedPlugins: [{ pluginId: 'catalog' }, { pluginId: 'security-posture' }],
+    });
+    expect(result.outcome).toBe('fail');
+    expect(result.location).toBe('permission-backend');
+  });
+
+  it('passes when enabled with the permission backend installed', async () => {
+    const [result] = await runSecurityCheck(permissionFrameworkDisabledCheck, {
+      config: { permission: { enabled: true } },
+      installedPlugins: [{ pluginId: 'permission' }, { pluginId: 'security-posture' }],
+    });
+    expect(result.outcome).toBe('pass');
+  });
+});
