@@ -291,6 +291,17 @@ describe('security-posture in a real backend', () => {
     expect(ownerCsv.some((row: any) => /secretMask=/.test(row.evidence))).toBe(true);
   });
 
+  it('exports the permission coverage matrix as CSV for the platform team only', async () => {
+    const matrix = await get('/checks/permissions/policy-coverage/data/matrix', alice());
+    expect(matrix.status).toBe(200);
+    const csv = await get('/checks/permissions/policy-coverage/data/matrix/export.csv', alice());
+    expect(csv.status).toBe(200);
+    const rows = parse(csv.text, { columns: true });
+    expect(rows.length).toBe(matrix.body.data.cells.length);
+    expect(rows.map((r: any) => r.permission)).toContain('security-posture.report.read');
+    expect((await get('/checks/permissions/policy-coverage/data/matrix/export.csv', sam())).status).toBe(403);
+  });
+
   it('never returns or logs a planted secret', async () => {
     expect(responses.length).toBeGreaterThan(10);
     // the sweep is meaningful only if the scan logged and the secrets were really found

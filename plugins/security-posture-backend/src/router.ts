@@ -22,6 +22,7 @@ import { CheckRegistry } from './service/CheckRegistry';
 import { ReportService } from './service/ReportService';
 import { ScanService } from './service/ScanService';
 import { countsCsv, findingsCsv } from './service/csv';
+import { publishedDataCsv } from './service/publishedCsv';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -287,6 +288,31 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       throw new NotFoundError(`Check ${checkId} has published no '${req.params.key}' data yet`);
     }
     res.json(record);
+  });
+
+  router.get('/checks/:category/:name/data/:key/export.csv', async (req, res) => {
+    const credentials = await userOrService(req);
+    const checkId = `${req.params.category}/${req.params.name}`;
+    const event = await auditor.createEvent({
+      eventId: 'report-export',
+      severityLevel: 'medium',
+      request: req,
+      meta: { exportType: 'check-data', checkId, key: req.params.key },
+    });
+    try {
+      await report.assertCanReadReport(credentials);
+      const record = await store.getPublished(checkId, req.params.key);
+      const body = record && publishedDataCsv(checkId, record.key, record.data);
+      if (!body) {
+        throw new NotFoundError(`Check ${checkId} has no '${req.params.key}' data to export`);
+      }
+      sendCsv(res, `security-posture-${safeFileName(`${checkId}-${record.key}`)}.csv`);
+      await pipeline(body, res);
+      await event.success();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   router.get('/checks', async (req, res) => {

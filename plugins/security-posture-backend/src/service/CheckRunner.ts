@@ -25,7 +25,7 @@ export interface CheckRunOutput {
   findings: NewFinding[];
   errorCount: number;
   message?: string;
-  /** Data the check published; stored only if the run did not error. */
+  /** Data the check published; empty when its run threw or timed out. */
   published: Array<{ key: string; data: JsonValue }>;
   /**
    * For an entity check that failed on some entities only: those entities. Its other findings

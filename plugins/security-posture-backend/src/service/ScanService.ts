@@ -128,16 +128,16 @@ export class DefaultScanService implements ScanService {
             seenAt: new Date().toISOString(),
             resolveMissing: resolutionFor(output),
           });
-          if (output.outcome !== 'error') {
-            for (const { key, data } of output.published) {
-              await store.savePublished({
-                checkId: output.checkId,
-                key,
-                scanId: scan.id,
-                updatedAt: new Date().toISOString(),
-                data,
-              });
-            }
+          // Published only when run() returned (a thrown or timed-out run publishes nothing), even
+          // if some results are errors: one unreachable plugin must not drop a whole matrix.
+          for (const { key, data } of output.published) {
+            await store.savePublished({
+              checkId: output.checkId,
+              key,
+              scanId: scan.id,
+              updatedAt: new Date().toISOString(),
+              data,
+            });
           }
         },
       });

@@ -130,3 +130,17 @@ export function countsCsv(entityRef: string, counts: SeverityCounts): Readable {
   stringifier.end();
   return stringifier;
 }
+
+/** Any table as CSV, with the same cell neutralisation as the findings export. */
+export function rowsCsv(columns: readonly string[], rows: Array<Record<string, string>>): Readable {
+  const stringifier = csvStringifier(columns);
+  (async () => {
+    for (const row of rows) {
+      if (!stringifier.write(row)) {
+        await new Promise(resolve => stringifier.once('drain', resolve));
+      }
+    }
+    stringifier.end();
+  })().catch(e => stringifier.destroy(e));
+  return stringifier;
+}
