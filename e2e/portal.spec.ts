@@ -1,9 +1,16 @@
 import { expect, test } from '@playwright/test';
-import { collectResponses, expectNoPlantedSecrets, scanUntilFindings, signInAs } from './helpers';
+import {
+  collectResponses,
+  expectNoPlantedSecrets,
+  scanUntilFindings,
+  signInAs,
+} from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
-test('platform team: scans and sees the deployment-wide report', async ({ page }) => {
+test('platform team: scans and sees the deployment-wide report', async ({
+  page,
+}) => {
   const bodies = collectResponses(page);
   await signInAs(page, 'alice');
 
@@ -13,13 +20,19 @@ test('platform team: scans and sees the deployment-wide report', async ({ page }
   await scanUntilFindings(page);
   await expect(page.getByTestId('posture-grade')).toHaveText(/^[A-F]$/);
   await expect(page.getByTestId('posture-score')).toHaveText(/\d/);
+  await page.goto('/security');
   await expect(page.getByTestId('category-card-catalog')).toBeVisible();
   // masked evidence only
-  await expect(page.getByTestId('findings-table')).toContainText('Identity Gateway');
+  await page.goto('/security/findings?q=identity-gateway');
+  await expect(page.getByTestId('findings-table')).toContainText(
+    'Identity Gateway',
+  );
   await expectNoPlantedSecrets(page, bodies);
 });
 
-test('service owner: sees details of own entity, counts of others', async ({ page }) => {
+test('service owner: sees details of own entity, counts of others', async ({
+  page,
+}) => {
   const bodies = collectResponses(page);
   await signInAs(page, 'sam');
 
@@ -36,12 +49,18 @@ test('service owner: sees details of own entity, counts of others', async ({ pag
   await page.goto('/security');
   await expect(page.getByTestId('restricted-note')).toBeVisible();
   await expect(page.getByTestId('scan-now-button')).toHaveCount(0);
-  await expect(page.getByTestId('findings-table')).toContainText('Payments API');
-  await expect(page.getByTestId('findings-table')).not.toContainText('Identity Gateway');
+  await expect(page.getByTestId('findings-table')).toContainText(
+    'Payments API',
+  );
+  await expect(page.getByTestId('findings-table')).not.toContainText(
+    'Identity Gateway',
+  );
   await expectNoPlantedSecrets(page, bodies);
 });
 
-test('developer who owns nothing: counts only, restricted report', async ({ page }) => {
+test('developer who owns nothing: counts only, restricted report', async ({
+  page,
+}) => {
   const bodies = collectResponses(page);
   await signInAs(page, 'dana');
 
@@ -52,6 +71,8 @@ test('developer who owns nothing: counts only, restricted report', async ({ page
   await page.goto('/security');
   await expect(page.getByTestId('restricted-note')).toBeVisible();
   await expect(page.getByTestId('posture-grade')).toHaveCount(0);
-  await expect(page.getByTestId('findings-table')).not.toContainText('Payments API');
+  await expect(page.getByTestId('findings-table')).not.toContainText(
+    'Payments API',
+  );
   await expectNoPlantedSecrets(page, bodies);
 });

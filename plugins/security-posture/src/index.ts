@@ -25,4 +25,8 @@ export {
 export type { SecurityPageProps } from './components/SecurityPage';
 export { SeverityChip, SeverityCountChips } from './components/SeverityChip';
 export { GradeChip } from './components/GradeChip';
-export { isSecurityPostureAvailable } from './conditions';
+export {
+  isSecurityPostureAvailable,
+  isSecurityTabKind,
+  SECURITY_TAB_KINDS,
+} from './conditions';

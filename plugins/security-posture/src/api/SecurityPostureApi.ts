@@ -8,6 +8,7 @@ import {
   FindingsQuery,
   HistoryPoint,
   PostureSummary,
+  PublishedCheckData,
   Scan,
 } from '@security-posture/plugin-security-posture-common';
 
@@ -38,6 +39,14 @@ export interface SecurityPostureApi {
   listScans(): Promise<Scan[]>;
   getHistory(): Promise<HistoryPoint[]>;
   listChecks(): Promise<CheckMetadata[]>;
+  /**
+   * Structured data a check published during the latest scan (a matrix, an inventory, scores),
+   * or `undefined` when the check has not published under that key yet. Needs the report permission.
+   */
+  getCheckData<T = unknown>(
+    checkId: string,
+    key: string,
+  ): Promise<PublishedCheckData<T> | undefined>;
   /**
    * URL of the CSV export with the same filters as {@link SecurityPostureApi.getFindings}.
    * The endpoint needs the user's token: fetch it with {@link SecurityPostureApi.downloadFindingsCsv}

@@ -14,7 +14,7 @@ import {
   makePage,
   makeScan,
   makeSummary,
-} from '../testUtils/fixtures';
+} from '../__testUtils__/fixtures';
 
 const baseUrl = 'http://localhost:7007/api/security-posture';
 const server = setupServer();
@@ -104,6 +104,88 @@ describe('SecurityPostureClient', () => {
     expect(search!.get('limit')).toBe('25');
     expect(search!.get('offset')).toBe('50');
     expect(search!.has('owner')).toBe(false);
+  });
+
+  it('sends the findings query string exactly, in a stable order', async () => {
+    let url = '';
+    server.use(
+      http.get(`${baseUrl}/findings`, ({ request }) => {
+        url = request.url;
+        return HttpResponse.json(makePage([]));
+      }),
+    );
+    await createClient().getFindings({
+      offset: 50,
+      limit: 25,
+      order: 'desc',
+      orderBy: 'firstSeenAt',
+      text: 'token leak & more',
+      entityKind: ['Component', 'API'],
+      owner: ['group:default/payments-checkout'],
+      checkId: ['catalog/leaked-secret'],
+      status: ['open', 'resolved'],
+      severity: ['critical', 'high'],
+      category: ['auth'],
+    });
+    expect(url).toBe(
+      `${baseUrl}/findings?category=auth&severity=critical&severity=high` +
+        '&status=open&status=resolved&checkId=catalog%2Fleaked-secret' +
+        '&owner=group%3Adefault%2Fpayments-checkout&entityKind=Component&entityKind=API' +
+        '&text=token+leak+%26+more&orderBy=firstSeenAt&order=desc&limit=25&offset=50',
+    );
+  });
+
+  it('reads published check data from the check data route', async () => {
+    let url = '';
+    server.use(
+      http.get(`${baseUrl}/checks/:category/:name/data/:key`, ({ request }) => {
+        url = request.url;
+        return HttpResponse.json({
+          checkId: 'permissions/policy-coverage',
+          key: 'matrix',
+          scanId: 'scan-1',
+          updatedAt: '2026-11-29T08:00:00.000Z',
+          data: { permissions: [] },
+        });
+      }),
+    );
+    const published = await createClient().getCheckData<{
+      permissions: unknown[];
+    }>('permissions/policy-coverage', 'matrix');
+    expect(url).toBe(
+      `${baseUrl}/checks/permissions/policy-coverage/data/matrix`,
+    );
+    expect(published?.data).toEqual({ permissions: [] });
+    expect(published?.scanId).toBe('scan-1');
+  });
+
+  it('answers undefined for check data not published yet, and throws on other errors', async () => {
+    server.use(
+      http.get(`${baseUrl}/checks/auth/live-probes/data/probes`, () =>
+        HttpResponse.json(
+          { error: { name: 'NotFoundError', message: 'nothing yet' } },
+          { status: 404 },
+        ),
+      ),
+      http.get(`${baseUrl}/checks/plugins/inventory/data/inventory`, () =>
+        HttpResponse.json(
+          { error: { name: 'NotAllowedError', message: 'Not allowed' } },
+          { status: 403 },
+        ),
+      ),
+    );
+    const client = createClient();
+    await expect(
+      client.getCheckData('auth/live-probes', 'probes'),
+    ).resolves.toBeUndefined();
+    const error = await client
+      .getCheckData('plugins/inventory', 'inventory')
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.response.status).toBe(403);
+    await expect(client.getCheckData('no-slash', 'x')).rejects.toThrow(
+      /expected '<category>\/<name>'/,
+    );
   });
 
   it('serializes an empty query to nothing', () => {

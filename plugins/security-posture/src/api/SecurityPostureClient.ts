@@ -9,6 +9,7 @@ import {
   FindingsQuery,
   HistoryPoint,
   PostureSummary,
+  PublishedCheckData,
   Scan,
 } from '@security-posture/plugin-security-posture-common';
 import { CsvDownload, SecurityPostureApi } from './SecurityPostureApi';
@@ -132,6 +133,33 @@ export class SecurityPostureClient implements SecurityPostureApi {
   async listChecks(): Promise<CheckMetadata[]> {
     const { items } = await this.getJson<{ items: CheckMetadata[] }>('/checks');
     return items;
+  }
+
+  async getCheckData<T = unknown>(
+    checkId: string,
+    key: string,
+  ): Promise<PublishedCheckData<T> | undefined> {
+    const [category, name, ...rest] = checkId.split('/');
+    if (!category || !name || rest.length > 0) {
+      throw new TypeError(
+        `Invalid check id '${checkId}': expected '<category>/<name>'`,
+      );
+    }
+    const path = [category, name, 'data', key]
+      .map(encodeURIComponent)
+      .join('/');
+    const response = await this.fetchApi.fetch(
+      `${await this.baseUrl()}/checks/${path}`,
+      { method: 'GET' },
+    );
+    // 404: the check has not published under this key (yet); not an error for the UI.
+    if (response.status === 404) {
+      return undefined;
+    }
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as PublishedCheckData<T>;
   }
 
   async exportCsvUrl(query: FindingsQuery = {}): Promise<string> {

@@ -1,7 +1,8 @@
-export { securityPostureKeys } from './queryKeys';
+export { securityPostureKeys, scanDependentKeys } from './queryKeys';
 export {
   DEFAULT_POLL_INTERVAL_MS,
   isScanActive,
+  useCheckData,
   useChecks,
   useEntityFindings,
   useFinding,
@@ -9,6 +10,22 @@ export {
   useHistory,
   useScan,
   useScans,
+  useRefreshOnNewScan,
   useSummary,
 } from './queries';
 export { useScanNow } from './useScanNow';
+export {
+  PAGE_SIZES,
+  URL_PARAMS,
+  filtersToQuery,
+  parseFindingsTableState,
+  tableStateToQuery,
+  useFindingDrawerParam,
+  useFindingsUrlState,
+  writeFindingsTableState,
+} from './useFindingsUrlState';
+export type {
+  FindingStatusFilter,
+  FindingsFilters,
+  FindingsTableState,
+} from './useFindingsUrlState';

@@ -1,11 +1,17 @@
+import { useEffect, useRef } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import {
+  keepPreviousData,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import {
+  Finding,
   FindingsQuery,
   ScanStatus,
 } from '@security-posture/plugin-security-posture-common';
 import { securityPostureApiRef } from '../api';
-import { securityPostureKeys } from './queryKeys';
+import { scanDependentKeys, securityPostureKeys } from './queryKeys';
 
 /** Default time between polls of a running scan. */
 export const DEFAULT_POLL_INTERVAL_MS = 2000;
@@ -44,12 +50,21 @@ export function useFindings(
   });
 }
 
-export function useFinding(fingerprint: string | undefined) {
+/** One finding; `placeholder` (e.g. the table row) shows at once while the full record loads. */
+export function useFinding(
+  fingerprint: string | undefined,
+  options: { placeholder?: Finding } = {},
+) {
   const api = useApi(securityPostureApiRef);
+  const { placeholder } = options;
   return useQuery({
     queryKey: securityPostureKeys.finding(fingerprint ?? ''),
     queryFn: () => api.getFinding(fingerprint!),
     enabled: Boolean(fingerprint),
+    placeholderData:
+      placeholder && placeholder.fingerprint === fingerprint
+        ? placeholder
+        : undefined,
   });
 }
 
@@ -102,4 +117,45 @@ export function useChecks() {
     queryFn: () => api.listChecks(),
     staleTime: 5 * 60_000,
   });
+}
+
+/** Data a check published during the latest scan; `data` is undefined while it has none. */
+export function useCheckData<T>(
+  checkId: string,
+  key: string,
+  options: { enabled?: boolean } = {},
+) {
+  const api = useApi(securityPostureApiRef);
+  return useQuery({
+    queryKey: securityPostureKeys.checkData(checkId, key),
+    // react-query forbids undefined results: null stands for "not published yet".
+    queryFn: async () => (await api.getCheckData<T>(checkId, key)) ?? null,
+    enabled: options.enabled ?? true,
+  });
+}
+
+/**
+ * Refreshes everything a scan may have changed when a newer completed scan shows up in the
+ * summary (a scheduled scan, or one started elsewhere), not only after "Scan now".
+ */
+export function useRefreshOnNewScan(completedScanId: string | undefined) {
+  const queryClient = useQueryClient();
+  const previous = useRef(completedScanId);
+  useEffect(() => {
+    if (
+      previous.current !== undefined &&
+      completedScanId !== undefined &&
+      previous.current !== completedScanId
+    ) {
+      for (const queryKey of scanDependentKeys()) {
+        // The summary itself just told us; refetching it would only repeat the answer.
+        if (queryKey[1] !== 'summary') {
+          queryClient.invalidateQueries({ queryKey });
+        }
+      }
+    }
+    if (completedScanId !== undefined) {
+      previous.current = completedScanId;
+    }
+  }, [queryClient, completedScanId]);
 }

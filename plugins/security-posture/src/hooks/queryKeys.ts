@@ -8,6 +8,7 @@ export const securityPostureKeys = {
   summary: () => [...all, 'summary'] as const,
   findingsRoot: () => [...all, 'findings'] as const,
   findings: (query: FindingsQuery = {}) => [...all, 'findings', query] as const,
+  findingRoot: () => [...all, 'finding'] as const,
   finding: (fingerprint: string) => [...all, 'finding', fingerprint] as const,
   entityRoot: () => [...all, 'entity'] as const,
   entity: (entityRef: string) => [...all, 'entity', entityRef] as const,
@@ -15,4 +16,18 @@ export const securityPostureKeys = {
   scan: (id: string) => [...all, 'scan', id] as const,
   history: () => [...all, 'history'] as const,
   checks: () => [...all, 'checks'] as const,
+  checkDataRoot: () => [...all, 'check-data'] as const,
+  checkData: (checkId: string, key: string) =>
+    [...all, 'check-data', checkId, key] as const,
 };
+
+/** What a finished scan may have changed (everything but check metadata). */
+export const scanDependentKeys = () => [
+  securityPostureKeys.summary(),
+  securityPostureKeys.findingsRoot(),
+  securityPostureKeys.findingRoot(),
+  securityPostureKeys.entityRoot(),
+  securityPostureKeys.history(),
+  securityPostureKeys.scans(),
+  securityPostureKeys.checkDataRoot(),
+];

@@ -3,7 +3,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Scan } from '@security-posture/plugin-security-posture-common';
 import { securityPostureApiRef } from '../api';
-import { securityPostureKeys } from './queryKeys';
+import { scanDependentKeys, securityPostureKeys } from './queryKeys';
 import { isScanActive, useScan } from './queries';
 
 /**
@@ -20,6 +20,10 @@ export function useScanNow(options: { pollIntervalMs?: number } = {}) {
     onSuccess: (scan: Scan) => {
       queryClient.setQueryData(securityPostureKeys.scan(scan.id), scan);
       setScanId(scan.id);
+      // The summary's last scan is now this one; its polling shows progress to every viewer.
+      queryClient.invalidateQueries({
+        queryKey: securityPostureKeys.summary(),
+      });
     },
   });
 
@@ -32,13 +36,7 @@ export function useScanNow(options: { pollIntervalMs?: number } = {}) {
     if (!scanId || !finishedStatus) {
       return;
     }
-    for (const queryKey of [
-      securityPostureKeys.summary(),
-      securityPostureKeys.findingsRoot(),
-      securityPostureKeys.entityRoot(),
-      securityPostureKeys.history(),
-      securityPostureKeys.scans(),
-    ]) {
+    for (const queryKey of scanDependentKeys()) {
       queryClient.invalidateQueries({ queryKey });
     }
   }, [queryClient, scanId, finishedStatus]);

@@ -68,3 +68,19 @@ export function categoryLabel(category: string): string {
     category.charAt(0).toLocaleUpperCase('en-US') + category.slice(1)
   );
 }
+
+/** Scores with at most one decimal: `72.5`, `80`. */
+export function formatScore(score: number): string {
+  return Number.isInteger(score) ? String(score) : score.toFixed(1);
+}
+
+/** `+4.2` points; gains below 0.1 show as `<0.1`. */
+export function formatGain(gain: number): string {
+  if (gain <= 0) return '0';
+  if (gain < 0.1) return '<0.1';
+  return `+${gain.toFixed(1).replace(/\.0$/, '')}`;
+}
+
+export function plural(count: number, singular: string, pluralForm?: string) {
+  return `${count} ${count === 1 ? singular : pluralForm ?? `${singular}s`}`;
+}

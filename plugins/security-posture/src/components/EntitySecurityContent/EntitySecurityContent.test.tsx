@@ -1,20 +1,22 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { delay, http, HttpResponse } from 'msw';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { Entity } from '@backstage/catalog-model';
-import { securityPostureApiRef } from '../../api';
+import { EntityFindingsResponse } from '@security-posture/plugin-security-posture-common';
 import {
-  createSecurityPostureQueryClient,
-  SecurityPostureQueryProvider,
-} from '../../queryClient';
-import {
-  createMockSecurityPostureApi,
+  BACKEND,
   makeEntityDetails,
   makeFinding,
   makeScan,
-} from '../../testUtils';
+  renderWithBackend,
+  setupBackend,
+} from '../../__testUtils__';
 import { EntitySecurityContent } from './EntitySecurityContent';
+
+jest.setTimeout(30_000);
+
+const server = setupBackend();
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -22,37 +24,31 @@ const entity: Entity = {
   metadata: { name: 'checkout-api', namespace: 'default' },
   spec: { type: 'service', owner: 'group:default/payments-checkout' },
 };
+const ENTITY_PATH = `${BACKEND}/entities/component/default/checkout-api/findings`;
 
-async function renderContent(
-  api: ReturnType<typeof createMockSecurityPostureApi>,
-) {
-  return renderInTestApp(
-    <TestApiProvider apis={[[securityPostureApiRef, api]]}>
-      <SecurityPostureQueryProvider
-        client={createSecurityPostureQueryClient({ retry: false })}
-      >
-        <EntityProvider entity={entity}>
-          <EntitySecurityContent />
-        </EntityProvider>
-      </SecurityPostureQueryProvider>
-    </TestApiProvider>,
+function serveEntity(answer: EntityFindingsResponse) {
+  const urls: string[] = [];
+  server.use(
+    http.get(ENTITY_PATH, ({ request }) => {
+      urls.push(request.url);
+      return HttpResponse.json(answer);
+    }),
+  );
+  return urls;
+}
+
+function renderTab() {
+  return renderWithBackend(
+    <EntityProvider entity={entity}>
+      <EntitySecurityContent />
+    </EntityProvider>,
   );
 }
 
 describe('EntitySecurityContent', () => {
-  const createObjectURL = jest.fn(() => 'blob:csv');
-  const revokeObjectURL = jest.fn();
-
-  beforeEach(() => {
-    Object.assign(window.URL, { createObjectURL, revokeObjectURL });
-    createObjectURL.mockClear();
-  });
-
-  it('lists finding details with masked evidence and remediation', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getEntityFindings.mockResolvedValue(
+  it('shows owners every finding, worst first, with masked evidence and remediation', async () => {
+    const urls = serveEntity(
       makeEntityDetails([
-        makeFinding(),
         makeFinding({
           fingerprint: 'fp-2',
           severity: 'low',
@@ -62,84 +58,108 @@ describe('EntitySecurityContent', () => {
           remediation: 'Add a contact to the owning group.',
           docsUrl: 'https://example.com/docs/owner',
         }),
+        makeFinding(),
       ]),
     );
 
-    await renderContent(api);
+    await renderTab();
 
     const details = await screen.findByTestId('entity-security-details');
-    expect(api.getEntityFindings).toHaveBeenCalledWith(
-      'component:default/checkout-api',
-    );
+    expect(urls).toEqual([ENTITY_PATH]);
     expect(
       screen.queryByTestId('entity-security-counts'),
     ).not.toBeInTheDocument();
+    expect(details).toHaveTextContent('2 open findings.');
 
-    const first = within(details).getByTestId('entity-finding-fp-1');
+    const items = within(details).getAllByTestId(/^entity-finding-fp-\d$/);
+    expect(items.map(i => i.getAttribute('data-testid'))).toEqual([
+      'entity-finding-fp-1',
+      'entity-finding-fp-2',
+    ]);
+    const first = items[0];
     expect(first).toHaveTextContent('High');
     expect(first).toHaveTextContent('Secret in entity annotation');
     expect(first).toHaveTextContent('metadata.annotations.payments.io/api-key');
-    expect(within(first).getByText('secretMask')).toBeInTheDocument();
+    expect(within(first).getByText('Secret (masked)')).toBeInTheDocument();
     expect(within(first).getByText('sk_l…9f2a')).toBeInTheDocument();
-    expect(first).toHaveTextContent(
-      'Remediation: Move the secret to a secret store and reference it.',
+    expect(within(first).getByTestId('finding-remediation')).toHaveTextContent(
+      'Move the secret to a secret store and reference it.',
     );
-
-    const second = within(details).getByTestId('entity-finding-fp-2');
-    expect(second).toHaveTextContent('Low');
-    expect(second).toHaveTextContent('spec.owner');
     expect(
-      within(second).getByRole('link', { name: /Learn more/ }),
+      within(items[1]).getByRole('link', { name: /Documentation/ }),
     ).toHaveAttribute('href', 'https://example.com/docs/owner');
     expect(details).toHaveTextContent(
       'Last scan: Succeeded · 2026-11-29 08:00 UTC',
     );
   });
 
-  it('downloads the entity CSV with the user credentials', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getEntityFindings.mockResolvedValue(makeEntityDetails([makeFinding()]));
-    const blob = new Blob(['fingerprint,severity\nfp-1,high\n'], {
-      type: 'text/csv',
-    });
-    api.downloadEntityFindingsCsv.mockResolvedValue({
-      blob,
-      filename: 'security-posture-component_default_checkout-api.csv',
-    });
-    const clicked: string[] = [];
+  it('expands and collapses a finding from the keyboard', async () => {
+    serveEntity(
+      makeEntityDetails(
+        Array.from({ length: 4 }, (_, i) =>
+          makeFinding({ fingerprint: `fp-${i}`, title: `Finding ${i}` }),
+        ),
+      ),
+    );
+    await renderTab();
+    await screen.findByTestId('entity-security-details');
+    // The first three are open, the rest one key press away.
+    const summary = screen.getByRole('button', { name: /Finding 3/ });
+    expect(summary).toHaveAttribute('aria-expanded', 'false');
+    summary.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(summary).toHaveAttribute('aria-expanded', 'true');
+  });
+
+  it('downloads the entity CSV with the user credentials under a dated name', async () => {
+    serveEntity(makeEntityDetails([makeFinding()]));
+    let authorization: string | null = null;
+    server.use(
+      http.get(`${ENTITY_PATH}.csv`, ({ request }) => {
+        authorization = request.headers.get('authorization');
+        return new HttpResponse('fingerprint,severity\nfp-1,high\n', {
+          headers: {
+            'Content-Type': 'text/csv',
+            'Content-Disposition':
+              'attachment; filename="security-posture-component_default_checkout-api.csv"',
+          },
+        });
+      }),
+    );
+    const createObjectURL = jest.fn((_blob: Blob) => 'blob:csv');
+    Object.assign(window.URL, { createObjectURL, revokeObjectURL: jest.fn() });
+    const saved: string[] = [];
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
       .mockImplementation(function record(this: HTMLAnchorElement) {
-        clicked.push(this.download);
+        saved.push(this.download);
       });
 
-    await renderContent(api);
+    await renderTab();
     await userEvent.click(
       await screen.findByTestId('entity-security-download-csv'),
     );
 
-    await waitFor(() =>
-      expect(api.downloadEntityFindingsCsv).toHaveBeenCalledWith(
-        'component:default/checkout-api',
-      ),
+    await waitFor(() => expect(saved).toHaveLength(1));
+    expect(authorization).toBe('Bearer user-token');
+    expect(saved[0]).toMatch(
+      /^security-posture-component_default_checkout-api-\d{4}-\d{2}-\d{2}\.csv$/,
     );
-    await waitFor(() => expect(createObjectURL).toHaveBeenCalledWith(blob));
-    expect(clicked).toEqual([
-      'security-posture-component_default_checkout-api.csv',
-    ]);
+    expect(await createObjectURL.mock.calls[0][0].text()).toBe(
+      'fingerprint,severity\nfp-1,high\n',
+    );
     click.mockRestore();
   });
 
-  it('shows only counts and who may see details', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getEntityFindings.mockResolvedValue({
+  it('shows others only counts, with a plain explanation', async () => {
+    serveEntity({
       entityRef: 'component:default/checkout-api',
       visibility: 'counts',
       counts: { critical: 1, high: 2, medium: 0, low: 3, info: 0 },
       lastScan: makeScan(),
     });
 
-    await renderContent(api);
+    await renderTab();
 
     const counts = await screen.findByTestId('entity-security-counts');
     expect(counts).toHaveTextContent('6 open findings.');
@@ -149,6 +169,9 @@ describe('EntitySecurityContent', () => {
     expect(within(counts).getByTestId('severity-count-high')).toHaveTextContent(
       'High: 2',
     );
+    expect(
+      within(counts).getByTestId('severity-count-medium'),
+    ).toHaveTextContent('Medium: 0');
     expect(within(counts).getByTestId('severity-count-low')).toHaveTextContent(
       'Low: 3',
     );
@@ -158,31 +181,71 @@ describe('EntitySecurityContent', () => {
     expect(
       screen.queryByTestId('entity-security-details'),
     ).not.toBeInTheDocument();
-    expect(
-      screen.queryByTestId('entity-security-download-csv'),
-    ).not.toBeInTheDocument();
+    expect(screen.queryByTestId(/^entity-finding-/)).not.toBeInTheDocument();
   });
 
   it('says so when an entity has no findings', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getEntityFindings.mockResolvedValue(makeEntityDetails([]));
-
-    await renderContent(api);
-
+    serveEntity(makeEntityDetails([]));
+    await renderTab();
     expect(
       await screen.findByText('No open findings for this entity.'),
     ).toBeInTheDocument();
   });
 
+  it('says when the entity has not been scanned yet', async () => {
+    serveEntity({ ...makeEntityDetails([]), lastScan: undefined });
+    await renderTab();
+    expect(
+      await screen.findByTestId('entity-security-not-scanned'),
+    ).toHaveTextContent('Not scanned yet');
+  });
+
+  it('shows nothing about an entity the server does not disclose', async () => {
+    server.use(
+      http.get(ENTITY_PATH, () =>
+        HttpResponse.json(
+          { error: { name: 'NotFoundError', message: 'No entity' } },
+          { status: 404 },
+        ),
+      ),
+    );
+    await renderTab();
+    expect(
+      await screen.findByTestId('entity-security-unavailable'),
+    ).toHaveTextContent(
+      'Security findings of this entity are not available to you.',
+    );
+    expect(
+      screen.queryByTestId('entity-security-download-csv'),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows an error panel when the request fails', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getEntityFindings.mockRejectedValue(new Error('Entity not found'));
-
-    await renderContent(api);
-
+    server.use(
+      http.get(ENTITY_PATH, () =>
+        HttpResponse.json(
+          { error: { name: 'Error', message: 'Database unavailable' } },
+          { status: 500 },
+        ),
+      ),
+    );
+    await renderTab();
     expect(
       await screen.findByText(/Could not load security findings/),
     ).toBeInTheDocument();
-    expect(screen.getAllByText(/Entity not found/).length).toBeGreaterThan(0);
+    expect(screen.getAllByText(/Database unavailable/).length).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('shows progress while loading', async () => {
+    server.use(
+      http.get(ENTITY_PATH, async () => {
+        await delay('infinite');
+        return HttpResponse.json({});
+      }),
+    );
+    await renderTab();
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 });

@@ -1,156 +1,85 @@
-import { useState } from 'react';
+import Accordion from '@material-ui/core/Accordion';
+import AccordionDetails from '@material-ui/core/AccordionDetails';
+import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
-import Chip from '@material-ui/core/Chip';
-import Divider from '@material-ui/core/Divider';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
-import GetAppIcon from '@material-ui/icons/GetApp';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import {
+  EmptyState,
   InfoCard,
-  Link,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
 import {
-  EvidenceValue,
+  compareSeverity,
   Finding,
   Scan,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
-import { securityPostureApiRef } from '../../api';
 import { useEntityFindings } from '../../hooks';
 import { SecurityPostureQueryProvider } from '../../queryClient';
 import { SeverityChip, SeverityCountChips } from '../SeverityChip';
-import { saveDownload } from '../../utils/download';
-import { errorMessage } from '../../utils/errors';
+import { FindingDetails } from '../FindingDetails';
+import { ExportCsvButton } from '../ExportCsvButton';
 import {
   categoryLabel,
-  formatDate,
   formatDateTime,
+  plural,
   scanStatusLabel,
 } from '../../utils/format';
 
+/** Findings shown expanded at first; the rest are one click (or Enter) away. */
+const EXPANDED_FINDINGS = 3;
+
 const useStyles = makeStyles(theme => ({
-  finding: {
-    padding: theme.spacing(2, 0),
-  },
-  heading: {
+  summary: {
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(1),
     flexWrap: 'wrap',
   },
-  evidence: {
-    margin: theme.spacing(1, 0),
-    display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
-    columnGap: theme.spacing(2),
-    rowGap: theme.spacing(0.5),
-    '& dt': { fontWeight: 600 },
-    '& dd': { margin: 0, fontFamily: 'monospace', wordBreak: 'break-all' },
+  location: {
+    fontFamily: 'monospace',
+    fontSize: '0.8rem',
+    color: theme.palette.text.secondary,
+    overflowWrap: 'anywhere',
   },
 }));
 
-function evidenceText(value: EvidenceValue): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return value.join(', ');
-  return String(value);
-}
-
-function FindingItem(props: { finding: Finding }) {
-  const { finding } = props;
+function FindingItem(props: { finding: Finding; expanded: boolean }) {
+  const { finding, expanded } = props;
   const classes = useStyles();
-  const evidence = Object.entries(finding.evidence ?? {});
+  const id = `entity-finding-${finding.fingerprint}`;
   return (
-    <div
-      className={classes.finding}
-      data-testid={`entity-finding-${finding.fingerprint}`}
-    >
-      <div className={classes.heading}>
-        <SeverityChip severity={finding.severity} />
-        <Typography variant="subtitle1" component="h3">
-          {finding.title}
-        </Typography>
-        <Chip
-          size="small"
-          variant="outlined"
-          label={categoryLabel(finding.category)}
-        />
-        {finding.status === 'resolved' ? (
-          <Chip size="small" label="Resolved" />
-        ) : null}
-      </div>
-      {finding.message ? (
-        <Typography variant="body2">{finding.message}</Typography>
-      ) : null}
-      {finding.location ? (
-        <Typography variant="body2" color="textSecondary">
-          Location: <code>{finding.location}</code>
-        </Typography>
-      ) : null}
-      {evidence.length > 0 ? (
-        <dl className={classes.evidence} aria-label="Evidence">
-          {evidence.map(([key, value]) => (
-            <Box key={key} display="contents">
-              <dt>{key}</dt>
-              <dd>{evidenceText(value)}</dd>
-            </Box>
-          ))}
-        </dl>
-      ) : null}
-      {finding.remediation ? (
-        <Typography variant="body2">
-          <strong>Remediation:</strong> {finding.remediation}
-          {finding.docsUrl ? (
-            <>
-              {' '}
-              <Link to={finding.docsUrl}>Learn more</Link>
-            </>
+    <Accordion defaultExpanded={expanded} data-testid={id}>
+      <AccordionSummary
+        expandIcon={<ExpandMoreIcon />}
+        aria-controls={`${id}-content`}
+        id={`${id}-header`}
+      >
+        <div className={classes.summary}>
+          <SeverityChip severity={finding.severity} />
+          <Typography variant="subtitle1" component="h3">
+            {finding.title}
+          </Typography>
+          <Typography variant="body2" color="textSecondary">
+            {categoryLabel(finding.category)}
+          </Typography>
+          {finding.location ? (
+            <span className={classes.location}>{finding.location}</span>
           ) : null}
-        </Typography>
-      ) : null}
-      <Typography variant="caption" color="textSecondary">
-        First seen {formatDate(finding.firstSeenAt)} · check {finding.checkId}
-      </Typography>
-    </div>
-  );
-}
-
-function DownloadCsvButton(props: { entityRef: string }) {
-  const api = useApi(securityPostureApiRef);
-  const alertApi = useApi(alertApiRef);
-  const [busy, setBusy] = useState(false);
-  const onClick = async () => {
-    setBusy(true);
-    try {
-      saveDownload(await api.downloadEntityFindingsCsv(props.entityRef));
-    } catch (error) {
-      alertApi.post({
-        message: `CSV download failed: ${errorMessage(error)}`,
-        severity: 'error',
-      });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Button
-      variant="outlined"
-      color="primary"
-      size="small"
-      startIcon={<GetAppIcon />}
-      onClick={onClick}
-      disabled={busy}
-      data-testid="entity-security-download-csv"
-    >
-      Download CSV
-    </Button>
+        </div>
+      </AccordionSummary>
+      <AccordionDetails id={`${id}-content`}>
+        <FindingDetails finding={finding} hideTitle headingLevel={3} />
+      </AccordionDetails>
+    </Accordion>
   );
 }
 
@@ -160,14 +89,48 @@ function total(counts: SeverityCounts): number {
 
 function LastScan(props: { scan?: Scan }) {
   const { scan } = props;
+  if (!scan) return null;
   return (
     <Typography variant="caption" color="textSecondary" display="block">
-      {scan
-        ? `Last scan: ${scanStatusLabel(scan.status)} · ${formatDateTime(
-            scan.finishedAt ?? scan.startedAt ?? scan.createdAt,
-          )}`
-        : 'This entity has not been scanned yet.'}
+      Last scan: {scanStatusLabel(scan.status)} ·{' '}
+      {formatDateTime(scan.finishedAt ?? scan.startedAt ?? scan.createdAt)}
     </Typography>
+  );
+}
+
+/**
+ * The same name the server gives the file: its Content-Disposition header is not readable from
+ * the app when the backend is on another origin and does not expose it.
+ */
+export function entityCsvFilenameBase(entityRef: string): string {
+  const safe = entityRef.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(0, 120);
+  return `security-posture-${safe}`;
+}
+
+function Layout(props: { children: React.ReactNode; entityRef?: string }) {
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <InfoCard
+          title="Security findings"
+          action={
+            props.entityRef ? (
+              <Box pt={1} pr={1}>
+                <ExportCsvButton
+                  entityRef={props.entityRef}
+                  filenameBase={entityCsvFilenameBase(props.entityRef)}
+                  label="Download CSV"
+                  size="small"
+                  data-testid="entity-security-download-csv"
+                />
+              </Box>
+            ) : undefined
+          }
+        >
+          {props.children}
+        </InfoCard>
+      </Grid>
+    </Grid>
   );
 }
 
@@ -178,6 +141,18 @@ function EntitySecurityContentInner() {
 
   if (isLoading) {
     return <Progress />;
+  }
+  if (error instanceof ResponseError && error.response.status === 404) {
+    // The server tells nothing about entities the user may not read: neither do we.
+    return (
+      <div data-testid="entity-security-unavailable">
+        <EmptyState
+          missing="info"
+          title="No security information available"
+          description="Security findings of this entity are not available to you."
+        />
+      </div>
+    );
   }
   if (error) {
     return (
@@ -190,69 +165,76 @@ function EntitySecurityContentInner() {
   if (!data) {
     return null;
   }
-
-  if (data.visibility === 'counts') {
-    const open = total(data.counts);
+  if (!data.lastScan) {
     return (
-      <Grid container spacing={3}>
-        <Grid item xs={12}>
-          <InfoCard title="Security findings">
-            <div data-testid="entity-security-counts">
-              <Typography variant="body1" gutterBottom>
-                {open === 0
-                  ? 'No open findings.'
-                  : `${open} open finding${open === 1 ? '' : 's'}.`}
-              </Typography>
-              <SeverityCountChips counts={data.counts} showZero />
-              <Box mt={2}>
-                <Alert severity="info">
-                  Finding details are visible to the entity&apos;s owners and
-                  the platform team.
-                </Alert>
-              </Box>
-              <Box mt={1}>
-                <LastScan scan={data.lastScan} />
-              </Box>
-            </div>
-          </InfoCard>
-        </Grid>
-      </Grid>
+      <div data-testid="entity-security-not-scanned">
+        <EmptyState
+          missing="data"
+          title="Not scanned yet"
+          description="This entity has not been scanned yet: its findings appear after the next security scan."
+        />
+      </div>
     );
   }
 
-  const findings = data.findings;
-  return (
-    <Grid container spacing={3}>
-      <Grid item xs={12}>
-        <InfoCard
-          title="Security findings"
-          action={
-            <Box pt={1} pr={1}>
-              <DownloadCsvButton entityRef={data.entityRef} />
-            </Box>
-          }
-        >
-          <div data-testid="entity-security-details">
-            <SeverityCountChips counts={data.counts} />
+  const open = total(data.counts);
+
+  if (data.visibility === 'counts') {
+    return (
+      <Layout entityRef={data.entityRef}>
+        <div data-testid="entity-security-counts">
+          <Typography variant="body1" gutterBottom>
+            {open === 0
+              ? 'No open findings.'
+              : `${plural(open, 'open finding')}.`}
+          </Typography>
+          <SeverityCountChips counts={data.counts} showZero />
+          <Box mt={2}>
+            <Alert severity="info">
+              Finding details are visible to the entity&apos;s owners and the
+              platform team. You see how many findings there are by severity,
+              not what or where they are.
+            </Alert>
+          </Box>
+          <Box mt={1}>
             <LastScan scan={data.lastScan} />
-            {findings.length === 0 ? (
-              <Box mt={2}>
-                <Typography variant="body1">
-                  No open findings for this entity.
-                </Typography>
-              </Box>
-            ) : (
-              findings.map((finding, index) => (
-                <div key={finding.fingerprint}>
-                  {index > 0 ? <Divider /> : null}
-                  <FindingItem finding={finding} />
-                </div>
-              ))
-            )}
-          </div>
-        </InfoCard>
-      </Grid>
-    </Grid>
+          </Box>
+        </div>
+      </Layout>
+    );
+  }
+
+  const findings = [...data.findings].sort(
+    (a, b) =>
+      compareSeverity(a.severity, b.severity) || a.title.localeCompare(b.title),
+  );
+  return (
+    <Layout entityRef={data.entityRef}>
+      <div data-testid="entity-security-details">
+        <Box mb={1}>
+          <Typography variant="body1" gutterBottom>
+            {open === 0
+              ? 'No open findings.'
+              : `${plural(open, 'open finding')}.`}
+          </Typography>
+          <SeverityCountChips counts={data.counts} />
+          <LastScan scan={data.lastScan} />
+        </Box>
+        {findings.length === 0 ? (
+          <Typography variant="body1">
+            No open findings for this entity.
+          </Typography>
+        ) : (
+          findings.map((finding, index) => (
+            <FindingItem
+              key={finding.fingerprint}
+              finding={finding}
+              expanded={index < EXPANDED_FINDINGS}
+            />
+          ))
+        )}
+      </div>
+    </Layout>
   );
 }
 

@@ -1,134 +1,396 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import LinearProgress from '@material-ui/core/LinearProgress';
+import MuiLink from '@material-ui/core/Link';
+import Paper from '@material-ui/core/Paper';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableContainer from '@material-ui/core/TableContainer';
+import TableHead from '@material-ui/core/TableHead';
+import TablePagination from '@material-ui/core/TablePagination';
+import TableRow from '@material-ui/core/TableRow';
+import TableSortLabel from '@material-ui/core/TableSortLabel';
+import Toolbar from '@material-ui/core/Toolbar';
 import Typography from '@material-ui/core/Typography';
-import {
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { makeStyles } from '@material-ui/core/styles';
+import { ResponseErrorPanel } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   Finding,
+  FindingSortField,
   FindingsQuery,
 } from '@security-posture/plugin-security-posture-common';
-import { useFindings } from '../../hooks';
+import {
+  filtersToQuery,
+  FindingsFilters as Filters,
+  PAGE_SIZES,
+  tableStateToQuery,
+  useFindingDrawerParam,
+  useFindings,
+  useFindingsUrlState,
+} from '../../hooks';
 import { SeverityChip } from '../SeverityChip';
+import { FindingDrawer } from '../FindingDrawer';
+import { ExportCsvButton } from '../ExportCsvButton';
+import { FindingsFilters } from './FindingsFilters';
 import { categoryLabel, describeTarget, formatDate } from '../../utils/format';
 
-const PAGE_SIZES = [10, 25, 50, 100];
+const useStyles = makeStyles(theme => ({
+  toolbar: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    gap: theme.spacing(2),
+    flexWrap: 'wrap',
+    paddingTop: theme.spacing(1),
+  },
+  row: {
+    cursor: 'pointer',
+  },
+  title: {
+    textAlign: 'left',
+    fontWeight: 500,
+  },
+  mono: {
+    fontFamily: 'monospace',
+    fontSize: '0.8rem',
+    overflowWrap: 'anywhere',
+  },
+  progress: {
+    height: 2,
+  },
+  nowrap: {
+    whiteSpace: 'nowrap',
+  },
+  empty: {
+    padding: theme.spacing(4, 2),
+    textAlign: 'center',
+  },
+}));
 
-const columns: TableColumn<Finding>[] = [
-  {
-    title: 'Severity',
-    field: 'severity',
-    width: '110px',
-    render: finding => <SeverityChip severity={finding.severity} />,
-  },
-  {
-    title: 'Category',
-    field: 'category',
-    render: finding => categoryLabel(finding.category),
-  },
-  {
-    title: 'Title',
-    field: 'title',
-    render: finding => (
-      <>
-        <Typography variant="body2">{finding.title}</Typography>
-        {finding.message && finding.message !== finding.title ? (
-          <Typography variant="caption" color="textSecondary">
-            {finding.message}
-          </Typography>
-        ) : null}
-      </>
-    ),
-  },
-  {
-    title: 'Entity',
-    field: 'entityRef',
-    render: finding =>
-      finding.entityRef ? (
-        <EntityRefLink entityRef={finding.entityRef} />
-      ) : (
-        describeTarget(finding.target)
-      ),
-  },
-  {
-    title: 'Location',
-    field: 'location',
-    render: finding =>
-      finding.location ? <code>{finding.location}</code> : '—',
-  },
-  {
-    title: 'First seen',
-    field: 'firstSeenAt',
-    render: finding => formatDate(finding.firstSeenAt),
-  },
-];
-
-export interface FindingsTableProps {
-  /** Filters applied to every page; defaults to open findings. */
-  query?: Omit<FindingsQuery, 'limit' | 'offset'>;
-  /** Defaults to a title that reflects the scope the backend answered with. */
-  title?: string;
-  initialPageSize?: number;
+interface Column {
+  id: string;
+  title: string;
+  sortField?: FindingSortField;
+  render: (finding: Finding) => React.ReactNode;
 }
 
-/** Findings with server-side paging. */
-export function FindingsTable(props: FindingsTableProps) {
-  const { title, initialPageSize = 10 } = props;
-  const baseQuery = useMemo(
-    () => props.query ?? { status: ['open' as const] },
-    [props.query],
+/** Shows at most a few owners; the drawer lists them all. */
+function Owners(props: { owners: string[] }) {
+  const shown = props.owners.slice(0, 2);
+  if (shown.length === 0) return <>—</>;
+  return (
+    <>
+      {shown.map((owner, i) => (
+        <span key={owner}>
+          {i > 0 ? ', ' : null}
+          <EntityRefLink entityRef={owner} defaultKind="group" />
+        </span>
+      ))}
+      {props.owners.length > shown.length
+        ? ` +${props.owners.length - shown.length}`
+        : null}
+    </>
   );
-  const [page, setPage] = useState(0);
-  const [pageSize, setPageSize] = useState(initialPageSize);
+}
 
-  const { data, error, isLoading, isFetching } = useFindings({
-    ...baseQuery,
-    limit: pageSize,
-    offset: page * pageSize,
-  });
+export interface FindingsTableProps {
+  /** Filters the view fixes (e.g. its category); they are applied and not offered. */
+  fixed?: Pick<Filters, 'category'>;
+  /** Defaults to a title that reflects the scope the backend answered with. */
+  title?: string;
+  /** File name (without date) of the CSV export; the server's name otherwise. */
+  exportFilenameBase?: string;
+}
 
-  if (error) {
-    return <ResponseErrorPanel error={error} title="Could not load findings" />;
+/**
+ * Findings with server-side paging, sorting and filters. Its state (filters, sort, page and
+ * the finding open in the drawer) lives in the URL, so a view can be shared as a link.
+ */
+export function FindingsTable(props: FindingsTableProps) {
+  const { fixed, title, exportFilenameBase } = props;
+  const classes = useStyles();
+  const { state, update, reset } = useFindingsUrlState();
+  const drawer = useFindingDrawerParam();
+
+  const query: FindingsQuery = useMemo(
+    () => ({ ...tableStateToQuery(state), ...fixed }),
+    [state, fixed],
+  );
+  const exportQuery = useMemo(
+    () => ({
+      ...filtersToQuery(state),
+      ...fixed,
+    }),
+    [state, fixed],
+  );
+  const { data, error, isLoading, isFetching } = useFindings(query);
+
+  // A shared link (or a scan) may point past the last page: go to the last one instead.
+  const totalItems = data?.totalItems;
+  useEffect(() => {
+    if (
+      totalItems !== undefined &&
+      state.page > 0 &&
+      state.page * state.pageSize >= totalItems
+    ) {
+      update({ page: Math.max(0, Math.ceil(totalItems / state.pageSize) - 1) });
+    }
+  }, [totalItems, state.page, state.pageSize, update]);
+
+  const onFiltersChange = useCallback(
+    (patch: Partial<Filters>) => update(patch),
+    [update],
+  );
+
+  const columns: Column[] = [
+    {
+      id: 'severity',
+      title: 'Severity',
+      sortField: 'severity',
+      render: f => <SeverityChip severity={f.severity} />,
+    },
+    {
+      id: 'title',
+      title: 'Finding',
+      render: f => (
+        <>
+          <MuiLink
+            component="button"
+            variant="body2"
+            className={classes.title}
+            onClick={(event: React.MouseEvent) => {
+              event.stopPropagation();
+              drawer.open(f.fingerprint);
+            }}
+            data-testid={`finding-open-${f.fingerprint}`}
+          >
+            {f.title}
+          </MuiLink>
+          {f.message && f.message !== f.title ? (
+            <Typography variant="caption" color="textSecondary" component="p">
+              {f.message}
+            </Typography>
+          ) : null}
+          <Typography variant="caption" component="p" className={classes.mono}>
+            {f.checkId}
+          </Typography>
+        </>
+      ),
+    },
+    {
+      id: 'category',
+      title: 'Category',
+      sortField: 'category',
+      render: f => categoryLabel(f.category),
+    },
+    {
+      id: 'target',
+      title: 'Target',
+      sortField: 'entityRef',
+      render: f => (
+        <>
+          {f.entityRef ? (
+            <EntityRefLink entityRef={f.entityRef} />
+          ) : (
+            describeTarget(f.target)
+          )}
+          {f.location ? (
+            <Typography
+              variant="caption"
+              component="p"
+              className={classes.mono}
+            >
+              {f.location}
+            </Typography>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      id: 'owners',
+      title: 'Owners',
+      render: f => <Owners owners={f.owners} />,
+    },
+    {
+      id: 'firstSeenAt',
+      title: 'First seen',
+      sortField: 'firstSeenAt',
+      render: f => (
+        <span className={classes.nowrap}>{formatDate(f.firstSeenAt)}</span>
+      ),
+    },
+  ];
+  if (state.status !== 'open') {
+    columns.push({
+      id: 'status',
+      title: 'Status',
+      render: f =>
+        f.status === 'open' ? 'Open' : `Resolved ${formatDate(f.resolvedAt)}`,
+    });
   }
 
+  // Severity sorts by rank: ascending is worst first, which the arrow shows as "descending".
+  const arrowDirection = (field: FindingSortField): 'asc' | 'desc' => {
+    if (field === 'severity') return state.order === 'asc' ? 'desc' : 'asc';
+    return state.order;
+  };
+  const onSort = (field: FindingSortField) => {
+    if (state.orderBy === field) {
+      update({ order: state.order === 'asc' ? 'desc' : 'asc' });
+    } else {
+      // Dates newest first, severity worst first, names A–Z.
+      const order =
+        field === 'firstSeenAt' || field === 'lastSeenAt' ? 'desc' : 'asc';
+      update({ orderBy: field, order });
+    }
+  };
+
+  const hasFilters =
+    state.severity.length +
+      state.owner.length +
+      state.kind.length +
+      state.checkId.length +
+      state.category.length >
+      0 ||
+    Boolean(state.text) ||
+    state.status !== 'open';
   const scopeTitle =
-    data?.scope === 'mine' ? 'Open findings of my entities' : 'Open findings';
+    data?.scope === 'mine' ? 'Findings of my entities' : 'Findings';
+  const rows = data?.items ?? [];
+  const selected = rows.find(r => r.fingerprint === drawer.fingerprint);
+
+  let emptyText = 'No open findings.';
+  if (hasFilters) emptyText = 'No findings match these filters.';
+  else if (data?.scope === 'mine')
+    emptyText = 'No open findings in the entities you may see in detail.';
 
   return (
-    <div data-testid="findings-table">
-      <Table<Finding>
-        title={title ?? scopeTitle}
-        columns={columns}
-        data={data?.items ?? []}
-        isLoading={isLoading || isFetching}
-        page={page}
-        totalCount={data?.totalItems ?? 0}
-        onPageChange={setPage}
-        onRowsPerPageChange={size => {
-          setPageSize(size);
-          setPage(0);
-        }}
-        options={{
-          paging: true,
-          pageSize,
-          pageSizeOptions: PAGE_SIZES,
-          search: false,
-          sorting: false,
-          padding: 'dense',
-          emptyRowsWhenPaging: false,
-        }}
-        emptyContent={
-          <Typography
-            variant="body2"
-            style={{ padding: 16 }}
-            data-testid="findings-empty"
-          >
-            No open findings.
-          </Typography>
-        }
+    <Paper data-testid="findings-table">
+      <Toolbar className={classes.toolbar}>
+        <Typography variant="h6" component="h2">
+          {title ?? scopeTitle}
+          {data ? (
+            <Typography
+              component="span"
+              variant="body2"
+              color="textSecondary"
+              data-testid="findings-total"
+            >
+              {' '}
+              ({data.totalItems})
+            </Typography>
+          ) : null}
+        </Typography>
+        <ExportCsvButton
+          query={exportQuery}
+          filenameBase={exportFilenameBase}
+          size="small"
+          label="Export CSV (current filters)"
+          data-testid="findings-export-csv"
+        />
+      </Toolbar>
+      <FindingsFilters
+        filters={state}
+        onChange={onFiltersChange}
+        onReset={reset}
+        hide={fixed?.category ? ['category'] : []}
       />
-    </div>
+      <div className={classes.progress}>
+        {isFetching ? <LinearProgress aria-label="Loading findings" /> : null}
+      </div>
+      {error ? (
+        <Box p={2}>
+          <ResponseErrorPanel error={error} title="Could not load findings" />
+        </Box>
+      ) : (
+        <>
+          <TableContainer>
+            <Table size="small" aria-label={title ?? scopeTitle}>
+              <TableHead>
+                <TableRow>
+                  {columns.map(column => (
+                    <TableCell
+                      key={column.id}
+                      className={classes.nowrap}
+                      sortDirection={
+                        column.sortField && state.orderBy === column.sortField
+                          ? arrowDirection(column.sortField)
+                          : false
+                      }
+                    >
+                      {column.sortField ? (
+                        <TableSortLabel
+                          active={state.orderBy === column.sortField}
+                          direction={arrowDirection(column.sortField)}
+                          onClick={() => onSort(column.sortField!)}
+                          data-testid={`sort-${column.id}`}
+                        >
+                          {column.title}
+                        </TableSortLabel>
+                      ) : (
+                        column.title
+                      )}
+                    </TableCell>
+                  ))}
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {rows.map(finding => (
+                  <TableRow
+                    key={finding.fingerprint}
+                    hover
+                    className={classes.row}
+                    onClick={event => {
+                      // Links inside the row (entity, owners) navigate instead.
+                      if ((event.target as HTMLElement).closest('a')) return;
+                      drawer.open(finding.fingerprint);
+                    }}
+                    data-testid={`finding-row-${finding.fingerprint}`}
+                  >
+                    {columns.map(column => (
+                      <TableCell key={column.id}>
+                        {column.render(finding)}
+                      </TableCell>
+                    ))}
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </TableContainer>
+          {!isLoading && rows.length === 0 ? (
+            <div className={classes.empty} data-testid="findings-empty">
+              <Typography variant="body1">{emptyText}</Typography>
+              {hasFilters ? (
+                <Button size="small" color="primary" onClick={reset}>
+                  Clear filters
+                </Button>
+              ) : null}
+            </div>
+          ) : null}
+          <TablePagination
+            component="div"
+            count={data?.totalItems ?? 0}
+            page={
+              data && state.page * state.pageSize >= data.totalItems
+                ? 0
+                : state.page
+            }
+            rowsPerPage={state.pageSize}
+            rowsPerPageOptions={PAGE_SIZES}
+            onPageChange={(_event, page) => update({ page })}
+            onRowsPerPageChange={event =>
+              update({ pageSize: Number(event.target.value) })
+            }
+          />
+        </>
+      )}
+      <FindingDrawer
+        fingerprint={drawer.fingerprint}
+        initial={selected}
+        onClose={drawer.close}
+      />
+    </Paper>
   );
 }

@@ -1,2 +1,3 @@
 export { FindingsTable } from './FindingsTable';
 export type { FindingsTableProps } from './FindingsTable';
+export { FindingsFilters } from './FindingsFilters';

@@ -1,25 +1,28 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { http, HttpResponse, delay } from 'msw';
+import { Route, Routes } from 'react-router-dom';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import {
+  PostureSummary,
+  Scan,
   securityPostureReportReadPermission,
   securityPostureScanCreatePermission,
 } from '@security-posture/plugin-security-posture-common';
-import { securityPostureApiRef } from '../../api';
 import {
-  createSecurityPostureQueryClient,
-  SecurityPostureQueryProvider,
-} from '../../queryClient';
-import {
-  createMockSecurityPostureApi,
+  BACKEND,
+  currentSearch,
   makeFinding,
+  makeHistoryPoint,
   makePage,
   makeScan,
   makeSummary,
-} from '../../testUtils';
+  renderWithBackend,
+  setupBackend,
+} from '../../__testUtils__';
 import { SecurityPage } from './SecurityPage';
+
+jest.setTimeout(30_000);
 
 // usePermission caches decisions globally (SWR), so tests decide per permission name.
 jest.mock('@backstage/plugin-permission-react', () => ({
@@ -33,236 +36,392 @@ const usePermissionMock = usePermission as jest.MockedFunction<
 const REPORT = securityPostureReportReadPermission.name;
 const SCAN = securityPostureScanCreatePermission.name;
 
-async function renderPage(
-  api: ReturnType<typeof createMockSecurityPostureApi>,
-  allowed: string[],
+const server = setupBackend();
+
+const notFound = () =>
+  HttpResponse.json(
+    { error: { name: 'NotFoundError', message: 'not published' } },
+    { status: 404 },
+  );
+
+/** A backend with a report; records the requests it answered. */
+function serveReport(
+  options: {
+    summary?: PostureSummary | (() => PostureSummary);
+    findings?: ReturnType<typeof makeFinding>[];
+  } = {},
 ) {
+  const requests: string[] = [];
+  const record = (request: Request) => {
+    const url = new URL(request.url);
+    requests.push(
+      `${request.method} ${url.pathname.replace('/api/security-posture', '')}${
+        url.search
+      }`,
+    );
+  };
+  server.use(
+    http.get(`${BACKEND}/summary`, ({ request }) => {
+      record(request);
+      const summary = options.summary ?? makeSummary();
+      return HttpResponse.json(
+        typeof summary === 'function' ? summary() : summary,
+      );
+    }),
+    http.get(`${BACKEND}/findings`, ({ request }) => {
+      record(request);
+      const category = new URL(request.url).searchParams.get('category');
+      const items = (options.findings ?? [makeFinding()]).filter(
+        f => !category || f.category === category,
+      );
+      return HttpResponse.json(makePage(items));
+    }),
+    http.get(`${BACKEND}/history`, ({ request }) => {
+      record(request);
+      return HttpResponse.json({
+        items: [
+          makeHistoryPoint({
+            scanId: 'scan-0',
+            score: 55,
+            grade: 'F',
+            finishedAt: '2026-11-28T08:00:00.000Z',
+          }),
+          makeHistoryPoint(),
+        ],
+      });
+    }),
+    http.get(`${BACKEND}/checks`, () => HttpResponse.json({ items: [] })),
+    http.get(`${BACKEND}/checks/:category/:name/data/:key`, notFound),
+  );
+  return requests;
+}
+
+async function renderPage(allowed: string[], routeEntries?: string[]) {
   usePermissionMock.mockImplementation(({ permission }) => ({
     loading: false,
     allowed: allowed.includes(permission.name),
   }));
-  return renderInTestApp(
-    <TestApiProvider apis={[[securityPostureApiRef, api]]}>
-      <SecurityPostureQueryProvider
-        client={createSecurityPostureQueryClient({ retry: false })}
-      >
-        <SecurityPage pollIntervalMs={20} />
-      </SecurityPostureQueryProvider>
-    </TestApiProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+  // Mounted under a splat route, as the app's FlatRoutes does.
+  return renderWithBackend(
+    <Routes>
+      <Route path="/*" element={<SecurityPage pollIntervalMs={20} />} />
+    </Routes>,
+    { routeEntries },
   );
 }
 
-describe('SecurityPage', () => {
-  it('shows grade, score, categories and findings to report readers', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getSummary.mockResolvedValue(makeSummary());
-    api.getFindings.mockResolvedValue(
-      makePage([
-        makeFinding(),
-        makeFinding({
-          fingerprint: 'fp-2',
-          severity: 'critical',
-          category: 'auth',
-          title: 'Guest sign-in enabled in production',
-          message: 'auth.providers.guest.dangerouslyAllowOutsideDevelopment',
-          target: { type: 'config', path: 'auth.providers.guest' },
-          location: undefined,
-          entityRef: undefined,
-          entityKind: undefined,
-        }),
-      ]),
-    );
+const authFinding = makeFinding({
+  fingerprint: 'fp-guest',
+  category: 'auth',
+  severity: 'critical',
+  checkId: 'auth/guest-outside-development',
+  title: 'Guest sign-in is possible outside development',
+  target: { type: 'config', path: 'auth.providers.guest' },
+  entityRef: undefined,
+  owners: [],
+});
 
-    await renderPage(api, [REPORT, SCAN]);
+describe('SecurityPage', () => {
+  it('shows the grade, score, last scan and the overview to report readers', async () => {
+    const requests = serveReport({
+      summary: makeSummary({
+        heldDownBy: [
+          {
+            fingerprint: 'fp-guest',
+            checkId: 'auth/guest-outside-development',
+            title: 'Guest sign-in is possible outside development',
+            category: 'auth',
+            severity: 'critical',
+            overallGain: 12.3,
+            categoryGain: 24.6,
+          },
+        ],
+        gradeCap: 'An open critical finding caps the grade at D.',
+      }),
+      findings: [authFinding, makeFinding()],
+    });
+
+    await renderPage([REPORT, SCAN]);
 
     expect(await screen.findByTestId('posture-grade')).toHaveTextContent('C');
-    expect(screen.getByTestId('posture-score')).toHaveTextContent('72.5');
+    expect(screen.getByTestId('posture-score')).toHaveTextContent('72.5 / 100');
+    expect(screen.getByTestId('posture-open-findings')).toHaveTextContent('3');
     expect(screen.getByTestId('posture-last-scan')).toHaveTextContent(
       'Succeeded · 2026-11-29 08:00 UTC',
     );
     expect(screen.getByTestId('scan-now-button')).toBeEnabled();
+    expect(screen.getByTestId('grade-cap')).toHaveTextContent(
+      'An open critical finding caps the grade at D.',
+    );
     expect(screen.queryByTestId('restricted-note')).not.toBeInTheDocument();
+    for (const tab of [
+      'Overview',
+      'Findings',
+      'Authentication',
+      'Permissions',
+      'Plugins',
+      'Templates',
+      'Catalog',
+    ]) {
+      expect(screen.getByRole('tab', { name: tab })).toBeInTheDocument();
+    }
 
     const auth = screen.getByTestId('category-card-auth');
     expect(auth).toHaveTextContent('Authentication');
     expect(auth).toHaveTextContent('60');
     expect(auth).toHaveTextContent('Critical: 1');
-    const catalog = screen.getByTestId('category-card-catalog');
-    expect(catalog).toHaveTextContent('High: 2');
-    expect(catalog).toHaveTextContent('1 check errored');
-
-    const table = screen.getByTestId('findings-table');
+    // The worst findings of the category, asked for worst first.
     expect(
-      await within(table).findByText('Secret in entity annotation'),
+      await within(auth).findByText(
+        'Guest sign-in is possible outside development',
+      ),
     ).toBeInTheDocument();
-    expect(within(table).getByText('Open findings')).toBeInTheDocument();
-    expect(
-      within(table).getByText('metadata.annotations.payments.io/api-key'),
-    ).toBeInTheDocument();
-    expect(within(table).getAllByText('2026-11-20')).toHaveLength(2);
-    const entityLink = within(table).getByRole('link', {
-      name: /checkout-api/,
-    });
-    expect(entityLink).toHaveAttribute(
-      'href',
-      '/catalog/default/component/checkout-api',
+    expect(requests).toContain(
+      'GET /findings?category=auth&status=open&orderBy=severity&order=asc&limit=3',
     );
     expect(
-      within(table).getByText('Guest sign-in enabled in production'),
-    ).toBeInTheDocument();
-    expect(
-      within(table).getByText('config: auth.providers.guest'),
-    ).toBeInTheDocument();
+      within(auth).getByRole('link', { name: 'View Authentication' }),
+    ).toHaveAttribute('href', '/auth');
+    expect(screen.getByTestId('category-card-catalog')).toHaveTextContent(
+      '1 check errored',
+    );
 
-    expect(api.getFindings).toHaveBeenCalledWith({
-      status: ['open'],
-      limit: 10,
-      offset: 0,
-    });
+    const drag = screen.getByTestId('grade-drag-fp-guest');
+    expect(drag).toHaveTextContent('+12.3 overall');
+    expect(drag).toHaveTextContent('+24.6 in Authentication');
+
+    const distribution = screen.getByTestId('severity-distribution');
+    expect(within(distribution).getByRole('table')).toHaveTextContent(
+      'Authentication10000',
+    );
+    const trend = await screen.findByRole('list', { name: 'Score per scan' });
+    expect(
+      within(trend)
+        .getAllByRole('listitem')
+        .map(li => li.textContent),
+    ).toEqual([
+      '2026-11-28 08:00 UTC: score 55, grade F',
+      '2026-11-29 08:00 UTC: score 72.5, grade C',
+    ]);
   });
 
-  it('hides the scan button without the scan permission', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getSummary.mockResolvedValue(makeSummary());
-    api.getFindings.mockResolvedValue(makePage([makeFinding()]));
+  it('opens a finding from "what holds the grade down" in the drawer', async () => {
+    serveReport({
+      summary: makeSummary({
+        heldDownBy: [
+          {
+            fingerprint: 'fp-guest',
+            checkId: 'auth/guest-outside-development',
+            title: 'Guest sign-in is possible outside development',
+            category: 'auth',
+            severity: 'critical',
+            overallGain: 0.05,
+            categoryGain: 1,
+          },
+        ],
+      }),
+    });
+    server.use(
+      http.get(`${BACKEND}/findings/fp-guest`, () =>
+        HttpResponse.json(authFinding),
+      ),
+    );
+    await renderPage([REPORT]);
+    const drag = await screen.findByTestId('grade-drag-fp-guest');
+    expect(drag).toHaveTextContent('<0.1 overall');
+    await userEvent.click(drag);
+    const drawer = await screen.findByRole('dialog');
+    expect(
+      await within(drawer).findByTestId('finding-details-fp-guest'),
+    ).toHaveTextContent('config: auth.providers.guest');
+    expect(currentSearch(screen.getByTestId('location')).get('finding')).toBe(
+      'fp-guest',
+    );
+  });
 
-    await renderPage(api, [REPORT]);
-
+  it('hides "Scan now" without the scan permission', async () => {
+    serveReport();
+    await renderPage([REPORT]);
     expect(await screen.findByTestId('posture-grade')).toHaveTextContent('C');
     expect(screen.queryByTestId('scan-now-button')).not.toBeInTheDocument();
   });
 
-  it('starts a scan, polls it until it finishes and refreshes the summary', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getSummary.mockResolvedValueOnce(makeSummary()).mockResolvedValue(
-      makeSummary({
-        score: 91,
-        grade: 'A',
-        lastScan: makeScan({ id: 'scan-2', trigger: 'manual' }),
-      }),
-    );
-    api.getFindings.mockResolvedValue(makePage([makeFinding()]));
-    api.requestScan.mockResolvedValue(
-      makeScan({
-        id: 'scan-2',
-        status: 'queued',
-        progress: { done: 0, total: 12 },
-      }),
-    );
-    let current = makeScan({
+  it('starts a scan, shows its live progress and refreshes the report when it ends', async () => {
+    let scan: Scan = makeScan({
       id: 'scan-2',
-      status: 'running',
-      progress: { done: 5, total: 12 },
+      status: 'queued',
+      trigger: 'manual',
+      progress: { done: 0, total: 12 },
     });
-    api.getScan.mockImplementation(async () => current);
+    let summaryCalls = 0;
+    const requests = serveReport({
+      summary: () => {
+        summaryCalls += 1;
+        if (summaryCalls === 1) return makeSummary();
+        return scan.status === 'succeeded'
+          ? makeSummary({
+              score: 91,
+              grade: 'A',
+              lastScan: scan,
+              lastCompletedScan: scan,
+            })
+          : makeSummary({ lastScan: scan });
+      },
+    });
+    server.use(
+      http.post(`${BACKEND}/scans`, () =>
+        HttpResponse.json(scan, { status: 202 }),
+      ),
+      http.get(`${BACKEND}/scans/scan-2`, () => HttpResponse.json(scan)),
+    );
 
-    await renderPage(api, [REPORT, SCAN]);
+    await renderPage([REPORT, SCAN]);
     expect(await screen.findByTestId('posture-score')).toHaveTextContent(
       '72.5',
     );
-    const findingsCallsBefore = api.getFindings.mock.calls.length;
-
     await userEvent.click(screen.getByTestId('scan-now-button'));
 
-    expect(api.requestScan).toHaveBeenCalledTimes(1);
+    scan = {
+      ...scan,
+      status: 'running',
+      startedAt: '2026-11-29T09:00:00.000Z',
+      progress: { done: 5, total: 12 },
+    };
+    const progress = await screen.findByTestId('scan-progress');
     await waitFor(() =>
-      expect(screen.getByTestId('scan-now-button')).toHaveTextContent(
-        'Scanning… (5/12)',
-      ),
+      expect(progress).toHaveTextContent('Scan running: 5 of 12 checks done'),
+    );
+    expect(within(progress).getByRole('progressbar')).toHaveAttribute(
+      'aria-valuenow',
+      '42',
     );
     expect(screen.getByTestId('scan-now-button')).toBeDisabled();
-    expect(api.getSummary).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId('scan-now-button')).toHaveTextContent(
+      'Scanning…',
+    );
 
-    current = makeScan({ id: 'scan-2', status: 'succeeded' });
+    scan = {
+      ...scan,
+      status: 'succeeded',
+      finishedAt: '2026-11-29T09:01:00.000Z',
+      progress: { done: 12, total: 12 },
+    };
+    await waitFor(() =>
+      expect(screen.getByTestId('posture-score')).toHaveTextContent('91'),
+    );
+    expect(screen.getByTestId('posture-grade')).toHaveTextContent('A');
     await waitFor(() =>
       expect(screen.getByTestId('scan-result')).toHaveTextContent(
         'Scan succeeded',
       ),
     );
-    expect(api.getScan).toHaveBeenCalledWith('scan-2');
-    expect(api.getScan.mock.calls.length).toBeGreaterThanOrEqual(2);
-    await waitFor(() =>
-      expect(screen.getByTestId('posture-score')).toHaveTextContent('91'),
-    );
-    expect(screen.getByTestId('posture-grade')).toHaveTextContent('A');
+    expect(screen.queryByTestId('scan-progress')).not.toBeInTheDocument();
     expect(screen.getByTestId('scan-now-button')).toBeEnabled();
-    await waitFor(() =>
-      expect(api.getFindings.mock.calls.length).toBeGreaterThan(
-        findingsCallsBefore,
-      ),
+    expect(
+      requests.filter(r => r === 'GET /history').length,
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shows the progress of a scan started elsewhere', async () => {
+    serveReport({
+      summary: makeSummary({
+        lastScan: makeScan({
+          id: 'scan-3',
+          status: 'running',
+          progress: { done: 3, total: 21 },
+        }),
+      }),
+    });
+    await renderPage([REPORT, SCAN]);
+    expect(await screen.findByTestId('scan-progress')).toHaveTextContent(
+      'Scan running: 3 of 21 checks done',
     );
+    // One scan at a time: the button waits for the running one.
+    expect(screen.getByTestId('scan-now-button')).toBeDisabled();
   });
 
   it('shows why a scan could not be started', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getSummary.mockResolvedValue(makeSummary());
-    api.getFindings.mockResolvedValue(makePage([]));
-    api.requestScan.mockRejectedValue(new Error('A scan is already running'));
-
-    await renderPage(api, [REPORT, SCAN]);
+    serveReport();
+    server.use(
+      http.post(`${BACKEND}/scans`, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'ConflictError',
+              message: 'A scan is already running',
+            },
+          },
+          { status: 409 },
+        ),
+      ),
+    );
+    await renderPage([REPORT, SCAN]);
     await userEvent.click(await screen.findByTestId('scan-now-button'));
-
     expect(await screen.findByTestId('scan-error')).toHaveTextContent(
       'A scan is already running',
     );
   });
 
-  it('pages findings on the server', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getSummary.mockResolvedValue(makeSummary());
-    api.getFindings.mockImplementation(async query => {
-      const offset = query?.offset ?? 0;
-      const items = Array.from({ length: 10 }, (_, i) =>
-        makeFinding({
-          fingerprint: `fp-${offset + i}`,
-          title: `Finding number ${offset + i}`,
-        }),
-      );
-      return makePage(items, { totalItems: 23, offset, limit: 10 });
+  it('says when there is no completed scan yet', async () => {
+    serveReport({
+      summary: makeSummary({
+        lastScan: undefined,
+        lastCompletedScan: undefined,
+        categories: [],
+        openFindings: 0,
+      }),
     });
-
-    await renderPage(api, [REPORT]);
-    const table = await screen.findByTestId('findings-table');
-    expect(
-      await within(table).findByText('Finding number 0'),
-    ).toBeInTheDocument();
-    expect(
-      within(table).queryByText('Finding number 10'),
-    ).not.toBeInTheDocument();
-
-    await userEvent.click(
-      within(table).getByRole('button', { name: /next page/i }),
+    await renderPage([REPORT, SCAN]);
+    expect(await screen.findByTestId('no-scan-yet')).toHaveTextContent(
+      'Press "Scan now" to grade this deployment.',
     );
-
-    expect(
-      await within(table).findByText('Finding number 10'),
-    ).toBeInTheDocument();
-    expect(
-      within(table).queryByText('Finding number 0'),
-    ).not.toBeInTheDocument();
-    expect(api.getFindings).toHaveBeenLastCalledWith({
-      status: ['open'],
-      limit: 10,
-      offset: 10,
-    });
+    expect(screen.getByTestId('posture-grade-none')).toHaveTextContent('—');
+    expect(screen.queryByTestId('posture-score')).not.toBeInTheDocument();
+    expect(screen.getByTestId('posture-last-scan')).toHaveTextContent('Never');
   });
 
-  it('shows only my entities to users without the report permission', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getFindings.mockResolvedValue(
-      makePage(
-        [
-          makeFinding({
-            title: 'Vault path in annotation',
-            severity: 'medium',
-          }),
-        ],
-        { scope: 'mine' },
+  it('shows the findings view with its filters from the URL', async () => {
+    const requests = serveReport({ findings: [authFinding] });
+    await renderPage([REPORT], ['/findings?category=auth']);
+    expect(
+      await within(await screen.findByTestId('findings-table')).findByText(
+        'Guest sign-in is possible outside development',
       ),
+    ).toBeInTheDocument();
+    expect(requests).toContain(
+      'GET /findings?category=auth&status=open&orderBy=severity&order=asc&limit=25&offset=0',
+    );
+    expect(screen.getByRole('tab', { name: 'Findings' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+  });
+
+  it('shows only "my entities" to users without the report permission', async () => {
+    const requests: string[] = [];
+    server.use(
+      http.get(`${BACKEND}/summary`, () => {
+        requests.push('summary');
+        return HttpResponse.json({}, { status: 403 });
+      }),
+      http.get(`${BACKEND}/findings`, ({ request }) => {
+        requests.push(new URL(request.url).search);
+        return HttpResponse.json(
+          makePage(
+            [
+              makeFinding({
+                title: 'Vault path in annotation',
+                severity: 'medium',
+              }),
+            ],
+            { scope: 'mine' },
+          ),
+        );
+      }),
+      http.get(`${BACKEND}/checks`, () => HttpResponse.json({ items: [] })),
     );
 
-    await renderPage(api, []);
+    await renderPage([]);
 
     expect(await screen.findByTestId('restricted-note')).toHaveTextContent(
       'Deployment-wide posture is restricted to the platform team',
@@ -271,26 +430,42 @@ describe('SecurityPage', () => {
     expect(
       await within(table).findByText('Vault path in annotation'),
     ).toBeInTheDocument();
-    expect(
-      within(table).getByText('Open findings of my entities'),
-    ).toBeInTheDocument();
+    expect(table).toHaveTextContent('Findings of my entities');
     expect(screen.queryByTestId('posture-grade')).not.toBeInTheDocument();
-    expect(screen.queryByTestId('posture-score')).not.toBeInTheDocument();
     expect(screen.queryByTestId('scan-now-button')).not.toBeInTheDocument();
-    expect(api.getSummary).not.toHaveBeenCalled();
+    expect(
+      screen.queryByRole('tab', { name: 'Permissions' }),
+    ).not.toBeInTheDocument();
+    expect(requests).not.toContain('summary');
   });
 
   it('shows the backend error when the summary fails', async () => {
-    const api = createMockSecurityPostureApi();
-    api.getSummary.mockRejectedValue(new Error('Database unavailable'));
-
-    await renderPage(api, [REPORT]);
-
+    server.use(
+      http.get(`${BACKEND}/summary`, () =>
+        HttpResponse.json(
+          { error: { name: 'Error', message: 'Database unavailable' } },
+          { status: 500 },
+        ),
+      ),
+    );
+    await renderPage([REPORT]);
     expect(
       await screen.findByText(/Could not load the security posture/),
     ).toBeInTheDocument();
     expect(screen.getAllByText(/Database unavailable/).length).toBeGreaterThan(
       0,
     );
+  });
+
+  it('shows progress while permissions and the summary load', async () => {
+    server.use(
+      http.get(`${BACKEND}/summary`, async () => {
+        await delay('infinite');
+        return HttpResponse.json(makeSummary());
+      }),
+    );
+    await renderPage([REPORT]);
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+    expect(screen.queryByTestId('posture-grade')).not.toBeInTheDocument();
   });
 });

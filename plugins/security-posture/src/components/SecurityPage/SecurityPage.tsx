@@ -1,33 +1,47 @@
+import { ReactNode } from 'react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
-import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import RefreshIcon from '@material-ui/icons/Refresh';
+import { useResolvedPath } from 'react-router-dom';
 import {
   Content,
-  ContentHeader,
-  EmptyState,
   Header,
   HeaderLabel,
   Page,
   Progress,
   ResponseErrorPanel,
+  TabbedLayout,
 } from '@backstage/core-components';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   PostureSummary,
+  Scan,
   securityPostureReportReadPermission,
   securityPostureScanCreatePermission,
 } from '@security-posture/plugin-security-posture-common';
-import { useScanNow, useSummary } from '../../hooks';
+import {
+  isScanActive,
+  useRefreshOnNewScan,
+  useScanNow,
+  useSummary,
+} from '../../hooks';
 import { SecurityPostureQueryProvider } from '../../queryClient';
 import { FindingsTable } from '../FindingsTable';
 import { GradeChip } from '../GradeChip';
-import { formatDateTime, scanStatusLabel } from '../../utils/format';
-import { errorMessage } from '../../utils/errors';
-import { CategoryCards } from './CategoryCards';
-import { ExportCsvButton } from './ExportCsvButton';
+import { OverviewView } from '../Overview';
+import { ExportCsvButton } from '../ExportCsvButton';
+import { AuthView } from '../AuthView';
+import { PermissionsView } from '../PermissionsView';
+import { PluginsView } from '../PluginsView';
+import { TemplatesView } from '../TemplatesView';
+import { CatalogView } from '../CatalogView';
+import {
+  formatDateTime,
+  formatScore,
+  scanStatusLabel,
+} from '../../utils/format';
+import { ScanNowButton, ScanProgress } from './ScanControls';
+import { SecurityPageBaseProvider } from './SecurityPageContext';
 
 /** @public */
 export interface SecurityPageProps {
@@ -35,7 +49,9 @@ export interface SecurityPageProps {
   pollIntervalMs?: number;
 }
 
-const OPEN_FINDINGS = { status: ['open' as const] };
+const TITLE = 'Security posture';
+const SUBTITLE =
+  'How well this Backstage deployment follows the hardening guidance';
 
 function lastScanText(summary: PostureSummary): string {
   const scan = summary.lastScan;
@@ -46,107 +62,169 @@ function lastScanText(summary: PostureSummary): string {
   return `${scanStatusLabel(scan.status)} · ${formatDateTime(at)}`;
 }
 
-function ScanNowButton(props: { pollIntervalMs?: number }) {
-  const { start, scan, isScanning, error } = useScanNow({
-    pollIntervalMs: props.pollIntervalMs,
-  });
-  const progress =
-    scan && scan.progress.total > 0
-      ? ` (${scan.progress.done}/${scan.progress.total})`
-      : '';
+function HeaderLabels(props: { summary: PostureSummary }) {
+  const { summary } = props;
+  const graded = Boolean(summary.lastCompletedScan);
   return (
-    <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-      {error ? (
-        <Typography variant="body2" color="error" data-testid="scan-error">
-          Scan failed: {errorMessage(error)}
-        </Typography>
+    <>
+      <HeaderLabel
+        label="Grade"
+        value={
+          graded ? (
+            <GradeChip
+              grade={summary.grade}
+              size="large"
+              data-testid="posture-grade"
+            />
+          ) : (
+            <span data-testid="posture-grade-none">—</span>
+          )
+        }
+      />
+      {graded ? (
+        <HeaderLabel
+          label="Score"
+          value={
+            <span data-testid="posture-score">
+              {formatScore(summary.score)} / 100
+            </span>
+          }
+        />
       ) : null}
-      {!isScanning && scan ? (
-        <Typography variant="body2" data-testid="scan-result">
-          Scan {scanStatusLabel(scan.status).toLocaleLowerCase('en-US')}
-          {scan.message ? `: ${scan.message}` : ''}
-        </Typography>
-      ) : null}
-      <Button
-        variant="contained"
-        color="primary"
-        startIcon={<RefreshIcon />}
-        onClick={start}
-        disabled={isScanning}
-        data-testid="scan-now-button"
-      >
-        {isScanning ? `Scanning…${progress}` : 'Scan now'}
-      </Button>
-    </Box>
+      <HeaderLabel
+        label="Open findings"
+        value={
+          <span data-testid="posture-open-findings">
+            {summary.openFindings}
+          </span>
+        }
+      />
+      <HeaderLabel
+        label="Last scan"
+        value={
+          <span data-testid="posture-last-scan">{lastScanText(summary)}</span>
+        }
+      />
+    </>
   );
 }
 
-function ReportView(props: {
+/** Every view of the report shows the progress of a running scan above its content. */
+function ViewFrame(props: { scan?: Scan; children: ReactNode }) {
+  return (
+    <>
+      <ScanProgress scan={props.scan} />
+      {props.children}
+    </>
+  );
+}
+
+function ReportPage(props: {
   summary: PostureSummary;
   canScan: boolean;
   pollIntervalMs?: number;
 }) {
   const { summary, canScan, pollIntervalMs } = props;
+  const scanNow = useScanNow({ pollIntervalMs });
+  useRefreshOnNewScan(summary.lastCompletedScan?.id);
+  const activeScan =
+    scanNow.scan && isScanActive(scanNow.scan.status)
+      ? scanNow.scan
+      : summary.lastScan;
+  const anyScanRunning =
+    scanNow.isScanning || isScanActive(summary.lastScan?.status);
+
   return (
-    <>
-      <ContentHeader title="Deployment posture">
-        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-          <ExportCsvButton query={OPEN_FINDINGS} />
-          {canScan ? <ScanNowButton pollIntervalMs={pollIntervalMs} /> : null}
-        </Box>
-      </ContentHeader>
-      <Grid container spacing={3} direction="column">
-        {summary.gradeCap ? (
-          <Grid item>
-            <Alert severity="warning" data-testid="grade-cap">
-              {summary.gradeCap}
-            </Alert>
-          </Grid>
-        ) : null}
-        {!summary.lastCompletedScan ? (
-          <Grid item>
-            <EmptyState
-              missing="data"
-              title="No completed scan yet"
-              description={
-                canScan
-                  ? 'Start a scan to grade this deployment.'
-                  : 'The deployment is graded after the first scheduled scan.'
-              }
+    <Page themeId="tool">
+      <Header title={TITLE} subtitle={SUBTITLE}>
+        <HeaderLabels summary={summary} />
+        {canScan ? (
+          <Box ml={2}>
+            <ScanNowButton
+              start={scanNow.start}
+              scan={scanNow.scan}
+              isScanning={anyScanRunning}
+              error={scanNow.error}
             />
-          </Grid>
+          </Box>
         ) : null}
-        {summary.categories.length > 0 ? (
-          <Grid item>
-            <CategoryCards categories={summary.categories} />
-          </Grid>
-        ) : null}
-        <Grid item>
-          <FindingsTable query={OPEN_FINDINGS} />
-        </Grid>
-      </Grid>
-    </>
+      </Header>
+      <TabbedLayout>
+        <TabbedLayout.Route path="/" title="Overview">
+          <ViewFrame scan={activeScan}>
+            <Box display="flex" justifyContent="flex-end" mb={2}>
+              <ExportCsvButton
+                query={{ status: ['open'] }}
+                label="Export report (CSV)"
+                filenameBase="security-posture-report"
+                data-testid="report-export-csv"
+              />
+            </Box>
+            <OverviewView summary={summary} canScan={canScan} />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/findings" title="Findings">
+          <ViewFrame scan={activeScan}>
+            <FindingsTable exportFilenameBase="security-posture-findings" />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/auth" title="Authentication">
+          <ViewFrame scan={activeScan}>
+            <AuthView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/permissions" title="Permissions">
+          <ViewFrame scan={activeScan}>
+            <PermissionsView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/plugins" title="Plugins">
+          <ViewFrame scan={activeScan}>
+            <PluginsView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/templates" title="Templates">
+          <ViewFrame scan={activeScan}>
+            <TemplatesView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/catalog" title="Catalog">
+          <ViewFrame scan={activeScan}>
+            <CatalogView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+      </TabbedLayout>
+    </Page>
   );
 }
 
-function RestrictedView() {
+function SimplePage(props: { children: ReactNode }) {
   return (
-    <>
-      <ContentHeader title="My entities">
-        <ExportCsvButton query={OPEN_FINDINGS} />
-      </ContentHeader>
+    <Page themeId="tool">
+      <Header title={TITLE} subtitle={SUBTITLE} />
+      <Content>{props.children}</Content>
+    </Page>
+  );
+}
+
+/** Without the report permission: the findings of the user's own entities, and why. */
+function RestrictedPage() {
+  return (
+    <SimplePage>
       <Grid container spacing={3} direction="column">
         <Grid item>
           <Alert severity="info" data-testid="restricted-note">
             Deployment-wide posture is restricted to the platform team. Below
-            are the open findings of the entities you own.
+            are the findings of the entities whose details you may see (usually
+            the ones you own). Each entity&apos;s Security tab shows its
+            findings too.
           </Alert>
         </Grid>
         <Grid item>
-          <FindingsTable query={OPEN_FINDINGS} />
+          <FindingsTable exportFilenameBase="security-posture-my-entities" />
         </Grid>
       </Grid>
-    </>
+    </SimplePage>
   );
 }
 
@@ -161,81 +239,44 @@ function SecurityPageContent(props: SecurityPageProps) {
   const canReadReport = !reportPermission.loading && reportPermission.allowed;
   const summary = useSummary({ enabled: canReadReport, pollIntervalMs });
 
-  let body;
   if (reportPermission.loading || (canReadReport && summary.isLoading)) {
-    body = <Progress />;
-  } else if (!canReadReport) {
-    body = <RestrictedView />;
-  } else if (summary.error) {
-    body = (
-      <ResponseErrorPanel
-        error={summary.error}
-        title="Could not load the security posture"
-      />
-    );
-  } else if (summary.data) {
-    body = (
-      <ReportView
-        summary={summary.data}
-        canScan={!scanPermission.loading && scanPermission.allowed}
-        pollIntervalMs={pollIntervalMs}
-      />
+    return (
+      <SimplePage>
+        <Progress />
+      </SimplePage>
     );
   }
-
+  if (!canReadReport) {
+    return <RestrictedPage />;
+  }
+  if (summary.error || !summary.data) {
+    return (
+      <SimplePage>
+        <ResponseErrorPanel
+          error={summary.error ?? new Error('No summary received')}
+          title="Could not load the security posture"
+        />
+      </SimplePage>
+    );
+  }
   return (
-    <Page themeId="tool">
-      <Header
-        title="Security posture"
-        subtitle="How well this Backstage deployment follows the hardening guidance"
-      >
-        {canReadReport && summary.data ? (
-          <>
-            <HeaderLabel
-              label="Grade"
-              value={
-                <GradeChip
-                  grade={summary.data.grade}
-                  size="large"
-                  data-testid="posture-grade"
-                />
-              }
-            />
-            <HeaderLabel
-              label="Score"
-              value={
-                <span data-testid="posture-score">{summary.data.score}</span>
-              }
-            />
-            <HeaderLabel
-              label="Open findings"
-              value={
-                <span data-testid="posture-open-findings">
-                  {summary.data.openFindings}
-                </span>
-              }
-            />
-            <HeaderLabel
-              label="Last scan"
-              value={
-                <span data-testid="posture-last-scan">
-                  {lastScanText(summary.data)}
-                </span>
-              }
-            />
-          </>
-        ) : null}
-      </Header>
-      <Content>{body}</Content>
-    </Page>
+    <ReportPage
+      summary={summary.data}
+      canScan={!scanPermission.loading && scanPermission.allowed}
+      pollIntervalMs={pollIntervalMs}
+    />
   );
 }
 
 /** The deployment-wide Security page (or "my entities" for everyone else). */
 export function SecurityPage(props: SecurityPageProps) {
+  // Resolved here, outside the tabs' routes: the page's own path, for links between views.
+  const base = useResolvedPath('.').pathname;
   return (
     <SecurityPostureQueryProvider>
-      <SecurityPageContent {...props} />
+      <SecurityPageBaseProvider value={base}>
+        <SecurityPageContent {...props} />
+      </SecurityPageBaseProvider>
     </SecurityPostureQueryProvider>
   );
 }

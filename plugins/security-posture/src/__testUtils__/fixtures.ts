@@ -2,7 +2,9 @@ import {
   EntityFindingsResponse,
   Finding,
   FindingsPage,
+  HistoryPoint,
   PostureSummary,
+  PublishedCheckData,
   Scan,
 } from '@security-posture/plugin-security-posture-common';
 
@@ -97,5 +99,37 @@ export function makeEntityDetails(findings: Finding[]): EntityFindingsResponse {
     counts: { ...zero, high: findings.length },
     findings,
     lastScan: makeScan(),
+  };
+}
+
+export function makeHistoryPoint(
+  overrides: Partial<HistoryPoint> = {},
+): HistoryPoint {
+  return {
+    scanId: 'scan-1',
+    finishedAt: '2026-11-29T08:00:00.000Z',
+    status: 'succeeded',
+    score: 72.5,
+    grade: 'C',
+    categories: [
+      { category: 'auth', score: 60 },
+      { category: 'catalog', score: 85 },
+    ],
+    counts: { ...zero, critical: 1, high: 2 },
+    ...overrides,
+  };
+}
+
+export function makeCheckData<T>(
+  checkId: string,
+  key: string,
+  data: T,
+): PublishedCheckData<T> {
+  return {
+    checkId,
+    key,
+    scanId: 'scan-1',
+    updatedAt: '2026-11-29T08:00:00.000Z',
+    data,
   };
 }

@@ -16,6 +16,7 @@ export function createMockSecurityPostureApi(): jest.Mocked<SecurityPostureApi> 
     listScans: notMocked('listScans'),
     getHistory: notMocked('getHistory'),
     listChecks: notMocked('listChecks'),
+    getCheckData: notMocked('getCheckData'),
     exportCsvUrl: notMocked('exportCsvUrl'),
     entityCsvUrl: notMocked('entityCsvUrl'),
     downloadFindingsCsv: notMocked('downloadFindingsCsv'),

@@ -1,0 +1,14 @@
+export * from './fixtures';
+export { createMockSecurityPostureApi } from './mockApi';
+export {
+  BACKEND,
+  checkDataErrorHandler,
+  checkDataHandler,
+  checksHandler,
+  createTestClient,
+  findingsHandler,
+  currentSearch,
+  renderWithBackend,
+  setupBackend,
+  testFetchApi,
+} from './renderWithBackend';

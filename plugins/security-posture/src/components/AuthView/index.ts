@@ -1,0 +1,1 @@
+export { AuthView } from './AuthView';

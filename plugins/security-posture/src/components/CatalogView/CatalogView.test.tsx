@@ -1,0 +1,194 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import {
+  BACKEND,
+  checksHandler,
+  findingsHandler,
+  makeFinding,
+  renderWithBackend,
+  setupBackend,
+} from '../../__testUtils__';
+import { catalogFindingKind, CatalogView, groupByOwner } from './CatalogView';
+
+jest.setTimeout(30_000);
+
+const server = setupBackend();
+
+const awsKey = makeFinding({
+  fingerprint: 'fp-aws',
+  category: 'catalog',
+  severity: 'critical',
+  checkId: 'catalog/leaked-secret',
+  title: 'Leaked credential in entity',
+  entityRef: 'component:default/payments-api',
+  owners: ['group:default/payments-checkout'],
+  location: 'metadata.annotations.acme.io/aws-secret-access-key',
+  evidence: {
+    field: 'metadata.annotations.acme.io/aws-secret-access-key',
+    classification: 'secret',
+    secretKind: 'aws-secret-access-key',
+    secretMask: 'nfo2…(40 chars)',
+    secretFingerprint: 'sha256:1',
+  },
+});
+const vault = makeFinding({
+  fingerprint: 'fp-vault',
+  category: 'catalog',
+  severity: 'medium',
+  checkId: 'catalog/sensitive-reference',
+  title: 'Sensitive reference in entity',
+  entityRef: 'component:default/payments-api',
+  owners: ['group:default/payments-checkout'],
+  location: 'metadata.annotations.vault.io/path',
+  evidence: {
+    field: 'metadata.annotations.vault.io/path',
+    class: 'secret-reference',
+    rule: 'vault-path',
+  },
+});
+const webhook = makeFinding({
+  fingerprint: 'fp-slack',
+  category: 'catalog',
+  severity: 'medium',
+  checkId: 'catalog/leaked-secret',
+  title: 'Leaked credential in entity',
+  entityRef: 'resource:default/search-cluster',
+  owners: ['group:default/search', 'group:default/platform-team'],
+  evidence: {
+    secretKind: 'slack-webhook',
+    secretMask: 'http…(77 chars)',
+    classification: 'secret',
+  },
+});
+const example = makeFinding({
+  fingerprint: 'fp-example',
+  category: 'catalog',
+  severity: 'info',
+  entityRef: 'component:default/aws-credentials-helper',
+  owners: [],
+  evidence: {
+    secretKind: 'aws-access-key-id',
+    secretMask: 'AKIA…(20 chars)',
+    classification: 'example',
+  },
+});
+
+describe('CatalogView', () => {
+  it('groups entities with secrets or sensitive references by owner, masks only', async () => {
+    const requests: string[] = [];
+    server.use(
+      checksHandler,
+      findingsHandler([example, webhook, vault, awsKey], requests),
+    );
+    await renderWithBackend(<CatalogView />);
+
+    const groups = await screen.findByTestId('catalog-owner-groups');
+    expect(requests).toContain(
+      '/findings?category=catalog&status=open&orderBy=severity&order=asc&limit=500',
+    );
+    const owners = within(groups)
+      .getAllByTestId(/^owner-group-/)
+      .map(g => g.getAttribute('data-testid'));
+    // Worst first; the webhook shows under both of its owners; no owner last.
+    expect(owners).toEqual([
+      'owner-group-group:default/payments-checkout',
+      'owner-group-group:default/platform-team',
+      'owner-group-group:default/search',
+      'owner-group-none',
+    ]);
+    const payments = screen.getByTestId(
+      'owner-group-group:default/payments-checkout',
+    );
+    expect(payments).toHaveTextContent('2 findings in 1 entity');
+    const aws = within(payments).getByTestId('catalog-finding-fp-aws');
+    expect(aws).toHaveTextContent('AWS secret access key');
+    expect(aws).toHaveTextContent('nfo2…(40 chars)');
+    expect(aws).toHaveTextContent(
+      'metadata.annotations.acme.io/aws-secret-access-key',
+    );
+    const reference = within(payments).getByTestId('catalog-finding-fp-vault');
+    expect(reference).toHaveTextContent('Secret store reference');
+    expect(reference).toHaveTextContent('reference, not a secret');
+    expect(screen.getByTestId('owner-group-none')).toHaveTextContent(
+      'AWS access key id (documentation example)',
+    );
+
+    await userEvent.click(
+      screen.getByTestId('catalog-secrets-only').querySelector('input')!,
+    );
+    expect(
+      screen.queryByTestId('catalog-finding-fp-vault'),
+    ).not.toBeInTheDocument();
+    expect(screen.getAllByTestId('catalog-finding-fp-aws')).toHaveLength(1);
+  });
+
+  it('opens a finding in the view drawer', async () => {
+    server.use(
+      checksHandler,
+      findingsHandler([awsKey]),
+      http.get(`${BACKEND}/findings/fp-aws`, () => HttpResponse.json(awsKey)),
+    );
+    await renderWithBackend(<CatalogView />);
+    const row = await screen.findByTestId('catalog-finding-fp-aws');
+    await userEvent.click(
+      within(row).getByRole('button', { name: 'AWS secret access key' }),
+    );
+    const drawer = await screen.findByRole('dialog');
+    expect(
+      within(drawer).getByTestId('finding-details-fp-aws'),
+    ).toHaveTextContent('nfo2…(40 chars)');
+    // One drawer per view, however many lists open it.
+    expect(screen.getAllByRole('dialog')).toHaveLength(1);
+  });
+
+  it('says when no entity exposes anything, and shows errors', async () => {
+    server.use(checksHandler, findingsHandler([]));
+    const { unmount } = await renderWithBackend(<CatalogView />);
+    expect(await screen.findByTestId('catalog-empty')).toHaveTextContent(
+      'No entity exposes secrets or sensitive references.',
+    );
+    unmount();
+
+    server.use(
+      http.get(`${BACKEND}/findings`, () =>
+        HttpResponse.json(
+          { error: { name: 'Error', message: 'boom' } },
+          { status: 500 },
+        ),
+      ),
+    );
+    await renderWithBackend(<CatalogView />);
+    expect(
+      await screen.findByText(/Could not load catalog findings/),
+    ).toBeInTheDocument();
+  });
+
+  it('labels what a finding is about', () => {
+    expect(catalogFindingKind(awsKey)).toBe('AWS secret access key');
+    expect(catalogFindingKind(vault)).toBe('Secret store reference');
+    expect(
+      catalogFindingKind(makeFinding({ evidence: { class: 'adopter-class' } })),
+    ).toBe('adopter-class');
+    expect(
+      catalogFindingKind(
+        makeFinding({ title: 'Readable by guests', evidence: {} }),
+      ),
+    ).toBe('Readable by guests');
+  });
+
+  it('counts severities per owner group', () => {
+    const [first] = groupByOwner([vault, awsKey]);
+    expect(first.counts).toEqual({
+      critical: 1,
+      high: 0,
+      medium: 1,
+      low: 0,
+      info: 0,
+    });
+    expect(first.findings.map(f => f.fingerprint)).toEqual([
+      'fp-aws',
+      'fp-vault',
+    ]);
+  });
+});

@@ -1,0 +1,6 @@
+export {
+  CategoryView,
+  PublishedData,
+  PublishedAt,
+  useNoWrapHead,
+} from './CategoryView';

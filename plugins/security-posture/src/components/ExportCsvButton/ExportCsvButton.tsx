@@ -1,0 +1,67 @@
+import { useState } from 'react';
+import Button from '@material-ui/core/Button';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import GetAppIcon from '@material-ui/icons/GetApp';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { FindingsQuery } from '@security-posture/plugin-security-posture-common';
+import { CsvDownload, securityPostureApiRef } from '../../api';
+import { datedFilename, saveDownload } from '../../utils/download';
+import { errorMessage } from '../../utils/errors';
+
+export type ExportCsvButtonProps = {
+  label?: string;
+  /** Replaces the server's file name (before the date), e.g. `security-posture-auth`. */
+  filenameBase?: string;
+  size?: 'small' | 'medium';
+  'data-testid'?: string;
+} & (
+  | { entityRef: string; query?: never }
+  | { query?: Omit<FindingsQuery, 'limit' | 'offset'>; entityRef?: never }
+);
+
+/**
+ * Downloads the server-generated CSV with the user's credentials and saves it under a dated
+ * file name. What the file contains is decided by the server for this user.
+ */
+export function ExportCsvButton(props: ExportCsvButtonProps) {
+  const { label = 'Export CSV', filenameBase, size = 'medium' } = props;
+  const api = useApi(securityPostureApiRef);
+  const alertApi = useApi(alertApiRef);
+  const [busy, setBusy] = useState(false);
+
+  const onClick = async () => {
+    setBusy(true);
+    try {
+      const download: CsvDownload = props.entityRef
+        ? await api.downloadEntityFindingsCsv(props.entityRef)
+        : await api.downloadFindingsCsv(props.query);
+      const name = filenameBase ? `${filenameBase}.csv` : download.filename;
+      saveDownload({ ...download, filename: datedFilename(name) });
+    } catch (error) {
+      alertApi.post({
+        message: `CSV export failed: ${errorMessage(error)}`,
+        severity: 'error',
+        display: 'transient',
+      });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Button
+      variant="outlined"
+      color="primary"
+      size={size}
+      startIcon={
+        busy ? <CircularProgress size={16} aria-hidden /> : <GetAppIcon />
+      }
+      onClick={onClick}
+      disabled={busy}
+      aria-busy={busy}
+      data-testid={props['data-testid'] ?? 'export-csv-button'}
+    >
+      {label}
+    </Button>
+  );
+}

@@ -1,0 +1,1 @@
+export { FindingDetails, EvidenceList, evidenceText } from './FindingDetails';

@@ -1,0 +1,1 @@
+export { FindingDrawer } from './FindingDrawer';

@@ -1,0 +1,51 @@
+import Grid from '@material-ui/core/Grid';
+import Alert from '@material-ui/lab/Alert';
+import { PostureSummary } from '@security-posture/plugin-security-posture-common';
+import { useFindingDrawerParam } from '../../hooks';
+import { FindingDrawer } from '../FindingDrawer';
+import { NoScanYet } from '../StateViews';
+import { CategoryCards } from './CategoryCards';
+import { GradeDragList } from './GradeDragList';
+import { ScoreTrendChart } from './ScoreTrendChart';
+import { SeverityDistributionChart } from './SeverityDistributionChart';
+
+/** The platform team's overview: categories, severity distribution, trend, biggest gains. */
+export function OverviewView(props: {
+  summary: PostureSummary;
+  canScan: boolean;
+}) {
+  const { summary, canScan } = props;
+  const drawer = useFindingDrawerParam();
+
+  if (!summary.lastCompletedScan) {
+    return <NoScanYet canScan={canScan} scan={summary.lastScan} />;
+  }
+
+  return (
+    <Grid container spacing={3} data-testid="overview">
+      {summary.gradeCap ? (
+        <Grid item xs={12}>
+          <Alert severity="warning" data-testid="grade-cap">
+            {summary.gradeCap}
+          </Alert>
+        </Grid>
+      ) : null}
+      <Grid item xs={12}>
+        <CategoryCards
+          categories={summary.categories}
+          onOpenFinding={drawer.open}
+        />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <SeverityDistributionChart categories={summary.categories} />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <ScoreTrendChart />
+      </Grid>
+      <Grid item xs={12}>
+        <GradeDragList items={summary.heldDownBy} onOpen={drawer.open} />
+      </Grid>
+      <FindingDrawer fingerprint={drawer.fingerprint} onClose={drawer.close} />
+    </Grid>
+  );
+}

@@ -1,0 +1,1 @@
+export { PermissionsView } from './PermissionsView';

@@ -1,0 +1,1 @@
+export { NoScanYet, NotPublishedYet } from './StateViews';

@@ -1,0 +1,1 @@
+export { TemplatesView } from './TemplatesView';

@@ -1,0 +1,2 @@
+export { useChartTheme } from './chartTheme';
+export { VisuallyHidden } from './VisuallyHidden';
