@@ -1,7 +1,7 @@
-import { Severity } from '@security-posture/plugin-security-posture-common';
 import {
   CATALOG_SECRET_KINDS,
   CatalogSecretKind,
+  Severity,
 } from '@security-posture/plugin-security-posture-common';
 import { hasValidCrc32Checksum, hasValidFineGrainedChecksum } from './checksums';
 import { isPasswordKeyName, isSecretKeyName, keyName, keyWords, vendorOf } from './keyNames';
@@ -11,7 +11,6 @@ import {
   isPlaceholder,
   looksRandom,
   notSecretShape,
-  shannonEntropy,
 } from './valueShapes';
 
 // Every pattern below is linear-time on hostile input: a literal prefix followed by single
@@ -141,7 +140,7 @@ function findPrivateKeys(text: string, context: DetectionContext, out: Candidate
         end = bodyStart + body.length;
       }
       const base64Chars = body.replace(/\\n|[^A-Za-z0-9+/]/g, '').length;
-      if (base64Chars < PEM_MIN_BODY) return undefined; // `-----BEGIN PRIVATE KEY-----\n...`
+      if (base64Chars < PEM_MIN_BODY) return undefined; // a header and `...`: a placeholder
       PEM_HEADER.lastIndex = Math.max(PEM_HEADER.lastIndex, end);
       return {
         kind: isServiceAccount() ? 'gcp-service-account-key' : 'private-key',
@@ -467,6 +466,3 @@ export function detectSecrets(text: string, context: DetectionContext = {}): Sec
     };
   });
 }
-
-/** Exposed for tests of the entropy threshold. */
-export const __testing = { shannonEntropy };

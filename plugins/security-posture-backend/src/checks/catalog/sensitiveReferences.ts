@@ -222,17 +222,18 @@ interface BuiltInKeyMatch {
 // --- value rules -----------------------------------------------------------------------------
 
 const HOST_TOKEN = /[A-Za-z0-9][A-Za-z0-9.-]{0,252}/g;
+// Most specific first, so the rule names the suffix that matters.
 const INTERNAL_SUFFIXES = [
-  'internal',
-  'local',
-  'localdomain',
-  'lan',
-  'corp',
-  'intranet',
-  'home.arpa',
-  'svc',
   'svc.cluster.local',
   'cluster.local',
+  'home.arpa',
+  'localdomain',
+  'internal',
+  'intranet',
+  'local',
+  'corp',
+  'lan',
+  'svc',
 ];
 // Annotations the catalog itself sets on every entity: owners cannot change them.
 const CATALOG_MANAGED_KEYS = new Set([
@@ -289,6 +290,7 @@ function internalHostRule(token: string, settings: SensitiveReferenceSettings): 
 /** Internal hosts and addresses in a string; one rule name per distinct reason. */
 function internalEndpointRules(text: string, settings: SensitiveReferenceSettings): string[] {
   const rules = new Set<string>();
+  if (!text.includes('.')) return [];
   HOST_TOKEN.lastIndex = 0;
   for (let m = HOST_TOKEN.exec(text); m; m = HOST_TOKEN.exec(text)) {
     if (m.index > 0 && text[m.index - 1] === '@') {
@@ -305,6 +307,8 @@ function internalEndpointRules(text: string, settings: SensitiveReferenceSetting
 interface ValueRule {
   class: SensitiveReferenceClass;
   rule: string;
+  /** Cheap pre-filter: the pattern can only match where one of these substrings occurs. */
+  hints: string[];
   pattern: RegExp;
 }
 
@@ -312,54 +316,64 @@ const VALUE_RULES: ValueRule[] = [
   {
     class: 'secret-reference',
     rule: 'aws-secrets-manager-arn',
+    hints: ['arn:aws'],
     pattern: /arn:aws[a-z-]{0,12}:secretsmanager:[a-z0-9-]{0,32}:\d{12}:secret:/,
   },
   {
     class: 'secret-reference',
     rule: 'aws-ssm-parameter',
+    hints: ['arn:aws', 'ssm:'],
     pattern:
       /arn:aws[a-z-]{0,12}:ssm:[a-z0-9-]{0,32}:\d{12}:parameter\/|(?:^|\s)ssm:\/[A-Za-z0-9_.-]/,
   },
   {
     class: 'secret-reference',
     rule: 'gcp-secret-manager',
+    hints: ['projects/'],
     pattern: /projects\/[a-z0-9-]{1,64}\/secrets\/[A-Za-z0-9_-]{1,255}/,
   },
   {
     class: 'secret-reference',
     rule: 'azure-key-vault',
+    hints: ['.vault.azure.net'],
     pattern: /\.vault\.azure\.net\/(?:secrets|keys|certificates)\//i,
   },
   {
     class: 'secret-reference',
     rule: 'secret-reference-uri',
+    hints: ['vault:', 'secretsmanager:', 'ref+'],
     pattern:
       /(?:^|[\s"'])(?:ref\+(?:vault|awssecrets|awsssm|gcpsecrets|azurekeyvault)|vault|secretsmanager):\/{0,2}[A-Za-z0-9]/,
   },
   {
     class: 'infra-topology',
     rule: 'aws-iam-role-arn',
+    hints: ['arn:aws'],
     pattern: /arn:aws[a-z-]{0,12}:iam::\d{12}:(?:role|user|instance-profile)\//,
   },
   {
     class: 'infra-topology',
     rule: 'aws-resource-arn',
+    hints: ['arn:aws'],
     pattern:
       /arn:aws[a-z-]{0,12}:(?!iam:|secretsmanager:|ssm:)[a-z0-9-]{2,32}:[a-z0-9-]{0,32}:(?:\d{12})?:/,
   },
   {
     class: 'infra-topology',
     rule: 'gcp-service-account',
+    hints: ['.iam.gserviceaccount.com'],
     pattern: /@[a-z0-9-]{1,64}\.iam\.gserviceaccount\.com/,
   },
   {
     class: 'infra-topology',
     rule: 'azure-resource-id',
+    hints: ['/subscriptions/'],
     pattern: /\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\//i,
   },
   {
     class: 'incident-routing',
     rule: 'incident-tool-url',
+    hints: ['pagerduty.com/', 'opsgenie.com/'],
     pattern:
       /pagerduty\.com\/(?:service-directory|services|schedules|escalation_policies)\/|opsgenie\.com\//i,
   },
@@ -407,7 +421,9 @@ export function findSensitiveReferences(
     for (const rule of internalEndpointRules(value, settings)) {
       add(path, 'internal-endpoint', `value:${rule}`);
     }
+    const lower = value.toLocaleLowerCase('en-US');
     for (const rule of VALUE_RULES) {
+      if (!rule.hints.some(hint => lower.includes(hint))) continue;
       if (rule.pattern.test(value)) add(path, rule.class, `value:${rule.rule}`);
     }
     if (/^https?:\/\//i.test(value)) {
