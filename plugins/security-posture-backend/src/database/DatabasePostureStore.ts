@@ -218,6 +218,12 @@ export class DatabasePostureStore implements PostureStore {
       .update({ status: 'failed', finished_at: new Date().toISOString(), message });
   }
 
+  async failInterruptedScans(message: string): Promise<number> {
+    return this.db(SCANS)
+      .where({ status: 'running' })
+      .update({ status: 'failed', finished_at: new Date().toISOString(), message });
+  }
+
   async applyCheckFindings(options: {
     scanId: string;
     checkId: string;

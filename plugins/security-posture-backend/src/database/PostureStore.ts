@@ -50,6 +50,11 @@ export interface PostureStore {
   claimQueuedScan(startedAt: string): Promise<Scan | undefined>;
   /** Scans left `running`/`queued` by a crashed process are closed as failed. */
   failStaleScans(before: string, message: string): Promise<number>;
+  /**
+   * Closes every `running` scan as failed. Only safe for the holder of the scan task's global
+   * lock, which is the only place scans run: anything still `running` was interrupted.
+   */
+  failInterruptedScans(message: string): Promise<number>;
 
   /**
    * Records one check's findings of a scan: new ones are inserted, known ones refreshed (and

@@ -18,6 +18,8 @@ export interface ResolvedCheck {
   check: SecurityCheck;
   enabled: boolean;
   severity: Severity;
+  /** Set when config overrides the severity: it then wins over severities results carry. */
+  severityOverride?: Severity;
   timeoutMs: number;
   options: Config;
 }
@@ -65,6 +67,7 @@ export class CheckRegistry {
           check,
           enabled: override?.getOptionalBoolean('enabled') ?? true,
           severity: (severity as Severity | undefined) ?? check.meta.defaultSeverity,
+          severityOverride: severity as Severity | undefined,
           timeoutMs: override?.has('timeout')
             ? durationToMilliseconds(readDurationFromConfig(override, { key: 'timeout' }))
             : defaultTimeoutMs,

@@ -4,7 +4,7 @@ import { Entity } from '@backstage/catalog-model';
 import { toError } from '@backstage/errors';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { CheckOutcome } from '@security-posture/plugin-security-posture-common';
+import { CheckOutcome, Severity } from '@security-posture/plugin-security-posture-common';
 import {
   CheckInstanceMetadata,
   CheckResult,
@@ -74,6 +74,11 @@ async function withTimeout<T>(
     clearTimeout(timer);
     parent.removeEventListener('abort', onParentAbort);
   }
+}
+
+/** A configured severity override replaces the severity each result carries. */
+function withOverride(results: CheckResult[], override: Severity | undefined): CheckResult[] {
+  return override ? results.map(r => ({ ...r, severity: override })) : results;
 }
 
 function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
@@ -285,7 +290,11 @@ export class CheckRunner {
         timeoutMs,
         scanSignal,
       );
-      const findings = factory.fromResults(check.meta, severity, results);
+      const findings = factory.fromResults(
+        check.meta,
+        severity,
+        withOverride(results, resolved.severityOverride),
+      );
       const counts = countOutcomes(results);
       return {
         checkId: check.meta.id,
@@ -360,7 +369,14 @@ export class CheckRunner {
           ? await withTimeout(() => Promise.resolve(pending), timeoutMs, signal)
           : pending;
         countOutcomes(results, state.counts);
-        state.findings.push(...factory.fromResults(check.meta, severity, results, entity));
+        state.findings.push(
+          ...factory.fromResults(
+            check.meta,
+            severity,
+            withOverride(results, state.resolved.severityOverride),
+            entity,
+          ),
+        );
       } catch (e) {
         const error = toError(e);
         state.errorCount += 1;

@@ -644,4 +644,26 @@ describe('DefaultScanService', () => {
     const open = (await findings('catalog/flaky')).filter(f => f.outcome === 'fail');
     expect(open.map(f => f.entityRef)).toEqual([refOf('a')]);
   });
+
+  it('closes a scan a restart interrupted and honours severity overrides', async () => {
+    const check = createSecurityCheck({
+      meta: meta('auth/overridden', { defaultSeverity: 'low' }),
+      run: async () => [{ ...configFinding('auth.x'), severity: 'info' as const }],
+    });
+    const { store, scan, findings } = await setup([check], {
+      securityPosture: { checks: { auth: { overridden: { severity: 'critical' } } } },
+    });
+    const stuck = await store.createScan({ trigger: 'manual' });
+    await store.claimQueuedScan(new Date().toISOString());
+    expect((await store.getScan(stuck.id))?.status).toBe('running');
+
+    const done = await scan();
+    expect(done.status).toBe('succeeded');
+    expect(await store.getScan(stuck.id)).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/interrupted/),
+    });
+    const [found] = await findings('auth/overridden');
+    expect(found.severity).toBe('critical');
+  });
 });

@@ -69,8 +69,16 @@ export class DefaultScanService implements ScanService {
     await this.processQueue({ signal });
   }
 
+  /**
+   * Must run inside the scan task (global scope), whose lock makes this the only place scans
+   * run: a scan still marked running here was interrupted by a restart.
+   */
   async processQueue(options: { signal?: AbortSignal } = {}): Promise<void> {
     const { store, logger } = this.deps;
+    const interrupted = await store.failInterruptedScans(
+      'Scan was interrupted (the backend restarted while it ran); previous results are kept',
+    );
+    if (interrupted) logger.warn(`Marked ${interrupted} interrupted scan(s) as failed`);
     const staleBefore = new Date(Date.now() - this.deps.staleAfterMs).toISOString();
     const abandoned = await store.failStaleScans(
       staleBefore,
