@@ -8,13 +8,16 @@
  */
 import path from 'node:path';
 import request from 'supertest';
-import { coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import securityPosturePlugin from '@security-posture/plugin-security-posture-backend';
 import { PermissionCoverageMatrix } from '@security-posture/plugin-security-posture-common';
 import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  actorKeepingAuthServiceFactory,
+  userInfoServiceFactory,
+} from './__testUtils__/identities';
 import permissionPolicyModule from './modules/permissionPolicy';
 import policyEvaluationModule from './modules/securityPosturePolicyEvaluation';
 
@@ -53,44 +56,7 @@ const OWNERSHIP = Object.fromEntries(
   Object.values(USERS).map(u => [u.userEntityRef, u.ownershipEntityRefs]),
 );
 
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const userEntityRef = credentials.principal.userEntityRef;
-      return { userEntityRef, ownershipEntityRefs: OWNERSHIP[userEntityRef] ?? [userEntityRef] };
-    },
-  }),
-});
 
-/** Keeps the actor on on-behalf-of tokens, as real Backstage does (see the other integration test). */
-const authFactory = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }) {
-    const inner = mockServices.auth({ pluginId: plugin.getId() });
-    return {
-      authenticate: inner.authenticate.bind(inner),
-      isPrincipal: inner.isPrincipal.bind(inner) as typeof inner.isPrincipal,
-      getNoneCredentials: inner.getNoneCredentials.bind(inner),
-      getOwnServiceCredentials: inner.getOwnServiceCredentials.bind(inner),
-      getLimitedUserToken: inner.getLimitedUserToken.bind(inner),
-      listPublicServiceKeys: inner.listPublicServiceKeys.bind(inner),
-      async getPluginRequestToken(options) {
-        const principal = options.onBehalfOf.principal as { type: string; userEntityRef?: string };
-        if (principal.type === 'user' && principal.userEntityRef) {
-          return {
-            token: mockCredentials.user.token(principal.userEntityRef, {
-              actor: { subject: `plugin:${plugin.getId()}` },
-            }),
-          };
-        }
-        return inner.getPluginRequestToken(options);
-      },
-    };
-  },
-});
 
 /**
  * What DemoPermissionPolicy grants, written from its code: [user who owns nothing, owner of
@@ -149,8 +115,8 @@ describe('policy coverage matrix of the demo policy in a real backend', () => {
         scaffolderPlugin,
         securityPosturePlugin,
         policyEvaluationModule,
-        userInfoFactory,
-        authFactory,
+        userInfoServiceFactory(OWNERSHIP),
+        actorKeepingAuthServiceFactory,
         mockServices.rootLogger.factory({ level: 'warn' }),
         mockServices.rootConfig.factory({
           data: {

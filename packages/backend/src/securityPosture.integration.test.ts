@@ -1,20 +1,20 @@
 /*
  * The security-posture plugin inside a real backend: real catalog (the demo org from dev/),
  * real permission backend with this repo's demo policy, real scans. Only identities are mocked:
- * the mock auth service issues tokens, and ownership refs come from the table below (what the
+ * the mock auth service issues tokens, and ownership refs come from DEMO_OWNERSHIP (what the
  * transitive ownership resolver computes for the demo org).
  */
 import path from 'node:path';
 import request from 'supertest';
 import { parse } from 'csv-parse/sync';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import securityPosturePlugin from '@security-posture/plugin-security-posture-backend';
 import permissionPolicyModule from './modules/permissionPolicy';
+import {
+  actorKeepingAuthServiceFactory,
+  userInfoServiceFactory,
+} from './__testUtils__/identities';
 import {
   mockCredentials,
   mockServices,
@@ -31,60 +31,8 @@ const PLANTED_SECRETS = [
   '1omwBuzrCBQOUCeQNkxBNM48',
 ];
 
-const OWNERSHIP: Record<string, string[]> = {
-  'user:default/alice': ['user:default/alice', 'group:default/platform-team', 'group:default/acme'],
-  'user:default/sam': [
-    'user:default/sam',
-    'group:default/payments-checkout',
-    'group:default/payments',
-    'group:default/engineering',
-    'group:default/acme',
-  ],
-  'user:default/dana': ['user:default/dana', 'group:default/guild-frontend', 'group:default/acme'],
-  'user:development/guest': ['user:development/guest'],
-};
 
-const userInfoFactory = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const userEntityRef = credentials.principal.userEntityRef;
-      return { userEntityRef, ownershipEntityRefs: OWNERSHIP[userEntityRef] ?? [userEntityRef] };
-    },
-  }),
-});
 
-/**
- * The mock auth service drops the actor when a plugin calls another on behalf of a user; real
- * Backstage keeps it (the catalog's apply-conditions endpoint requires it). Restore that.
- */
-const authFactory = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }) {
-    const inner = mockServices.auth({ pluginId: plugin.getId() });
-    return {
-      authenticate: inner.authenticate.bind(inner),
-      isPrincipal: inner.isPrincipal.bind(inner) as typeof inner.isPrincipal,
-      getNoneCredentials: inner.getNoneCredentials.bind(inner),
-      getOwnServiceCredentials: inner.getOwnServiceCredentials.bind(inner),
-      getLimitedUserToken: inner.getLimitedUserToken.bind(inner),
-      listPublicServiceKeys: inner.listPublicServiceKeys.bind(inner),
-      async getPluginRequestToken(options) {
-        const principal = options.onBehalfOf.principal as { type: string; userEntityRef?: string };
-        if (principal.type === 'user' && principal.userEntityRef) {
-          return {
-            token: mockCredentials.user.token(principal.userEntityRef, {
-              actor: { subject: `plugin:${plugin.getId()}` },
-            }),
-          };
-        }
-        return inner.getPluginRequestToken(options);
-      },
-    };
-  },
-});
 
 const catalogFiles = ['org', 'systems', 'components', 'apis', 'resources'].map(name => ({
   type: 'file',
@@ -129,8 +77,8 @@ describe('security-posture in a real backend', () => {
         permissionPlugin,
         permissionPolicyModule,
         securityPosturePlugin,
-        userInfoFactory,
-        authFactory,
+        userInfoServiceFactory(),
+        actorKeepingAuthServiceFactory,
         logger,
         mockServices.rootConfig.factory({
           data: {
