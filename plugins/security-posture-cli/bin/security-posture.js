@@ -5,11 +5,13 @@
 const path = require('node:path');
 const fs = require('node:fs');
 const dist = path.resolve(__dirname, '../dist/index.cjs.js');
+// exitCode, not exit(): exit() would cut off output still being written to a pipe.
+const finish = code => {
+  process.exitCode = code;
+};
 if (fs.existsSync(dist)) {
-  require(dist).main(process.argv.slice(2)).then(code => process.exit(code));
+  require(dist).main(process.argv.slice(2)).then(finish);
 } else {
   require('sucrase/register/ts');
-  require('../src/index.ts')
-    .main(process.argv.slice(2))
-    .then(code => process.exit(code));
+  require('../src/index.ts').main(process.argv.slice(2)).then(finish);
 }

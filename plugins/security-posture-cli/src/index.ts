@@ -1,5 +1,288 @@
-/** Entry point of the security-posture CLI. */
-export async function main(args: string[]): Promise<number> {
-  process.stderr.write(`security-posture: not implemented yet (${args.join(' ')})\n`);
-  return 2;
+import fs from 'node:fs';
+import path from 'node:path';
+import { isSeverity, Severity } from '@security-posture/plugin-security-posture-common';
+import { builtInChecks } from '@security-posture/plugin-security-posture-backend/checks';
+import { CLI_CHECKS } from './cliChecks';
+import { UsageError } from './files';
+import { toCsv } from './format/csv';
+import { RuleInfo, toSarif } from './format/sarif';
+import { toTable } from './format/table';
+import { ScanReport } from './report';
+import { FileScanner } from './scan';
+import packageJson from '../package.json';
+
+export type { CliFinding, ScanReport } from './report';
+export { FileScanner } from './scan';
+
+const FORMATS = ['table', 'json', 'sarif', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const DEFAULT_SUPPRESSIONS_FILE = '.security-posture-suppressions.yaml';
+/** Environment variables of the deployed backend that checks read; the CI job's are not it. */
+const DEPLOYMENT_ENV = ['NODE_ENV', 'LOG_LEVEL'];
+
+const USAGE = `Usage: security-posture scan [paths...] [options]
+
+Runs the security-posture checks over catalog entity files, scaffolder templates, app-config
+files, lockfiles and package.json files. Directories are walked for *.yaml, *.yml,
+package-lock.json, npm-shrinkwrap.json, yarn.lock and package.json.
+
+Options:
+  -c, --config <file>         app-config file; repeat to merge in order (later files win)
+  -f, --format <format>       table | json | sarif | csv (default: table on a terminal, else json)
+  -o, --output <file>         write the report to a file instead of standard output
+      --report <format>=<file>
+                              also write the report in another format; repeatable
+      --fail-on <severity>    critical | high | medium | low | info | none (default: high)
+      --suppressions <file>   suppressions file (default: ${DEFAULT_SUPPRESSIONS_FILE} if present)
+      --no-suppressions       ignore suppressions
+      --root <dir>            report paths relative to this directory (default: working directory)
+      --env <NAME=VALUE>      environment of the deployed backend that checks read (NODE_ENV,
+                              LOG_LEVEL); repeatable. The CLI's own values of these are ignored.
+      --verbose               print the checks' log lines (secrets masked) to standard error
+  -h, --help                  show this help
+  -v, --version               show the version
+
+Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 usage or internal error.
+Environment: SECURITY_POSTURE_FINGERPRINT_KEY keys secret fingerprints (HMAC), as the portal's
+securityPosture.fingerprintKey; without it they are plain SHA-256.
+`;
+
+export interface CliOptions {
+  paths: string[];
+  configFiles: string[];
+  format?: Format;
+  output?: string;
+  reports: Array<{ format: Format; file: string }>;
+  failOn: Severity | 'none';
+  suppressions?: string | false;
+  root?: string;
+  env: Array<[string, string]>;
+  verbose: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+function asFormat(value: string): Format {
+  if (!(FORMATS as readonly string[]).includes(value)) {
+    throw new UsageError(`unknown format '${value}': expected ${FORMATS.join(', ')}`);
+  }
+  return value as Format;
+}
+
+/** Parses the command line (`scan` may be omitted). */
+export function parseArgs(args: string[]): CliOptions {
+  const options: CliOptions = {
+    paths: [],
+    configFiles: [],
+    reports: [],
+    failOn: 'high',
+    env: [],
+    verbose: false,
+    help: false,
+    version: false,
+  };
+  const rest = [...args];
+  if (rest[0] === 'scan') rest.shift();
+  let onlyPaths = false;
+  while (rest.length) {
+    const arg = rest.shift()!;
+    if (onlyPaths || !arg.startsWith('-') || arg === '-') {
+      options.paths.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = () => {
+      const v = inline ?? rest.shift();
+      if (v === undefined || (inline === undefined && v.startsWith('-') && v !== '-')) {
+        throw new UsageError(`${name} needs a value`);
+      }
+      return v;
+    };
+    switch (name) {
+      case '--':
+        onlyPaths = true;
+        break;
+      case '-c':
+      case '--config':
+        options.configFiles.push(value());
+        break;
+      case '-f':
+      case '--format':
+        options.format = asFormat(value());
+        break;
+      case '-o':
+      case '--output':
+        options.output = value();
+        break;
+      case '--report': {
+        const spec = value();
+        const at = spec.indexOf('=');
+        if (at <= 0 || at === spec.length - 1) {
+          throw new UsageError(`--report expects <format>=<file>, e.g. sarif=results.sarif`);
+        }
+        options.reports.push({ format: asFormat(spec.slice(0, at)), file: spec.slice(at + 1) });
+        break;
+      }
+      case '--fail-on': {
+        const v = value();
+        if (v !== 'none' && !isSeverity(v)) {
+          throw new UsageError(
+            `unknown severity '${v}': expected critical, high, medium, low, info or none`,
+          );
+        }
+        options.failOn = v as Severity | 'none';
+        break;
+      }
+      case '--suppressions':
+        options.suppressions = value();
+        break;
+      case '--no-suppressions':
+        options.suppressions = false;
+        break;
+      case '--root':
+        options.root = value();
+        break;
+      case '--env': {
+        const v = value();
+        const at = v.indexOf('=');
+        if (at <= 0) throw new UsageError(`--env expects NAME=VALUE`);
+        options.env.push([v.slice(0, at), v.slice(at + 1)]);
+        break;
+      }
+      case '--verbose':
+        options.verbose = true;
+        break;
+      case '-h':
+      case '--help':
+        options.help = true;
+        break;
+      case '-v':
+      case '--version':
+        options.version = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${name}`);
+    }
+  }
+  return options;
+}
+
+function packageVersion(): string {
+  return packageJson.version;
+}
+
+function checkDescriptions(): Map<string, Omit<RuleInfo, 'id'>> {
+  return new Map(
+    [...builtInChecks.map(c => c.meta), ...CLI_CHECKS].map(meta => [
+      meta.id,
+      {
+        title: meta.title,
+        description: meta.description,
+        remediation: meta.remediation,
+        defaultSeverity: meta.defaultSeverity,
+        category: meta.category,
+        docsUrl: meta.docsUrl,
+      },
+    ]),
+  );
+}
+
+/** Renders a report in one format. */
+export function render(report: ScanReport, format: Format, color = false): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'sarif':
+      return `${JSON.stringify(toSarif(report, checkDescriptions()), null, 2)}\n`;
+    case 'csv':
+      return toCsv(report);
+    default:
+      return toTable(report, { color });
+  }
+}
+
+/** Entry point of the security-posture CLI; resolves to the exit code. */
+export async function main(
+  args: string[],
+  io: {
+    stdout: NodeJS.WriteStream | { write(text: string): unknown; isTTY?: boolean };
+    stderr: { write(text: string): unknown };
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+  } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env },
+): Promise<number> {
+  let scanner: FileScanner | undefined;
+  try {
+    const options = parseArgs(args);
+    if (options.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (options.version) {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    const cwd = io.cwd;
+    let suppressionsFile: string | undefined;
+    if (typeof options.suppressions === 'string') {
+      suppressionsFile = path.resolve(cwd, options.suppressions);
+      if (!fs.existsSync(suppressionsFile)) {
+        throw new UsageError(`${options.suppressions}: no such suppressions file`);
+      }
+    } else if (options.suppressions !== false) {
+      const candidate = path.resolve(cwd, DEFAULT_SUPPRESSIONS_FILE);
+      if (fs.existsSync(candidate)) suppressionsFile = candidate;
+    }
+    // Checks read NODE_ENV and LOG_LEVEL as the deployed backend's: the CI job's are not that.
+    for (const name of DEPLOYMENT_ENV) delete io.env[name];
+    for (const [name, value] of options.env) io.env[name] = value;
+
+    scanner = new FileScanner({
+      paths: options.paths.length ? options.paths : ['.'],
+      configFiles: options.configFiles,
+      cwd,
+      root: path.resolve(cwd, options.root ?? '.'),
+      failOn: options.failOn,
+      suppressionsFile,
+      fingerprintKey: io.env.SECURITY_POSTURE_FINGERPRINT_KEY || undefined,
+      now: new Date(),
+      version: packageVersion(),
+    });
+    const report = await scanner.run();
+
+    const format: Format = options.format ?? (io.stdout.isTTY ? 'table' : 'json');
+    const color = !options.output && !!io.stdout.isTTY && !io.env.NO_COLOR;
+    const rendered = render(report, format, color);
+    if (options.output) fs.writeFileSync(path.resolve(cwd, options.output), rendered);
+    else io.stdout.write(rendered);
+    for (const extra of options.reports) {
+      fs.writeFileSync(path.resolve(cwd, extra.file), render(report, extra.format));
+    }
+    if (options.verbose) {
+      for (const line of scanner.logLines()) io.stderr.write(`${line}\n`);
+    }
+    if (options.output || format !== 'table') {
+      io.stderr.write(
+        `security-posture: ${report.summary.findings} finding(s), ${report.summary.suppressed} suppressed, ${report.failing} at or above ${report.failOn}\n`,
+      );
+    }
+    for (const s of report.suppressions.expired) {
+      io.stderr.write(
+        `security-posture: suppression at ${s.source.file}:${s.source.line} expired on ${s.expires}; it no longer suppresses\n`,
+      );
+    }
+    return report.failing > 0 ? 1 : 0;
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    const message = scanner ? scanner.scrub(error.message) : error.message;
+    if (error instanceof UsageError) {
+      io.stderr.write(`security-posture: ${message}\n\n${USAGE}`);
+    } else {
+      io.stderr.write(`security-posture: internal error: ${message}\n`);
+    }
+    return 2;
+  }
 }
