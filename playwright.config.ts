@@ -18,7 +18,7 @@ export default defineConfig({
         port: 3000,
         timeout: 240_000,
         reuseExistingServer: !process.env.CI,
-        stdout: 'pipe',
+        stdout: 'ignore',
         stderr: 'pipe',
       },
   use: {
