@@ -1,0 +1,134 @@
+'use strict';
+
+/** Small helpers shared by the engine measurements: memory, statistics, arguments. */
+
+const fs = require('node:fs');
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+function procStatus(field) {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    fs.readFileSync('/proc/self/status', 'utf8'),
+  );
+  return match ? Number(match[1]) * KB : undefined;
+}
+
+/**
+ * Peak resident set size of this process since the last `resetPeakRss()` (Linux VmHWM), so a
+ * short allocation spike between two samples is not missed.
+ */
+const peakRss = () => procStatus('VmHWM') ?? process.memoryUsage().rss;
+
+/** Resets VmHWM to the current RSS (Linux: writing 5 to /proc/self/clear_refs). */
+function resetPeakRss() {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Measures one operation: wall time, and peak RSS / heap growth over the RSS / heap just before
+ * it. The heap is sampled every 25 ms (V8 gives no peak); RSS uses the kernel's high-water mark.
+ * With --expose-gc, garbage is collected before (so growth starts from live data) and after
+ * (to tell garbage the operation left behind from memory it kept).
+ */
+async function measure(fn) {
+  if (global.gc) global.gc();
+  const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
+  const peakResetWorked = resetPeakRss();
+  let heapPeak = heapBefore;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  }, 25);
+  const started = performance.now();
+  let value;
+  try {
+    value = await fn();
+  } finally {
+    clearInterval(sampler);
+  }
+  const wallMs = performance.now() - started;
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  const rssPeak = peakResetWorked ? peakRss() : process.memoryUsage().rss;
+  // With --expose-gc: what the operation left on the heap once garbage is collected.
+  let retainedHeapMb;
+  if (global.gc) {
+    global.gc();
+    retainedHeapMb = (process.memoryUsage().heapUsed - heapBefore) / MB;
+  }
+  return {
+    value,
+    wallMs,
+    rssBeforeMb: rssBefore / MB,
+    peakRssMb: rssPeak / MB,
+    peakRssGrowthMb: Math.max(0, rssPeak - rssBefore) / MB,
+    peakHeapGrowthMb: Math.max(0, heapPeak - heapBefore) / MB,
+    retainedHeapMb,
+  };
+}
+
+function percentile(values, p) {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+const median = values => percentile(values, 50);
+
+/** Rounds to `digits` decimals, keeping 3 significant digits for small values (ratios like 0.004). */
+function round(value, digits = 2) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value === 0) return value;
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  const decimals = Math.max(digits, 2 - magnitude);
+  const f = 10 ** Math.min(decimals, 12);
+  return Math.round(value * f) / f;
+}
+
+/** Rounds every number of a JSON-like value (for readable result files). */
+function roundAll(value, digits = 2) {
+  if (typeof value === 'number') return round(value, digits);
+  if (Array.isArray(value)) return value.map(v => roundAll(v, digits));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundAll(v, digits)]));
+  }
+  return value;
+}
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i]);
+    if (!m) continue;
+    if (m[2] !== undefined) args[m[1]] = m[2];
+    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) args[m[1]] = argv[++i];
+    else args[m[1]] = true;
+  }
+  return args;
+}
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Logs progress to stderr (stdout is kept for results). */
+function log(...parts) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${parts.join(' ')}\n`);
+}
+
+module.exports = {
+  MB,
+  measure,
+  peakRss,
+  resetPeakRss,
+  percentile,
+  median,
+  round,
+  roundAll,
+  parseArgs,
+  sleep,
+  log,
+};

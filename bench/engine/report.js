@@ -1,0 +1,197 @@
+'use strict';
+
+/** Renders bench/results/latest.json as the markdown of bench/results/latest.md. */
+
+const fmt = (value, digits = 0) =>
+  typeof value === 'number' && Number.isFinite(value)
+    ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
+const ms = value => (typeof value === 'number' ? `${fmt(value, value < 10 ? 1 : 0)} ms` : '–');
+const mb = value => (typeof value === 'number' ? `+${fmt(value, 0)} MB` : '–');
+const ratio = value => (typeof value === 'number' && Number.isFinite(value) ? `${fmt(value, 2)}×` : '–');
+const heapLeft = value => (typeof value === 'number' ? `${value >= 0 ? '+' : ''}${fmt(value, 0)} MB` : '–');
+const verdict = (value, limit) =>
+  typeof value === 'number' && Number.isFinite(value) ? (value <= limit ? 'met' : 'missed') : 'not measured';
+
+const TARGETS = {
+  scanRatio: 1.3,
+  entityP95Ratio: 1.5,
+  csvRssMb: 100,
+};
+
+function engineName(suite) {
+  return suite.db === 'pg' ? 'PostgreSQL' : 'SQLite';
+}
+
+function scanTable(suites) {
+  const lines = [
+    '| database | catalog entities (generated size + templates) | ingestion | catalog stream (floor) | full scan | scan / stream | peak RSS growth: stream → scan | target ≤ 1.3× |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of suites) {
+    if (s.error) {
+      lines.push(`| ${engineName(s)} | ${s.size} + ${s.templates} | – | – | – | – | – | failed: ${s.error} |`);
+      continue;
+    }
+    const ing = s.catalog.ingestion;
+    const ingestion = `${fmt(ing.entitiesPerSecond, 0)} entities/s (${fmt(ing.ms / 1000, 0)} s${
+      ing.cached ? `, measured ${String(ing.measuredAt).slice(0, 10)}; catalog reused` : ''
+    })`;
+    lines.push(
+      `| ${engineName(s)} | ${fmt(s.catalog.entitiesServed)} (${s.size} + ${s.templates}) | ${ingestion} | ${ms(
+        s.scan.baseline.medianMs,
+      )} | ${ms(s.scan.scan.medianMs)} | ${ratio(s.scan.ratio.wallTime)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
+        s.scan.scan.peakRssGrowthMb,
+      )} | ${verdict(s.scan.ratio.wallTime, TARGETS.scanRatio)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function checksTable(suite) {
+  const checks = [...(suite.scan.scan.checks ?? [])].sort((a, b) => b.durationMs - a.durationMs);
+  const lines = [
+    `Time per check in the last scan (${engineName(suite)}, ${fmt(suite.catalog.entitiesServed)} entities; entity checks share one catalog pass, deployment checks run 4 at a time):`,
+    '',
+    '| check | outcome | time | findings |',
+    '|---|---|---|---|',
+  ];
+  for (const c of checks.slice(0, 12)) {
+    lines.push(`| ${c.checkId} | ${c.outcome} | ${ms(c.durationMs)} | ${fmt(c.findings)} |`);
+  }
+  if (checks.length > 12) lines.push(`| … ${checks.length - 12} more | | | |`);
+  return lines.join('\n');
+}
+
+function apiTable(suites) {
+  const lines = [
+    '| database | measurement | baseline (same run) | security-posture | ratio | target |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const s of suites) {
+    const a = s.api;
+    if (!a) continue;
+    const db = engineName(s);
+    const e = a.entityFindings;
+    lines.push(
+      `| ${db} | entity findings p50, 1 client, ${fmt(a.storedFindings)} findings stored | catalog get-by-name ${ms(
+        e.baseline.p50,
+      )} | ${ms(e.endpoint.p50)} | ${ratio(e.ratio.p50)} | |`,
+      `| ${db} | entity findings p95 (${fmt(e.endpoint.requests)} requests each) | ${ms(e.baseline.p95)} | ${ms(
+        e.endpoint.p95,
+      )} | ${ratio(e.ratio.p95)} | ≤ 1.5×: ${verdict(e.ratio.p95, TARGETS.entityP95Ratio)} |`,
+    );
+    for (const [label, load] of [
+      [`${fmt(a.csv?.rows ?? 100_000)} open findings`, a.loadAt100k],
+      [`${fmt(a.storedFindings)} findings`, a.loadAtTotal],
+    ]) {
+      if (!load) continue;
+      lines.push(
+        `| ${db} | summary p95, ${load.summary.connections} clients, ${label} | catalog entity-facets ${ms(
+          load.summary.baseline.p95,
+        )} | ${ms(load.summary.endpoint.p95)} (${fmt(load.summary.endpoint.rps, 1)} req/s) | ${ratio(
+          load.summary.ratio.p95,
+        )} | |`,
+        `| ${db} | findings list p95 (50 per page), ${load.findingsList.connections} clients, ${label} | catalog entity list ${ms(
+          load.findingsList.baseline.p95,
+        )} | ${ms(load.findingsList.endpoint.p95)} (${fmt(load.findingsList.endpoint.rps, 1)} req/s) | ${ratio(
+          load.findingsList.ratio.p95,
+        )} | |`,
+      );
+    }
+    if (a.csv) {
+      lines.push(
+        `| ${db} | CSV export of ${fmt(a.csv.rows)} findings: rows/s | raw keyset read ${fmt(
+          a.csv.baseline.rowsPerSecond,
+        )} rows/s | ${fmt(a.csv.export.rowsPerSecond)} rows/s (${fmt(a.csv.export.ms / 1000, 1)} s) | ${ratio(
+          a.csv.ratio.rowsPerSecond,
+        )} | |`,
+        `| ${db} | CSV export without compression: rows/s | | ${fmt(a.csv.exportUncompressed.rowsPerSecond)} rows/s (${fmt(
+          a.csv.exportUncompressed.ms / 1000,
+          1,
+        )} s) | ${ratio(a.csv.ratio.uncompressedRowsPerSecond)} | |`,
+        `| ${db} | CSV export: peak RSS growth of the backend (heap left after GC) | raw read ${mb(
+          a.csv.baseline.peakRssGrowthMb,
+        )} | ${mb(a.csv.export.peakRssGrowthMb)} (${heapLeft(a.csv.export.retainedHeapMb)}) | | < 100 MB: ${verdict(
+          a.csv.export.peakRssGrowthMb,
+          TARGETS.csvRssMb - 1e-9,
+        )} |`,
+      );
+    }
+  }
+  return lines.length > 2 ? lines.join('\n') : '_API measurements were not run._';
+}
+
+/** Numeric leaves of a family result whose key names a ratio or a rate (not raw run lists). */
+function familyHighlights(value, prefix = '', out = []) {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [key, v] of Object.entries(value)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (/runs|allRuns|roundsMs/i.test(key)) continue;
+    if (typeof v === 'number' && /ratio|speedup|PerSecond|median|templatesPerSecond/i.test(name)) {
+      out.push([name, v]);
+    } else if (typeof v === 'object') {
+      familyHighlights(v, name, out);
+    }
+  }
+  return out;
+}
+
+function familiesSection(families) {
+  const names = Object.keys(families ?? {});
+  if (!names.length) return '_Family benchmarks were not run._';
+  const parts = [];
+  for (const name of names) {
+    const f = families[name];
+    const title = f.result?.benchmark ?? name;
+    const date = f.result?.date ?? f.result?.generatedAt;
+    const state = !f.script
+      ? 'no script in bench/' + name
+      : f.exitCode === 0
+      ? `ran in ${fmt(f.ms / 1000, 0)} s`
+      : `script failed (exit ${f.exitCode})`;
+    parts.push(`### ${name}: ${title}`, '', `${state}${f.stale ? '; result file is from an earlier run' : ''}${date ? ` — results of ${date}` : ''}.`);
+    if (f.result?.markdown) {
+      parts.push('', f.result.markdown);
+    } else if (f.result) {
+      const rows = familyHighlights(f.result).slice(0, 16);
+      if (rows.length) {
+        parts.push('', '| metric | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${fmt(v, 2)} |`));
+      }
+    }
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+function renderMarkdown(result) {
+  const m = result.machine;
+  const suites = result.engine ?? [];
+  const withChecks = [...suites].reverse().find(s => !s.error && s.scan);
+  const sections = [
+    `# security-posture benchmarks — ${result.date.slice(0, 10)}`,
+    '',
+    `Measured ${result.date} on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGb, 0)} GB RAM, Node ${m.node} ` +
+      `(load average at the end: ${m.loadAverageAtEnd.map(v => fmt(v, 1)).join(', ')}). ` +
+      `\`npm run bench\` took ${fmt(result.durationMs / 60000, 1)} min. Every ratio is against a baseline measured in ` +
+      'the same run on the same backend; see bench/README.md for what each number means.',
+    '',
+    '## Full scan vs a bare paged stream of the same catalog',
+    '',
+    scanTable(suites),
+    '',
+    withChecks ? checksTable(withChecks) : '',
+    '',
+    '## API with many findings stored',
+    '',
+    apiTable(suites),
+    '',
+    '## Check families',
+    '',
+    familiesSection(result.families),
+    ...(result.notes?.length ? ['## Notes', '', ...result.notes.map(n => `- ${n}`), ''] : []),
+  ];
+  return `${sections.join('\n')}\n`;
+}
+
+module.exports = { renderMarkdown, TARGETS };
