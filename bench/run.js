@@ -20,6 +20,8 @@
  *   --only-families      run only the check-family benchmarks (and fold them in)
  *   --fresh              re-generate and re-ingest catalogs instead of using the cached ones
  *   --rounds 3           scan/stream rounds per configuration
+ *   --no-merge           drop earlier results of configurations not run this time (by default
+ *                        they are kept, with their own date)
  */
 
 const fs = require('node:fs');
@@ -33,7 +35,9 @@ const { renderMarkdown } = require('./engine/report');
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
 const FAMILIES = ['secrets', 'templates', 'plugins'];
-const TRANSFORM = require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [ROOT] });
+const TRANSFORM = require.resolve('@backstage/cli/config/nodeTransform.cjs', {
+  paths: [ROOT],
+});
 
 function log(message) {
   process.stderr.write(`[bench] ${message}\n`);
@@ -82,9 +86,16 @@ async function runFamilies(startedAt) {
     let run;
     if (script) {
       log(`family ${family}: ${path.relative(ROOT, script)}`);
-      const args = script.endsWith('.ts') ? ['-r', TRANSFORM, script] : [script];
+      const args = script.endsWith('.ts')
+        ? ['-r', TRANSFORM, script]
+        : [script];
       run = await runNode(args, { timeoutMs: 15 * 60_000 });
-      if (run.code !== 0) log(`family ${family} exited with ${run.timedOut ? 'a timeout' : run.code}`);
+      if (run.code !== 0)
+        log(
+          `family ${family} exited with ${
+            run.timedOut ? 'a timeout' : run.code
+          }`,
+        );
     }
     let result;
     let stale = false;
@@ -110,9 +121,13 @@ async function runEngine(options) {
   const apiSize = options.apiSize ?? sizes[sizes.length - 1];
   for (const db of options.dbs) {
     for (const size of sizes) {
-      const templates = options.templates ?? (parseSize(size) >= 100_000 ? 2000 : 200);
+      const templates =
+        options.templates ?? (parseSize(size) >= 100_000 ? 2000 : 200);
       const withApi = options.api && size === apiSize;
-      const outFile = path.join(os.tmpdir(), `sp-bench-${process.pid}-${db}-${size}.json`);
+      const outFile = path.join(
+        os.tmpdir(),
+        `sp-bench-${process.pid}-${db}-${size}.json`,
+      );
       const args = [
         '--expose-gc',
         '-r',
@@ -133,17 +148,28 @@ async function runEngine(options) {
         ...(withApi ? ['--api'] : []),
         ...(options.fresh ? ['--fresh'] : []),
       ];
-      log(`engine: ${db}, ${size} entities + ${templates} templates${withApi ? ', API with ' + options.findings + ' findings' : ''}`);
+      log(
+        `engine: ${db}, ${size} entities + ${templates} templates${
+          withApi ? ', API with ' + options.findings + ' findings' : ''
+        }`,
+      );
       const run = await runNode(args, { timeoutMs: options.suiteTimeoutMs });
       if (run.code === 0 && fs.existsSync(outFile)) {
-        suites.push({ ...JSON.parse(fs.readFileSync(outFile, 'utf8')), suiteMs: run.ms });
+        suites.push({
+          ...JSON.parse(fs.readFileSync(outFile, 'utf8')),
+          measuredAt: new Date().toISOString(),
+          suiteMs: run.ms,
+        });
         fs.rmSync(outFile);
       } else {
         suites.push({
           db,
           size,
           templates,
-          error: run.timedOut ? `timed out after ${run.ms} ms` : `exited with ${run.code}`,
+          measuredAt: new Date().toISOString(),
+          error: run.timedOut
+            ? `timed out after ${run.ms} ms`
+            : `exited with ${run.code}`,
         });
       }
     }
@@ -154,7 +180,8 @@ async function runEngine(options) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const postgresUrl =
-    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ?? process.env.POSTGRES_URL;
+    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
+    process.env.POSTGRES_URL;
   const dbs = args.db
     ? String(args.db).split(',')
     : ['sqlite', ...(postgresUrl ? ['pg'] : [])];
@@ -180,7 +207,20 @@ async function main() {
   const previous = fs.existsSync(path.join(RESULTS, 'latest.json'))
     ? JSON.parse(fs.readFileSync(path.join(RESULTS, 'latest.json'), 'utf8'))
     : undefined;
-  const engine = args['only-families'] ? previous?.engine ?? [] : await runEngine(options);
+  const measured = args['only-families'] ? [] : await runEngine(options);
+  // Configurations not re-run this time keep their earlier results (each row shows its date),
+  // so an opt-in `--size 100k` run adds to the standard table instead of replacing it.
+  const key = s => `${s.db}/${s.size}/${s.templates}`;
+  const rerun = new Set(measured.map(key));
+  const kept = args['no-merge']
+    ? []
+    : (previous?.engine ?? []).filter(s => !rerun.has(key(s)));
+  const order = s => [s.db === 'pg' ? 1 : 0, parseSize(s.size)];
+  const engine = [...kept, ...measured].sort((a, b) => {
+    const [da, sa] = order(a);
+    const [db, sb] = order(b);
+    return da - db || sa - sb;
+  });
   const families = args['no-families'] ? {} : await runFamilies(startedAt);
 
   const cpu = os.cpus();
@@ -200,11 +240,20 @@ async function main() {
     families,
   });
   if (!postgresUrl && !args.db) {
-    result.notes = ['PostgreSQL not measured: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (source scripts/postgres-for-tests.sh)'];
+    result.notes = [
+      'PostgreSQL not measured: set BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (source scripts/postgres-for-tests.sh)',
+    ];
   }
-  fs.writeFileSync(path.join(RESULTS, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(RESULTS, 'latest.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
   fs.writeFileSync(path.join(RESULTS, 'latest.md'), renderMarkdown(result));
-  log(`wrote bench/results/latest.json and latest.md in ${Math.round((Date.now() - startedAt) / 1000)} s`);
+  log(
+    `wrote bench/results/latest.json and latest.md in ${Math.round(
+      (Date.now() - startedAt) / 1000,
+    )} s`,
+  );
 }
 
 main().catch(error => {

@@ -26,15 +26,32 @@ function runNode(script, options) {
       [script, JSON.stringify(options)],
       { maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`${path.basename(script)} failed: ${stderr || error.message}`));
+        if (error)
+          reject(
+            new Error(
+              `${path.basename(script)} failed: ${stderr || error.message}`,
+            ),
+          );
         else resolve(JSON.parse(stdout));
       },
     );
   });
 }
 
-function runLoad(backend, paths, { connections = 1, amount, raw = false, timeoutSec = 120 }) {
-  const options = { baseUrl: backend.baseUrl, headers: backend.headers, paths, connections, amount, raw, timeoutSec };
+function runLoad(
+  backend,
+  paths,
+  { connections = 1, amount, raw = false, timeoutSec = 120 },
+) {
+  const options = {
+    baseUrl: backend.baseUrl,
+    headers: backend.headers,
+    paths,
+    connections,
+    amount,
+    raw,
+    timeoutSec,
+  };
   return runNode(LOAD_CLIENT, options);
 }
 
@@ -50,7 +67,12 @@ async function catalogRefs(hooks) {
         : {
             limit: 1000,
             filter: { kind: ['Component', 'API', 'Resource', 'Template'] },
-            fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec.owner'],
+            fields: [
+              'kind',
+              'metadata.name',
+              'metadata.namespace',
+              'spec.owner',
+            ],
           },
       { credentials },
     );
@@ -59,7 +81,9 @@ async function catalogRefs(hooks) {
         kind: e.kind.toLowerCase(),
         namespace: (e.metadata.namespace ?? 'default').toLowerCase(),
         name: e.metadata.name.toLowerCase(),
-        owner: `group:default/${String(e.spec?.owner ?? 'unknown').toLowerCase()}`,
+        owner: `group:default/${String(
+          e.spec?.owner ?? 'unknown',
+        ).toLowerCase()}`,
       });
     }
     cursor = response.pageInfo.nextCursor;
@@ -141,29 +165,54 @@ async function measureCsv({ backend, knex }) {
 function pickEntities(refs, n) {
   const step = Math.max(1, Math.floor(refs.length / n));
   const out = [];
-  for (let i = 0; i < refs.length && out.length < n; i += step) out.push(refs[i]);
+  for (let i = 0; i < refs.length && out.length < n; i += step)
+    out.push(refs[i]);
   return out;
 }
 
-async function measureEntityFindings({ backend, refs, targetSec = 40, blocks = 3 }) {
-  const sample = pickEntities(refs.filter(r => r.kind !== 'template'), 300);
-  const catalogPaths = sample.map(r => `/api/catalog/entities/by-name/${r.kind}/${r.namespace}/${r.name}`);
+async function measureEntityFindings({
+  backend,
+  refs,
+  targetSec = 40,
+  blocks = 3,
+}) {
+  const sample = pickEntities(
+    refs.filter(r => r.kind !== 'template'),
+    300,
+  );
+  const catalogPaths = sample.map(
+    r => `/api/catalog/entities/by-name/${r.kind}/${r.namespace}/${r.name}`,
+  );
   const findingsPaths = sample.map(
-    r => `/api/security-posture/entities/${r.kind}/${r.namespace}/${r.name}/findings`,
+    r =>
+      `/api/security-posture/entities/${r.kind}/${r.namespace}/${r.name}/findings`,
   );
   // Warm both paths (JIT, caches); the slower one sizes the run to about `targetSec` per endpoint.
-  const warmCatalog = await runLoad(backend, catalogPaths.slice(0, 10), { amount: 10 });
-  const warmFindings = await runLoad(backend, findingsPaths.slice(0, 5), { amount: 5 });
+  const warmCatalog = await runLoad(backend, catalogPaths.slice(0, 10), {
+    amount: 10,
+  });
+  const warmFindings = await runLoad(backend, findingsPaths.slice(0, 5), {
+    amount: 5,
+  });
   const slowestMs = Math.max(warmCatalog.meanMs, warmFindings.meanMs, 1);
   // At least 30 samples per endpoint (p95 is then the second slowest), at most 600.
-  const requests = Math.max(30, Math.min(600, Math.round((targetSec * 1000) / slowestMs)));
+  const requests = Math.max(
+    30,
+    Math.min(600, Math.round((targetSec * 1000) / slowestMs)),
+  );
   const catalog = [];
   const findings = [];
   const perBlock = Math.ceil(requests / blocks);
   let non2xx = 0;
   for (let b = 0; b < blocks; b++) {
-    const c = await runLoad(backend, catalogPaths, { amount: perBlock, raw: true });
-    const f = await runLoad(backend, findingsPaths, { amount: perBlock, raw: true });
+    const c = await runLoad(backend, catalogPaths, {
+      amount: perBlock,
+      raw: true,
+    });
+    const f = await runLoad(backend, findingsPaths, {
+      amount: perBlock,
+      raw: true,
+    });
     catalog.push(...c.latencies);
     findings.push(...f.latencies);
     non2xx += c.non2xx + f.non2xx;
@@ -180,20 +229,35 @@ async function measureEntityFindings({ backend, refs, targetSec = 40, blocks = 3
     entities: sample.length,
     concurrency: 1,
     non2xx,
-    baseline: { what: 'GET /api/catalog/entities/by-name/:kind/:namespace/:name', ...c },
-    endpoint: { what: 'GET /api/security-posture/entities/:kind/:namespace/:name/findings', ...f },
+    baseline: {
+      what: 'GET /api/catalog/entities/by-name/:kind/:namespace/:name',
+      ...c,
+    },
+    endpoint: {
+      what: 'GET /api/security-posture/entities/:kind/:namespace/:name/findings',
+      ...f,
+    },
     ratio: { p50: f.p50 / c.p50, p95: f.p95 / c.p95 },
   };
 }
 
 /** Sizes a load run from one probe request so it lasts about `targetSec`. */
-async function sizedLoad(backend, paths, { connections, targetSec = 8, maxRequests = 3000 }) {
-  const probe = await runLoad(backend, paths, { amount: Math.min(3, paths.length) });
+async function sizedLoad(
+  backend,
+  paths,
+  { connections, targetSec = 8, maxRequests = 3000 },
+) {
+  const probe = await runLoad(backend, paths, {
+    amount: Math.min(3, paths.length),
+  });
   const perRequestMs = Math.max(1, probe.meanMs);
   // Slow endpoints get one or two waves of `connections` requests, fast ones about targetSec.
   const amount = Math.max(
     perRequestMs > 2000 ? connections : connections * 2,
-    Math.min(maxRequests, Math.round(((targetSec * 1000) / perRequestMs) * connections)),
+    Math.min(
+      maxRequests,
+      Math.round(((targetSec * 1000) / perRequestMs) * connections),
+    ),
   );
   return runLoad(backend, paths, { connections, amount, timeoutSec: 300 });
 }
@@ -202,8 +266,12 @@ async function measureUnderLoad({ backend, connections = 8 }) {
   const pairs = {
     summary: {
       endpoint: ['/api/security-posture/summary'],
-      baseline: ['/api/catalog/entity-facets?facet=kind', '/api/catalog/entity-facets?facet=spec.owner'],
-      baselineWhat: 'GET /api/catalog/entity-facets (kind, spec.owner): an aggregate over the catalog',
+      baseline: [
+        '/api/catalog/entity-facets?facet=kind',
+        '/api/catalog/entity-facets?facet=spec.owner',
+      ],
+      baselineWhat:
+        'GET /api/catalog/entity-facets (kind, spec.owner): an aggregate over the catalog',
     },
     findingsList: {
       endpoint: [
@@ -218,7 +286,8 @@ async function measureUnderLoad({ backend, connections = 8 }) {
         '/api/catalog/entities/by-query?limit=50&filter=kind=api',
         '/api/catalog/entities/by-query?limit=50&orderField=metadata.name,desc',
       ],
-      baselineWhat: 'GET /api/catalog/entities/by-query?limit=50 (with filters / order)',
+      baselineWhat:
+        'GET /api/catalog/entities/by-query?limit=50 (with filters / order)',
     },
   };
   const out = {};
@@ -229,10 +298,15 @@ async function measureUnderLoad({ backend, connections = 8 }) {
       connections,
       baseline: { what: pair.baselineWhat, ...baseline },
       endpoint: { what: `GET ${pair.endpoint.join(' | ')}`, ...endpoint },
-      ratio: { p95: endpoint.p95 / baseline.p95, rps: endpoint.rps / baseline.rps },
+      ratio: {
+        p95: endpoint.p95 / baseline.p95,
+        rps: endpoint.rps / baseline.rps,
+      },
     };
     log(
-      `load ${name}: p95 ${Math.round(endpoint.p95)} ms vs baseline ${Math.round(baseline.p95)} ms (${
+      `load ${name}: p95 ${Math.round(
+        endpoint.p95,
+      )} ms vs baseline ${Math.round(baseline.p95)} ms (${
         endpoint.requests
       } vs ${baseline.requests} requests)`,
     );
@@ -244,7 +318,12 @@ async function measureUnderLoad({ backend, connections = 8 }) {
  * The whole API part: 100k open findings → CSV; fill up to `totalFindings` → entity findings
  * latency and load; load is also measured at 100k to show how it scales.
  */
-async function measureApi({ backend, csvFindings = 100_000, totalFindings = 1_000_000, connections = 8 }) {
+async function measureApi({
+  backend,
+  csvFindings = 100_000,
+  totalFindings = 1_000_000,
+  connections = 8,
+}) {
   const { hooks } = backend;
   const knex = await hooks.database.getClient();
   const refs = await catalogRefs(hooks);
@@ -256,14 +335,27 @@ async function measureApi({ backend, csvFindings = 100_000, totalFindings = 1_00
   const firstBatch = Math.max(0, csvFindings - openNow);
   log(`api: inserting ${firstBatch} open findings (to ${csvFindings} open)`);
   let loaded = await measure(() =>
-    insertFindings(knex, { count: firstBatch, entityRefs: refStrings, owners, openShare: 1 }),
+    insertFindings(knex, {
+      count: firstBatch,
+      entityRefs: refStrings,
+      owners,
+      openShare: 1,
+    }),
   );
-  result.findingsLoad.toCsvSize = { rows: firstBatch, ms: loaded.wallMs, rowsPerSecond: firstBatch / (loaded.wallMs / 1000) };
+  result.findingsLoad.toCsvSize = {
+    rows: firstBatch,
+    ms: loaded.wallMs,
+    rowsPerSecond: firstBatch / (loaded.wallMs / 1000),
+  };
   if (knex.client.config.client === 'pg') await knex.raw('analyze');
 
   log('api: CSV export');
   result.csv = await measureCsv({ backend, knex });
-  log(`api: CSV ${Math.round(result.csv.export.rowsPerSecond)} rows/s, peak RSS +${Math.round(result.csv.export.peakRssGrowthMb)} MB`);
+  log(
+    `api: CSV ${Math.round(
+      result.csv.export.rowsPerSecond,
+    )} rows/s, peak RSS +${Math.round(result.csv.export.peakRssGrowthMb)} MB`,
+  );
 
   log('api: load at 100k findings');
   result.loadAt100k = await measureUnderLoad({ backend, connections });
@@ -272,16 +364,27 @@ async function measureApi({ backend, csvFindings = 100_000, totalFindings = 1_00
   const rest = Math.max(0, totalFindings - total);
   log(`api: inserting ${rest} more findings (to ${totalFindings} stored)`);
   loaded = await measure(() =>
-    insertFindings(knex, { count: rest, entityRefs: refStrings, owners, startIndex: firstBatch }),
+    insertFindings(knex, {
+      count: rest,
+      entityRefs: refStrings,
+      owners,
+      startIndex: firstBatch,
+    }),
   );
-  result.findingsLoad.toTotal = { rows: rest, ms: loaded.wallMs, rowsPerSecond: rest / (loaded.wallMs / 1000) };
+  result.findingsLoad.toTotal = {
+    rows: rest,
+    ms: loaded.wallMs,
+    rowsPerSecond: rest / (loaded.wallMs / 1000),
+  };
   if (knex.client.config.client === 'pg') await knex.raw('analyze');
   result.storedFindings = await countFindings(knex);
   result.openFindings = await countFindings(knex, 'open');
 
   log('api: entity findings vs catalog get-by-name');
   result.entityFindings = await measureEntityFindings({ backend, refs });
-  log(`api: entity findings p95 ${result.entityFindings.endpoint.p95} ms vs catalog ${result.entityFindings.baseline.p95} ms`);
+  log(
+    `api: entity findings p95 ${result.entityFindings.endpoint.p95} ms vs catalog ${result.entityFindings.baseline.p95} ms`,
+  );
 
   log('api: load at full size');
   result.loadAtTotal = await measureUnderLoad({ backend, connections });

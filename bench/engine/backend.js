@@ -53,7 +53,11 @@ function databaseConfig(db, runId) {
  * and `stop()`.
  */
 async function startBenchBackend(options) {
-  const { db, catalogFiles, runId = crypto.randomBytes(4).toString('hex') } = options;
+  const {
+    db,
+    catalogFiles,
+    runId = crypto.randomBytes(4).toString('hex'),
+  } = options;
   const port = await freePort();
   const token = crypto.randomBytes(24).toString('base64url');
   const config = {
@@ -62,13 +66,29 @@ async function startBenchBackend(options) {
       baseUrl: `http://127.0.0.1:${port}`,
       listen: { port, host: '127.0.0.1' },
       database: databaseConfig(db, runId),
-      auth: { externalAccess: [{ type: 'static', options: { token, subject: 'bench' } }] },
+      auth: {
+        externalAccess: [
+          { type: 'static', options: { token, subject: 'bench' } },
+        ],
+      },
       logger: { level: options.logLevel ?? 'warn' },
     },
     permission: { enabled: false },
     catalog: {
       rules: [
-        { allow: ['Component', 'System', 'API', 'Resource', 'Location', 'Domain', 'Group', 'User', 'Template'] },
+        {
+          allow: [
+            'Component',
+            'System',
+            'API',
+            'Resource',
+            'Location',
+            'Domain',
+            'Group',
+            'User',
+            'Template',
+          ],
+        },
       ],
       locations: catalogFiles.map(target => ({ type: 'file', target })),
       // Entities are processed once; no re-processing runs while the benchmark measures.
@@ -114,7 +134,9 @@ async function startBenchBackend(options) {
     }),
   );
   backend.add(require('@backstage/plugin-catalog-backend'));
-  backend.add(require('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+  backend.add(
+    require('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+  );
   backend.add(require('@security-posture/plugin-security-posture-backend'));
   backend.add(benchModule);
   await backend.start();
@@ -124,12 +146,14 @@ async function startBenchBackend(options) {
   const headers = { Authorization: `Bearer ${token}` };
   const getJson = async path => {
     const res = await fetch(`${baseUrl}${path}`, { headers });
-    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
   const postJson = async path => {
     const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers });
-    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    if (!res.ok)
+      throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
 

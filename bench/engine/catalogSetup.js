@@ -20,15 +20,21 @@ const { startBenchBackend } = require('./backend');
 const { log, sleep } = require('./lib');
 
 const GENERATOR_DIR = path.resolve(__dirname, '../generate');
-const DEFAULT_CACHE_ROOT = path.join(os.tmpdir(), 'security-posture-bench-cache');
+const DEFAULT_CACHE_ROOT = path.join(
+  os.tmpdir(),
+  'security-posture-bench-cache',
+);
 
 /** Changes to the generator (or the catalog backend version) invalidate cached catalogs. */
 function generatorVersion() {
   const hash = crypto.createHash('sha256');
   for (const file of fs.readdirSync(GENERATOR_DIR).sort()) {
-    if (file.endsWith('.js')) hash.update(fs.readFileSync(path.join(GENERATOR_DIR, file)));
+    if (file.endsWith('.js'))
+      hash.update(fs.readFileSync(path.join(GENERATOR_DIR, file)));
   }
-  hash.update(require('@backstage/plugin-catalog-backend/package.json').version);
+  hash.update(
+    require('@backstage/plugin-catalog-backend/package.json').version,
+  );
   return hash.digest('hex').slice(0, 10);
 }
 
@@ -72,14 +78,20 @@ async function startWithCatalog(options) {
   } else {
     fs.rmSync(cacheDir, { recursive: true, force: true });
     const started = performance.now();
-    const written = writeCatalogFiles(path.join(cacheDir, 'files'), { size, templates, seed });
+    const written = writeCatalogFiles(path.join(cacheDir, 'files'), {
+      size,
+      templates,
+      seed,
+    });
     data = { ...written.manifest, generateMs: performance.now() - started };
     fs.writeFileSync(manifestFile, JSON.stringify(data, null, 2));
   }
   const runId = crypto.randomBytes(4).toString('hex');
   const ingestionFile = path.join(cacheDir, `ingestion-${dbKind}.json`);
   let cachedIngestion =
-    !fresh && fs.existsSync(ingestionFile) ? JSON.parse(fs.readFileSync(ingestionFile, 'utf8')) : undefined;
+    !fresh && fs.existsSync(ingestionFile)
+      ? JSON.parse(fs.readFileSync(ingestionFile, 'utf8'))
+      : undefined;
 
   let db;
   let cleanup = async () => {};
@@ -99,7 +111,8 @@ async function startWithCatalog(options) {
     keepAsCache = async () => {
       fs.copyFileSync(path.join(directory, 'catalog.sqlite'), snapshot);
     };
-    cleanup = async () => fs.rmSync(directory, { recursive: true, force: true });
+    cleanup = async () =>
+      fs.rmSync(directory, { recursive: true, force: true });
   } else {
     const connection = {
       ...pgConnection(options.postgresUrl),
@@ -107,11 +120,20 @@ async function startWithCatalog(options) {
       options: '-c synchronous_commit=off',
     };
     const prefix = `bench_${runId}_`;
-    const cacheDb = `bench_cache_${key.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`.slice(0, 60);
+    const cacheDb = `bench_cache_${key
+      .replace(/[^a-z0-9]/gi, '_')
+      .toLowerCase()}`.slice(0, 60);
     await withPgAdmin(connection, async admin => {
-      const exists = await admin.query('select 1 from pg_database where datname = $1', [cacheDb]);
+      const exists = await admin.query(
+        'select 1 from pg_database where datname = $1',
+        [cacheDb],
+      );
       if (cachedIngestion && exists.rowCount) {
-        await admin.query(`create database ${quoteIdent(`${prefix}catalog`)} template ${quoteIdent(cacheDb)}`);
+        await admin.query(
+          `create database ${quoteIdent(
+            `${prefix}catalog`,
+          )} template ${quoteIdent(cacheDb)}`,
+        );
       } else {
         cachedIngestion = undefined;
       }
@@ -125,15 +147,22 @@ async function startWithCatalog(options) {
           'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
           [`${prefix}catalog`],
         );
-        await admin.query(`alter database ${quoteIdent(`${prefix}catalog`)} rename to ${quoteIdent(cacheDb)}`);
+        await admin.query(
+          `alter database ${quoteIdent(
+            `${prefix}catalog`,
+          )} rename to ${quoteIdent(cacheDb)}`,
+        );
       });
     cleanup = async () =>
       withPgAdmin(connection, async admin => {
-        const { rows } = await admin.query('select datname from pg_database where datname like $1', [
-          `${prefix}%`,
-        ]);
+        const { rows } = await admin.query(
+          'select datname from pg_database where datname like $1',
+          [`${prefix}%`],
+        );
         for (const { datname } of rows) {
-          await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+          await admin.query(
+            `drop database if exists ${quoteIdent(datname)} with (force)`,
+          );
         }
       });
   }
@@ -153,11 +182,17 @@ async function startWithCatalog(options) {
     ingestion = { ...cachedIngestion, cached: true };
     await waitForCount(backend, expected, 120_000);
   } else {
-    log(`ingesting ${expected} entities into the ${dbKind} catalog (slow; cached afterwards)`);
+    log(
+      `ingesting ${expected} entities into the ${dbKind} catalog (slow; cached afterwards)`,
+    );
     const ingestStarted = performance.now();
     const timeoutMs = options.ingestTimeoutMs ?? 60 * 60_000;
     await waitForCount(backend, expected, timeoutMs, count =>
-      log(`  ${count}/${expected} entities after ${Math.round((performance.now() - ingestStarted) / 1000)} s`),
+      log(
+        `  ${count}/${expected} entities after ${Math.round(
+          (performance.now() - ingestStarted) / 1000,
+        )} s`,
+      ),
     );
     const ms = performance.now() - ingestStarted;
     ingestion = {
@@ -195,10 +230,14 @@ async function waitForCount(backend, expected, timeoutMs, onProgress) {
   const deadline = Date.now() + timeoutMs;
   let lastReport = 0;
   for (;;) {
-    const { totalItems } = await backend.getJson('/api/catalog/entities/by-query?limit=1&fields=kind');
+    const { totalItems } = await backend.getJson(
+      '/api/catalog/entities/by-query?limit=1&fields=kind',
+    );
     if (totalItems >= expected) return totalItems;
     if (Date.now() > deadline) {
-      throw new Error(`catalog holds ${totalItems} of ${expected} entities after ${timeoutMs} ms`);
+      throw new Error(
+        `catalog holds ${totalItems} of ${expected} entities after ${timeoutMs} ms`,
+      );
     }
     if (onProgress && Date.now() - lastReport > 30_000) {
       lastReport = Date.now();

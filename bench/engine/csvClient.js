@@ -27,10 +27,19 @@ async function main() {
   }
   const ms = performance.now() - started;
   // The header line is not a record.
-  process.stdout.write(JSON.stringify({ status: response.status, records: records - 1, bytes, ms }));
+  process.stdout.write(
+    JSON.stringify({
+      status: response.status,
+      records: records - 1,
+      bytes,
+      ms,
+    }),
+  );
 }
 
 main().catch(error => {
-  process.stderr.write(`${error.stack ?? error}\n${error.cause ? String(error.cause) : ''}\n`);
+  process.stderr.write(
+    `${error.stack ?? error}\n${error.cause ? String(error.cause) : ''}\n`,
+  );
   process.exit(1);
 });

@@ -14,17 +14,72 @@ const { createRandom } = require('../generate/random');
 const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 const CHECKS = [
-  { id: 'catalog/leaked-secret', category: 'catalog', title: 'Leaked aws-access-key-id', weight: 6 },
-  { id: 'catalog/sensitive-annotation', category: 'catalog', title: 'Sensitive value in annotation', weight: 18 },
-  { id: 'catalog/missing-owner', category: 'catalog', title: 'Entity has no resolvable owner', weight: 14 },
-  { id: 'catalog/internal-url-exposed', category: 'catalog', title: 'Internal URL in a public field', weight: 16 },
-  { id: 'templates/unrestricted-fetch-url', category: 'templates', title: 'fetch:plain reads a user-supplied URL', weight: 8 },
-  { id: 'templates/parameter-path-delete', category: 'templates', title: 'fs:delete with a parameter path', weight: 4 },
-  { id: 'templates/secret-logged', category: 'templates', title: 'A secret reaches debug:log', weight: 3 },
-  { id: 'templates/repo-url-any-host', category: 'templates', title: 'RepoUrlPicker allows any host', weight: 9 },
-  { id: 'plugins/vulnerable-dependency', category: 'plugins', title: 'Dependency with a known advisory', weight: 12 },
-  { id: 'plugins/outdated-backstage-package', category: 'plugins', title: 'Backstage package behind the release', weight: 6 },
-  { id: 'permissions/entity-readable-by-all', category: 'permissions', title: 'Entity readable by every user', weight: 4 },
+  {
+    id: 'catalog/leaked-secret',
+    category: 'catalog',
+    title: 'Leaked aws-access-key-id',
+    weight: 6,
+  },
+  {
+    id: 'catalog/sensitive-annotation',
+    category: 'catalog',
+    title: 'Sensitive value in annotation',
+    weight: 18,
+  },
+  {
+    id: 'catalog/missing-owner',
+    category: 'catalog',
+    title: 'Entity has no resolvable owner',
+    weight: 14,
+  },
+  {
+    id: 'catalog/internal-url-exposed',
+    category: 'catalog',
+    title: 'Internal URL in a public field',
+    weight: 16,
+  },
+  {
+    id: 'templates/unrestricted-fetch-url',
+    category: 'templates',
+    title: 'fetch:plain reads a user-supplied URL',
+    weight: 8,
+  },
+  {
+    id: 'templates/parameter-path-delete',
+    category: 'templates',
+    title: 'fs:delete with a parameter path',
+    weight: 4,
+  },
+  {
+    id: 'templates/secret-logged',
+    category: 'templates',
+    title: 'A secret reaches debug:log',
+    weight: 3,
+  },
+  {
+    id: 'templates/repo-url-any-host',
+    category: 'templates',
+    title: 'RepoUrlPicker allows any host',
+    weight: 9,
+  },
+  {
+    id: 'plugins/vulnerable-dependency',
+    category: 'plugins',
+    title: 'Dependency with a known advisory',
+    weight: 12,
+  },
+  {
+    id: 'plugins/outdated-backstage-package',
+    category: 'plugins',
+    title: 'Backstage package behind the release',
+    weight: 6,
+  },
+  {
+    id: 'permissions/entity-readable-by-all',
+    category: 'permissions',
+    title: 'Entity readable by every user',
+    weight: 4,
+  },
 ];
 const SEVERITIES = { critical: 3, high: 15, medium: 35, low: 32, info: 15 };
 const REMEDIATION =
@@ -36,9 +91,19 @@ const REMEDIATION =
  * would); `openShare` of the findings are open.
  */
 function* findingRows(options) {
-  const { count, entityRefs, owners, seed = 7, startIndex = 0, openShare = 0.85, poolSize } = options;
+  const {
+    count,
+    entityRefs,
+    owners,
+    seed = 7,
+    startIndex = 0,
+    openShare = 0.85,
+    poolSize,
+  } = options;
   const rand = createRandom(seed + startIndex);
-  const pool = poolSize ?? Math.max(entityRefs.length, Math.ceil((startIndex + count) / 8));
+  const pool =
+    poolSize ??
+    Math.max(entityRefs.length, Math.ceil((startIndex + count) / 8));
   const checkWeights = Object.fromEntries(CHECKS.map((c, i) => [i, c.weight]));
   const now = new Date().toISOString();
   for (let i = startIndex; i < startIndex + count; i++) {
@@ -52,7 +117,10 @@ function* findingRows(options) {
       : `component:default/synthetic-${slot}`;
     const owner = owners[slot % owners.length];
     const open = rand.chance(openShare);
-    const fingerprint = crypto.createHash('sha256').update(`bench-finding:${i}`).digest('hex');
+    const fingerprint = crypto
+      .createHash('sha256')
+      .update(`bench-finding:${i}`)
+      .digest('hex');
     const field = `metadata.annotations["acme.io/key-${i % 7}"]`;
     yield {
       row: {
@@ -64,9 +132,13 @@ function* findingRows(options) {
         outcome: 'fail',
         status: open ? 'open' : 'resolved',
         title: check.title,
-        message: `${field} of ${entityRef ?? 'the deployment'} matched ${check.id}`,
+        message: `${field} of ${entityRef ?? 'the deployment'} matched ${
+          check.id
+        }`,
         target_type: entityRef ? 'entity' : 'deployment',
-        target: JSON.stringify(entityRef ? { type: 'entity', entityRef } : { type: 'deployment' }),
+        target: JSON.stringify(
+          entityRef ? { type: 'entity', entityRef } : { type: 'deployment' },
+        ),
         location: `${field}#${check.id.split('/')[1]}`,
         entity_ref: entityRef,
         entity_kind: entityRef ? entityRef.split(':')[0] : null,
@@ -79,7 +151,8 @@ function* findingRows(options) {
           secretFingerprint: fingerprint.slice(0, 16),
         }),
         remediation: REMEDIATION,
-        docs_url: 'https://backstage.io/docs/features/software-catalog/descriptor-format',
+        docs_url:
+          'https://backstage.io/docs/features/software-catalog/descriptor-format',
         first_seen_at: now,
         last_seen_at: now,
         resolved_at: open ? null : now,
@@ -91,9 +164,28 @@ function* findingRows(options) {
 }
 
 const COLUMNS = [
-  'fingerprint', 'check_id', 'category', 'severity', 'severity_rank', 'outcome', 'status', 'title',
-  'message', 'target_type', 'target', 'location', 'entity_ref', 'entity_kind', 'owners', 'evidence',
-  'remediation', 'docs_url', 'first_seen_at', 'last_seen_at', 'resolved_at', 'last_scan_id',
+  'fingerprint',
+  'check_id',
+  'category',
+  'severity',
+  'severity_rank',
+  'outcome',
+  'status',
+  'title',
+  'message',
+  'target_type',
+  'target',
+  'location',
+  'entity_ref',
+  'entity_kind',
+  'owners',
+  'evidence',
+  'remediation',
+  'docs_url',
+  'first_seen_at',
+  'last_seen_at',
+  'resolved_at',
+  'last_scan_id',
 ];
 
 /** SQLite: one prepared statement on the raw better-sqlite3 connection, 50k rows a transaction. */
@@ -101,7 +193,9 @@ async function insertSqlite(knex, rows) {
   const connection = await knex.client.acquireConnection();
   try {
     const insertFinding = connection.prepare(
-      `insert into security_posture_findings (${COLUMNS.join(', ')}) values (${COLUMNS.map(c => `@${c}`).join(', ')})`,
+      `insert into security_posture_findings (${COLUMNS.join(
+        ', ',
+      )}) values (${COLUMNS.map(c => `@${c}`).join(', ')})`,
     );
     const insertOwner = connection.prepare(
       'insert into security_posture_finding_owners (fingerprint, owner_ref) values (?, ?)',
@@ -134,7 +228,9 @@ async function insertSqlite(knex, rows) {
 async function insertPostgres(knex, rows) {
   // The raw pg client: knex would expand array bindings into parameter lists.
   const connection = await knex.client.acquireConnection();
-  const findingsSql = `insert into security_posture_findings (${COLUMNS.join(', ')}) select * from unnest(${COLUMNS.map(
+  const findingsSql = `insert into security_posture_findings (${COLUMNS.join(
+    ', ',
+  )}) select * from unnest(${COLUMNS.map(
     (c, i) => `$${i + 1}::${c === 'severity_rank' ? 'int' : 'text'}[]`,
   ).join(', ')})`;
   const ownersSql =
@@ -142,9 +238,15 @@ async function insertPostgres(knex, rows) {
   let written = 0;
   const flush = async items => {
     if (!items.length) return;
-    await connection.query(findingsSql, COLUMNS.map(c => items.map(({ row }) => row[c])));
+    await connection.query(
+      findingsSql,
+      COLUMNS.map(c => items.map(({ row }) => row[c])),
+    );
     const owned = items.filter(item => item.owner);
-    await connection.query(ownersSql, [owned.map(item => item.row.fingerprint), owned.map(item => item.owner)]);
+    await connection.query(ownersSql, [
+      owned.map(item => item.row.fingerprint),
+      owned.map(item => item.owner),
+    ]);
     written += items.length;
   };
   try {
@@ -166,7 +268,9 @@ async function insertPostgres(knex, rows) {
 /** Writes `count` findings (see `findingRows` for the options); returns how many were written. */
 async function insertFindings(knex, options) {
   const rows = findingRows(options);
-  return knex.client.config.client === 'pg' ? insertPostgres(knex, rows) : insertSqlite(knex, rows);
+  return knex.client.config.client === 'pg'
+    ? insertPostgres(knex, rows)
+    : insertSqlite(knex, rows);
 }
 
 module.exports = { insertFindings, CHECKS };

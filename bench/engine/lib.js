@@ -75,7 +75,10 @@ async function measure(fn) {
 function percentile(values, p) {
   if (!values.length) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  const index = Math.min(
+    sorted.length - 1,
+    Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
+  );
   return sorted[index];
 }
 
@@ -83,7 +86,8 @@ const median = values => percentile(values, 50);
 
 /** Rounds to `digits` decimals, keeping 3 significant digits for small values (ratios like 0.004). */
 function round(value, digits = 2) {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value === 0) return value;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value === 0)
+    return value;
   const magnitude = Math.floor(Math.log10(Math.abs(value)));
   const decimals = Math.max(digits, 2 - magnitude);
   const f = 10 ** Math.min(decimals, 12);
@@ -95,7 +99,9 @@ function roundAll(value, digits = 2) {
   if (typeof value === 'number') return round(value, digits);
   if (Array.isArray(value)) return value.map(v => roundAll(v, digits));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, roundAll(v, digits)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, roundAll(v, digits)]),
+    );
   }
   return value;
 }
@@ -106,7 +112,8 @@ function parseArgs(argv) {
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i]);
     if (!m) continue;
     if (m[2] !== undefined) args[m[1]] = m[2];
-    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) args[m[1]] = argv[++i];
+    else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'))
+      args[m[1]] = argv[++i];
     else args[m[1]] = true;
   }
   return args;
@@ -116,7 +123,9 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Logs progress to stderr (stdout is kept for results). */
 function log(...parts) {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${parts.join(' ')}\n`);
+  process.stderr.write(
+    `[bench ${new Date().toISOString().slice(11, 19)}] ${parts.join(' ')}\n`,
+  );
 }
 
 module.exports = {

@@ -15,12 +15,25 @@ const autocannon = require('autocannon');
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[
+    Math.min(
+      sorted.length - 1,
+      Math.max(0, Math.ceil((p / 100) * sorted.length) - 1),
+    )
+  ];
 }
 
 async function main() {
   const options = JSON.parse(process.argv[2]);
-  const { baseUrl, headers = {}, paths, connections = 1, amount, timeoutSec = 60, raw } = options;
+  const {
+    baseUrl,
+    headers = {},
+    paths,
+    connections = 1,
+    amount,
+    timeoutSec = 60,
+    raw,
+  } = options;
   let next = 0;
   const latencies = [];
   let non2xx = 0;
@@ -47,7 +60,8 @@ async function main() {
     if (statusCode < 200 || statusCode >= 300) non2xx += 1;
   });
   const result = await instance;
-  const meanMs = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
+  const meanMs =
+    latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
   process.stdout.write(
     JSON.stringify({
       requests: latencies.length,

@@ -4,14 +4,30 @@
 
 const fmt = (value, digits = 0) =>
   typeof value === 'number' && Number.isFinite(value)
-    ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    ? value.toLocaleString('en-US', {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+      })
     : '–';
-const ms = value => (typeof value === 'number' ? `${fmt(value, value < 10 ? 1 : 0)} ms` : '–');
+const ms = value =>
+  typeof value === 'number' ? `${fmt(value, value < 10 ? 1 : 0)} ms` : '–';
 const mb = value => (typeof value === 'number' ? `+${fmt(value, 0)} MB` : '–');
-const ratio = value => (typeof value === 'number' && Number.isFinite(value) ? `${fmt(value, 2)}×` : '–');
-const heapLeft = value => (typeof value === 'number' ? `${value >= 0 ? '+' : ''}${fmt(value, 0)} MB` : '–');
+const ratio = value =>
+  typeof value === 'number' && Number.isFinite(value)
+    ? `${fmt(value, value >= 100 ? 0 : value >= 10 ? 1 : 2)}×`
+    : '–';
+/** Plain numbers: no decimals from 100 on, two below. */
+const num = value => fmt(value, Math.abs(value) >= 100 ? 0 : 2);
+const heapLeft = value =>
+  typeof value === 'number'
+    ? `${value >= 0 ? '+' : ''}${fmt(value, 0)} MB`
+    : '–';
 const verdict = (value, limit) =>
-  typeof value === 'number' && Number.isFinite(value) ? (value <= limit ? 'met' : 'missed') : 'not measured';
+  typeof value === 'number' && Number.isFinite(value)
+    ? value <= limit
+      ? 'met'
+      : 'missed'
+    : 'not measured';
 
 const TARGETS = {
   scanRatio: 1.3,
@@ -23,41 +39,70 @@ function engineName(suite) {
   return suite.db === 'pg' ? 'PostgreSQL' : 'SQLite';
 }
 
-function scanTable(suites) {
+function scanTable(suites, date) {
   const lines = [
-    '| database | catalog entities (generated size + templates) | ingestion | catalog stream (floor) | full scan | scan / stream | peak RSS growth: stream → scan | target ≤ 1.3× |',
-    '|---|---|---|---|---|---|---|---|',
+    '| database | catalog entities (size + templates) | measured | ingestion into the catalog | catalog stream (floor) | full scan (first scan) | scan / stream | findings written per scan | peak RSS growth, stream → scan (peak heap growth of the scan) | target ≤ 1.3× |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of suites) {
+    const when = String(s.measuredAt ?? date).slice(0, 10);
     if (s.error) {
-      lines.push(`| ${engineName(s)} | ${s.size} + ${s.templates} | – | – | – | – | – | failed: ${s.error} |`);
+      lines.push(
+        `| ${engineName(s)} | ${s.size} + ${
+          s.templates
+        } | ${when} | – | – | – | – | – | – | failed: ${s.error} |`,
+      );
       continue;
     }
     const ing = s.catalog.ingestion;
-    const ingestion = `${fmt(ing.entitiesPerSecond, 0)} entities/s (${fmt(ing.ms / 1000, 0)} s${
-      ing.cached ? `, measured ${String(ing.measuredAt).slice(0, 10)}; catalog reused` : ''
+    const ingestion = `${fmt(ing.entitiesPerSecond, 0)} entities/s (${fmt(
+      ing.ms / 1000,
+      0,
+    )} s${
+      ing.cached
+        ? `; measured ${String(ing.measuredAt).slice(0, 10)}, catalog reused`
+        : ''
     })`;
+    const findings = (s.scan.scan.checks ?? []).reduce(
+      (sum, c) => sum + (c.findings ?? 0),
+      0,
+    );
     lines.push(
-      `| ${engineName(s)} | ${fmt(s.catalog.entitiesServed)} (${s.size} + ${s.templates}) | ${ingestion} | ${ms(
-        s.scan.baseline.medianMs,
-      )} | ${ms(s.scan.scan.medianMs)} | ${ratio(s.scan.ratio.wallTime)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
+      `| ${engineName(s)} | ${fmt(s.catalog.entitiesServed)} (${s.size} + ${
+        s.templates
+      }) | ${when} | ${ingestion} | ${ms(s.scan.baseline.medianMs)} | ${ms(
+        s.scan.scan.medianMs,
+      )} (${ms(s.scan.scan.firstScanMs)}) | ${ratio(
+        s.scan.ratio.wallTime,
+      )} | ${fmt(findings)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
         s.scan.scan.peakRssGrowthMb,
-      )} | ${verdict(s.scan.ratio.wallTime, TARGETS.scanRatio)} |`,
+      )} (${mb(s.scan.scan.peakHeapGrowthMb)}) | ${verdict(
+        s.scan.ratio.wallTime,
+        TARGETS.scanRatio,
+      )} |`,
     );
   }
   return lines.join('\n');
 }
 
 function checksTable(suite) {
-  const checks = [...(suite.scan.scan.checks ?? [])].sort((a, b) => b.durationMs - a.durationMs);
+  const checks = [...(suite.scan.scan.checks ?? [])].sort(
+    (a, b) => b.durationMs - a.durationMs,
+  );
   const lines = [
-    `Time per check in the last scan (${engineName(suite)}, ${fmt(suite.catalog.entitiesServed)} entities; entity checks share one catalog pass, deployment checks run 4 at a time):`,
+    `Time per check in the last scan (${engineName(suite)}, ${fmt(
+      suite.catalog.entitiesServed,
+    )} entities; entity checks share one catalog pass, deployment checks run 4 at a time):`,
     '',
     '| check | outcome | time | findings |',
     '|---|---|---|---|',
   ];
   for (const c of checks.slice(0, 12)) {
-    lines.push(`| ${c.checkId} | ${c.outcome} | ${ms(c.durationMs)} | ${fmt(c.findings)} |`);
+    lines.push(
+      `| ${c.checkId} | ${c.outcome} | ${ms(c.durationMs)} | ${fmt(
+        c.findings,
+      )} |`,
+    );
   }
   if (checks.length > 12) lines.push(`| … ${checks.length - 12} more | | | |`);
   return lines.join('\n');
@@ -74,12 +119,19 @@ function apiTable(suites) {
     const db = engineName(s);
     const e = a.entityFindings;
     lines.push(
-      `| ${db} | entity findings p50, 1 client, ${fmt(a.storedFindings)} findings stored | catalog get-by-name ${ms(
-        e.baseline.p50,
-      )} | ${ms(e.endpoint.p50)} | ${ratio(e.ratio.p50)} | |`,
-      `| ${db} | entity findings p95 (${fmt(e.endpoint.requests)} requests each) | ${ms(e.baseline.p95)} | ${ms(
+      `| ${db} | entity findings p50, 1 client, ${fmt(
+        a.storedFindings,
+      )} findings stored | catalog get-by-name ${ms(e.baseline.p50)} | ${ms(
+        e.endpoint.p50,
+      )} | ${ratio(e.ratio.p50)} | |`,
+      `| ${db} | entity findings p95 (${fmt(
+        e.endpoint.requests,
+      )} requests each) | ${ms(e.baseline.p95)} | ${ms(
         e.endpoint.p95,
-      )} | ${ratio(e.ratio.p95)} | ≤ 1.5×: ${verdict(e.ratio.p95, TARGETS.entityP95Ratio)} |`,
+      )} | ${ratio(e.ratio.p95)} | ≤ 1.5×: ${verdict(
+        e.ratio.p95,
+        TARGETS.entityP95Ratio,
+      )} |`,
     );
     for (const [label, load] of [
       [`${fmt(a.csv?.rows ?? 100_000)} open findings`, a.loadAt100k],
@@ -87,51 +139,72 @@ function apiTable(suites) {
     ]) {
       if (!load) continue;
       lines.push(
-        `| ${db} | summary p95, ${load.summary.connections} clients, ${label} | catalog entity-facets ${ms(
+        `| ${db} | summary p95, ${
+          load.summary.connections
+        } clients, ${label} | catalog entity-facets ${ms(
           load.summary.baseline.p95,
-        )} | ${ms(load.summary.endpoint.p95)} (${fmt(load.summary.endpoint.rps, 1)} req/s) | ${ratio(
-          load.summary.ratio.p95,
-        )} | |`,
-        `| ${db} | findings list p95 (50 per page), ${load.findingsList.connections} clients, ${label} | catalog entity list ${ms(
+        )} | ${ms(load.summary.endpoint.p95)} (${fmt(
+          load.summary.endpoint.rps,
+          1,
+        )} req/s) | ${ratio(load.summary.ratio.p95)} | |`,
+        `| ${db} | findings list p95 (50 per page), ${
+          load.findingsList.connections
+        } clients, ${label} | catalog entity list ${ms(
           load.findingsList.baseline.p95,
-        )} | ${ms(load.findingsList.endpoint.p95)} (${fmt(load.findingsList.endpoint.rps, 1)} req/s) | ${ratio(
-          load.findingsList.ratio.p95,
-        )} | |`,
+        )} | ${ms(load.findingsList.endpoint.p95)} (${fmt(
+          load.findingsList.endpoint.rps,
+          1,
+        )} req/s) | ${ratio(load.findingsList.ratio.p95)} | |`,
       );
     }
     if (a.csv) {
       lines.push(
-        `| ${db} | CSV export of ${fmt(a.csv.rows)} findings: rows/s | raw keyset read ${fmt(
+        `| ${db} | CSV export of ${fmt(
+          a.csv.rows,
+        )} findings: rows/s | raw keyset read ${fmt(
           a.csv.baseline.rowsPerSecond,
-        )} rows/s | ${fmt(a.csv.export.rowsPerSecond)} rows/s (${fmt(a.csv.export.ms / 1000, 1)} s) | ${ratio(
-          a.csv.ratio.rowsPerSecond,
-        )} | |`,
-        `| ${db} | CSV export without compression: rows/s | | ${fmt(a.csv.exportUncompressed.rowsPerSecond)} rows/s (${fmt(
-          a.csv.exportUncompressed.ms / 1000,
+        )} rows/s | ${fmt(a.csv.export.rowsPerSecond)} rows/s (${fmt(
+          a.csv.export.ms / 1000,
           1,
-        )} s) | ${ratio(a.csv.ratio.uncompressedRowsPerSecond)} | |`,
+        )} s) | ${ratio(a.csv.ratio.rowsPerSecond)} | |`,
+        `| ${db} | CSV export without compression: rows/s | | ${fmt(
+          a.csv.exportUncompressed.rowsPerSecond,
+        )} rows/s (${fmt(a.csv.exportUncompressed.ms / 1000, 1)} s) | ${ratio(
+          a.csv.ratio.uncompressedRowsPerSecond,
+        )} | |`,
         `| ${db} | CSV export: peak RSS growth of the backend (heap left after GC) | raw read ${mb(
           a.csv.baseline.peakRssGrowthMb,
-        )} | ${mb(a.csv.export.peakRssGrowthMb)} (${heapLeft(a.csv.export.retainedHeapMb)}) | | < 100 MB: ${verdict(
+        )} | ${mb(a.csv.export.peakRssGrowthMb)} (${heapLeft(
+          a.csv.export.retainedHeapMb,
+        )}) | | < 100 MB: ${verdict(
           a.csv.export.peakRssGrowthMb,
           TARGETS.csvRssMb - 1e-9,
         )} |`,
       );
     }
   }
-  return lines.length > 2 ? lines.join('\n') : '_API measurements were not run._';
+  return lines.length > 2
+    ? lines.join('\n')
+    : '_API measurements were not run._';
 }
 
-/** Numeric leaves of a family result whose key names a ratio or a rate (not raw run lists). */
-function familyHighlights(value, prefix = '', out = []) {
+const RATE_OR_RATIO = /^(ratios?|ratio[A-Z]\w*|speedup|medianMs|\w*PerSecond)$/;
+
+/**
+ * Numeric leaves of a family result that are ratios, speed-ups, rates or medians: the key itself
+ * or its parent key must say so (raw run lists are left out).
+ */
+function familyHighlights(value, prefix = '', parentKey = '', out = []) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
   for (const [key, v] of Object.entries(value)) {
     const name = prefix ? `${prefix}.${key}` : key;
-    if (/runs|allRuns|roundsMs/i.test(key)) continue;
-    if (typeof v === 'number' && /ratio|speedup|PerSecond|median|templatesPerSecond/i.test(name)) {
+    if (
+      typeof v === 'number' &&
+      (RATE_OR_RATIO.test(key) || RATE_OR_RATIO.test(parentKey))
+    ) {
       out.push([name, v]);
-    } else if (typeof v === 'object') {
-      familyHighlights(v, name, out);
+    } else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      familyHighlights(v, name, key, out);
     }
   }
   return out;
@@ -150,13 +223,24 @@ function familiesSection(families) {
       : f.exitCode === 0
       ? `ran in ${fmt(f.ms / 1000, 0)} s`
       : `script failed (exit ${f.exitCode})`;
-    parts.push(`### ${name}: ${title}`, '', `${state}${f.stale ? '; result file is from an earlier run' : ''}${date ? ` — results of ${date}` : ''}.`);
+    parts.push(
+      `### ${name}: ${title}`,
+      '',
+      `${state}${f.stale ? '; result file is from an earlier run' : ''}${
+        date ? ` — results of ${date}` : ''
+      }.`,
+    );
     if (f.result?.markdown) {
       parts.push('', f.result.markdown);
     } else if (f.result) {
-      const rows = familyHighlights(f.result).slice(0, 16);
+      const rows = familyHighlights(f.result).slice(0, 20);
       if (rows.length) {
-        parts.push('', '| metric | value |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${fmt(v, 2)} |`));
+        parts.push(
+          '',
+          '| metric | value |',
+          '|---|---|',
+          ...rows.map(([k, v]) => `| ${k} | ${num(v)} |`),
+        );
       }
     }
     parts.push('');
@@ -171,14 +255,22 @@ function renderMarkdown(result) {
   const sections = [
     `# security-posture benchmarks — ${result.date.slice(0, 10)}`,
     '',
-    `Measured ${result.date} on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGb, 0)} GB RAM, Node ${m.node} ` +
-      `(load average at the end: ${m.loadAverageAtEnd.map(v => fmt(v, 1)).join(', ')}). ` +
-      `\`npm run bench\` took ${fmt(result.durationMs / 60000, 1)} min. Every ratio is against a baseline measured in ` +
+    `Measured ${result.date} on ${m.cpus} × ${m.cpuModel}, ${fmt(
+      m.memoryGb,
+      0,
+    )} GB RAM, Node ${m.node} ` +
+      `(load average at the end: ${m.loadAverageAtEnd
+        .map(v => fmt(v, 1))
+        .join(', ')}). ` +
+      `\`npm run bench\` took ${fmt(
+        result.durationMs / 60000,
+        1,
+      )} min. Every ratio is against a baseline measured in ` +
       'the same run on the same backend; see bench/README.md for what each number means.',
     '',
     '## Full scan vs a bare paged stream of the same catalog',
     '',
-    scanTable(suites),
+    scanTable(suites, result.date),
     '',
     withChecks ? checksTable(withChecks) : '',
     '',
@@ -189,7 +281,9 @@ function renderMarkdown(result) {
     '## Check families',
     '',
     familiesSection(result.families),
-    ...(result.notes?.length ? ['## Notes', '', ...result.notes.map(n => `- ${n}`), ''] : []),
+    ...(result.notes?.length
+      ? ['## Notes', '', ...result.notes.map(n => `- ${n}`), '']
+      : []),
   ];
   return `${sections.join('\n')}\n`;
 }

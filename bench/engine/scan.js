@@ -71,7 +71,9 @@ async function measureScan({ backend, expected, rounds = 3 }) {
   log('scan: warm-up stream and first scan');
   const warmStream = await measure(() => streamBaseline(hooks));
   if (warmStream.value < expected) {
-    throw new Error(`catalog stream returned ${warmStream.value} of ${expected} entities`);
+    throw new Error(
+      `catalog stream returned ${warmStream.value} of ${expected} entities`,
+    );
   }
   const firstScan = await measure(() => runScan(backend));
   const streams = [];
@@ -82,7 +84,9 @@ async function measureScan({ backend, expected, rounds = 3 }) {
     streams.push(stream);
     scans.push(scan);
     log(
-      `scan: round ${i + 1}/${rounds}: stream ${Math.round(stream.wallMs)} ms, scan ${scan.value.scanMs} ms (${scan.value.scan.status})`,
+      `scan: round ${i + 1}/${rounds}: stream ${Math.round(
+        stream.wallMs,
+      )} ms, scan ${scan.value.scanMs} ms (${scan.value.scan.status})`,
     );
   }
   const last = scans[scans.length - 1].value.scan;

@@ -25,8 +25,10 @@ async function main() {
   const templates = parseSize(args.templates ?? '200');
   const seed = args.seed ? Number(args.seed) : DEFAULT_SEED;
   const postgresUrl =
-    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ?? process.env.POSTGRES_URL;
-  if (dbKind === 'pg' && !postgresUrl) throw new Error('PostgreSQL needs a connection string');
+    process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
+    process.env.POSTGRES_URL;
+  if (dbKind === 'pg' && !postgresUrl)
+    throw new Error('PostgreSQL needs a connection string');
 
   const result = {
     db: dbKind,
@@ -67,7 +69,9 @@ async function main() {
       '/api/security-posture/findings?checkId=catalog/leaked-secret&limit=1',
     );
     result.scan.plantedSecrets = {
-      planted: setup.data.counts.plantedSecrets + setup.data.counts.documentationExamples,
+      planted:
+        setup.data.counts.plantedSecrets +
+        setup.data.counts.documentationExamples,
       leakedSecretFindings: leaked.totalItems,
     };
 
@@ -82,7 +86,9 @@ async function main() {
     result.loadAverageAtEnd = os.loadavg();
     ok = true;
   } finally {
-    await setup.finish({ keep: true }).catch(e => log(`cleanup failed: ${e.message}`));
+    await setup
+      .finish({ keep: true })
+      .catch(e => log(`cleanup failed: ${e.message}`));
   }
   if (ok) fs.writeFileSync(args.out, JSON.stringify(roundAll(result), null, 2));
 }

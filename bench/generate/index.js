@@ -22,8 +22,16 @@ const ENTITIES_PER_FILE = 1000;
 
 function generate(options = {}) {
   const seed = options.seed ?? DEFAULT_SEED;
-  const catalog = generateCatalog({ size: options.size ?? '1k', seed, secretRate: options.secretRate });
-  const templates = generateTemplates({ count: options.templates ?? 200, seed, teams: catalog.teams });
+  const catalog = generateCatalog({
+    size: options.size ?? '1k',
+    seed,
+    secretRate: options.secretRate,
+  });
+  const templates = generateTemplates({
+    count: options.templates ?? 200,
+    seed,
+    teams: catalog.teams,
+  });
   const all = [
     ...catalog.groups,
     ...catalog.users,
@@ -37,7 +45,11 @@ function generate(options = {}) {
     templates,
     planted: catalog.planted,
     examples: catalog.examples,
-    counts: { ...catalog.counts, templates: templates.length, total: all.length },
+    counts: {
+      ...catalog.counts,
+      templates: templates.length,
+      total: all.length,
+    },
   };
 }
 
@@ -50,8 +62,13 @@ function writeCatalogFiles(dir, options = {}) {
   fs.mkdirSync(dir, { recursive: true });
   const files = [];
   for (let i = 0; i < data.all.length; i += ENTITIES_PER_FILE) {
-    const file = path.join(dir, `catalog-${String(files.length).padStart(3, '0')}.yaml`);
-    const docs = data.all.slice(i, i + ENTITIES_PER_FILE).map(e => YAML.stringify(e, { lineWidth: 0 }));
+    const file = path.join(
+      dir,
+      `catalog-${String(files.length).padStart(3, '0')}.yaml`,
+    );
+    const docs = data.all
+      .slice(i, i + ENTITIES_PER_FILE)
+      .map(e => YAML.stringify(e, { lineWidth: 0 }));
     fs.writeFileSync(file, docs.join('---\n'));
     files.push(file);
   }
@@ -63,7 +80,10 @@ function writeCatalogFiles(dir, options = {}) {
     examples: data.examples,
     files,
   };
-  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify(manifest, null, 2),
+  );
   return { ...data, files, manifest };
 }
 
@@ -80,7 +100,9 @@ function parseArgs(argv) {
 if (require.main === module) {
   const args = parseArgs(process.argv.slice(2));
   if (!args.out) {
-    console.error('usage: node bench/generate --size 10k --templates 200 [--seed N] --out DIR');
+    console.error(
+      'usage: node bench/generate --size 10k --templates 200 [--seed N] --out DIR',
+    );
     process.exit(2);
   }
   const started = Date.now();
@@ -90,7 +112,11 @@ if (require.main === module) {
     seed: args.seed ? Number(args.seed) : undefined,
   });
   console.log(
-    JSON.stringify({ ...result.counts, files: result.files.length, ms: Date.now() - started }),
+    JSON.stringify({
+      ...result.counts,
+      files: result.files.length,
+      ms: Date.now() - started,
+    }),
   );
 }
 

@@ -29,7 +29,8 @@ function createRandom(seed) {
   };
   const chars = (length, alphabet) => {
     let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)];
+    for (let i = 0; i < length; i++)
+      out += alphabet[Math.floor(next() * alphabet.length)];
     return out;
   };
   /** k distinct items of `items` (k is capped at its length). */

@@ -10,8 +10,24 @@ const { createRandom } = require('./random');
  * RepoUrlPicker hosts, custom actions).
  */
 
-const KINDS = ['service', 'website', 'library', 'documentation', 'data-pipeline', 'infrastructure'];
-const STACKS = ['spring-boot', 'node', 'go', 'python', 'react', 'terraform', 'kotlin', 'dotnet'];
+const KINDS = [
+  'service',
+  'website',
+  'library',
+  'documentation',
+  'data-pipeline',
+  'infrastructure',
+];
+const STACKS = [
+  'spring-boot',
+  'node',
+  'go',
+  'python',
+  'react',
+  'terraform',
+  'kotlin',
+  'dotnet',
+];
 
 function parameterPages(rand) {
   const pages = [];
@@ -27,7 +43,11 @@ function parameterPages(rand) {
         ...(rand.chance(0.5) && { maxLength: 41 }),
         ...(rand.chance(0.3) && { 'ui:autofocus': true }),
       },
-      description: { title: 'Description', type: 'string', ...(rand.chance(0.4) && { maxLength: 200 }) },
+      description: {
+        title: 'Description',
+        type: 'string',
+        ...(rand.chance(0.4) && { maxLength: 200 }),
+      },
     },
   };
   if (rand.chance(0.85)) {
@@ -42,10 +62,20 @@ function parameterPages(rand) {
       : { title: 'Owner', type: 'string' };
   }
   if (rand.chance(0.3)) {
-    details.properties.environment = { title: 'Environment', type: 'string', enum: ['dev', 'staging', 'prod'] };
+    details.properties.environment = {
+      title: 'Environment',
+      type: 'string',
+      enum: ['dev', 'staging', 'prod'],
+    };
   }
   if (rand.chance(0.2)) {
-    details.properties.replicas = { title: 'Replicas', type: 'number', minimum: 1, maximum: 10, default: 2 };
+    details.properties.replicas = {
+      title: 'Replicas',
+      type: 'number',
+      minimum: 1,
+      maximum: 10,
+      default: 2,
+    };
   }
   pages.push(details);
 
@@ -59,7 +89,9 @@ function parameterPages(rand) {
         'ui:field': 'RepoUrlPicker',
         ...(rand.chance(0.6) && {
           'ui:options': {
-            allowedHosts: rand.chance(0.8) ? ['github.com'] : ['github.com', 'gitlab.com'],
+            allowedHosts: rand.chance(0.8)
+              ? ['github.com']
+              : ['github.com', 'gitlab.com'],
             ...(rand.chance(0.5) && { allowedOwners: ['acme'] }),
           },
         }),
@@ -71,7 +103,11 @@ function parameterPages(rand) {
   if (rand.chance(0.25)) {
     const extra = { title: 'Advanced', properties: {} };
     if (rand.chance(0.5)) {
-      extra.properties.sourceUrl = { title: 'Source URL', type: 'string', description: 'Extra files to copy.' };
+      extra.properties.sourceUrl = {
+        title: 'Source URL',
+        type: 'string',
+        description: 'Extra files to copy.',
+      };
     }
     if (rand.chance(0.4)) {
       extra.properties.targetPath = { title: 'Target path', type: 'string' };
@@ -80,7 +116,9 @@ function parameterPages(rand) {
       extra.properties.apiToken = {
         title: 'API token',
         type: 'string',
-        ...(rand.chance(0.5) ? { 'ui:field': 'Secret' } : { 'ui:widget': 'password' }),
+        ...(rand.chance(0.5)
+          ? { 'ui:field': 'Secret' }
+          : { 'ui:widget': 'password' }),
       };
     }
     if (Object.keys(extra.properties).length) pages.push(extra);
@@ -114,7 +152,9 @@ function steps(rand, pages) {
       action: 'fetch:plain',
       input: {
         url: '${{ parameters.sourceUrl }}',
-        targetPath: props.targetPath ? '${{ parameters.targetPath }}' : './extra',
+        targetPath: props.targetPath
+          ? '${{ parameters.targetPath }}'
+          : './extra',
       },
     });
   } else if (rand.chance(0.1)) {
@@ -122,7 +162,10 @@ function steps(rand, pages) {
       id: 'fetch-docs',
       name: 'Fetch docs skeleton',
       action: rand.chance(0.5) ? 'fetch:plain' : 'fetch:plain:file',
-      input: { url: 'https://github.com/acme/skeletons/tree/main/docs', targetPath: './docs' },
+      input: {
+        url: 'https://github.com/acme/skeletons/tree/main/docs',
+        targetPath: './docs',
+      },
     });
   }
   if (props.targetPath && rand.chance(0.5)) {
@@ -130,10 +173,20 @@ function steps(rand, pages) {
       id: 'cleanup',
       name: 'Remove leftovers',
       action: 'fs:delete',
-      input: { files: ['${{ parameters.targetPath }}/.git', '${{ parameters.targetPath }}/tmp'] },
+      input: {
+        files: [
+          '${{ parameters.targetPath }}/.git',
+          '${{ parameters.targetPath }}/tmp',
+        ],
+      },
     });
   } else if (rand.chance(0.05)) {
-    out.push({ id: 'rename', name: 'Rename', action: 'fs:rename', input: { files: [{ from: 'a', to: 'b' }] } });
+    out.push({
+      id: 'rename',
+      name: 'Rename',
+      action: 'fs:rename',
+      input: { files: [{ from: 'a', to: 'b' }] },
+    });
   }
   if (rand.chance(0.1)) {
     out.push({
@@ -153,12 +206,26 @@ function steps(rand, pages) {
     out.push({
       id: 'custom',
       name: 'Provision',
-      action: rand.pick(['acme:provision', 'acme:vault:create-role', 'acme:deploy']),
-      input: { name: '${{ parameters.name }}', ...(props.environment && { env: '${{ parameters.environment }}' }) },
-      ...(rand.chance(0.3) && { if: "${{ parameters.environment === 'prod' }}" }),
+      action: rand.pick([
+        'acme:provision',
+        'acme:vault:create-role',
+        'acme:deploy',
+      ]),
+      input: {
+        name: '${{ parameters.name }}',
+        ...(props.environment && { env: '${{ parameters.environment }}' }),
+      },
+      ...(rand.chance(0.3) && {
+        if: "${{ parameters.environment === 'prod' }}",
+      }),
     });
   }
-  const publish = rand.weighted({ 'publish:github': 55, 'publish:gitlab': 20, 'publish:bitbucketServer': 5, none: 20 });
+  const publish = rand.weighted({
+    'publish:github': 55,
+    'publish:gitlab': 20,
+    'publish:bitbucketServer': 5,
+    none: 20,
+  });
   if (publish !== 'none') {
     out.push({
       id: 'publish',
@@ -168,8 +235,12 @@ function steps(rand, pages) {
         repoUrl: '${{ parameters.repoUrl }}',
         description: '${{ parameters.description }}',
         ...(rand.chance(0.5) && { defaultBranch: 'main' }),
-        ...(publish === 'publish:github' && rand.chance(0.6) && { repoVisibility: rand.pick(['private', 'internal', 'public']) }),
-        ...(publish === 'publish:github' && rand.chance(0.1) && { token: '${{ secrets.githubToken }}' }),
+        ...(publish === 'publish:github' &&
+          rand.chance(0.6) && {
+            repoVisibility: rand.pick(['private', 'internal', 'public']),
+          }),
+        ...(publish === 'publish:github' &&
+          rand.chance(0.1) && { token: '${{ secrets.githubToken }}' }),
       },
     });
     if (rand.chance(0.75)) {
@@ -190,7 +261,11 @@ function steps(rand, pages) {
       name: 'Notify teams',
       action: 'http:backstage:request',
       each: ['team-a', 'team-b'],
-      input: { method: 'POST', path: '/api/notifications', body: { team: '${{ each.value }}' } },
+      input: {
+        method: 'POST',
+        path: '/api/notifications',
+        body: { team: '${{ each.value }}' },
+      },
     });
   }
   return out;
@@ -227,9 +302,18 @@ function generateTemplates(options = {}) {
         ...(hasPublish && {
           output: {
             links: [
-              { title: 'Repository', url: "${{ steps['publish'].output.remoteUrl }}" },
+              {
+                title: 'Repository',
+                url: "${{ steps['publish'].output.remoteUrl }}",
+              },
               ...(hasRegister
-                ? [{ title: 'Open in catalog', icon: 'catalog', entityRef: "${{ steps['register'].output.entityRef }}" }]
+                ? [
+                    {
+                      title: 'Open in catalog',
+                      icon: 'catalog',
+                      entityRef: "${{ steps['register'].output.entityRef }}",
+                    },
+                  ]
                 : []),
             ],
           },
