@@ -20,6 +20,7 @@
  *   --only-families      run only the check-family benchmarks (and fold them in)
  *   --fresh              re-generate and re-ingest catalogs instead of using the cached ones
  *   --rounds 3           scan/stream rounds per configuration
+ *   --clean-cache        remove the cached catalogs (files and bench_cache_* databases) and exit
  *   --no-merge           drop earlier results of configurations not run this time (by default
  *                        they are kept, with their own date)
  */
@@ -201,6 +202,13 @@ async function main() {
     fresh: Boolean(args.fresh),
     suiteTimeoutMs: Number(args['suite-timeout-min'] ?? 120) * 60_000,
   };
+  if (args['clean-cache']) {
+    // Loaded lazily: it needs the node transform only for the backend, not for cleaning.
+    const { cleanCache } = require('./engine/catalogSetup');
+    await cleanCache({ postgresUrl });
+    log('removed the cached catalogs');
+    return;
+  }
   const startedAt = Date.now();
   fs.mkdirSync(RESULTS, { recursive: true });
 

@@ -29,8 +29,12 @@ const DEFAULT_CACHE_ROOT = path.join(
 function generatorVersion() {
   const hash = crypto.createHash('sha256');
   for (const file of fs.readdirSync(GENERATOR_DIR).sort()) {
-    if (file.endsWith('.js'))
-      hash.update(fs.readFileSync(path.join(GENERATOR_DIR, file)));
+    // Whitespace does not change what is generated (reformatting keeps the cache).
+    if (file.endsWith('.js')) {
+      hash.update(
+        fs.readFileSync(path.join(GENERATOR_DIR, file), 'utf8').replace(/\s+/g, ''),
+      );
+    }
   }
   hash.update(
     require('@backstage/plugin-catalog-backend/package.json').version,
@@ -247,4 +251,18 @@ async function waitForCount(backend, expected, timeoutMs, onProgress) {
   }
 }
 
-module.exports = { startWithCatalog, DEFAULT_CACHE_ROOT };
+/** Removes every cached catalog: the cache directory and the `bench_cache_*` databases. */
+async function cleanCache({ cacheRoot = DEFAULT_CACHE_ROOT, postgresUrl } = {}) {
+  fs.rmSync(cacheRoot, { recursive: true, force: true });
+  if (!postgresUrl) return;
+  await withPgAdmin(pgConnection(postgresUrl), async admin => {
+    const { rows } = await admin.query(
+      "select datname from pg_database where datname like 'bench\\_cache\\_%'",
+    );
+    for (const { datname } of rows) {
+      await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+    }
+  });
+}
+
+module.exports = { startWithCatalog, cleanCache, DEFAULT_CACHE_ROOT };
