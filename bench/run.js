@@ -216,6 +216,12 @@ async function main() {
     ? JSON.parse(fs.readFileSync(path.join(RESULTS, 'latest.json'), 'utf8'))
     : undefined;
   const measured = args['only-families'] ? [] : await runEngine(options);
+  if (dbs.includes('pg') && !args['only-families']) {
+    const { dropRunDatabases } = require('./engine/catalogSetup');
+    const dropped = await dropRunDatabases(postgresUrl);
+    if (dropped.length)
+      log(`dropped leftover run databases: ${dropped.join(', ')}`);
+  }
   // Configurations not re-run this time keep their earlier results (each row shows its date),
   // so an opt-in `--size 100k` run adds to the standard table instead of replacing it.
   const key = s => `${s.db}/${s.size}/${s.templates}`;

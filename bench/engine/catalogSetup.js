@@ -32,7 +32,9 @@ function generatorVersion() {
     // Whitespace does not change what is generated (reformatting keeps the cache).
     if (file.endsWith('.js')) {
       hash.update(
-        fs.readFileSync(path.join(GENERATOR_DIR, file), 'utf8').replace(/\s+/g, ''),
+        fs
+          .readFileSync(path.join(GENERATOR_DIR, file), 'utf8')
+          .replace(/\s+/g, ''),
       );
     }
   }
@@ -251,8 +253,29 @@ async function waitForCount(backend, expected, timeoutMs, onProgress) {
   }
 }
 
+/**
+ * Drops databases of finished or crashed runs (`bench_<8 hex>_*`): a stopped backend can leave a
+ * pool that re-creates or keeps one. Cached catalogs (`bench_cache_*`) stay.
+ */
+async function dropRunDatabases(postgresUrl) {
+  return withPgAdmin(pgConnection(postgresUrl), async admin => {
+    const { rows } = await admin.query(
+      "select datname from pg_database where datname ~ '^bench_[0-9a-f]{8}_'",
+    );
+    for (const { datname } of rows) {
+      await admin.query(
+        `drop database if exists ${quoteIdent(datname)} with (force)`,
+      );
+    }
+    return rows.map(r => r.datname);
+  });
+}
+
 /** Removes every cached catalog: the cache directory and the `bench_cache_*` databases. */
-async function cleanCache({ cacheRoot = DEFAULT_CACHE_ROOT, postgresUrl } = {}) {
+async function cleanCache({
+  cacheRoot = DEFAULT_CACHE_ROOT,
+  postgresUrl,
+} = {}) {
   fs.rmSync(cacheRoot, { recursive: true, force: true });
   if (!postgresUrl) return;
   await withPgAdmin(pgConnection(postgresUrl), async admin => {
@@ -260,9 +283,16 @@ async function cleanCache({ cacheRoot = DEFAULT_CACHE_ROOT, postgresUrl } = {}) 
       "select datname from pg_database where datname like 'bench\\_cache\\_%'",
     );
     for (const { datname } of rows) {
-      await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+      await admin.query(
+        `drop database if exists ${quoteIdent(datname)} with (force)`,
+      );
     }
   });
 }
 
-module.exports = { startWithCatalog, cleanCache, DEFAULT_CACHE_ROOT };
+module.exports = {
+  startWithCatalog,
+  cleanCache,
+  dropRunDatabases,
+  DEFAULT_CACHE_ROOT,
+};

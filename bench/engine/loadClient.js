@@ -59,6 +59,12 @@ async function main() {
     latencies.push(responseTime);
     if (statusCode < 200 || statusCode >= 300) non2xx += 1;
   });
+  // A few distinct error messages, so failed requests can be explained.
+  const errorSamples = new Set();
+  instance.on('reqError', error => {
+    if (errorSamples.size < 3)
+      errorSamples.add(String(error?.code ?? error?.message ?? error));
+  });
   const result = await instance;
   const meanMs =
     latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
@@ -75,6 +81,7 @@ async function main() {
       maxMs: Math.max(...latencies),
       rps: latencies.length / (result.duration || 1),
       durationSec: result.duration,
+      errorSamples: [...errorSamples],
       ...(raw && { latencies }),
     }),
   );

@@ -138,23 +138,29 @@ function apiTable(suites) {
       [`${fmt(a.storedFindings)} findings`, a.loadAtTotal],
     ]) {
       if (!load) continue;
+      const cell = run =>
+        `${ms(run.p95)} (${fmt(run.rps, 1)} req/s, ${fmt(
+          run.requests,
+        )} requests${
+          run.errors || run.non2xx
+            ? `, ${fmt(run.errors + run.non2xx)} failed`
+            : ''
+        })`;
       lines.push(
         `| ${db} | summary p95, ${
           load.summary.connections
-        } clients, ${label} | catalog entity-facets ${ms(
-          load.summary.baseline.p95,
-        )} | ${ms(load.summary.endpoint.p95)} (${fmt(
-          load.summary.endpoint.rps,
-          1,
-        )} req/s) | ${ratio(load.summary.ratio.p95)} | |`,
+        } clients, ${label} | catalog entity-facets ${cell(
+          load.summary.baseline,
+        )} | ${cell(load.summary.endpoint)} | ${ratio(
+          load.summary.ratio.p95,
+        )} | |`,
         `| ${db} | findings list p95 (50 per page), ${
           load.findingsList.connections
-        } clients, ${label} | catalog entity list ${ms(
-          load.findingsList.baseline.p95,
-        )} | ${ms(load.findingsList.endpoint.p95)} (${fmt(
-          load.findingsList.endpoint.rps,
-          1,
-        )} req/s) | ${ratio(load.findingsList.ratio.p95)} | |`,
+        } clients, ${label} | catalog entity list ${cell(
+          load.findingsList.baseline,
+        )} | ${cell(load.findingsList.endpoint)} | ${ratio(
+          load.findingsList.ratio.p95,
+        )} | |`,
       );
     }
     if (a.csv) {
@@ -216,7 +222,7 @@ function familiesSection(families) {
   const parts = [];
   for (const name of names) {
     const f = families[name];
-    const title = f.result?.benchmark ?? name;
+    const title = f.result?.benchmark;
     const date = f.result?.date ?? f.result?.generatedAt;
     const state = !f.script
       ? 'no script in bench/' + name

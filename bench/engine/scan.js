@@ -6,10 +6,10 @@
  * - Baseline: `catalog.queryEntities` pages of 500 (what the plugin's CatalogEntitySource asks
  *   for) with the plugin's own service credentials, through the catalog service client (HTTP on
  *   loopback), entities dropped as they arrive.
- * - Scan: `POST /api/security-posture/scans`, timed from the scan record's startedAt to
- *   finishedAt (the queue wait before the scheduler picks the task up is reported apart). That
- *   is everything the plugin does: deployment checks, the paged catalog pass with every entity
- *   check, masking, writing findings, resolving, scoring and saving the summary.
+ * - Scan: `POST /api/security-posture/scans`, timed from the scan record's startedAt until the
+ *   scan's summary is saved (the queue wait before the scheduler picks the task up is reported
+ *   apart). That is everything the plugin does: deployment checks, the paged catalog pass with
+ *   every entity check, masking, writing findings, resolving, scoring and saving the summary.
  *
  * Both run in the backend process; they alternate, so drift (other load on the machine) hits
  * both alike. Peak RSS is the kernel's high-water mark over each run, minus the RSS before it.
@@ -36,20 +36,38 @@ async function streamBaseline(hooks) {
 
 const TERMINAL = new Set(['succeeded', 'partial', 'failed']);
 
+/**
+ * Starts a scan and waits until it is completely done. The scan record turns `succeeded` before
+ * the service resolves retired checks, scores and saves the summary, so the end is when the
+ * summary of this scan appears in /history (polled every 100 ms; same clock as `startedAt`).
+ */
 async function runScan(backend) {
   const requested = Date.now();
   const { id } = await backend.postJson('/api/security-posture/scans');
+  let scan;
   for (;;) {
-    const scan = await backend.getJson(`/api/security-posture/scans/${id}`);
-    if (TERMINAL.has(scan.status)) {
-      return {
-        scan,
-        scanMs: Date.parse(scan.finishedAt) - Date.parse(scan.startedAt),
-        queueMs: Date.parse(scan.startedAt) - requested,
-      };
-    }
+    scan = await backend.getJson(`/api/security-posture/scans/${id}`);
+    if (TERMINAL.has(scan.status)) break;
     await sleep(100);
   }
+  if (scan.status !== 'failed') {
+    for (;;) {
+      const { items } = await backend.getJson(
+        '/api/security-posture/history?limit=1',
+      );
+      if (items[items.length - 1]?.scanId === id) break;
+      await sleep(100);
+    }
+  }
+  const done = Date.now();
+  const started = Date.parse(scan.startedAt);
+  return {
+    scan,
+    scanMs: done - started,
+    // What the scan record says (ends before scoring and the summary are saved).
+    recordedMs: Date.parse(scan.finishedAt) - started,
+    queueMs: started - requested,
+  };
 }
 
 function summarizeChecks(scan) {
@@ -103,14 +121,16 @@ async function measureScan({ backend, expected, rounds = 3 }) {
       entitiesPerSecond: warmStream.value / (streamMs / 1000),
       peakRssGrowthMb: streamRss,
       peakHeapGrowthMb: median(streams.map(s => s.peakHeapGrowthMb)),
+      retainedHeapMb: median(streams.map(s => s.retainedHeapMb ?? NaN)),
       runsMs: streams.map(s => s.wallMs),
     },
     scan: {
-      what: 'POST /scans, startedAt → finishedAt of the scan record',
+      what: 'POST /scans, from startedAt of the scan record until its summary is saved',
       medianMs: scanMs,
       firstScanMs: firstScan.value.scanMs,
       firstScanPeakRssGrowthMb: firstScan.peakRssGrowthMb,
       medianQueueMs: median(scans.map(s => s.value.queueMs)),
+      medianRecordedMs: median(scans.map(s => s.value.recordedMs)),
       peakRssGrowthMb: scanRss,
       peakHeapGrowthMb: median(scans.map(s => s.peakHeapGrowthMb)),
       retainedHeapMb: median(scans.map(s => s.retainedHeapMb ?? NaN)),
