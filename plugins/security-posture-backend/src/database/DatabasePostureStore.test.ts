@@ -162,6 +162,111 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect(streamed).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('rewrites only changed findings and keeps owners in step', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const apply = async (findings: NewFinding[], seenAt: string) => {
+      const scan = await store.createScan({ trigger: 'manual' });
+      await store.applyCheckFindings({
+        scanId: scan.id,
+        checkId: 'catalog/leaked-secret',
+        findings,
+        seenAt,
+        resolveMissing: true,
+      });
+      return scan.id;
+    };
+    await apply([finding(), finding({ fingerprint: 'f2' })], '2026-11-01T00:00:00.000Z');
+    const hashOf = async (fingerprint: string) =>
+      (await knex('security_posture_findings').where({ fingerprint }).first()).content_hash;
+    const hashBefore = await hashOf('f1');
+    expect(hashBefore).toMatch(/^[0-9a-f]{64}$/);
+
+    // f1 unchanged, f2 with a new owner and title.
+    const scan2 = await apply(
+      [finding(), finding({ fingerprint: 'f2', title: 'Renamed', owners: ['group:default/new-team'] })],
+      '2026-11-02T00:00:00.000Z',
+    );
+    expect(await hashOf('f1')).toBe(hashBefore);
+    expect(await store.getFinding('f1')).toMatchObject({
+      status: 'open',
+      lastSeenAt: '2026-11-02T00:00:00.000Z',
+      firstSeenAt: '2026-11-01T00:00:00.000Z',
+    });
+    expect(
+      await knex('security_posture_findings').where({ fingerprint: 'f1' }).first(),
+    ).toMatchObject({ last_scan_id: scan2 });
+    expect(await store.getFinding('f2')).toMatchObject({
+      title: 'Renamed',
+      owners: ['group:default/new-team'],
+    });
+    const owners = await knex('security_posture_finding_owners')
+      .where({ fingerprint: 'f2' })
+      .pluck('owner_ref');
+    expect(owners).toEqual(['group:default/new-team']);
+    const byOwner = await store.listFindings(
+      { owner: ['group:default/new-team'] },
+      { type: 'all' },
+    );
+    expect(byOwner.items.map(f => f.fingerprint)).toEqual(['f2']);
+
+    // Resolved, then reported again with the same content: reopened.
+    await apply([finding()], '2026-11-03T00:00:00.000Z');
+    expect((await store.getFinding('f2'))?.status).toBe('resolved');
+    await apply([finding(), finding({ fingerprint: 'f2', title: 'Renamed', owners: ['group:default/new-team'] })], '2026-11-04T00:00:00.000Z');
+    expect(await store.getFinding('f2')).toMatchObject({ status: 'open', resolvedAt: undefined });
+    expect((await store.getFinding('f2'))?.resolvedAt).toBeUndefined();
+  });
+
+  it('counts open findings per group and lists the first of chosen groups', async () => {
+    const { store } = await createStore(databaseId);
+    const scan = await store.createScan({ trigger: 'manual' });
+    const findings = [
+      ...['h3', 'h1', 'h2'].map(fp => finding({ fingerprint: fp, severity: 'high' })),
+      ...['m2', 'm1'].map(fp => finding({ fingerprint: fp, severity: 'medium' })),
+      finding({ fingerprint: 'e1', severity: 'high', outcome: 'error' }),
+      finding({ fingerprint: 'p1', severity: 'low', category: 'plugins' }),
+    ];
+    await store.applyCheckFindings({
+      scanId: scan.id,
+      checkId: 'catalog/leaked-secret',
+      findings,
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await store.applyCheckFindings({
+      scanId: scan.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: false,
+    });
+    const groups = await store.countOpenFindingGroups();
+    const key = (g: { category: string; severity: string; outcome: string }) =>
+      `${g.category}/${g.severity}/${g.outcome}`;
+    expect(Object.fromEntries(groups.map(g => [key(g), g.count]))).toEqual({
+      'catalog/high/fail': 3,
+      'catalog/medium/fail': 2,
+      'catalog/high/error': 1,
+      'plugins/low/fail': 1,
+    });
+    const first = await store.listOpenFindingsOfGroups(
+      [
+        { category: 'catalog', severity: 'high', outcome: 'fail' },
+        { category: 'catalog', severity: 'medium', outcome: 'fail' },
+      ],
+      4,
+    );
+    expect(first.map(f => f.fingerprint)).toEqual(['h1', 'h2', 'h3', 'm1']);
+    expect(first[0]).toEqual({
+      fingerprint: 'h1',
+      checkId: 'catalog/leaked-secret',
+      title: 'Leaked token',
+      category: 'catalog',
+      severity: 'high',
+      outcome: 'fail',
+    });
+  });
+
   it('claims queued scans once and keeps history in order', async () => {
     const { store } = await createStore(databaseId);
     const scan = await store.createScan({ trigger: 'manual', requestedBy: 'user:default/alice' });

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   DatabaseService,
   resolvePackagePath,
@@ -15,8 +15,10 @@ import {
   isSeverity,
   Scan,
   severityRank,
+  Severity,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
+import { FindingGroupKey, OpenFindingGroup } from '../service/scoring';
 import {
   FindingsVisibility,
   NewFinding,
@@ -86,12 +88,19 @@ type FindingRow = {
   last_seen_at: string;
   resolved_at: string | null;
   last_scan_id: string;
+  content_hash?: string | null;
 };
 
 function chunk<T>(items: T[], size = BATCH): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** Code-unit order, as the databases sort the hex fingerprints. */
+function byFingerprint(a: { fingerprint: string }, b: { fingerprint: string }) {
+  if (a.fingerprint === b.fingerprint) return 0;
+  return a.fingerprint < b.fingerprint ? -1 : 1;
 }
 
 function escapeLike(text: string) {
@@ -134,6 +143,38 @@ function toFinding(row: FindingRow): Finding {
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
     resolvedAt: row.resolved_at ?? undefined,
+  };
+}
+
+/** The stored columns of a finding as a scan reports it (open, seen now). */
+function toFindingRow(f: NewFinding, scanId: string, seenAt: string): FindingRow {
+  const content = {
+    check_id: f.checkId,
+    category: f.category,
+    severity: f.severity,
+    severity_rank: severityRank(f.severity),
+    outcome: f.outcome,
+    title: f.title,
+    message: f.message,
+    target_type: f.target.type,
+    target: JSON.stringify(f.target),
+    location: f.location ?? null,
+    entity_ref: f.entityRef ?? null,
+    entity_kind: f.entityKind ?? null,
+    owners: JSON.stringify(f.owners),
+    evidence: JSON.stringify(f.evidence),
+    remediation: f.remediation,
+    docs_url: f.docsUrl ?? null,
+  };
+  return {
+    fingerprint: f.fingerprint,
+    ...content,
+    status: 'open',
+    first_seen_at: seenAt,
+    last_seen_at: seenAt,
+    resolved_at: null,
+    last_scan_id: scanId,
+    content_hash: createHash('sha256').update(JSON.stringify(content)).digest('hex'),
   };
 }
 
@@ -234,43 +275,46 @@ export class DatabasePostureStore implements PostureStore {
     const { scanId, checkId, findings, seenAt, resolveMissing } = options;
     await this.db.transaction(async tx => {
       for (const batch of chunk(findings)) {
-        const rows: FindingRow[] = batch.map(f => ({
-          fingerprint: f.fingerprint,
-          check_id: f.checkId,
-          category: f.category,
-          severity: f.severity,
-          severity_rank: severityRank(f.severity),
-          outcome: f.outcome,
-          status: 'open',
-          title: f.title,
-          message: f.message,
-          target_type: f.target.type,
-          target: JSON.stringify(f.target),
-          location: f.location ?? null,
-          entity_ref: f.entityRef ?? null,
-          entity_kind: f.entityKind ?? null,
-          owners: JSON.stringify(f.owners),
-          evidence: JSON.stringify(f.evidence),
-          remediation: f.remediation,
-          docs_url: f.docsUrl ?? null,
-          first_seen_at: seenAt,
-          last_seen_at: seenAt,
-          resolved_at: null,
-          last_scan_id: scanId,
-        }));
+        const rows = batch.map(f => toFindingRow(f, scanId, seenAt));
+        const fingerprints = rows.map(r => r.fingerprint);
+        const stored: Array<{ fingerprint: string; content_hash: string | null; status: string }> =
+          await tx(FINDINGS)
+            .select('fingerprint', 'content_hash', 'status')
+            .whereIn('fingerprint', fingerprints);
+        const storedByFingerprint = new Map(stored.map(r => [r.fingerprint, r]));
+        // An open finding whose content did not change is only marked as seen by this scan:
+        // rewriting it (and its owners) is most of a scan's cost on a large catalog.
+        const unchanged: string[] = [];
+        const changed: FindingRow[] = [];
+        for (const row of rows) {
+          const before = storedByFingerprint.get(row.fingerprint);
+          if (before?.status === 'open' && before.content_hash === row.content_hash) {
+            unchanged.push(row.fingerprint);
+          } else {
+            changed.push(row);
+          }
+        }
+        if (unchanged.length) {
+          await tx(FINDINGS)
+            .whereIn('fingerprint', unchanged)
+            .update({ last_seen_at: seenAt, last_scan_id: scanId });
+        }
+        if (!changed.length) continue;
         await tx(FINDINGS)
-          .insert(rows)
+          .insert(changed)
           .onConflict('fingerprint')
           .merge(
-            Object.keys(rows[0]).filter(
+            Object.keys(changed[0]).filter(
               column => column !== 'fingerprint' && column !== 'first_seen_at',
             ),
           );
-        const fingerprints = rows.map(r => r.fingerprint);
-        await tx(OWNERS).whereIn('fingerprint', fingerprints).delete();
-        const owners = batch.flatMap(f =>
-          [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
-        );
+        const changedFingerprints = new Set(changed.map(r => r.fingerprint));
+        await tx(OWNERS).whereIn('fingerprint', [...changedFingerprints]).delete();
+        const owners = batch
+          .filter(f => changedFingerprints.has(f.fingerprint))
+          .flatMap(f =>
+            [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
+          );
         for (const ownerBatch of chunk(owners)) {
           await tx(OWNERS).insert(ownerBatch);
         }
@@ -348,7 +392,10 @@ export class DatabasePostureStore implements PostureStore {
       }
     }
     if (query.category?.length) q.whereIn('category', query.category);
-    if (query.severity?.length) q.whereIn('severity', query.severity.filter(isSeverity));
+    // By rank, which the list indexes are ordered by (severity and its rank always agree).
+    if (query.severity?.length) {
+      q.whereIn('severity_rank', query.severity.filter(isSeverity).map(severityRank));
+    }
     q.whereIn('status', query.status?.length ? query.status : ['open']);
     if (query.checkId?.length) q.whereIn('check_id', query.checkId);
     if (query.entityKind?.length) {
@@ -386,14 +433,18 @@ export class DatabasePostureStore implements PostureStore {
   async listFindings(
     query: FindingsQuery,
     visibility: FindingsVisibility,
+    options: { withTotal?: boolean } = {},
   ): Promise<{ items: Finding[]; totalItems: number }> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const [{ count }] = await this.filtered(query, visibility).count({ count: '*' });
-    const rows = await this.sorted(this.filtered(query, visibility), query)
-      .limit(limit)
-      .offset(offset);
-    return { items: rows.map(toFinding), totalItems: Number(count) };
+    const [counted, rows] = await Promise.all([
+      options.withTotal === false
+        ? undefined
+        : this.filtered(query, visibility).count({ count: '*' }),
+      this.sorted(this.filtered(query, visibility), query).limit(limit).offset(offset),
+    ]);
+    const items = (rows as FindingRow[]).map(toFinding);
+    return { items, totalItems: counted ? Number(counted[0].count) : offset + items.length };
   }
 
   async *streamFindings(
@@ -441,18 +492,60 @@ export class DatabasePostureStore implements PostureStore {
     return rows.map(r => r.entity_ref);
   }
 
-  async listOpenFindingsForScoring(): Promise<ScoringFinding[]> {
-    const rows: FindingRow[] = await this.db(FINDINGS)
-      .select('fingerprint', 'check_id', 'title', 'category', 'severity', 'outcome')
-      .where({ status: 'open' });
-    return rows.map(r => ({
-      fingerprint: r.fingerprint,
-      checkId: r.check_id,
-      title: r.title,
-      category: r.category,
-      severity: r.severity,
-      outcome: r.outcome,
-    }));
+  async countOpenFindingGroups(): Promise<OpenFindingGroup[]> {
+    const rows: Array<{
+      category: string;
+      severity: string;
+      outcome: string;
+      count: string | number;
+    }> = await this.db(FINDINGS)
+      .select('category', 'severity', 'outcome')
+      .count({ count: '*' })
+      .where({ status: 'open' })
+      .groupBy('category', 'severity', 'outcome');
+    return rows
+      .filter(r => isSeverity(r.severity))
+      .map(r => ({
+        category: r.category,
+        severity: r.severity as Severity,
+        outcome: r.outcome as OpenFindingGroup['outcome'],
+        count: Number(r.count),
+      }));
+  }
+
+  async listOpenFindingsOfGroups(
+    groups: FindingGroupKey[],
+    limit: number,
+  ): Promise<ScoringFinding[]> {
+    // One query per group walks the scoring index in fingerprint order and stops at `limit`;
+    // a single OR-ed query would sort every finding of the groups.
+    const perGroup = await Promise.all(
+      groups.map(
+        (group): Promise<FindingRow[]> =>
+          this.db(FINDINGS)
+            .select('fingerprint', 'check_id', 'title', 'category', 'severity', 'outcome')
+            .where({
+              status: 'open',
+              category: group.category,
+              severity: group.severity,
+              outcome: group.outcome,
+            })
+            .orderBy('fingerprint', 'asc')
+            .limit(limit),
+      ),
+    );
+    return perGroup
+      .flat()
+      .sort(byFingerprint)
+      .slice(0, limit)
+      .map(r => ({
+        fingerprint: r.fingerprint,
+        checkId: r.check_id,
+        title: r.title,
+        category: r.category,
+        severity: r.severity,
+        outcome: r.outcome,
+      }));
   }
 
   async saveSummary(point: HistoryPoint): Promise<void> {

@@ -9,6 +9,7 @@ import {
   ScanStatus,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
+import type { ScoringSource } from '../service/scoring';
 
 /** A finding as a scan produces it, before first/last-seen bookkeeping. */
 export type NewFinding = Omit<
@@ -41,7 +42,7 @@ export interface ScoringFinding {
   outcome: Finding['outcome'];
 }
 
-export interface PostureStore {
+export interface PostureStore extends ScoringSource {
   createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
   updateScan(id: string, patch: ScanPatch): Promise<void>;
   getScan(id: string): Promise<Scan | undefined>;
@@ -80,9 +81,11 @@ export interface PostureStore {
   /** Reads a setting, creating it with `initial()` the first time (first writer wins). */
   getOrCreateSetting(name: string, initial: () => string): Promise<string>;
 
+  /** `totalItems` is counted unless `withTotal` is false (then it is the number of items). */
   listFindings(
     query: FindingsQuery,
     visibility: FindingsVisibility,
+    options?: { withTotal?: boolean },
   ): Promise<{ items: Finding[]; totalItems: number }>;
   /** Pages through every finding of a query, for exports: memory stays bounded. */
   streamFindings(
@@ -94,7 +97,6 @@ export interface PostureStore {
   countOpenBySeverity(entityRef: string): Promise<SeverityCounts>;
   /** Distinct entity refs that have findings matching the status filter. */
   listEntityRefsWithFindings(status?: Finding['status'][]): Promise<string[]>;
-  listOpenFindingsForScoring(): Promise<ScoringFinding[]>;
 
   saveSummary(point: HistoryPoint): Promise<void>;
   listHistory(options: { since?: string; limit: number }): Promise<HistoryPoint[]>;

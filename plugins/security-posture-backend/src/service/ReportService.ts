@@ -12,6 +12,7 @@ import {
   FindingsPage,
   FindingsQuery,
   PostureSummary,
+  Scan,
   securityPostureEntityDetailsReadPermission,
   securityPostureReportReadPermission,
 } from '@security-posture/plugin-security-posture-common';
@@ -20,6 +21,8 @@ import { CheckRegistry } from './CheckRegistry';
 import { computeSummary } from './scoring';
 
 const AUTHORIZE_BATCH = 250;
+
+type Scores = Awaited<ReturnType<typeof computeSummary>>;
 
 /**
  * Answers report queries with the caller's visibility applied: the report permission sees all;
@@ -36,6 +39,8 @@ export class ReportService {
       auth: AuthService;
     },
   ) {}
+
+  private cachedScores?: { key: string; value: Promise<Scores> };
 
   async canReadReport(credentials: BackstageCredentials): Promise<boolean> {
     const [decision] = await this.deps.permissions.authorize(
@@ -55,19 +60,43 @@ export class ReportService {
 
   async summary(credentials: BackstageCredentials): Promise<PostureSummary> {
     await this.assertCanReadReport(credentials);
-    const { store, registry } = this.deps;
-    const categories = [
-      ...new Set(registry.list().filter(c => c.enabled).map(c => c.check.meta.category)),
-    ];
-    const [open, scans] = await Promise.all([
-      store.listOpenFindingsForScoring(),
-      store.listScans({ limit: 20 }),
-    ]);
+    const scans = await this.deps.store.listScans({ limit: 20 });
     return {
-      ...computeSummary(open, categories),
+      ...(await this.scores(scans)),
       lastScan: scans[0],
       lastCompletedScan: scans.find(s => s.status !== 'queued' && s.status !== 'running'),
     };
+  }
+
+  /**
+   * Open findings change only while a scan runs, so scores are kept per latest scan state and
+   * recomputed (from counts, never from every finding) when that state moves or while a scan
+   * runs. Concurrent requests share one computation.
+   */
+  private scores(scans: Scan[]): Promise<Scores> {
+    const running = scans.some(s => s.status === 'running');
+    const latest = scans[0];
+    const key = running
+      ? undefined
+      : `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}`;
+    if (key !== undefined && this.cachedScores?.key === key) return this.cachedScores.value;
+    const categories = [
+      ...new Set(
+        this.deps.registry
+          .list()
+          .filter(c => c.enabled)
+          .map(c => c.check.meta.category),
+      ),
+    ];
+    const value = computeSummary(this.deps.store, categories);
+    if (key !== undefined) {
+      this.cachedScores = { key, value };
+      // A failed computation is not kept.
+      value.catch(() => {
+        if (this.cachedScores?.value === value) this.cachedScores = undefined;
+      });
+    }
+    return value;
   }
 
   async visibilityFor(
@@ -114,23 +143,24 @@ export class ReportService {
   ): Promise<EntityFindingsResponse> {
     const ref = entityRef.toLocaleLowerCase('en-US');
     const { store } = this.deps;
-    const lastScan = (await store.listScans({ limit: 1 }))[0];
-    if (await this.mayReadDetails(ref, credentials)) {
-      const [{ items }, counts] = await Promise.all([
-        store.listFindings({ entityRef: ref, limit: 1000, status: ['open'] }, { type: 'all' }),
-        store.countOpenBySeverity(ref),
-      ]);
+    // Independent reads run together: this endpoint backs every entity page's Security tab.
+    const [lastScan, counts, details] = await Promise.all([
+      store.listScans({ limit: 1 }).then(scans => scans[0]),
+      store.countOpenBySeverity(ref),
+      this.mayReadDetails(ref, credentials),
+    ]);
+    if (details) {
+      const { items } = await store.listFindings(
+        { entityRef: ref, limit: 1000, status: ['open'] },
+        { type: 'all' },
+        { withTotal: false },
+      );
       return { entityRef: ref, visibility: 'details', counts, findings: items, lastScan };
     }
     // Counts only, and only for entities the caller can read in the catalog at all.
     const entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
     if (!entity) throw new NotFoundError(`No entity ${entityRef}`);
-    return {
-      entityRef: ref,
-      visibility: 'counts',
-      counts: await store.countOpenBySeverity(ref),
-      lastScan,
-    };
+    return { entityRef: ref, visibility: 'counts', counts, lastScan };
   }
 
   async mayReadDetails(entityRef: string, credentials: BackstageCredentials) {

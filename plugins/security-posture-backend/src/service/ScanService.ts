@@ -169,16 +169,19 @@ export class DefaultScanService implements ScanService {
 
     const finishedAt = new Date().toISOString();
     await writeProgress(true);
-    await store.updateScan(scan.id, { status, finishedAt, message, checkRuns });
+    const enabled = this.deps.registry.list().filter(c => c.enabled);
     if (status !== 'failed') {
-      const enabled = this.deps.registry.list().filter(c => c.enabled);
       // Findings of checks that were disabled or removed no longer describe the deployment.
+      // Resolved before the scan is marked finished: cached scores follow the scan's state.
       await store.resolveFindingsOfRetiredChecks(
         enabled.map(c => c.check.meta.id),
         finishedAt,
       );
+    }
+    await store.updateScan(scan.id, { status, finishedAt, message, checkRuns });
+    if (status !== 'failed') {
       const categories = [...new Set(enabled.map(c => c.check.meta.category))];
-      const summary = computeSummary(await store.listOpenFindingsForScoring(), categories);
+      const summary = await computeSummary(store, categories);
       await store.saveSummary({
         scanId: scan.id,
         finishedAt,

@@ -2,6 +2,7 @@ import {
   CategoryScore,
   emptySeverityCounts,
   Grade,
+  CheckOutcome,
   GradeDrag,
   PostureSummary,
   Severity,
@@ -38,25 +39,50 @@ export function categoryScore(penalty: number): number {
   return (100 * 100) / (100 + penalty);
 }
 
-function weightOf(finding: ScoringFinding) {
-  return finding.outcome === 'error' ? ERROR_WEIGHT : SEVERITY_WEIGHTS[finding.severity];
+/** Open findings that share everything scoring looks at; `count` of them. */
+export interface OpenFindingGroup {
+  category: string;
+  severity: Severity;
+  outcome: CheckOutcome;
+  count: number;
+}
+
+export type FindingGroupKey = Omit<OpenFindingGroup, 'count'>;
+
+/**
+ * Where scoring reads open findings: counts per group, and a few findings of chosen groups, so
+ * a summary never loads every open finding (a large catalog has hundreds of thousands).
+ */
+export interface ScoringSource {
+  countOpenFindingGroups(): Promise<OpenFindingGroup[]>;
+  /** The first `limit` open findings of the groups, in fingerprint order. */
+  listOpenFindingsOfGroups(groups: FindingGroupKey[], limit: number): Promise<ScoringFinding[]>;
+}
+
+function weightOf(group: FindingGroupKey) {
+  return group.outcome === 'error' ? ERROR_WEIGHT : SEVERITY_WEIGHTS[group.severity];
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /**
  * Scores per category and overall (the mean of the categories), graded A–F. Any open critical
- * finding caps the grade at D. `heldDownBy` lists the findings whose fix gains the most.
+ * finding caps the grade at D. `heldDownBy` lists the findings whose fix gains the most (ties in
+ * fingerprint order).
  */
-export function computeSummary(
-  openFindings: ScoringFinding[],
+export async function computeSummary(
+  source: ScoringSource,
   categories: string[],
-): Pick<
-  PostureSummary,
-  'score' | 'grade' | 'gradeCap' | 'categories' | 'counts' | 'openFindings' | 'heldDownBy'
+): Promise<
+  Pick<
+    PostureSummary,
+    'score' | 'grade' | 'gradeCap' | 'categories' | 'counts' | 'openFindings' | 'heldDownBy'
+  >
 > {
-  const allCategories = [...new Set([...categories, ...openFindings.map(f => f.category)])];
+  const groups = (await source.countOpenFindingGroups()).filter(g => g.count > 0);
+  const allCategories = [...new Set([...categories, ...groups.map(g => g.category)])];
   const penalty = new Map<string, number>(allCategories.map(c => [c, 0]));
+  const findingsIn = new Map<string, number>(allCategories.map(c => [c, 0]));
   const perCategory = new Map<string, CategoryScore>(
     allCategories.map(c => [
       c,
@@ -64,14 +90,17 @@ export function computeSummary(
     ]),
   );
   const counts = emptySeverityCounts();
-  for (const finding of openFindings) {
-    penalty.set(finding.category, penalty.get(finding.category)! + weightOf(finding));
-    const category = perCategory.get(finding.category)!;
-    if (finding.outcome === 'error') {
-      category.errors += 1;
+  let openFindings = 0;
+  for (const group of groups) {
+    penalty.set(group.category, penalty.get(group.category)! + weightOf(group) * group.count);
+    findingsIn.set(group.category, findingsIn.get(group.category)! + group.count);
+    const category = perCategory.get(group.category)!;
+    if (group.outcome === 'error') {
+      category.errors += group.count;
     } else {
-      category.counts[finding.severity] += 1;
-      counts[finding.severity] += 1;
+      category.counts[group.severity] += group.count;
+      counts[group.severity] += group.count;
+      openFindings += group.count;
     }
   }
   for (const [name, category] of perCategory) {
@@ -90,33 +119,56 @@ export function computeSummary(
     gradeCap = `Capped at D: ${counts.critical} open critical finding(s)`;
   }
 
+  // Every finding of a group gains the same by being fixed, so gains are computed per group and
+  // only the findings shown are read.
   const known = new Set(categories);
-  const findingsIn = new Map<string, number>();
-  for (const f of openFindings) findingsIn.set(f.category, (findingsIn.get(f.category) ?? 0) + 1);
-  const heldDownBy: GradeDrag[] = openFindings
-    .filter(f => weightOf(f) > 0)
-    .map(f => {
-      const before = categoryScore(penalty.get(f.category)!);
-      const after = categoryScore(penalty.get(f.category)! - weightOf(f));
+  const gains = groups
+    .filter(group => weightOf(group) > 0)
+    .map(group => {
+      const before = categoryScore(penalty.get(group.category)!);
+      const after = categoryScore(penalty.get(group.category)! - weightOf(group));
       // A category known only from this finding is no longer scored once it is fixed: the
       // mean is then over one category fewer, not over the category at 100.
-      const vanishes = !known.has(f.category) && findingsIn.get(f.category) === 1;
+      const vanishes = !known.has(group.category) && findingsIn.get(group.category) === 1;
       let overallAfter = rawOverall + (after - before) / n;
       if (vanishes) overallAfter = n > 1 ? (rawOverall * n - before) / (n - 1) : 100;
       return {
-        fingerprint: f.fingerprint,
-        checkId: f.checkId,
-        title: f.title,
-        category: f.category,
-        severity: f.severity,
+        group,
         categoryGain: round1(after - before),
         overallGain: round1(overallAfter - rawOverall),
       };
     })
     // Only what fixing would actually improve holds the grade down.
-    .filter(drag => drag.overallGain > 0)
-    .sort((a, b) => b.overallGain - a.overallGain || a.fingerprint.localeCompare(b.fingerprint))
-    .slice(0, HELD_DOWN_LIMIT);
+    .filter(gain => gain.overallGain > 0);
+
+  const heldDownBy: GradeDrag[] = [];
+  const levels = [...new Set(gains.map(g => g.overallGain))].sort((a, b) => b - a);
+  for (const level of levels) {
+    if (heldDownBy.length >= HELD_DOWN_LIMIT) break;
+    const atLevel = gains.filter(g => g.overallGain === level);
+    const findings = await source.listOpenFindingsOfGroups(
+      atLevel.map(g => g.group),
+      HELD_DOWN_LIMIT - heldDownBy.length,
+    );
+    for (const f of findings) {
+      const gain = atLevel.find(
+        g =>
+          g.group.category === f.category &&
+          g.group.severity === f.severity &&
+          g.group.outcome === f.outcome,
+      );
+      if (!gain) continue;
+      heldDownBy.push({
+        fingerprint: f.fingerprint,
+        checkId: f.checkId,
+        title: f.title,
+        category: f.category,
+        severity: f.severity,
+        categoryGain: gain.categoryGain,
+        overallGain: gain.overallGain,
+      });
+    }
+  }
 
   return {
     score,
@@ -124,7 +176,7 @@ export function computeSummary(
     gradeCap,
     categories: [...perCategory.values()].sort((a, b) => a.category.localeCompare(b.category)),
     counts,
-    openFindings: openFindings.filter(f => f.outcome !== 'error').length,
-    heldDownBy,
+    openFindings,
+    heldDownBy: heldDownBy.slice(0, HELD_DOWN_LIMIT),
   };
 }

@@ -1,0 +1,110 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Scan } from '@security-posture/plugin-security-posture-common';
+import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { PostureStore, ScoringFinding } from '../database/PostureStore';
+import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
+import { CheckRegistry } from './CheckRegistry';
+import { ReportService } from './ReportService';
+
+function scan(overrides: Partial<Scan>): Scan {
+  return {
+    id: 's1',
+    status: 'succeeded',
+    trigger: 'manual',
+    createdAt: '2026-11-01T00:00:00.000Z',
+    startedAt: '2026-11-01T00:00:01.000Z',
+    finishedAt: '2026-11-01T00:00:09.000Z',
+    progress: { done: 1, total: 1 },
+    ...overrides,
+  };
+}
+
+function setup() {
+  const findings: ScoringFinding[] = [
+    {
+      fingerprint: 'a',
+      checkId: 'auth/guest-sign-in',
+      title: 'Guest sign-in',
+      category: 'auth',
+      severity: 'critical',
+      outcome: 'fail',
+    },
+  ];
+  const source = inMemoryScoringSource(findings);
+  let groupReads = 0;
+  let scans: Scan[] = [scan({})];
+  const store = {
+    countOpenFindingGroups: () => {
+      groupReads += 1;
+      return source.countOpenFindingGroups();
+    },
+    listOpenFindingsOfGroups: source.listOpenFindingsOfGroups,
+    listScans: async () => scans,
+  } as unknown as PostureStore;
+  const registry = new CheckRegistry(new ConfigReader({}));
+  registry.add(
+    createSecurityCheck({
+      meta: {
+        id: 'auth/guest-sign-in',
+        title: 'Guest',
+        category: 'auth',
+        defaultSeverity: 'critical',
+        description: 'd',
+        remediation: 'r',
+      },
+      run: async () => [],
+    }),
+  );
+  const service = new ReportService({
+    store,
+    registry,
+    permissions: {
+      authorize: async (requests: unknown[]) =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+    } as any,
+    catalog: {} as any,
+    auth: {} as any,
+  });
+  return {
+    service,
+    findings,
+    groupReads: () => groupReads,
+    setScans: (next: Scan[]) => {
+      scans = next;
+    },
+  };
+}
+
+describe('ReportService.summary', () => {
+  const credentials = mockCredentials.user();
+
+  it('scores once per finished scan, and again when the latest scan changes', async () => {
+    const { service, findings, groupReads, setScans } = setup();
+    const [first, second] = await Promise.all([
+      service.summary(credentials),
+      service.summary(credentials),
+    ]);
+    expect(first).toMatchObject({ grade: 'D', counts: { critical: 1 } });
+    expect(second.score).toBe(first.score);
+    expect(groupReads()).toBe(1);
+
+    // A new scan fixed the finding.
+    findings.pop();
+    setScans([scan({ id: 's2' }), scan({})]);
+    expect(await service.summary(credentials)).toMatchObject({ grade: 'A', score: 100 });
+    expect(groupReads()).toBe(2);
+    await service.summary(credentials);
+    expect(groupReads()).toBe(2);
+  });
+
+  it('recomputes on every request while a scan runs (findings change under it)', async () => {
+    const { service, findings, groupReads, setScans } = setup();
+    setScans([scan({ id: 's2', status: 'running', finishedAt: undefined }), scan({})]);
+    expect((await service.summary(credentials)).grade).toBe('D');
+    findings.pop();
+    expect((await service.summary(credentials)).grade).toBe('A');
+    expect(groupReads()).toBe(2);
+  });
+});
