@@ -22,7 +22,10 @@ export interface CheckRunOutput {
   checkId: string;
   outcome: CheckOutcome;
   durationMs: number;
+  /** Findings not yet delivered through `onFindings` (all of them without it). */
   findings: NewFinding[];
+  /** Failed results of the whole run, including findings delivered page by page. */
+  failCount: number;
   errorCount: number;
   message?: string;
   /** Data the check published; empty when its run threw or timed out. */
@@ -204,8 +207,14 @@ export class CheckRunner {
     factory: FindingFactory;
     onProgress(progress: RunProgress): void;
     onCheckDone(output: CheckRunOutput): Promise<void>;
+    /**
+     * Receives entity checks' findings after each catalog page, so a scan's memory does not
+     * grow with the catalog; `onCheckDone` then gets only the rest. Without it, findings are
+     * kept until the check is done.
+     */
+    onFindings?(checkId: string, findings: NewFinding[]): Promise<void>;
   }): Promise<CheckRunOutput[]> {
-    const { signal, factory, onProgress, onCheckDone } = options;
+    const { signal, factory, onProgress, onCheckDone, onFindings } = options;
     const enabled = this.deps.registry.list().filter(c => c.enabled);
     const deploymentChecks = enabled.filter(c => c.check.scope === 'deployment');
     const entityChecks = enabled.filter(c => c.check.scope === 'entity');
@@ -240,6 +249,7 @@ export class CheckRunner {
         signal,
         progress,
         onProgress,
+        onFindings,
       )) {
         await finish(output);
       }
@@ -301,6 +311,7 @@ export class CheckRunner {
         outcome: overallOutcome(counts, 0),
         durationMs: Math.round(performance.now() - started),
         findings,
+        failCount: findings.filter(f => f.outcome === 'fail').length,
         errorCount: counts.error,
         published: [...published].map(([key, data]) => ({ key, data: factory.scrubJson(data) })),
       };
@@ -312,6 +323,7 @@ export class CheckRunner {
         outcome: 'error',
         durationMs: Math.round(performance.now() - started),
         findings: [factory.fromError(check.meta, severity, error)],
+        failCount: 0,
         errorCount: 1,
         message: factory.scrub(error.message),
         published: [],
@@ -328,6 +340,7 @@ export class CheckRunner {
     signal: AbortSignal,
     progress: RunProgress,
     onProgress: (progress: RunProgress) => void,
+    onFindings?: (checkId: string, findings: NewFinding[]) => Promise<void>,
   ): Promise<CheckRunOutput[]> {
     type State = {
       resolved: ResolvedCheck;
@@ -336,6 +349,7 @@ export class CheckRunner {
       logs: HeldLogs;
       counts: OutcomeCounts;
       findings: NewFinding[];
+      failCount: number;
       errorCount: number;
       durationMs: number;
       firstError?: string;
@@ -350,6 +364,7 @@ export class CheckRunner {
         logs,
         counts: countOutcomes([]),
         findings: [],
+        failCount: 0,
         errorCount: 0,
         durationMs: 0,
         failedEntityRefs: [],
@@ -369,14 +384,15 @@ export class CheckRunner {
           ? await withTimeout(() => Promise.resolve(pending), timeoutMs, signal)
           : pending;
         countOutcomes(results, state.counts);
-        state.findings.push(
-          ...factory.fromResults(
-            check.meta,
-            severity,
-            withOverride(results, state.resolved.severityOverride),
-            entity,
-          ),
-        );
+        for (const found of factory.fromResults(
+          check.meta,
+          severity,
+          withOverride(results, state.resolved.severityOverride),
+          entity,
+        )) {
+          state.findings.push(found);
+          if (found.outcome === 'fail') state.failCount += 1;
+        }
       } catch (e) {
         const error = toError(e);
         state.errorCount += 1;
@@ -391,6 +407,25 @@ export class CheckRunner {
         state.durationMs += performance.now() - started;
         state.logs.flush({ via: logger });
       }
+    };
+
+    // A page's findings are written while the next page is evaluated: the database works while
+    // the checks compute. A failed write ends the pass and fails the scan.
+    let pendingWrite: Promise<void> = Promise.resolve();
+    let writeError: Error | undefined;
+    const deliverFindings = async () => {
+      await pendingWrite;
+      if (writeError) throw writeError;
+      if (!onFindings) return;
+      const batches = states
+        .filter(state => state.findings.length)
+        .map(state => ({ checkId: state.check.meta.id, findings: state.findings }));
+      for (const state of states) state.findings = [];
+      pendingWrite = (async () => {
+        for (const batch of batches) await onFindings(batch.checkId, batch.findings);
+      })().catch(e => {
+        writeError = toError(e);
+      });
     };
 
     let seen = 0;
@@ -414,13 +449,17 @@ export class CheckRunner {
         progress.done += page.items.length;
         progress.total = Math.max(progress.total, progress.done);
         onProgress({ ...progress });
+        await deliverFindings();
       }
     } catch (e) {
+      if (writeError) throw writeError;
       catalogError = toError(e);
       logger.error(
         `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,
       );
     }
+    await pendingWrite;
+    if (writeError) throw writeError;
 
     return states.map(state => {
       const { meta } = state.check;
@@ -442,6 +481,7 @@ export class CheckRunner {
         outcome: overallOutcome(state.counts, errorCount),
         durationMs: Math.round(state.durationMs),
         findings: state.findings,
+        failCount: state.failCount,
         errorCount: errorCount + state.counts.error,
         published: [],
         failedEntityRefs: coverageKnown ? state.failedEntityRefs : undefined,

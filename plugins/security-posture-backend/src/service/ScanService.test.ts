@@ -397,6 +397,56 @@ describe('DefaultScanService', () => {
     expect(history[2].score).toBeGreaterThan(history[0].score);
   });
 
+  it('writes each page of entity findings during the pass, and fails the scan if a write fails', async () => {
+    const storedWhenLastPageRead: string[] = [];
+    const late = {} as { store: Awaited<ReturnType<typeof setup>>['store'] };
+    const context = await setup([
+      createEntitySecurityCheck({
+        meta: meta('catalog/no-owner'),
+        evaluate: async e => {
+          if (e.metadata.name === 'e') {
+            const stored = await late.store.listFindings(
+              { checkId: ['catalog/no-owner'], limit: 100 },
+              { type: 'all' },
+            );
+            storedWhenLastPageRead.push(...stored.items.map(f => f.entityRef!));
+          }
+          return [failOn(e)];
+        },
+      }),
+    ]);
+    late.store = context.store;
+    const { store } = context;
+    // Pages of 2: [a, b], [c, d], [e]. When page 3 is evaluated, page 1 is stored (page 2 may
+    // still be in flight: writes overlap with the next page's checks).
+    context.catalog.entities = ['a', 'b', 'c', 'd', 'e'].map(entity);
+    const first = await context.scan();
+    expect(first.status).toBe('succeeded');
+    expect(storedWhenLastPageRead).toEqual(expect.arrayContaining([refOf('a'), refOf('b')]));
+    expect(storedWhenLastPageRead).not.toContain(refOf('e'));
+    expect(runOf(first, 'catalog/no-owner')).toMatchObject({ outcome: 'fail', findingCount: 5 });
+    expect((await context.findings('catalog/no-owner')).map(f => f.entityRef)).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map(refOf),
+    );
+
+    // The database fails while the second scan writes a page: the scan fails, and what the
+    // first scan found is still open (nothing was resolved by a scan that could not finish).
+    const apply = store.applyCheckFindings.bind(store);
+    let calls = 0;
+    jest.spyOn(store, 'applyCheckFindings').mockImplementation(async options => {
+      calls += 1;
+      if (calls === 2) throw new Error('database is gone');
+      return apply(options);
+    });
+    context.catalog.entities = ['a', 'b', 'c'].map(entity);
+    const second = await context.scan();
+    expect(second.status).toBe('failed');
+    expect(second.message).toMatch(/database is gone; previous results are kept/);
+    expect((await context.findings('catalog/no-owner')).map(f => f.entityRef)).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map(refOf),
+    );
+  });
+
   it('resolves what a later successful scan no longer reports', async () => {
     let failing = ['a', 'b', 'c'];
     let unsafe = ['auth.environment', 'auth.providers.guest'];

@@ -120,12 +120,21 @@ export class DefaultScanService implements ScanService {
             logger.warn(`Could not record scan progress: ${toError(e).message}`),
           );
         },
+        // Entity checks deliver findings page by page; resolution waits for onCheckDone.
+        onFindings: (checkId, findings) =>
+          store.applyCheckFindings({
+            scanId: scan.id,
+            checkId,
+            findings,
+            seenAt: new Date().toISOString(),
+            resolveMissing: false,
+          }),
         onCheckDone: async (output: CheckRunOutput) => {
           checkRuns.push({
             checkId: output.checkId,
             outcome: output.outcome,
             durationMs: output.durationMs,
-            findingCount: output.findings.filter(f => f.outcome === 'fail').length,
+            findingCount: output.failCount,
             errorCount: output.errorCount,
             message: output.message,
           });
