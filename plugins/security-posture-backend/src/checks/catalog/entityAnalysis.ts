@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
-import { entityStrings, EntityWalkLimit } from './entityStrings';
+import { EntityWalkLimit, walkEntityStrings } from './entityStrings';
 import { detectSecrets, MAX_DETECTION_LENGTH, SecretMatch } from './secretDetectors';
 import {
   FieldArea,
@@ -89,22 +89,25 @@ export function analyzeEntityUncached(
   const inspected: Array<{ path: string; key: string; value: string; area: FieldArea }> = [];
   let budget = settings.maxEntityLength;
 
-  for (const field of entityStrings(entity, limit => skipped.push(limit))) {
-    const { path, key, value, parent } = field;
-    if (value.length > settings.maxValueLength) {
-      skipped.push({ path, reason: 'oversized', length: value.length });
-      continue;
-    }
-    if (value.length > budget) {
-      skipped.push({ path, reason: 'entity-budget', length: value.length });
-      continue;
-    }
-    budget -= value.length;
-    inspected.push({ path, key, value, area: areaOf(path) });
-    for (const match of detectSecrets(value, { key, path, parent })) {
-      secrets.push({ ...match, path });
-    }
-  }
+  walkEntityStrings(
+    entity,
+    (path, key, value, parent) => {
+      if (value.length > settings.maxValueLength) {
+        skipped.push({ path, reason: 'oversized', length: value.length });
+        return;
+      }
+      if (value.length > budget) {
+        skipped.push({ path, reason: 'entity-budget', length: value.length });
+        return;
+      }
+      budget -= value.length;
+      inspected.push({ path, key, value, area: areaOf(path) });
+      for (const match of detectSecrets(value, { key, path, parent })) {
+        secrets.push({ ...match, path });
+      }
+    },
+    limit => skipped.push(limit),
+  );
 
   const secretPaths = new Set(secrets.filter(s => !s.example).map(s => s.path));
   const links = Array.isArray(entity.metadata.links) ? entity.metadata.links : [];

@@ -1,14 +1,24 @@
 // What the name of a field (annotation key, spec property, `NAME=` in text) says about its value.
 
-/** Lower-case words of a key: `acme.io/awsSecretAccessKey` → acme, io, aws, secret, access, key. */
-export function keyWords(key: string): string[] {
-  return key
-    .slice(0, 300)
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
-    .toLocaleLowerCase('en-US')
+import { lowerCaseEn, memoizeByKey } from './text';
+
+function computeKeyWords(key: string): readonly string[] {
+  return lowerCaseEn(
+    key
+      .slice(0, 300)
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2'),
+  )
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
+}
+
+/** {@link keyWords}, remembered per key: the result is shared and must not be mutated. */
+export const sharedKeyWords = memoizeByKey(computeKeyWords);
+
+/** Lower-case words of a key: `acme.io/awsSecretAccessKey` → acme, io, aws, secret, access, key. */
+export function keyWords(key: string): string[] {
+  return [...sharedKeyWords(key)];
 }
 
 /** The name part of an annotation or label key (after its `prefix/`), else the key itself. */
@@ -133,25 +143,25 @@ const NOT_SECRET_WORDS = new Set([
 ]);
 
 /** Does the key name say its value is a secret (token, password, api key, …)? */
-export function isSecretKeyName(key: string): boolean {
-  const words = keyWords(keyName(key));
+export const isSecretKeyName: (key: string) => boolean = memoizeByKey(key => {
+  const words = sharedKeyWords(keyName(key));
   if (words.some(w => NOT_SECRET_WORDS.has(w))) return false;
   if (words.some(w => SECRET_WORDS.has(w))) return true;
   return words.some((w, i) => w === 'key' && i > 0 && KEY_QUALIFIERS.has(words[i - 1]));
-}
+});
+
+const PASSWORD_WORDS = new Set(['password', 'passwords', 'passwd', 'pwd', 'passphrase']);
 
 /** Does the key name say password (short human passwords count, not only random strings)? */
-export function isPasswordKeyName(key: string): boolean {
-  return keyWords(keyName(key)).some(w =>
-    ['password', 'passwords', 'passwd', 'pwd', 'passphrase'].includes(w),
-  );
-}
+export const isPasswordKeyName: (key: string) => boolean = memoizeByKey(key =>
+  sharedKeyWords(keyName(key)).some(w => PASSWORD_WORDS.has(w)),
+);
 
 export type Vendor = 'aws' | 'azure' | 'datadog' | 'pagerduty';
 
 /** The vendor a key (with its path, e.g. `spec.datadog.apiKey`) belongs to, if recognisable. */
 export function vendorOf(keyAndPath: string): Vendor | undefined {
-  const words = keyWords(keyAndPath);
+  const words = sharedKeyWords(keyAndPath);
   if (words.includes('datadog') || words.includes('datadoghq') || words.includes('dd')) {
     return 'datadog';
   }

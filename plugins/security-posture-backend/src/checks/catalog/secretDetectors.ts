@@ -4,7 +4,7 @@ import {
   Severity,
 } from '@security-posture/plugin-security-posture-common';
 import { hasValidCrc32Checksum, hasValidFineGrainedChecksum } from './checksums';
-import { isPasswordKeyName, isSecretKeyName, keyName, keyWords, vendorOf } from './keyNames';
+import { isPasswordKeyName, isSecretKeyName, keyName, sharedKeyWords, vendorOf } from './keyNames';
 import {
   containsSubstitution,
   isDocumentationExample,
@@ -269,7 +269,7 @@ function classifyNamedValue(
 ): { kind: CatalogSecretKind } | undefined {
   // A secret is one token: sentences and documents under a secret name are not one value.
   if (!isSecretKeyName(name) || /\s/.test(value)) return undefined;
-  const words = keyWords(keyName(name));
+  const words = sharedKeyWords(keyName(name));
   const vendor = vendorOf(`${vendorContext} ${name}`);
   if (notSecretShape(value, { allowIdentifiers: true })) return undefined;
   if (vendor === 'aws' && AWS_SECRET_SHAPE.test(value) && looksRandom(value, 40)) {

@@ -5,7 +5,8 @@ import {
   SensitiveReferenceClass,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
-import { keyName, keyWords } from './keyNames';
+import { keyName, sharedKeyWords } from './keyNames';
+import { lowerCaseEn, memoizeByKey } from './text';
 import { containsSubstitution, isPlaceholder } from './valueShapes';
 
 /** A rule from config: annotation or label keys matching `key` (a `*` glob) are of `class`. */
@@ -67,8 +68,8 @@ export function readSensitiveReferenceSettings(options?: Config): SensitiveRefer
 
 /** `*` matches any run of characters; case-insensitive; linear-ish, no regex from config. */
 export function globMatch(glob: string, text: string): boolean {
-  const g = glob.toLocaleLowerCase('en-US');
-  const t = text.toLocaleLowerCase('en-US');
+  const g = lowerCaseEn(glob);
+  const t = lowerCaseEn(text);
   let gi = 0;
   let ti = 0;
   let star = -1;
@@ -153,12 +154,12 @@ const REFERENCE_WORDS = new Set([
 ]);
 
 /** The built-in class of an annotation or label key, from its prefix and name words. */
-function builtInKeyClass(key: string): BuiltInKeyMatch | undefined {
-  const lower = key.toLocaleLowerCase('en-US');
+function computeBuiltInKeyClass(key: string): BuiltInKeyMatch | undefined {
+  const lower = lowerCaseEn(key);
   const slash = lower.lastIndexOf('/');
   const prefix = slash >= 0 ? lower.slice(0, slash) : '';
-  const name = keyWords(keyName(key));
-  const all = keyWords(key);
+  const name = sharedKeyWords(keyName(key));
+  const all = sharedKeyWords(key);
   const has = (...words: string[]) => words.every(w => name.includes(w));
 
   if (all.includes('vault') || prefix === 'vault.hashicorp.com') {
@@ -219,6 +220,39 @@ interface BuiltInKeyMatch {
   rule: string;
 }
 
+const builtInKeyClass = memoizeByKey(computeBuiltInKeyClass);
+
+/** What the settings say about an annotation or label key, whatever its value. */
+interface KeyVerdict {
+  /** Matches an `ignoreAnnotations` glob. */
+  ignored: boolean;
+  /** The key rule it falls under: the first custom rule that matches, else the built-in one. */
+  hit?: { class: SensitiveReferenceClass; rule: string; severity?: Severity };
+}
+
+const keyVerdicts = new WeakMap<SensitiveReferenceSettings, (key: string) => KeyVerdict>();
+
+/** Per settings object, key verdicts are remembered: the same keys recur on many entities. */
+function keyVerdictsOf(settings: SensitiveReferenceSettings): (key: string) => KeyVerdict {
+  let verdictOf = keyVerdicts.get(settings);
+  if (!verdictOf) {
+    verdictOf = memoizeByKey((key): KeyVerdict => {
+      const ignored = settings.ignoreKeys.some(glob => globMatch(glob, key));
+      const custom = settings.rules.find(rule => globMatch(rule.key, key));
+      if (custom) {
+        return {
+          ignored,
+          hit: { class: custom.class, rule: `key:${custom.key}`, severity: custom.severity },
+        };
+      }
+      const builtIn = builtInKeyClass(key);
+      return { ignored, hit: builtIn && { class: builtIn.class, rule: `key:${builtIn.rule}` } };
+    });
+    keyVerdicts.set(settings, verdictOf);
+  }
+  return verdictOf;
+}
+
 // --- value rules -----------------------------------------------------------------------------
 
 const HOST_TOKEN = /[A-Za-z0-9][A-Za-z0-9.-]{0,252}/g;
@@ -267,41 +301,63 @@ function isPrivateIPv4(host: string): boolean {
   return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
+// The last label of every internal suffix: a host whose last label is not one of these cannot
+// end with any of the suffixes.
+const INTERNAL_SUFFIX_LAST_LABELS = new Set(INTERNAL_SUFFIXES.map(s => s.slice(s.lastIndexOf('.') + 1)));
+// `.label.` in a host whose labels are all non-empty: `label` is neither the first nor the last.
+const INTERNAL_MIDDLE_LABELS = [...INTERNAL_LABELS].map(l => `.${l}.`);
+
+/** `token` is a HOST_TOKEN match: ASCII letters, digits, dots and dashes, starting with neither. */
 function internalHostRule(token: string, settings: SensitiveReferenceSettings): string | undefined {
-  const host = token.toLocaleLowerCase('en-US').replace(/\.+$/, '');
-  if (!host.includes('.')) return undefined;
-  if (isPrivateIPv4(host)) return 'rfc1918-address';
-  if (/^\d+(?:\.\d+)*$/.test(host)) return undefined; // versions, other addresses
-  const labels = host.split('.');
-  if (labels.some(l => !l)) return undefined;
+  let end = token.length;
+  while (end > 0 && token.charCodeAt(end - 1) === 46 /* . */) end -= 1;
+  const firstDot = token.indexOf('.');
+  if (firstDot === -1 || firstDot >= end) return undefined; // one label: not a host name
+  // ASCII only, so toLowerCase() is toLocaleLowerCase('en-US'), and offsets stay the same.
+  const host = (end === token.length ? token : token.slice(0, end)).toLowerCase();
+  const first = host.charCodeAt(0);
+  if (first >= 48 && first <= 57) {
+    // Both tests below need a leading digit.
+    if (isPrivateIPv4(host)) return 'rfc1918-address';
+    if (/^\d+(?:\.\d+)*$/.test(host)) return undefined; // versions, other addresses
+  }
+  // The host neither starts nor ends with a dot: an empty label is two dots in a row.
+  if (host.includes('..')) return undefined;
   for (const domain of settings.internalDomains) {
     if (host === domain || host.endsWith(`.${domain}`)) return `internal-domain:${domain}`;
   }
-  if (REVERSED_NAME_START.has(labels[0])) return undefined;
-  for (const suffix of INTERNAL_SUFFIXES) {
-    if (host.endsWith(`.${suffix}`)) return `internal-suffix:.${suffix}`;
+  if (REVERSED_NAME_START.has(host.slice(0, firstDot))) return undefined;
+  if (INTERNAL_SUFFIX_LAST_LABELS.has(host.slice(host.lastIndexOf('.') + 1))) {
+    for (const suffix of INTERNAL_SUFFIXES) {
+      if (host.endsWith(`.${suffix}`)) return `internal-suffix:.${suffix}`;
+    }
   }
-  if (labels.length >= 3 && labels.slice(1, -1).some(l => INTERNAL_LABELS.has(l))) {
-    return 'internal-label';
-  }
+  if (INTERNAL_MIDDLE_LABELS.some(label => host.includes(label))) return 'internal-label';
   return undefined;
 }
 
+const NO_RULES: readonly string[] = [];
+
 /** Internal hosts and addresses in a string; one rule name per distinct reason. */
-function internalEndpointRules(text: string, settings: SensitiveReferenceSettings): string[] {
-  const rules = new Set<string>();
-  if (!text.includes('.')) return [];
+function internalEndpointRules(
+  text: string,
+  settings: SensitiveReferenceSettings,
+): readonly string[] {
+  if (!text.includes('.')) return NO_RULES;
+  let rules: Set<string> | undefined;
   HOST_TOKEN.lastIndex = 0;
   for (let m = HOST_TOKEN.exec(text); m; m = HOST_TOKEN.exec(text)) {
+    const token = m[0];
+    if (!token.includes('.')) continue; // not a host name (see internalHostRule)
     if (m.index > 0 && text[m.index - 1] === '@') {
       // `user@acme.corp` is an email address; `scheme://user:pw@host` is an endpoint.
       const before = text.lastIndexOf(' ', m.index);
       if (!text.slice(before + 1, m.index).includes('://')) continue;
     }
-    const rule = internalHostRule(m[0], settings);
-    if (rule) rules.add(rule);
+    const rule = internalHostRule(token, settings);
+    if (rule) (rules ??= new Set()).add(rule);
   }
-  return [...rules];
+  return rules ? [...rules] : NO_RULES;
 }
 
 interface ValueRule {
@@ -379,6 +435,12 @@ const VALUE_RULES: ValueRule[] = [
   },
 ];
 
+const HINT_CHARACTERS = /[:/.+]/;
+if (VALUE_RULES.some(rule => rule.hints.some(hint => !HINT_CHARACTERS.test(hint)))) {
+  throw new Error('Every value rule hint must hold one of the HINT_CHARACTERS');
+}
+const HTTP_URL = /^https?:\/\//i;
+
 const OBSERVABILITY_URL =
   /^https?:\/\/[^/\s]{0,200}(?:grafana|datadoghq|kibana|sentry\.io|newrelic|honeycomb\.io|splunkcloud|lightstep|dynatrace|signalfx)/i;
 const OBSERVABILITY_URL_PATH =
@@ -401,32 +463,31 @@ export function findSensitiveReferences(
     }
   };
 
+  const verdictOf = keyVerdictsOf(settings);
   for (const field of fields) {
     const { path, key, value, area } = field;
     if (isPlaceholder(value)) continue;
     if (area === 'annotation' || area === 'label') {
       if (CATALOG_MANAGED_KEYS.has(key)) continue;
-      if (settings.ignoreKeys.some(glob => globMatch(glob, key))) continue;
+      const verdict = verdictOf(key);
+      if (verdict.ignored) continue;
       // A key that holds a detected secret is reported as that secret, not as a reference.
-      if (!isSecretField(path) && !containsSubstitution(value)) {
-        const custom = settings.rules.find(rule => globMatch(rule.key, key));
-        if (custom) {
-          add(path, custom.class, `key:${custom.key}`, custom.severity);
-        } else {
-          const builtIn = builtInKeyClass(key);
-          if (builtIn) add(path, builtIn.class, `key:${builtIn.rule}`);
-        }
+      if (verdict.hit && !isSecretField(path) && !containsSubstitution(value)) {
+        add(path, verdict.hit.class, verdict.hit.rule, verdict.hit.severity);
       }
     }
     for (const rule of internalEndpointRules(value, settings)) {
       add(path, 'internal-endpoint', `value:${rule}`);
     }
-    const lower = value.toLocaleLowerCase('en-US');
-    for (const rule of VALUE_RULES) {
-      if (!rule.hints.some(hint => lower.includes(hint))) continue;
-      if (rule.pattern.test(value)) add(path, rule.class, `value:${rule.rule}`);
+    // Every hint holds one of these characters, and lower-casing neither adds nor removes them.
+    if (HINT_CHARACTERS.test(value)) {
+      const lower = lowerCaseEn(value);
+      for (const rule of VALUE_RULES) {
+        if (!rule.hints.some(hint => lower.includes(hint))) continue;
+        if (rule.pattern.test(value)) add(path, rule.class, `value:${rule.rule}`);
+      }
     }
-    if (/^https?:\/\//i.test(value)) {
+    if (HTTP_URL.test(value)) {
       if (OBSERVABILITY_URL.test(value) || OBSERVABILITY_URL_PATH.test(value)) {
         add(path, 'observability', 'value:observability-url');
       }

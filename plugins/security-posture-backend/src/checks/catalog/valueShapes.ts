@@ -2,6 +2,8 @@
 // Every test here runs on one bounded value (a detector's match or a whole field), never on a
 // whole document, and uses only anchored patterns with single bounded character classes.
 
+import { lowerCaseEn } from './text';
+
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(value: string): number {
   if (!value) return 0;
@@ -84,7 +86,7 @@ export function isPlaceholder(value: string): boolean {
   const trimmed = value.trim();
   if (!trimmed) return true;
   if (trimmed.length <= 210 && (SUBSTITUTION.test(trimmed) || FILLER.test(trimmed))) return true;
-  const lower = trimmed.toLocaleLowerCase('en-US');
+  const lower = lowerCaseEn(trimmed);
   if (PLACEHOLDER_WORDS.has(lower)) return true;
   // e.g. `your_api_key_here`, `insert-token-here`, `my-secret-password`
   if (/^(?:your|my|insert|enter|put|add|replace)[-_ ][a-z_ -]{0,60}$/.test(lower)) return true;
@@ -94,7 +96,8 @@ export function isPlaceholder(value: string): boolean {
 
 /** Contains a substitution anywhere, e.g. `postgres://app:${DB_PASSWORD}@db`. */
 export function containsSubstitution(value: string): boolean {
-  return /\$\{[^}\n]{1,200}\}|\{\{[^}\n]{1,200}\}\}/.test(value);
+  // Both forms start with `{` after at most one `$`.
+  return value.includes('{') && /\$\{[^}\n]{1,200}\}|\{\{[^}\n]{1,200}\}\}/.test(value);
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
