@@ -65,6 +65,13 @@ function boundedBefore(text: string, index: number) {
   return index === 0 || !TOKEN_CHARS.test(text[index - 1]);
 }
 
+/**
+ * Literals that every match of a pattern contains (case-sensitively): where none occurs, the
+ * pattern cannot match and is not run. A substring search is far cheaper than a regex scan that
+ * starts with a lookbehind, and most strings contain none of them.
+ */
+const REQUIRED_LITERALS = new Map<RegExp, string[]>();
+
 /** Runs a global regex over `text`; each match yields a candidate or nothing. */
 function scan(
   text: string,
@@ -72,6 +79,8 @@ function scan(
   toCandidate: (match: RegExpExecArray) => Candidate | undefined,
   out: Candidate[],
 ) {
+  const required = REQUIRED_LITERALS.get(pattern);
+  if (required && !required.some(literal => text.includes(literal))) return;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     const candidate = toCandidate(m);
@@ -98,6 +107,28 @@ const SENDGRID = /(?<![A-Za-z0-9_-])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![
 const VAULT_TOKEN = /(?<![A-Za-z0-9_.-])hv[sbr]\.[A-Za-z0-9_-]{24,255}(?![A-Za-z0-9_-])/g;
 const AZURE_ACCOUNT_KEY = /AccountKey=([A-Za-z0-9+/]{86}==)/g;
 
+REQUIRED_LITERALS.set(AWS_KEY_ID, ['AKIA', 'ASIA', 'ABIA', 'ACCA']);
+REQUIRED_LITERALS.set(GITHUB_CLASSIC, ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_']);
+REQUIRED_LITERALS.set(GITHUB_FINE_GRAINED, ['github_pat_']);
+REQUIRED_LITERALS.set(GITLAB, [
+  'glpat-',
+  'gldt-',
+  'glrt-',
+  'glptt-',
+  'glft-',
+  'glsoat-',
+  'glcbt-',
+  'gloas-',
+]);
+REQUIRED_LITERALS.set(SLACK_TOKEN, ['xox']);
+REQUIRED_LITERALS.set(SLACK_WEBHOOK, ['https://hooks.slack.com/']);
+REQUIRED_LITERALS.set(STRIPE, ['k_live_', 'k_test_']);
+REQUIRED_LITERALS.set(GOOGLE_API_KEY, ['AIza']);
+REQUIRED_LITERALS.set(NPM_TOKEN, ['npm_']);
+REQUIRED_LITERALS.set(SENDGRID, ['SG.']);
+REQUIRED_LITERALS.set(VAULT_TOKEN, ['hvs.', 'hvb.', 'hvr.']);
+REQUIRED_LITERALS.set(AZURE_ACCOUNT_KEY, ['AccountKey=']);
+
 // --- structures ----------------------------------------------------------------------------
 
 const PEM_HEADER =
@@ -105,6 +136,33 @@ const PEM_HEADER =
 const PEM_MAX_LENGTH = 16_384;
 const PEM_MIN_BODY = 64;
 const SERVICE_ACCOUNT_JSON = /"type"\s{0,8}:\s{0,8}"service_account"/;
+REQUIRED_LITERALS.set(PEM_HEADER, ['-----BEGIN ']);
+
+/** Any literal of the patterns that {@link findPrefixedTokens} runs: an alternation of literals. */
+const ANY_PREFIX_LITERAL = new RegExp(
+  [
+    AWS_KEY_ID,
+    GITHUB_CLASSIC,
+    GITHUB_FINE_GRAINED,
+    NPM_TOKEN,
+    GITLAB,
+    SLACK_TOKEN,
+    SLACK_WEBHOOK,
+    STRIPE,
+    GOOGLE_API_KEY,
+    SENDGRID,
+    VAULT_TOKEN,
+    AZURE_ACCOUNT_KEY,
+    PEM_HEADER,
+  ]
+    .flatMap(pattern => REQUIRED_LITERALS.get(pattern)!)
+    .map(literal => literal.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+    .join('|'),
+);
+
+function mayHoldPrefixedToken(text: string): boolean {
+  return ANY_PREFIX_LITERAL.test(text);
+}
 
 function findPrivateKeys(text: string, context: DetectionContext, out: Candidate[]) {
   // END marker positions are remembered per label so many headers without an END cost one
@@ -169,6 +227,7 @@ function decodeJsonSegment(segment: string): Record<string, unknown> | undefined
 }
 
 function findJwts(text: string, out: Candidate[]) {
+  if (!text.includes('eyJ')) return;
   JWT_HEAD.lastIndex = 0;
   for (let m = JWT_HEAD.exec(text); m; m = JWT_HEAD.exec(text)) {
     const start = m.index;
@@ -294,6 +353,7 @@ function classifyNamedValue(
 const INLINE_ASSIGNMENT =
   /(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|signing[_-]?key|routing[_-]?key|integration[_-]?key|app[_-]?key|credentials?)[A-Za-z0-9_.-]{0,30}["']?[ \t]{0,3}[:=][ \t]{0,3}["']?([^\s"'`,;<>(){}[\]&|]{6,512})/gi;
 const NAME_CHAR = /[A-Za-z0-9_.-]/;
+REQUIRED_LITERALS.set(INLINE_ASSIGNMENT, [':', '=']);
 
 function findInlineAssignments(text: string, context: DetectionContext, out: Candidate[]) {
   scan(
@@ -356,13 +416,15 @@ const SEVERITY_OF_STRIPE: Record<string, Severity> = {
 export const MAX_DETECTION_LENGTH = 4 * 1024 * 1024;
 
 /**
- * Finds secrets in one string value. Linear in the length of the value. With `context`, the
- * field's key name decides ambiguous shapes and whole-field values under secret-named keys.
+ * Tokens with a known prefix and private keys; the Stripe keys' severities by candidate. Only
+ * run when {@link mayHoldPrefixedToken}: each pattern needs one of its literals.
  */
-export function detectSecrets(text: string, context: DetectionContext = {}): SecretMatch[] {
-  const candidates: Candidate[] = [];
-  const stripeSeverity = new Map<Candidate, Severity>();
-
+function findPrefixedTokens(
+  text: string,
+  context: DetectionContext,
+  candidates: Candidate[],
+): Map<Candidate, Severity> | undefined {
+  let stripeSeverity: Map<Candidate, Severity> | undefined;
   scan(text, AWS_KEY_ID, m => prefixed('aws-access-key-id', m), candidates);
   scan(
     text,
@@ -398,7 +460,7 @@ export function detectSecrets(text: string, context: DetectionContext = {}): Sec
     STRIPE,
     m => {
       const candidate = prefixed('stripe-secret-key', m);
-      stripeSeverity.set(candidate, SEVERITY_OF_STRIPE[`${m[1]}:${m[2]}`]);
+      (stripeSeverity ??= new Map()).set(candidate, SEVERITY_OF_STRIPE[`${m[1]}:${m[2]}`]);
       return candidate;
     },
     candidates,
@@ -408,12 +470,25 @@ export function detectSecrets(text: string, context: DetectionContext = {}): Sec
   scan(text, VAULT_TOKEN, m => prefixed('vault-token', m), candidates);
   scan(text, AZURE_ACCOUNT_KEY, m => prefixed('azure-storage-key', m, 1), candidates);
   findPrivateKeys(text, context, candidates);
+  return stripeSeverity;
+}
+
+/**
+ * Finds secrets in one string value. Linear in the length of the value. With `context`, the
+ * field's key name decides ambiguous shapes and whole-field values under secret-named keys.
+ */
+export function detectSecrets(text: string, context: DetectionContext = {}): SecretMatch[] {
+  const candidates: Candidate[] = [];
+  // A literal alternation: linear, and false for most strings, which skip those scans.
+  const stripeSeverity = mayHoldPrefixedToken(text)
+    ? findPrefixedTokens(text, context, candidates)
+    : undefined;
   findJwts(text, candidates);
   findUrlCredentials(text, candidates);
   findInlineAssignments(text, context, candidates);
 
   // The whole field under a secret-named key.
-  const trimmed = text.trim();
+  const trimmed = context.key ? text.trim() : '';
   if (context.key && trimmed.length <= 4096) {
     const classified = classifyNamedValue(context.key, context.path ?? '', trimmed);
     if (classified) {
@@ -428,6 +503,8 @@ export function detectSecrets(text: string, context: DetectionContext = {}): Sec
       });
     }
   }
+
+  if (!candidates.length) return [];
 
   // A token whose checksum fails is only believed where the context says "credential": the
   // password slot of a URL or a whole field under a secret-named key.
@@ -453,7 +530,7 @@ export function detectSecrets(text: string, context: DetectionContext = {}): Sec
     const example = isDocumentationExample(c.value, { host: c.host });
     const severity = example
       ? 'info'
-      : stripeSeverity.get(c) ?? CATALOG_SECRET_KINDS[c.kind].severity;
+      : stripeSeverity?.get(c) ?? CATALOG_SECRET_KINDS[c.kind].severity;
     return {
       kind: c.kind,
       value: c.value,

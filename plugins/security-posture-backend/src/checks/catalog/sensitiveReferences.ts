@@ -439,6 +439,12 @@ const HINT_CHARACTERS = /[:/.+]/;
 if (VALUE_RULES.some(rule => rule.hints.some(hint => !HINT_CHARACTERS.test(hint)))) {
   throw new Error('Every value rule hint must hold one of the HINT_CHARACTERS');
 }
+/** Any hint of any value rule, as literals (case-sensitive, like `includes`). */
+const ANY_HINT = new RegExp(
+  VALUE_RULES.flatMap(rule => rule.hints)
+    .map(hint => hint.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+    .join('|'),
+);
 const HTTP_URL = /^https?:\/\//i;
 
 const OBSERVABILITY_URL =
@@ -482,9 +488,12 @@ export function findSensitiveReferences(
     // Every hint holds one of these characters, and lower-casing neither adds nor removes them.
     if (HINT_CHARACTERS.test(value)) {
       const lower = lowerCaseEn(value);
-      for (const rule of VALUE_RULES) {
-        if (!rule.hints.some(hint => lower.includes(hint))) continue;
-        if (rule.pattern.test(value)) add(path, rule.class, `value:${rule.rule}`);
+      // One pass for "any rule's hint": most values hold none.
+      if (ANY_HINT.test(lower)) {
+        for (const rule of VALUE_RULES) {
+          if (!rule.hints.some(hint => lower.includes(hint))) continue;
+          if (rule.pattern.test(value)) add(path, rule.class, `value:${rule.rule}`);
+        }
       }
     }
     if (HTTP_URL.test(value)) {
