@@ -14,7 +14,8 @@ import {
   createEntitySecurityCheck,
   EntityCheckContext,
 } from '@security-posture/plugin-security-posture-node';
-import { analyzeEntity, catalogCheckSettings } from './entityAnalysis';
+import { analyzeEntity, catalogCheckSettings, SecretHit } from './entityAnalysis';
+import { ReferenceHit } from './sensitiveReferences';
 
 const CATALOG_ENTITY_READ = 'catalog.entity.read';
 // Principals that are not the entity's owners nor the platform team.
@@ -122,8 +123,31 @@ export async function catalogReadExposure(
   };
 }
 
-// One evaluation per check context, i.e. per scan, not per entity.
-const exposureCache = new WeakMap<object, Promise<CatalogReadExposure>>();
+// One evaluation per check context, i.e. per scan, not per entity. Once it has settled, its value
+// is at hand, so the entities after it are evaluated synchronously (no promise per entity).
+const exposureCache = new WeakMap<
+  object,
+  { promise: Promise<CatalogReadExposure>; value?: CatalogReadExposure }
+>();
+
+function exposureOf(context: EntityCheckContext) {
+  let exposure = exposureCache.get(context);
+  if (!exposure) {
+    const entry: { promise: Promise<CatalogReadExposure>; value?: CatalogReadExposure } = {
+      promise: catalogReadExposure(context),
+    };
+    // A rejection is left to every evaluation that awaits the promise, as before.
+    entry.promise.then(
+      value => {
+        entry.value = value;
+      },
+      () => {},
+    );
+    exposure = entry;
+    exposureCache.set(context, exposure);
+  }
+  return exposure;
+}
 
 function higher(severity: Severity): Severity {
   const index = SEVERITIES.indexOf(severity);
@@ -132,6 +156,73 @@ function higher(severity: Severity): Severity {
 
 function worst(severities: Severity[]): Severity {
   return SEVERITIES.find(s => severities.includes(s)) ?? 'info';
+}
+
+/** The result for an entity that carries secrets or sensitive references. */
+function exposureResults(
+  entityRef: string,
+  secrets: SecretHit[],
+  references: ReferenceHit[],
+  result: CatalogReadExposure,
+): CheckResult[] {
+  const target = { type: 'entity' as const, entityRef };
+  const location = CATALOG_ENTITY_READ;
+  const secretKinds = [...new Set(secrets.map(s => s.kind))].sort();
+  const referenceClasses = [...new Set(references.map(r => r.class))].sort();
+  const carried = [
+    secrets.length ? `${secrets.length} leaked secret(s) (${secretKinds.join(', ')})` : '',
+    references.length
+      ? `${references.length} sensitive reference(s) (${referenceClasses.join(', ')})`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+
+  if (result.state === 'unknown') {
+    return [
+      {
+        outcome: 'notApplicable',
+        target,
+        location,
+        message: `${entityRef} carries ${carried}, but who can read it is unknown: ${result.reason}`,
+      },
+    ];
+  }
+  if (result.state === 'restricted') {
+    return [
+      {
+        outcome: 'pass',
+        target,
+        location,
+        message: `${entityRef} carries ${carried}; ${result.basis}`,
+      },
+    ];
+  }
+  const readableBy = result.state === 'everyone' ? ['everyone'] : result.readableBy;
+  const severity: Severity = secrets.length
+    ? 'critical'
+    : higher(worst(references.map(r => r.severity)));
+  return [
+    {
+      outcome: 'fail',
+      target,
+      location,
+      title: secrets.length
+        ? 'Entity with leaked secrets is readable outside its owners'
+        : 'Entity with sensitive references is readable outside its owners',
+      message: `${entityRef} carries ${carried} and is readable by ${readableBy.join(', ')}: ${
+        result.basis
+      }`,
+      severity,
+      evidence: {
+        readableBy,
+        basis: result.basis,
+        secretKinds,
+        referenceClasses,
+        fields: [...new Set([...secrets.map(s => s.path), ...references.map(r => r.path)])],
+      },
+    } satisfies CheckResult,
+  ];
 }
 
 /**
@@ -150,76 +241,17 @@ export const exposedSensitiveEntityCheck = createEntitySecurityCheck({
       'Restrict `catalog.entity.read` for such entities in your permission policy: return `createCatalogConditionalDecision(request.permission, catalogConditions.isEntityOwner({ claims: user.info.ownershipEntityRefs }))` for non-platform users (optionally only for entities carrying the sensitive annotations, with `catalogConditions.hasAnnotation`), enable the framework with `permission.enabled: true`, and remove the secrets themselves (see catalog/leaked-secret).',
     docsUrl: 'https://backstage.io/docs/permissions/writing-a-policy',
   },
-  async evaluate(entity, context) {
+  evaluate(entity, context) {
     const entityRef = stringifyEntityRef(entity);
     const analysis = analyzeEntity(entity, catalogCheckSettings(context.config));
     const secrets = analysis.secrets.filter(s => !s.example);
     const references = analysis.references;
     if (!secrets.length && !references.length) return [];
 
-    let exposure = exposureCache.get(context);
-    if (!exposure) {
-      exposure = catalogReadExposure(context);
-      exposureCache.set(context, exposure);
-    }
-    const result = await exposure;
-    const target = { type: 'entity' as const, entityRef };
-    const location = CATALOG_ENTITY_READ;
-    const secretKinds = [...new Set(secrets.map(s => s.kind))].sort();
-    const referenceClasses = [...new Set(references.map(r => r.class))].sort();
-    const carried = [
-      secrets.length ? `${secrets.length} leaked secret(s) (${secretKinds.join(', ')})` : '',
-      references.length
-        ? `${references.length} sensitive reference(s) (${referenceClasses.join(', ')})`
-        : '',
-    ]
-      .filter(Boolean)
-      .join(' and ');
-
-    if (result.state === 'unknown') {
-      return [
-        {
-          outcome: 'notApplicable',
-          target,
-          location,
-          message: `${entityRef} carries ${carried}, but who can read it is unknown: ${result.reason}`,
-        },
-      ];
-    }
-    if (result.state === 'restricted') {
-      return [
-        {
-          outcome: 'pass',
-          target,
-          location,
-          message: `${entityRef} carries ${carried}; ${result.basis}`,
-        },
-      ];
-    }
-    const readableBy = result.state === 'everyone' ? ['everyone'] : result.readableBy;
-    const severity: Severity = secrets.length
-      ? 'critical'
-      : higher(worst(references.map(r => r.severity)));
-    return [
-      {
-        outcome: 'fail',
-        target,
-        location,
-        title: secrets.length
-          ? 'Entity with leaked secrets is readable outside its owners'
-          : 'Entity with sensitive references is readable outside its owners',
-        message: `${entityRef} carries ${carried} and is readable by ${readableBy.join(', ')}: ${
-          result.basis
-        }`,
-        severity,
-        evidence: {
-          readableBy,
-          basis: result.basis,
-          secretKinds,
-          referenceClasses,
-          fields: [...new Set([...secrets.map(s => s.path), ...references.map(r => r.path)])],
-        },
-      } satisfies CheckResult,
-    ];
+    const exposure = exposureOf(context);
+    if (exposure.value) return exposureResults(entityRef, secrets, references, exposure.value);
+    return exposure.promise.then(result =>
+      exposureResults(entityRef, secrets, references, result),
+    );
   },
 });
