@@ -35,3 +35,62 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
   }
   return result;
 }
+
+// Secrets are looked up by their first PREFIX characters; shorter ones are checked one by one.
+const PREFIX = 4;
+
+/**
+ * Scrubs texts of a growing set of secrets in time linear in the text, whatever the number of
+ * secrets (a large catalog yields hundreds, and every finding's texts are scrubbed). Scans the
+ * text once: at each position the longest secret starting there is replaced by its mask.
+ */
+export class SecretScrubber {
+  private readonly byPrefix = new Map<string, string[]>();
+  /** First two characters of every indexed secret, as one number: a cheap first test. */
+  private readonly heads = new Set<number>();
+  private readonly short = new Set<string>();
+  private readonly masks = new Map<string, string>();
+
+  constructor(secrets: Iterable<string> = []) {
+    for (const secret of secrets) this.add(secret);
+  }
+
+  get size() {
+    return this.masks.size;
+  }
+
+  add(secret: string) {
+    if (!secret || this.masks.has(secret)) return;
+    this.masks.set(secret, redactSecret(secret).mask);
+    if (secret.length < PREFIX) {
+      this.short.add(secret);
+      return;
+    }
+    const prefix = secret.slice(0, PREFIX);
+    const list = this.byPrefix.get(prefix) ?? [];
+    list.push(secret);
+    // Longest first, so the longest secret at a position wins.
+    list.sort((a, b) => b.length - a.length);
+    this.byPrefix.set(prefix, list);
+    this.heads.add((secret.charCodeAt(0) << 16) | secret.charCodeAt(1));
+  }
+
+  scrub(text: string): string {
+    if (this.masks.size === 0 || !text) return text;
+    let out = '';
+    let copiedUpTo = 0;
+    const last = text.length - PREFIX;
+    for (let i = 0; i <= last; i++) {
+      if (!this.heads.has((text.charCodeAt(i) << 16) | text.charCodeAt(i + 1))) continue;
+      const candidates = this.byPrefix.get(text.slice(i, i + PREFIX));
+      if (!candidates) continue;
+      const secret = candidates.find(s => text.startsWith(s, i));
+      if (!secret) continue;
+      out += text.slice(copiedUpTo, i) + this.masks.get(secret)!;
+      i += secret.length - 1;
+      copiedUpTo = i + 1;
+    }
+    const result = copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
+    return this.short.size ? scrubSecrets(result, this.short) : result;
+  }
+}

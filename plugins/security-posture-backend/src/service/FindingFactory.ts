@@ -12,6 +12,7 @@ import {
   CheckResult,
   redactSecret,
   scrubSecrets,
+  SecretScrubber,
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
 import { JsonValue } from '@backstage/types';
@@ -24,7 +25,7 @@ import { findingFingerprint } from './fingerprint';
  */
 export class FindingFactory {
   /** Raw secrets seen in this scan, so logs and error texts can be scrubbed too. */
-  readonly secrets = new Set<string>();
+  readonly secrets = new SecretScrubber();
 
   /** @param fingerprintKey - the installation's key for secret fingerprints (HMAC) */
   constructor(private readonly fingerprintKey?: string) {}
@@ -140,7 +141,7 @@ export class FindingFactory {
   }
 
   scrub(text: string): string {
-    return scrubSecrets(text, this.secrets);
+    return this.secrets.scrub(text);
   }
 
   private normalizeTarget(target: FindingTarget): FindingTarget {
