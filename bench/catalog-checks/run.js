@@ -8,6 +8,7 @@
  *   node bench/catalog-checks/run.js --size 5k --record FILE   # findings, for before/after diffs
  *   node bench/catalog-checks/run.js --size 5k --compare FILE  # exits 1 when they differ
  *   ... [--config app-config.yaml]                             # the checks' options
+ *   ... [--out FILE]                                           # timings as JSON
  *
  * Entities come from the seeded generator (bench/generate) plus the fixture catalog
  * (dev/fixtures/catalog) and the demo catalog (dev/catalog), with what the catalog adds on
@@ -355,9 +356,10 @@ async function main() {
     );
   }
   console.log('\nFindings per check:', JSON.stringify(findingCounts));
-  fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+  const out = arg('out');
+  if (!out) return;
   fs.writeFileSync(
-    path.join(ROOT, 'bench/results/catalog-checks.json'),
+    out,
     `${JSON.stringify(
       {
         generatedAt: new Date().toISOString(),
@@ -376,7 +378,7 @@ async function main() {
       2,
     )}\n`,
   );
-  console.log('Wrote bench/results/catalog-checks.json');
+  console.log(`Wrote ${out}`);
 }
 
 main().catch(error => {

@@ -441,7 +441,7 @@ if (VALUE_RULES.some(rule => rule.hints.some(hint => !HINT_CHARACTERS.test(hint)
 }
 /** Any hint of any value rule, as literals (case-sensitive, like `includes`). */
 const ANY_HINT = new RegExp(
-  VALUE_RULES.flatMap(rule => rule.hints)
+  [...new Set(VALUE_RULES.flatMap(rule => rule.hints))]
     .map(hint => hint.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
     .join('|'),
 );
