@@ -301,19 +301,32 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect((await store.listHistory({ limit: 10 })).map(p => p.scanId)).toEqual(['s1']);
   });
 
-  it('resolves all but the entities a check could not evaluate, and retired checks', async () => {
-    const { store } = await createStore(databaseId);
+  it('resolves per evaluated entity page, then entities that left the catalog, and retired checks', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const check = 'catalog/leaked-secret';
+    const ref = (name: string) => `component:default/${name}`;
+    const on = (name: string, fingerprint: string) =>
+      finding({ fingerprint, entityRef: ref(name), target: { type: 'entity', entityRef: ref(name) } });
     const scan1 = await store.createScan({ trigger: 'manual' });
+    await store.applyEntityPage({
+      scanId: scan1.id,
+      seenAt: '2026-11-01T00:00:00.000Z',
+      refreshSeenBefore: '2026-10-31T00:00:00.000Z',
+      entityRefs: ['broken', 'fixed', 'same', 'deleted'].map(ref),
+      checks: [
+        {
+          checkId: check,
+          findings: [on('broken', 'keep'), on('fixed', 'gone'), on('same', 'same'), on('deleted', 'deleted')],
+          unevaluatedEntityRefs: [],
+        },
+      ],
+    });
     await store.applyCheckFindings({
       scanId: scan1.id,
-      checkId: 'catalog/leaked-secret',
-      findings: [
-        finding({ fingerprint: 'keep', entityRef: 'component:default/broken' }),
-        finding({ fingerprint: 'gone', entityRef: 'component:default/fixed' }),
-        finding({ fingerprint: 'deploy', entityRef: undefined, target: { type: 'deployment' } }),
-      ],
+      checkId: check,
+      findings: [finding({ fingerprint: 'catalog-error', entityRef: undefined, target: { type: 'deployment' }, outcome: 'error' })],
       seenAt: '2026-11-01T00:00:00.000Z',
-      resolveMissing: true,
+      resolveMissing: false,
     });
     await store.applyCheckFindings({
       scanId: scan1.id,
@@ -322,19 +335,58 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       seenAt: '2026-11-01T00:00:00.000Z',
       resolveMissing: true,
     });
-    const scan2 = await store.createScan({ trigger: 'manual' });
-    await store.applyCheckFindings({
-      scanId: scan2.id,
-      checkId: 'catalog/leaked-secret',
-      findings: [],
-      seenAt: '2026-11-02T00:00:00.000Z',
-      resolveMissing: { exceptEntityRefs: ['Component:default/Broken'] },
-    });
-    expect((await store.getFinding('keep'))?.status).toBe('open');
-    expect((await store.getFinding('gone'))?.status).toBe('resolved');
-    expect((await store.getFinding('deploy'))?.status).toBe('resolved');
+    await store.clearEntityPasses(scan1.id);
 
-    expect(await store.resolveFindingsOfRetiredChecks(['catalog/leaked-secret'], '2026-11-02T00:00:00.000Z')).toBe(1);
+    // Scan 2 meets broken (the check fails there), fixed (clean now) and same (unchanged), in
+    // mixed case; 'deleted' left the catalog.
+    const scan2 = await store.createScan({ trigger: 'manual' });
+    await store.applyEntityPage({
+      scanId: scan2.id,
+      seenAt: '2026-11-02T00:00:00.000Z',
+      refreshSeenBefore: '2026-10-31T00:00:00.000Z',
+      entityRefs: ['Component:default/Broken', ref('fixed'), ref('same')],
+      checks: [
+        {
+          checkId: check,
+          findings: [on('same', 'same')],
+          unevaluatedEntityRefs: ['Component:default/Broken'],
+        },
+      ],
+    });
+    // Per page: fixed is resolved, broken kept, deleted not yet (not on any page so far).
+    expect((await store.getFinding('gone'))?.status).toBe('resolved');
+    expect((await store.getFinding('keep'))?.status).toBe('open');
+    expect((await store.getFinding('deleted'))?.status).toBe('open');
+    // Unchanged and seen within the refresh window: not rewritten.
+    expect(await store.getFinding('same')).toMatchObject({
+      status: 'open',
+      lastSeenAt: '2026-11-01T00:00:00.000Z',
+    });
+
+    expect(await store.finishEntityPass({ scanId: scan2.id, checkId: check, resolvedAt: '2026-11-02T00:00:00.000Z' })).toBe(2);
+    expect((await store.getFinding('deleted'))?.status).toBe('resolved');
+    expect((await store.getFinding('catalog-error'))?.status).toBe('resolved');
+    expect((await store.getFinding('keep'))?.status).toBe('open');
+    expect((await store.getFinding('same'))?.status).toBe('open');
+
+    // A later scan past the refresh window marks the unchanged finding as seen.
+    const scan3 = await store.createScan({ trigger: 'manual' });
+    await store.applyEntityPage({
+      scanId: scan3.id,
+      seenAt: '2026-11-04T00:00:00.000Z',
+      refreshSeenBefore: '2026-11-03T00:00:00.000Z',
+      entityRefs: [ref('same')],
+      checks: [{ checkId: check, findings: [on('same', 'same')], unevaluatedEntityRefs: [] }],
+    });
+    expect((await store.getFinding('same'))?.lastSeenAt).toBe('2026-11-04T00:00:00.000Z');
+
+    await store.clearEntityPasses();
+    expect(await knex('security_posture_scan_entities').count({ n: '*' })).toEqual([
+      { n: expect.anything() },
+    ]);
+    expect(Number((await knex('security_posture_scan_entities').count({ n: '*' }))[0].n)).toBe(0);
+
+    expect(await store.resolveFindingsOfRetiredChecks([check], '2026-11-02T00:00:00.000Z')).toBe(1);
     expect((await store.getFinding('retired'))?.status).toBe('resolved');
     expect((await store.getFinding('keep'))?.status).toBe('open');
   });

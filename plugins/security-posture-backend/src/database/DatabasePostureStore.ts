@@ -38,6 +38,7 @@ const OWNERS = 'security_posture_finding_owners';
 const SUMMARIES = 'security_posture_summaries';
 const CHECK_DATA = 'security_posture_check_data';
 const SETTINGS = 'security_posture_settings';
+const SCAN_ENTITIES = 'security_posture_scan_entities';
 
 // SQLite limits bound parameters per statement; keep batches well under it on every engine.
 const BATCH = 200;
@@ -270,71 +271,168 @@ export class DatabasePostureStore implements PostureStore {
     checkId: string;
     findings: NewFinding[];
     seenAt: string;
-    resolveMissing: boolean | { exceptEntityRefs: string[] };
+    resolveMissing: boolean;
   }): Promise<void> {
     const { scanId, checkId, findings, seenAt, resolveMissing } = options;
     await this.db.transaction(async tx => {
-      for (const batch of chunk(findings)) {
-        const rows = batch.map(f => toFindingRow(f, scanId, seenAt));
-        const fingerprints = rows.map(r => r.fingerprint);
-        const stored: Array<{ fingerprint: string; content_hash: string | null; status: string }> =
-          await tx(FINDINGS)
-            .select('fingerprint', 'content_hash', 'status')
-            .whereIn('fingerprint', fingerprints);
-        const storedByFingerprint = new Map(stored.map(r => [r.fingerprint, r]));
-        // An open finding whose content did not change is only marked as seen by this scan:
-        // rewriting it (and its owners) is most of a scan's cost on a large catalog.
-        const unchanged: string[] = [];
-        const changed: FindingRow[] = [];
-        for (const row of rows) {
-          const before = storedByFingerprint.get(row.fingerprint);
-          if (before?.status === 'open' && before.content_hash === row.content_hash) {
-            unchanged.push(row.fingerprint);
-          } else {
-            changed.push(row);
-          }
-        }
-        if (unchanged.length) {
-          await tx(FINDINGS)
-            .whereIn('fingerprint', unchanged)
-            .update({ last_seen_at: seenAt, last_scan_id: scanId });
-        }
-        if (!changed.length) continue;
-        await tx(FINDINGS)
-          .insert(changed)
-          .onConflict('fingerprint')
-          .merge(
-            Object.keys(changed[0]).filter(
-              column => column !== 'fingerprint' && column !== 'first_seen_at',
-            ),
-          );
-        const changedFingerprints = new Set(changed.map(r => r.fingerprint));
-        await tx(OWNERS).whereIn('fingerprint', [...changedFingerprints]).delete();
-        const owners = batch
-          .filter(f => changedFingerprints.has(f.fingerprint))
-          .flatMap(f =>
-            [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
-          );
-        for (const ownerBatch of chunk(owners)) {
-          await tx(OWNERS).insert(ownerBatch);
-        }
-      }
+      // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
+      await this.writeFindings(tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt });
       if (resolveMissing) {
-        const resolve = tx(FINDINGS)
+        await tx(FINDINGS)
           .where({ check_id: checkId, status: 'open' })
-          .whereNot({ last_scan_id: scanId });
-        if (typeof resolveMissing === 'object' && resolveMissing.exceptEntityRefs.length) {
-          const except = resolveMissing.exceptEntityRefs.map(r => r.toLocaleLowerCase('en-US'));
-          // entity_ref IS NULL OR (entity_ref NOT IN chunk1 AND NOT IN chunk2 ...)
-          resolve.where(inner =>
-            inner.whereNull('entity_ref').orWhere(notExcepted => {
-              for (const refs of chunk(except)) notExcepted.whereNotIn('entity_ref', refs);
-            }),
-          );
-        }
-        await resolve.update({ status: 'resolved', resolved_at: seenAt });
+          .whereNot({ last_scan_id: scanId })
+          .update({ status: 'resolved', resolved_at: seenAt });
       }
     });
+  }
+
+  async applyEntityPage(options: {
+    scanId: string;
+    seenAt: string;
+    refreshSeenBefore: string;
+    entityRefs: string[];
+    checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
+  }): Promise<void> {
+    const { scanId, seenAt, refreshSeenBefore, checks } = options;
+    const entityRefs = [...new Set(options.entityRefs.map(r => r.toLocaleLowerCase('en-US')))];
+    await this.db.transaction(async tx => {
+      for (const refs of chunk(entityRefs)) {
+        await tx(SCAN_ENTITIES)
+          .insert(refs.map(entity_ref => ({ scan_id: scanId, entity_ref })))
+          .onConflict(['scan_id', 'entity_ref'])
+          .ignore();
+      }
+      for (const check of checks) {
+        await this.writeFindings(tx, check.findings, { scanId, seenAt, refreshSeenBefore });
+      }
+      // Open findings of the page's entities that a check evaluated without reporting them again
+      // are fixed. Read first, then resolve by fingerprint: one indexed read per page.
+      const reported = new Map(
+        checks.map(c => [
+          c.checkId,
+          {
+            fingerprints: new Set(c.findings.map(f => f.fingerprint)),
+            unevaluated: new Set(c.unevaluatedEntityRefs.map(r => r.toLocaleLowerCase('en-US'))),
+          },
+        ]),
+      );
+      const toResolve: string[] = [];
+      for (const refs of chunk(entityRefs)) {
+        const open: Array<{ fingerprint: string; check_id: string; entity_ref: string }> =
+          await tx(FINDINGS)
+            .select('fingerprint', 'check_id', 'entity_ref')
+            .whereIn('entity_ref', refs)
+            .where({ status: 'open' });
+        for (const row of open) {
+          const check = reported.get(row.check_id);
+          if (!check || check.unevaluated.has(row.entity_ref)) continue;
+          if (!check.fingerprints.has(row.fingerprint)) toResolve.push(row.fingerprint);
+        }
+      }
+      for (const fingerprints of chunk(toResolve)) {
+        await tx(FINDINGS)
+          .whereIn('fingerprint', fingerprints)
+          .update({ status: 'resolved', resolved_at: seenAt });
+      }
+    });
+  }
+
+  async finishEntityPass(options: {
+    scanId: string;
+    checkId: string;
+    resolvedAt: string;
+  }): Promise<number> {
+    const { scanId, checkId, resolvedAt } = options;
+    return this.db(FINDINGS)
+      .where({ check_id: checkId, status: 'open' })
+      .where(gone =>
+        gone
+          // Entities the complete pass did not meet have left the catalog.
+          .where(entityGone =>
+            entityGone.whereNotNull('entity_ref').whereNotExists(
+              this.db(SCAN_ENTITIES)
+                .select('entity_ref')
+                .where('scan_id', scanId)
+                .whereRaw('?? = ??', [
+                  `${SCAN_ENTITIES}.entity_ref`,
+                  `${FINDINGS}.entity_ref`,
+                ]),
+            ),
+          )
+          // Findings about no entity (e.g. an earlier catalog failure) not reported again.
+          .orWhere(notReported =>
+            notReported.whereNull('entity_ref').whereNot('last_scan_id', scanId),
+          ),
+      )
+      .update({ status: 'resolved', resolved_at: resolvedAt });
+  }
+
+  async clearEntityPasses(scanId?: string): Promise<void> {
+    const q = this.db(SCAN_ENTITIES);
+    if (scanId) q.where({ scan_id: scanId });
+    await q.delete();
+  }
+
+  /**
+   * Inserts new findings, rewrites changed or reopened ones (and their owners), and marks
+   * unchanged open ones as seen if their last sighting is older than `refreshSeenBefore`:
+   * rewriting every finding a scan sees again is most of a scan's cost on a large catalog.
+   */
+  private async writeFindings(
+    tx: Knex.Transaction,
+    findings: NewFinding[],
+    options: { scanId: string; seenAt: string; refreshSeenBefore: string },
+  ) {
+    const { scanId, seenAt, refreshSeenBefore } = options;
+    for (const batch of chunk(findings)) {
+      const rows = batch.map(f => toFindingRow(f, scanId, seenAt));
+      const stored: Array<{
+        fingerprint: string;
+        content_hash: string | null;
+        status: string;
+        last_seen_at: string;
+      }> = await tx(FINDINGS)
+        .select('fingerprint', 'content_hash', 'status', 'last_seen_at')
+        .whereIn(
+          'fingerprint',
+          rows.map(r => r.fingerprint),
+        );
+      const storedByFingerprint = new Map(stored.map(r => [r.fingerprint, r]));
+      const stale: string[] = [];
+      const changed: FindingRow[] = [];
+      for (const row of rows) {
+        const before = storedByFingerprint.get(row.fingerprint);
+        if (before?.status === 'open' && before.content_hash === row.content_hash) {
+          if (before.last_seen_at < refreshSeenBefore) stale.push(row.fingerprint);
+        } else {
+          changed.push(row);
+        }
+      }
+      if (stale.length) {
+        await tx(FINDINGS)
+          .whereIn('fingerprint', stale)
+          .update({ last_seen_at: seenAt, last_scan_id: scanId });
+      }
+      if (!changed.length) continue;
+      await tx(FINDINGS)
+        .insert(changed)
+        .onConflict('fingerprint')
+        .merge(
+          Object.keys(changed[0]).filter(
+            column => column !== 'fingerprint' && column !== 'first_seen_at',
+          ),
+        );
+      const changedFingerprints = new Set(changed.map(r => r.fingerprint));
+      await tx(OWNERS).whereIn('fingerprint', [...changedFingerprints]).delete();
+      const owners = batch
+        .filter(f => changedFingerprints.has(f.fingerprint))
+        .flatMap(f =>
+          [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
+        );
+      for (const ownerBatch of chunk(owners)) {
+        await tx(OWNERS).insert(ownerBatch);
+      }
+    }
   }
 
   async resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string) {

@@ -59,20 +59,37 @@ export interface PostureStore extends ScoringSource {
 
   /**
    * Records one check's findings of a scan: new ones are inserted, known ones refreshed (and
-   * reopened). With `resolveMissing`, this check's open findings that the scan did not report
-   * are resolved; a check that errored passes false so its previous findings stay open.
+   * reopened) and marked as seen. With `resolveMissing`, this check's open findings that the
+   * scan did not report are resolved; a check that errored passes false so they stay open.
    */
   applyCheckFindings(options: {
     scanId: string;
     checkId: string;
     findings: NewFinding[];
     seenAt: string;
-    /**
-     * `true`: resolve every open finding of the check not reported by this scan; an object:
-     * the same except findings of the listed entities (they could not be evaluated).
-     */
-    resolveMissing: boolean | { exceptEntityRefs: string[] };
+    resolveMissing: boolean;
   }): Promise<void>;
+  /**
+   * Records one catalog page of an entity pass: the page's entities, each entity check's
+   * findings for them, and resolves open findings of the page's entities that a check evaluated
+   * but did not report again (not those of `unevaluatedEntityRefs`, where the check failed).
+   * Unchanged open findings are only marked as seen when last seen before `refreshSeenBefore`.
+   */
+  applyEntityPage(options: {
+    scanId: string;
+    seenAt: string;
+    refreshSeenBefore: string;
+    entityRefs: string[];
+    checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
+  }): Promise<void>;
+  /**
+   * After an entity check's pass read the whole catalog: resolves its open findings of entities
+   * the pass did not meet (they left the catalog) and its entity-less findings it did not
+   * report again in this scan.
+   */
+  finishEntityPass(options: { scanId: string; checkId: string; resolvedAt: string }): Promise<number>;
+  /** Forgets the entities a scan's pass met (all scans' when no id is given). */
+  clearEntityPasses(scanId?: string): Promise<void>;
   /** Resolves open findings of checks that are no longer registered or enabled. */
   resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string): Promise<number>;
 

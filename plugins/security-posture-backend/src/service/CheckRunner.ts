@@ -30,11 +30,20 @@ export interface CheckRunOutput {
   message?: string;
   /** Data the check published; empty when its run threw or timed out. */
   published: Array<{ key: string; data: JsonValue }>;
-  /**
-   * For an entity check that failed on some entities only: those entities. Its other findings
-   * can still be resolved. Undefined when the check's coverage is unknown (e.g. catalog failure).
-   */
-  failedEntityRefs?: string[];
+  scope: 'deployment' | 'entity';
+  /** Entity checks: whether the catalog pass read every entity (no catalog failure or abort). */
+  passComplete?: boolean;
+}
+
+/** One catalog page of the entity pass, with what each entity check found on it. */
+export interface EntityPageOutput {
+  entityRefs: string[];
+  checks: Array<{
+    checkId: string;
+    findings: NewFinding[];
+    /** Entities of the page the check failed on (threw, or returned an error result). */
+    unevaluatedEntityRefs: string[];
+  }>;
 }
 
 export interface RunProgress {
@@ -44,8 +53,6 @@ export interface RunProgress {
 
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
-// Beyond this many failing entities, findings of the check are not resolved at all.
-const MAX_TRACKED_FAILED_ENTITIES = 1000;
 const PUBLISH_KEY = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const DEPLOYMENT_CHECK_CONCURRENCY = 4;
 
@@ -208,13 +215,13 @@ export class CheckRunner {
     onProgress(progress: RunProgress): void;
     onCheckDone(output: CheckRunOutput): Promise<void>;
     /**
-     * Receives entity checks' findings after each catalog page, so a scan's memory does not
-     * grow with the catalog; `onCheckDone` then gets only the rest. Without it, findings are
-     * kept until the check is done.
+     * Receives each catalog page's entity findings, so a scan's memory does not grow with the
+     * catalog; `onCheckDone` then gets only the rest. Without it, findings are kept until the
+     * check is done.
      */
-    onFindings?(checkId: string, findings: NewFinding[]): Promise<void>;
+    onEntityPage?(page: EntityPageOutput): Promise<void>;
   }): Promise<CheckRunOutput[]> {
-    const { signal, factory, onProgress, onCheckDone, onFindings } = options;
+    const { signal, factory, onProgress, onCheckDone, onEntityPage } = options;
     const enabled = this.deps.registry.list().filter(c => c.enabled);
     const deploymentChecks = enabled.filter(c => c.check.scope === 'deployment');
     const entityChecks = enabled.filter(c => c.check.scope === 'entity');
@@ -249,7 +256,7 @@ export class CheckRunner {
         signal,
         progress,
         onProgress,
-        onFindings,
+        onEntityPage,
       )) {
         await finish(output);
       }
@@ -314,6 +321,7 @@ export class CheckRunner {
         failCount: findings.filter(f => f.outcome === 'fail').length,
         errorCount: counts.error,
         published: [...published].map(([key, data]) => ({ key, data: factory.scrubJson(data) })),
+        scope: 'deployment',
       };
     } catch (e) {
       const error = toError(e);
@@ -327,6 +335,7 @@ export class CheckRunner {
         errorCount: 1,
         message: factory.scrub(error.message),
         published: [],
+        scope: 'deployment',
       };
     } finally {
       logs.flush({ release: true, via: logger });
@@ -340,7 +349,7 @@ export class CheckRunner {
     signal: AbortSignal,
     progress: RunProgress,
     onProgress: (progress: RunProgress) => void,
-    onFindings?: (checkId: string, findings: NewFinding[]) => Promise<void>,
+    onEntityPage?: (page: EntityPageOutput) => Promise<void>,
   ): Promise<CheckRunOutput[]> {
     type State = {
       resolved: ResolvedCheck;
@@ -353,7 +362,8 @@ export class CheckRunner {
       errorCount: number;
       durationMs: number;
       firstError?: string;
-      failedEntityRefs: string[];
+      /** Entities of the current page the check failed on. */
+      pageUnevaluated: string[];
     };
     const states: State[] = checks.map(resolved => {
       const logs = new HeldLogs();
@@ -367,7 +377,7 @@ export class CheckRunner {
         failCount: 0,
         errorCount: 0,
         durationMs: 0,
-        failedEntityRefs: [],
+        pageUnevaluated: [],
       };
     });
 
@@ -384,6 +394,9 @@ export class CheckRunner {
           ? await withTimeout(() => Promise.resolve(pending), timeoutMs, signal)
           : pending;
         countOutcomes(results, state.counts);
+        if (results.some(r => r.outcome === 'error')) {
+          state.pageUnevaluated.push(stringifyEntityRef(entity));
+        }
         for (const found of factory.fromResults(
           check.meta,
           severity,
@@ -397,9 +410,7 @@ export class CheckRunner {
         const error = toError(e);
         state.errorCount += 1;
         state.firstError ??= factory.scrub(error.message);
-        if (state.failedEntityRefs.length <= MAX_TRACKED_FAILED_ENTITIES) {
-          state.failedEntityRefs.push(stringifyEntityRef(entity));
-        }
+        state.pageUnevaluated.push(stringifyEntityRef(entity));
         if (state.errorCount <= MAX_ERROR_FINDINGS_PER_CHECK) {
           state.findings.push(factory.fromError(check.meta, severity, error, entity));
         }
@@ -413,17 +424,26 @@ export class CheckRunner {
     // the checks compute. A failed write ends the pass and fails the scan.
     let pendingWrite: Promise<void> = Promise.resolve();
     let writeError: Error | undefined;
-    const deliverFindings = async () => {
+    const deliverPage = async (entities: Entity[]) => {
       await pendingWrite;
       if (writeError) throw writeError;
-      if (!onFindings) return;
-      const batches = states
-        .filter(state => state.findings.length)
-        .map(state => ({ checkId: state.check.meta.id, findings: state.findings }));
-      for (const state of states) state.findings = [];
-      pendingWrite = (async () => {
-        for (const batch of batches) await onFindings(batch.checkId, batch.findings);
-      })().catch(e => {
+      if (!onEntityPage) {
+        for (const state of states) state.pageUnevaluated = [];
+        return;
+      }
+      const page: EntityPageOutput = {
+        entityRefs: entities.map(entity => stringifyEntityRef(entity)),
+        checks: states.map(state => ({
+          checkId: state.check.meta.id,
+          findings: state.findings,
+          unevaluatedEntityRefs: state.pageUnevaluated,
+        })),
+      };
+      for (const state of states) {
+        state.findings = [];
+        state.pageUnevaluated = [];
+      }
+      pendingWrite = onEntityPage(page).catch(e => {
         writeError = toError(e);
       });
     };
@@ -449,7 +469,7 @@ export class CheckRunner {
         progress.done += page.items.length;
         progress.total = Math.max(progress.total, progress.done);
         onProgress({ ...progress });
-        await deliverFindings();
+        await deliverPage(page.items);
       }
     } catch (e) {
       if (writeError) throw writeError;
@@ -471,11 +491,6 @@ export class CheckRunner {
         state.findings.push(factory.fromError(meta, state.resolved.severity, error));
       }
       const errorCount = state.errorCount + (catalogError ? 1 : 0);
-      // Coverage is known when only individual entities failed (and not too many of them).
-      const coverageKnown =
-        !catalogError &&
-        state.counts.error === 0 &&
-        state.failedEntityRefs.length <= MAX_TRACKED_FAILED_ENTITIES;
       return {
         checkId: meta.id,
         outcome: overallOutcome(state.counts, errorCount),
@@ -484,7 +499,8 @@ export class CheckRunner {
         failCount: state.failCount,
         errorCount: errorCount + state.counts.error,
         published: [],
-        failedEntityRefs: coverageKnown ? state.failedEntityRefs : undefined,
+        scope: 'entity' as const,
+        passComplete: !catalogError,
         message: catalogError
           ? factory.scrub(`Catalog read failed after ${seen} entities: ${catalogError.message}`)
           : state.firstError &&

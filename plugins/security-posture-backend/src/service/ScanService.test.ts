@@ -357,7 +357,8 @@ describe('DefaultScanService', () => {
     });
     // c was never read in the second scan, and nothing about it was lost.
     expect(afterFailure[3]).toEqual(cBefore);
-    expect(afterFailure[1].lastSeenAt >= cBefore.lastSeenAt).toBe(true);
+    // a was seen again unchanged: kept as it was (last sightings are refreshed daily).
+    expect(afterFailure[1]).toEqual(firstFindings[0]);
     expect((await store.getFinding(cBefore.fingerprint))?.status).toBe('open');
 
     // The deployment check of the same scan updated normally.
@@ -431,9 +432,9 @@ describe('DefaultScanService', () => {
 
     // The database fails while the second scan writes a page: the scan fails, and what the
     // first scan found is still open (nothing was resolved by a scan that could not finish).
-    const apply = store.applyCheckFindings.bind(store);
+    const apply = store.applyEntityPage.bind(store);
     let calls = 0;
-    jest.spyOn(store, 'applyCheckFindings').mockImplementation(async options => {
+    jest.spyOn(store, 'applyEntityPage').mockImplementation(async options => {
       calls += 1;
       if (calls === 2) throw new Error('database is gone');
       return apply(options);

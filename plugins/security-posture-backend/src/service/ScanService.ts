@@ -14,13 +14,11 @@ import { computeSummary } from './scoring';
 const PROGRESS_WRITE_INTERVAL_MS = 500;
 
 /**
- * Which of a check's open findings a run may resolve: all unreported ones after a clean run;
- * after an entity check failed on some entities, all but those entities'; otherwise none.
+ * How often an unchanged open entity finding's last sighting is written. Entity findings are
+ * resolved per evaluated entity, not by last sighting, so scans do not rewrite every finding
+ * they see again; `lastSeenAt` of such a finding is at most this old while it stays open.
  */
-function resolutionFor(output: CheckRunOutput): boolean | { exceptEntityRefs: string[] } {
-  if (output.outcome !== 'error') return true;
-  return output.failedEntityRefs ? { exceptEntityRefs: output.failedEntityRefs } : false;
-}
+const LAST_SEEN_REFRESH_MS = 24 * 60 * 60 * 1000;
 
 /** Starts scans and moves them through queued → running → succeeded | partial | failed. */
 export interface ScanService {
@@ -79,6 +77,8 @@ export class DefaultScanService implements ScanService {
       'Scan was interrupted (the backend restarted while it ran); previous results are kept',
     );
     if (interrupted) logger.warn(`Marked ${interrupted} interrupted scan(s) as failed`);
+    // No scan runs now: what interrupted passes recorded is of no use.
+    await store.clearEntityPasses();
     const staleBefore = new Date(Date.now() - this.deps.staleAfterMs).toISOString();
     const abandoned = await store.failStaleScans(
       staleBefore,
@@ -120,15 +120,16 @@ export class DefaultScanService implements ScanService {
             logger.warn(`Could not record scan progress: ${toError(e).message}`),
           );
         },
-        // Entity checks deliver findings page by page; resolution waits for onCheckDone.
-        onFindings: (checkId, findings) =>
-          store.applyCheckFindings({
+        onEntityPage: page => {
+          const now = Date.now();
+          return store.applyEntityPage({
             scanId: scan.id,
-            checkId,
-            findings,
-            seenAt: new Date().toISOString(),
-            resolveMissing: false,
-          }),
+            seenAt: new Date(now).toISOString(),
+            refreshSeenBefore: new Date(now - LAST_SEEN_REFRESH_MS).toISOString(),
+            entityRefs: page.entityRefs,
+            checks: page.checks,
+          });
+        },
         onCheckDone: async (output: CheckRunOutput) => {
           checkRuns.push({
             checkId: output.checkId,
@@ -138,13 +139,22 @@ export class DefaultScanService implements ScanService {
             errorCount: output.errorCount,
             message: output.message,
           });
+          const seenAt = new Date().toISOString();
+          // Entity checks: what is left after the pages, e.g. an error about the catalog.
           await store.applyCheckFindings({
             scanId: scan.id,
             checkId: output.checkId,
             findings: output.findings,
-            seenAt: new Date().toISOString(),
-            resolveMissing: resolutionFor(output),
+            seenAt,
+            resolveMissing: output.scope === 'deployment' && output.outcome !== 'error',
           });
+          if (output.scope === 'entity' && output.passComplete) {
+            await store.finishEntityPass({
+              scanId: scan.id,
+              checkId: output.checkId,
+              resolvedAt: seenAt,
+            });
+          }
           // Published only when run() returned (a thrown or timed-out run publishes nothing), even
           // if some results are errors: one unreachable plugin must not drop a whole matrix.
           for (const { key, data } of output.published) {
@@ -176,6 +186,9 @@ export class DefaultScanService implements ScanService {
       logger.error(`Security posture scan ${scan.id} failed: ${message}`);
     }
 
+    await store
+      .clearEntityPasses(scan.id)
+      .catch(e => logger.warn(`Could not clear the scan's entity pass: ${toError(e).message}`));
     const finishedAt = new Date().toISOString();
     await writeProgress(true);
     const enabled = this.deps.registry.list().filter(c => c.enabled);
