@@ -175,7 +175,14 @@ function toFindingRow(f: NewFinding, scanId: string, seenAt: string): FindingRow
     last_seen_at: seenAt,
     resolved_at: null,
     last_scan_id: scanId,
-    content_hash: createHash('sha256').update(JSON.stringify(content)).digest('hex'),
+    // Change detection only (not a security boundary): every stored column, NUL-separated.
+    content_hash: createHash('sha1')
+      .update(
+        Object.values(content)
+          .map(v => (v === null ? '\u0001' : String(v)))
+          .join('\u0000'),
+      )
+      .digest('hex'),
   };
 }
 

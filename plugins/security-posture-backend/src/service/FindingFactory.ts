@@ -17,6 +17,7 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { JsonValue } from '@backstage/types';
 import { NewFinding } from '../database/PostureStore';
+import { lowerCaseEn } from '../checks/catalog/text';
 import { findingFingerprint } from './fingerprint';
 
 /**
@@ -27,8 +28,22 @@ export class FindingFactory {
   /** Raw secrets seen in this scan, so logs and error texts can be scrubbed too. */
   readonly secrets = new SecretScrubber();
 
+  /** The last entity's ref and owners: every check of the pass reports on the same entity. */
+  private lastEntity?: { entity: Entity; ref: string; owners: string[] };
+
   /** @param fingerprintKey - the installation's key for secret fingerprints (HMAC) */
   constructor(private readonly fingerprintKey?: string) {}
+
+  private entityInfo(entity: Entity) {
+    if (this.lastEntity?.entity !== entity) {
+      this.lastEntity = {
+        entity,
+        ref: lowerCaseEn(stringifyEntityRef(entity)),
+        owners: ownersOf(entity),
+      };
+    }
+    return this.lastEntity;
+  }
 
   /**
    * Findings of one batch of results. Every secret of the batch is known before any result is
@@ -81,8 +96,9 @@ export class FindingFactory {
       ? scrubSecrets(result.location, batchSecrets)
       : undefined;
     const target = this.normalizeTarget(result.target);
+    const info = entity && this.entityInfo(entity);
     let entityRef: string | undefined;
-    if (entity) entityRef = stringifyEntityRef(entity).toLocaleLowerCase('en-US');
+    if (info) entityRef = info.ref;
     else if ('entityRef' in target) entityRef = target.entityRef;
     return {
       fingerprint: findingFingerprint(meta.id, target, identityLocation),
@@ -96,7 +112,7 @@ export class FindingFactory {
       location,
       entityRef,
       entityKind: entity?.kind,
-      owners: entity ? ownersOf(entity) : [],
+      owners: info ? [...info.owners] : [],
       evidence: scrubbedEvidence,
       remediation: meta.remediation,
       docsUrl: meta.docsUrl,
@@ -146,7 +162,7 @@ export class FindingFactory {
 
   private normalizeTarget(target: FindingTarget): FindingTarget {
     if (target.type === 'entity' || target.type === 'template') {
-      return { ...target, entityRef: target.entityRef.toLocaleLowerCase('en-US') };
+      return { ...target, entityRef: lowerCaseEn(target.entityRef) };
     }
     return target;
   }
@@ -155,6 +171,6 @@ export class FindingFactory {
 export function ownersOf(entity: Entity): string[] {
   const owners = (entity.relations ?? [])
     .filter(r => r.type === RELATION_OWNED_BY)
-    .map(r => r.targetRef.toLocaleLowerCase('en-US'));
+    .map(r => lowerCaseEn(r.targetRef));
   return [...new Set(owners)];
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { FindingTarget } from '@security-posture/plugin-security-posture-common';
+import { lowerCaseEn } from '../checks/catalog/text';
 
 export function targetKey(target: FindingTarget): string {
   switch (target.type) {
     case 'entity':
     case 'template':
-      return `${target.type}:${target.entityRef.toLocaleLowerCase('en-US')}`;
+      return `${target.type}:${lowerCaseEn(target.entityRef)}`;
     case 'config':
       return `config:${target.path}`;
     case 'package':
