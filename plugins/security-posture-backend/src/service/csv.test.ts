@@ -1,7 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Finding } from '@security-posture/plugin-security-posture-common';
-import { countsCsv, FINDING_CSV_COLUMNS, findingsCsv } from './csv';
+import { countsCsv, FINDING_CSV_COLUMNS, findingRow, findingsCsv, neutralizeCell } from './csv';
 
 async function collect(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -191,6 +193,60 @@ describe('findingsCsv', () => {
     }
   });
 
+  it('writes exactly the bytes csv-stringify writes, in chunks of any page sizes', async () => {
+    // Every hostile text in every column that holds free text, plus long cells and many rows,
+    // so that rows and multi-byte characters straddle the chunks the stream hands out.
+    const findings: Finding[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const text = (k: number) => HOSTILE[(i + k) % HOSTILE.length];
+      findings.push(
+        finding({
+          fingerprint: `fp-${i}`,
+          title: text(0),
+          // Cells longer than a chunk of the stream (64 KiB), in one- and multi-byte characters.
+          message: i % 97 ? text(1) : `${text(1)} ${i % 2 ? 'x'.repeat(70_000) : '🔥'.repeat(40_000)}`,
+          location: i % 5 ? text(2) : undefined,
+          entityRef: i % 7 ? `component:default/${text(3)}` : undefined,
+          entityKind: i % 7 ? text(4) : undefined,
+          owners: i % 3 ? [text(5), text(6)] : [],
+          evidence: { a: text(7), list: [text(8), text(9)], n: i, ok: i % 2 === 0 },
+          target: [
+            { type: 'config', path: text(10) } as const,
+            { type: 'package', name: text(11), version: i % 8 ? '1.0.0' : undefined } as const,
+            { type: 'entity', entityRef: text(12) } as const,
+            { type: 'deployment' } as const,
+          ][i % 4],
+          remediation: text(13),
+          docsUrl: i % 2 ? text(14) : undefined,
+          resolvedAt: i % 6 ? undefined : text(15),
+        }),
+      );
+    }
+    // Short rows ending in multi-byte text of every length: some of it meets every chunk end.
+    for (let i = 0; i < 3000; i++) {
+      findings.push(
+        finding({
+          fingerprint: `fp-short-${i}`,
+          title: 't',
+          message: 'm',
+          location: undefined,
+          remediation: `r${'é🔥'.repeat(i % 37)}`,
+        }),
+      );
+    }
+    const expected = stringify(findings.map(findingRow), {
+      header: true,
+      columns: [...FINDING_CSV_COLUMNS],
+      quoted_match: /[\s,"]/,
+      cast: { string: neutralizeCell },
+    });
+    const pages = [findings.slice(0, 1), [], findings.slice(1, 1001), findings.slice(1001)];
+    expect(await collect(findingsCsv(pagesOf(...pages)))).toBe(expected);
+    expect(await collect(findingsCsv(pagesOf()))).toBe(
+      stringify([], { header: true, columns: [...FINDING_CSV_COLUMNS] }),
+    );
+  });
+
   it('propagates a failure of the page source as a stream error', async () => {
     async function* failing(): AsyncIterable<Finding[]> {
       yield [finding({ fingerprint: 'a' }), finding({ fingerprint: 'b' })];
@@ -234,6 +290,102 @@ describe('findingsCsv', () => {
       message: `finding ${PER_PAGE - 1} of page ${PAGES - 1}: "quoted", and\nmultiline =x`,
     });
   });
+  it('ends for every kind of consumer, whatever the size of the pages', async () => {
+    // Reads arrive while a page is being written, in whatever order the consumer's scheduling
+    // gives them; a read ignored then must not leave the stream stalled.
+    const small: Finding = {
+      fingerprint: 'f',
+      checkId: 'c',
+      category: 'catalog',
+      severity: 'high',
+      outcome: 'fail',
+      status: 'open',
+      title: 't',
+      message: 'm',
+      target: { type: 'deployment' },
+      owners: [],
+      evidence: {},
+      remediation: 'r',
+      firstSeenAt: 'a',
+      lastSeenAt: 'b',
+    };
+    const later = {
+      microtask: (cb: () => void) => queueMicrotask(cb),
+      nextTick: (cb: () => void) => process.nextTick(cb),
+      immediate: (cb: () => void) => setImmediate(cb),
+    };
+    const consumers: Record<string, (stream: Readable) => Promise<number>> = {
+      forAwait: async stream => (await collect(stream)).length,
+      // Reads on every microtask for a while, then on every turn of the event loop; gives up
+      // (with the bytes so far) when nothing more comes.
+      polling: stream =>
+        new Promise(resolve => {
+          let bytes = 0;
+          let ended = false;
+          let turns = 0;
+          stream.on('end', () => {
+            ended = true;
+          });
+          const poll = (microtasks: number) => {
+            for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) {
+              bytes += chunk.length;
+            }
+            if (ended || turns > 5000) resolve(bytes);
+            else if (microtasks < 20) queueMicrotask(() => poll(microtasks + 1));
+            else {
+              turns += 1;
+              setImmediate(() => poll(0));
+            }
+          };
+          poll(0);
+        }),
+      readable: stream =>
+        new Promise((resolve, reject) => {
+          let bytes = 0;
+          stream.on('readable', () => {
+            for (let chunk = stream.read(); chunk !== null; chunk = stream.read()) {
+              bytes += chunk.length;
+            }
+          });
+          stream.on('end', () => resolve(bytes));
+          stream.on('error', reject);
+        }),
+      ...Object.fromEntries(
+        Object.entries(later).map(([name, schedule]) => [
+          `pipe-${name}`,
+          async (stream: Readable) => {
+            let bytes = 0;
+            const sink = new Writable({
+              highWaterMark: 1024,
+              write(chunk: Buffer, _encoding, callback) {
+                bytes += chunk.length;
+                schedule(() => callback());
+              },
+            });
+            await pipeline(stream, sink);
+            return bytes;
+          },
+        ]),
+      ),
+    };
+    const header = (await collect(findingsCsv(pagesOf()))).length;
+    const rowBytes = (await collect(findingsCsv(pagesOf([small])))).length - header;
+    for (const [name, consume] of Object.entries(consumers)) {
+      for (const pageCount of [1, 2, 3, 7]) {
+        for (const perPage of [1, 300, 1000, 2500]) {
+          const pages = Array.from({ length: pageCount }, () => Array(perPage).fill(small));
+          const bytes = await consume(findingsCsv(pagesOf(...pages)));
+          expect({ name, pageCount, perPage, bytes }).toEqual({
+            name,
+            pageCount,
+            perPage,
+            bytes: header + pageCount * perPage * rowBytes,
+          });
+        }
+      }
+    }
+  });
+
   it('stops reading pages when the consumer goes away', async () => {
     let pulled = 0;
     let closed = false;
