@@ -21,6 +21,7 @@
  *
  *   source scripts/postgres-for-tests.sh
  *   node bench/csv/run.js [--rows 100000] [--rounds 3] [--db pg,sqlite] [--page 1000]
+ *                         [--export-page N] [--csv path/to/another/csv.ts] [--out file.json]
  *
  * Results go to bench/results/csv.json.
  */
@@ -35,7 +36,15 @@ const { execFile } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '../..');
 const PLUGIN = path.join(ROOT, 'plugins/security-posture-backend');
 const CSV_CLIENT = path.join(ROOT, 'bench/engine/csvClient.js');
-const { parseArgs, median, roundAll, resetPeakRss, peakRss, MB, log } = require('../engine/lib');
+const {
+  parseArgs,
+  median,
+  roundAll,
+  resetPeakRss,
+  peakRss,
+  MB,
+  log,
+} = require('../engine/lib');
 
 const PG_ENV = 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING';
 
@@ -46,7 +55,8 @@ function runNode(args, nodeOptions = []) {
       [...nodeOptions, ...args],
       { maxBuffer: 64 * 1024 * 1024, cwd: ROOT },
       (error, stdout, stderr) => {
-        if (error) reject(new Error(`${args[0]} failed: ${stderr || error.message}`));
+        if (error)
+          reject(new Error(`${args[0]} failed: ${stderr || error.message}`));
         else resolve(JSON.parse(stdout));
       },
     );
@@ -62,7 +72,11 @@ const child = (mode, options) =>
 
 function knexConfig(db) {
   if (db.client === 'pg') return { client: 'pg', connection: db.connection };
-  return { client: 'better-sqlite3', connection: { filename: db.filename }, useNullAsDefault: true };
+  return {
+    client: 'better-sqlite3',
+    connection: { filename: db.filename },
+    useNullAsDefault: true,
+  };
 }
 
 // --- child processes -------------------------------------------------------------------------
@@ -83,9 +97,20 @@ async function openStore(db, migrate) {
 async function setup({ db, rows }) {
   const { knex } = await openStore(db, true);
   const { insertFindings } = require('../engine/findings');
-  const entityRefs = Array.from({ length: 2000 }, (_, i) => `component:default/service-${i}`);
-  const owners = Array.from({ length: 60 }, (_, i) => `group:default/team-${i}`);
-  const written = await insertFindings(knex, { count: rows, entityRefs, owners, openShare: 1 });
+  const entityRefs = Array.from(
+    { length: 2000 },
+    (_, i) => `component:default/service-${i}`,
+  );
+  const owners = Array.from(
+    { length: 60 },
+    (_, i) => `group:default/team-${i}`,
+  );
+  const written = await insertFindings(knex, {
+    count: rows,
+    entityRefs,
+    owners,
+    openShare: 1,
+  });
   if (db.client === 'pg') await knex.raw('analyze');
   await knex.destroy();
   return { written };
@@ -100,12 +125,20 @@ async function startServer(store, findingsCsv, pageSize) {
   app.use(compression()); // what @backstage/backend-defaults' root router installs
   app.get('/export.csv', async (req, res, next) => {
     try {
-      const query = req.query.severity ? { severity: [String(req.query.severity)] } : {};
+      const query = req.query.severity
+        ? { severity: [String(req.query.severity)] }
+        : {};
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-      res.setHeader('Content-Disposition', 'attachment; filename="security-posture-report.csv"');
+      res.setHeader(
+        'Content-Disposition',
+        'attachment; filename="security-posture-report.csv"',
+      );
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      await pipeline(findingsCsv(store.streamFindings(query, { type: 'all' }, pageSize)), res);
+      await pipeline(
+        findingsCsv(store.streamFindings(query, { type: 'all' }, pageSize)),
+        res,
+      );
     } catch (error) {
       next(error);
     }
@@ -175,21 +208,31 @@ async function measureRaw({ db, pageSize }) {
   return { ...result, rows: result.value, value: undefined };
 }
 
-async function measureExport({ db, encoding, pageSize }) {
+async function measureExport({ db, encoding, pageSize, csvModule }) {
   const { knex, store } = await openStore(db, false);
-  const { findingsCsv } = require(path.join(PLUGIN, 'src/service/csv.ts'));
+  const { findingsCsv } = require(csvModule ??
+    path.join(PLUGIN, 'src/service/csv.ts'));
   const { server, baseUrl } = await startServer(store, findingsCsv, pageSize);
   const download = query =>
     runNode([
       CSV_CLIENT,
-      JSON.stringify({ url: `${baseUrl}/export.csv${query}`, headers: { 'Accept-Encoding': encoding } }),
+      JSON.stringify({
+        url: `${baseUrl}/export.csv${query}`,
+        headers: { 'Accept-Encoding': encoding },
+      }),
     ]);
   await download('?severity=critical'); // warm-up: a few thousand rows through every code path
   const result = await measure(() => download(''));
   server.close();
   await knex.destroy();
-  if (result.value.status !== 200) throw new Error(`export.csv: ${result.value.status}`);
-  return { ...result, rows: result.value.records, bytes: result.value.bytes, value: undefined };
+  if (result.value.status !== 200)
+    throw new Error(`export.csv: ${result.value.status}`);
+  return {
+    ...result,
+    rows: result.value.records,
+    bytes: result.value.bytes,
+    value: undefined,
+  };
 }
 
 async function runChild(mode, options) {
@@ -207,7 +250,9 @@ async function createDatabases(engines, runId) {
   if (engines.includes('pg')) {
     const base = process.env[PG_ENV];
     if (!base) {
-      log(`csv: ${PG_ENV} is not set, PostgreSQL skipped (source scripts/postgres-for-tests.sh)`);
+      log(
+        `csv: ${PG_ENV} is not set, PostgreSQL skipped (source scripts/postgres-for-tests.sh)`,
+      );
     } else {
       const name = `bench_csv_${runId}`;
       const admin = require('knex')({ client: 'pg', connection: base });
@@ -230,7 +275,10 @@ async function createDatabases(engines, runId) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-csv-'));
     out.push({
       engine: 'sqlite',
-      db: { client: 'better-sqlite3', filename: path.join(dir, 'security-posture.sqlite') },
+      db: {
+        client: 'better-sqlite3',
+        filename: path.join(dir, 'security-posture.sqlite'),
+      },
       drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
     });
   }
@@ -258,11 +306,21 @@ async function main() {
   const rounds = Number(args.rounds ?? 3);
   const pageSize = Number(args.page ?? 1000);
   // The export's page size: the store's default unless given (to try others).
-  const exportPage = args['export-page'] ? Number(args['export-page']) : undefined;
+  const exportPage = args['export-page']
+    ? Number(args['export-page'])
+    : undefined;
+  // Another findingsCsv to measure (e.g. an earlier version copied next to csv.ts).
+  const csvModule = args.csv ? path.resolve(args.csv) : undefined;
   const engines = String(args.db ?? 'pg,sqlite').split(',');
   const runId = crypto.randomBytes(4).toString('hex');
   const databases = await createDatabases(engines, runId);
-  const results = { rows, rounds, node: process.version, engines: {} };
+  const results = {
+    rows,
+    rounds,
+    node: process.version,
+    csv: args.csv ?? 'the plugin',
+    engines: {},
+  };
   try {
     for (const { engine, db } of databases) {
       log(`csv ${engine}: migrations and ${rows} findings`);
@@ -271,12 +329,19 @@ async function main() {
       // Alternate the three measurements so drift affects them alike.
       for (let round = 0; round < rounds; round++) {
         runs.baseline.push(await child('raw', { db, pageSize }));
-        runs.gzip.push(await child('export', { db, encoding: 'gzip', pageSize: exportPage }));
-        runs.identity.push(await child('export', { db, encoding: 'identity', pageSize: exportPage }));
+        const exportOptions = { db, pageSize: exportPage, csvModule };
+        runs.gzip.push(
+          await child('export', { ...exportOptions, encoding: 'gzip' }),
+        );
+        runs.identity.push(
+          await child('export', { ...exportOptions, encoding: 'identity' }),
+        );
         log(
           `csv ${engine} round ${round + 1}: peak RSS +${Math.round(
             runs.gzip[round].peakRssGrowthMb,
-          )} MB gzip, +${Math.round(runs.identity[round].peakRssGrowthMb)} MB identity, +${Math.round(
+          )} MB gzip, +${Math.round(
+            runs.identity[round].peakRssGrowthMb,
+          )} MB identity, +${Math.round(
             runs.baseline[round].peakRssGrowthMb,
           )} MB raw read`,
         );
@@ -285,14 +350,23 @@ async function main() {
       const gzip = summarise(runs.gzip);
       const identity = summarise(runs.identity);
       results.engines[engine] = {
-        baseline: { what: 'primary-key-paged SELECT (1,000 per page), no CSV, no HTTP', ...baseline },
-        exportGzip: { what: 'GET /export.csv, gzip, read to the end by another process', ...gzip },
+        baseline: {
+          what: 'primary-key-paged SELECT (1,000 per page), no CSV, no HTTP',
+          ...baseline,
+        },
+        exportGzip: {
+          what: 'GET /export.csv, gzip, read to the end by another process',
+          ...gzip,
+        },
         exportIdentity: { what: 'GET /export.csv, uncompressed', ...identity },
         ratio: {
           gzipRowsPerSecond: gzip.rowsPerSecond / baseline.rowsPerSecond,
-          identityRowsPerSecond: identity.rowsPerSecond / baseline.rowsPerSecond,
-          gzipPeakRssGrowthMinusBaselineMb: gzip.peakRssGrowthMb - baseline.peakRssGrowthMb,
-          identityPeakRssGrowthMinusBaselineMb: identity.peakRssGrowthMb - baseline.peakRssGrowthMb,
+          identityRowsPerSecond:
+            identity.rowsPerSecond / baseline.rowsPerSecond,
+          gzipPeakRssGrowthMinusBaselineMb:
+            gzip.peakRssGrowthMb - baseline.peakRssGrowthMb,
+          identityPeakRssGrowthMinusBaselineMb:
+            identity.peakRssGrowthMb - baseline.peakRssGrowthMb,
         },
       };
     }
@@ -301,12 +375,21 @@ async function main() {
   }
   const rounded = roundAll(results);
   fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'bench/results/csv.json'), `${JSON.stringify(rounded, null, 2)}\n`);
+  const out = args.out
+    ? path.resolve(args.out)
+    : path.join(ROOT, 'bench/results/csv.json');
+  fs.writeFileSync(out, `${JSON.stringify(rounded, null, 2)}\n`);
   for (const [engine, r] of Object.entries(rounded.engines)) {
     console.log(
-      `${engine}: raw read ${Math.round(r.baseline.rowsPerSecond)} rows/s (+${r.baseline.peakRssGrowthMb} MB); ` +
-        `export gzip ${Math.round(r.exportGzip.rowsPerSecond)} rows/s (${r.ratio.gzipRowsPerSecond}x) peak RSS +${r.exportGzip.peakRssGrowthMb} MB; ` +
-        `identity ${Math.round(r.exportIdentity.rowsPerSecond)} rows/s (${r.ratio.identityRowsPerSecond}x) peak RSS +${r.exportIdentity.peakRssGrowthMb} MB`,
+      `${engine}: raw read ${Math.round(r.baseline.rowsPerSecond)} rows/s (+${
+        r.baseline.peakRssGrowthMb
+      } MB); ` +
+        `export gzip ${Math.round(r.exportGzip.rowsPerSecond)} rows/s (${
+          r.ratio.gzipRowsPerSecond
+        }x) peak RSS +${r.exportGzip.peakRssGrowthMb} MB; ` +
+        `identity ${Math.round(r.exportIdentity.rowsPerSecond)} rows/s (${
+          r.ratio.identityRowsPerSecond
+        }x) peak RSS +${r.exportIdentity.peakRssGrowthMb} MB`,
     );
   }
 }
@@ -320,7 +403,9 @@ if (require.main === module) {
     process.exit(1);
   };
   if (childMode) {
-    const options = JSON.parse(process.argv[process.argv.indexOf(childMode) + 1]);
+    const options = JSON.parse(
+      process.argv[process.argv.indexOf(childMode) + 1],
+    );
     runChild(childMode.slice('--child='.length), options).catch(fail);
   } else {
     main().catch(fail);
