@@ -20,6 +20,8 @@ exports.up = async function up(knex) {
       ['status', 'category', 'severity_rank', 'fingerprint'],
       'sp_findings_status_category_idx',
     );
+    // Exports: keyset pages of open findings in fingerprint order.
+    table.index(['status', 'fingerprint'], 'sp_findings_status_fingerprint_idx');
     // Scoring: counts per category × severity × outcome, and the first findings of a group.
     table.index(
       ['status', 'category', 'severity', 'outcome', 'fingerprint'],
@@ -35,6 +37,7 @@ exports.down = async function down(knex) {
   await knex.schema.alterTable('security_posture_findings', table => {
     table.dropColumn('content_hash');
     table.dropIndex([], 'sp_findings_scoring_idx');
+    table.dropIndex([], 'sp_findings_status_fingerprint_idx');
     table.dropIndex([], 'sp_findings_status_category_idx');
     table.index(['status', 'category'], 'sp_findings_status_category_idx');
     table.dropIndex([], 'sp_findings_status_rank_idx');

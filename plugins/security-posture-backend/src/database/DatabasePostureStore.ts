@@ -552,23 +552,32 @@ export class DatabasePostureStore implements PostureStore {
     return { items, totalItems: counted ? Number(counted[0].count) : offset + items.length };
   }
 
-  async *streamFindings(
+  streamFindings(
     query: FindingsQuery,
     visibility: FindingsVisibility,
     pageSize = 1000,
   ): AsyncIterable<Finding[]> {
     // Keyset paging on the primary key: stable while scans write, and no growing OFFSET cost.
+    // Not an async generator: its frame would keep the last page's rows alive until the next
+    // page is read, long enough for them to be promoted to V8's old generation (RSS growth).
     let after = '';
-    for (;;) {
+    let done = false;
+    const next = async (): Promise<IteratorResult<Finding[], undefined>> => {
+      if (done) return { done: true, value: undefined };
       const rows: FindingRow[] = await this.filtered({ ...query, limit: undefined }, visibility)
         .where('fingerprint', '>', after)
         .orderBy('fingerprint', 'asc')
         .limit(pageSize);
-      if (!rows.length) return;
-      yield rows.map(toFinding);
+      if (rows.length < pageSize) done = true;
+      if (!rows.length) return { done: true, value: undefined };
       after = rows[rows.length - 1].fingerprint;
-      if (rows.length < pageSize) return;
-    }
+      return { done: false, value: rows.map(toFinding) };
+    };
+    const stop = async (): Promise<IteratorResult<Finding[], undefined>> => {
+      done = true;
+      return { done: true, value: undefined };
+    };
+    return { [Symbol.asyncIterator]: () => ({ next, return: stop }) };
   }
 
   async getFinding(fingerprint: string): Promise<Finding | undefined> {

@@ -1,9 +1,11 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { Scan } from '@security-posture/plugin-security-posture-common';
 import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
 import { PostureStore, ScoringFinding } from '../database/PostureStore';
+import { DatabasePostureStore } from '../database/DatabasePostureStore';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
 import { CheckRegistry } from './CheckRegistry';
 import { ReportService } from './ReportService';
@@ -106,5 +108,72 @@ describe('ReportService.summary', () => {
     findings.pop();
     expect((await service.summary(credentials)).grade).toBe('A');
     expect(groupReads()).toBe(2);
+  });
+});
+
+describe('ReportService.findings', () => {
+  const databases = createTestDatabases();
+
+  it('takes totals of category/severity queries from the kept counts, equal to counting', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const store = await DatabasePostureStore.create({
+      database: mockServices.database({ knex, migrations: { skip: false } }),
+    });
+    const scanRecord = await store.createScan({ trigger: 'manual' });
+    const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+    const categories = ['auth', 'catalog', 'templates'];
+    await store.applyCheckFindings({
+      scanId: scanRecord.id,
+      checkId: 'catalog/leaked-secret',
+      findings: Array.from({ length: 60 }, (_, i) => ({
+        fingerprint: `f${String(i).padStart(3, '0')}`,
+        checkId: 'catalog/leaked-secret',
+        category: categories[i % 3],
+        severity: severities[i % 5],
+        outcome: i % 7 === 0 ? ('error' as const) : ('fail' as const),
+        title: 'T',
+        message: 'M',
+        target: { type: 'deployment' as const },
+        owners: [],
+        evidence: {},
+        remediation: 'R',
+      })),
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await store.updateScan(scanRecord.id, {
+      status: 'succeeded',
+      finishedAt: '2026-11-01T00:00:01.000Z',
+    });
+    const countGroups = jest.spyOn(store, 'countOpenFindingGroups');
+    const service = new ReportService({
+      store,
+      registry: new CheckRegistry(new ConfigReader({})),
+      permissions: {
+        authorize: async (requests: unknown[]) =>
+          requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      } as any,
+      catalog: {} as any,
+      auth: {} as any,
+    });
+    const credentials = mockCredentials.user();
+    for (const query of [
+      {},
+      { category: ['catalog'] },
+      { severity: ['high' as const, 'low' as const] },
+      { category: ['auth', 'templates'], severity: ['critical' as const], status: ['open' as const] },
+      { category: ['nope'] },
+      // These need a real count.
+      { checkId: ['catalog/leaked-secret'], severity: ['medium' as const] },
+      { status: ['open' as const, 'resolved' as const] },
+      { text: 'T' },
+    ]) {
+      const page = await service.findings({ ...query, limit: 5 }, credentials);
+      const counted = await store.listFindings({ ...query, limit: 5 }, { type: 'all' });
+      expect(page.totalItems).toBe(counted.totalItems);
+      expect(page.items).toEqual(counted.items);
+    }
+    // One count of the groups for every query above while the scan state stayed the same.
+    expect(countGroups).toHaveBeenCalledTimes(1);
   });
 });

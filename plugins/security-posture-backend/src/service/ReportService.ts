@@ -18,7 +18,7 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { FindingsVisibility, PostureStore } from '../database/PostureStore';
 import { CheckRegistry } from './CheckRegistry';
-import { computeSummary } from './scoring';
+import { computeSummary, OpenFindingGroup } from './scoring';
 
 const AUTHORIZE_BATCH = 250;
 
@@ -40,7 +40,7 @@ export class ReportService {
     },
   ) {}
 
-  private cachedScores?: { key: string; value: Promise<Scores> };
+  private readonly memory = new Map<string, { key: string; value: Promise<unknown> }>();
 
   async canReadReport(credentials: BackstageCredentials): Promise<boolean> {
     const [decision] = await this.deps.permissions.authorize(
@@ -69,17 +69,30 @@ export class ReportService {
   }
 
   /**
-   * Open findings change only while a scan runs, so scores are kept per latest scan state and
-   * recomputed (from counts, never from every finding) when that state moves or while a scan
-   * runs. Concurrent requests share one computation.
+   * Open findings change only while a scan runs, so what is derived from them is kept per
+   * latest scan state and recomputed when that state moves, or on every request while a scan
+   * runs. Concurrent requests share one computation; a failed one is not kept.
    */
-  private scores(scans: Scan[]): Promise<Scores> {
-    const running = scans.some(s => s.status === 'running');
+  private memo<T>(name: string, scans: Scan[], compute: () => Promise<T>): Promise<T> {
     const latest = scans[0];
-    const key = running
-      ? undefined
-      : `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}`;
-    if (key !== undefined && this.cachedScores?.key === key) return this.cachedScores.value;
+    if (scans.some(s => s.status === 'running')) return compute();
+    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}`;
+    const cached = this.memory.get(name);
+    if (cached?.key === key) return cached.value as Promise<T>;
+    const value = compute();
+    this.memory.set(name, { key, value });
+    value.catch(() => {
+      if (this.memory.get(name)?.value === value) this.memory.delete(name);
+    });
+    return value;
+  }
+
+  /** Open findings counted per category × severity × outcome. */
+  private openGroups(scans: Scan[]): Promise<OpenFindingGroup[]> {
+    return this.memo('groups', scans, () => this.deps.store.countOpenFindingGroups());
+  }
+
+  private scores(scans: Scan[]): Promise<Scores> {
     const categories = [
       ...new Set(
         this.deps.registry
@@ -88,15 +101,50 @@ export class ReportService {
           .map(c => c.check.meta.category),
       ),
     ];
-    const value = computeSummary(this.deps.store, categories);
-    if (key !== undefined) {
-      this.cachedScores = { key, value };
-      // A failed computation is not kept.
-      value.catch(() => {
-        if (this.cachedScores?.value === value) this.cachedScores = undefined;
-      });
+    return this.memo('scores', scans, () =>
+      computeSummary(
+        {
+          countOpenFindingGroups: () => this.openGroups(scans),
+          listOpenFindingsOfGroups: (groups, limit) =>
+            this.deps.store.listOpenFindingsOfGroups(groups, limit),
+        },
+        categories,
+      ),
+    );
+  }
+
+  /**
+   * The number of findings of a deployment-wide query that filters by category and severity
+   * only, from the counts kept per scan: counting 1M rows per page request is what made the
+   * findings list slow. Undefined when the query needs a real count.
+   */
+  private async countFromGroups(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+  ): Promise<number | undefined> {
+    const onlyOpen = !query.status?.length || query.status.every(s => s === 'open');
+    if (
+      visibility.type !== 'all' ||
+      !onlyOpen ||
+      query.checkId?.length ||
+      query.owner?.length ||
+      query.entityKind?.length ||
+      query.entityRef ||
+      query.text?.trim()
+    ) {
+      return undefined;
     }
-    return value;
+    const scans = await this.deps.store.listScans({ limit: 20 });
+    if (scans.some(s => s.status === 'running')) return undefined;
+    const categories = query.category?.length ? new Set(query.category) : undefined;
+    const severities = query.severity?.length ? new Set<string>(query.severity) : undefined;
+    let total = 0;
+    for (const group of await this.openGroups(scans)) {
+      if (categories && !categories.has(group.category)) continue;
+      if (severities && !severities.has(group.severity)) continue;
+      total += group.count;
+    }
+    return total;
   }
 
   async visibilityFor(
@@ -120,8 +168,11 @@ export class ReportService {
     const visibility = await this.visibilityFor(credentials);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const offset = Math.max(query.offset ?? 0, 0);
-    const page = await this.deps.store.listFindings({ ...query, limit, offset }, visibility);
-    return { ...page, limit, offset, scope: visibility.scope };
+    const total = await this.countFromGroups(query, visibility);
+    const page = await this.deps.store.listFindings({ ...query, limit, offset }, visibility, {
+      withTotal: total === undefined,
+    });
+    return { ...page, totalItems: total ?? page.totalItems, limit, offset, scope: visibility.scope };
   }
 
   async finding(fingerprint: string, credentials: BackstageCredentials): Promise<Finding> {
