@@ -38,6 +38,11 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
 
 // Secrets are looked up by their first PREFIX characters; shorter ones are checked one by one.
 const PREFIX = 4;
+const HEAD_BUCKETS = 1 << 16;
+
+function headOf(text: string, at: number) {
+  return ((text.charCodeAt(at) * 31) ^ text.charCodeAt(at + 1)) & (HEAD_BUCKETS - 1);
+}
 
 /**
  * Scrubs texts of a growing set of secrets in time linear in the text, whatever the number of
@@ -46,8 +51,11 @@ const PREFIX = 4;
  */
 export class SecretScrubber {
   private readonly byPrefix = new Map<string, string[]>();
-  /** First two characters of every indexed secret, as one number: a cheap first test. */
-  private readonly heads = new Set<number>();
+  /**
+   * A bit per hash of the first two characters of every indexed secret: the test run at each
+   * position of each text, so it must be cheap (false positives only cost a map lookup).
+   */
+  private readonly heads = new Uint8Array(HEAD_BUCKETS);
   private readonly short = new Set<string>();
   private readonly masks = new Map<string, string>();
 
@@ -72,7 +80,7 @@ export class SecretScrubber {
     // Longest first, so the longest secret at a position wins.
     list.sort((a, b) => b.length - a.length);
     this.byPrefix.set(prefix, list);
-    this.heads.add((secret.charCodeAt(0) << 16) | secret.charCodeAt(1));
+    this.heads[headOf(secret, 0)] = 1;
   }
 
   scrub(text: string): string {
@@ -81,7 +89,7 @@ export class SecretScrubber {
     let copiedUpTo = 0;
     const last = text.length - PREFIX;
     for (let i = 0; i <= last; i++) {
-      if (!this.heads.has((text.charCodeAt(i) << 16) | text.charCodeAt(i + 1))) continue;
+      if (this.heads[headOf(text, i)] === 0) continue;
       const candidates = this.byPrefix.get(text.slice(i, i + PREFIX));
       if (!candidates) continue;
       const secret = candidates.find(s => text.startsWith(s, i));
