@@ -29,9 +29,12 @@ describe('SecretScrubber', () => {
       Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
     // Secrets sharing prefixes, secrets inside others, secrets at text ends.
     const secrets = Array.from({ length: 40 }, () => word(4 + Math.floor(random() * 12)));
-    secrets.push(`${secrets[0]}EXTRA`, secrets[1].slice(0, 5) + 'zz');
+    secrets.push(`${secrets[0]}EXTRA`, `${secrets[1].slice(0, 5)}zz`);
     const scrubber = new SecretScrubber();
     for (const s of secrets) scrubber.add(s);
+    const leaks: string[] = [];
+    const disagreements: string[] = [];
+    let compared = 0;
     for (let n = 0; n < 300; n++) {
       const parts = Array.from({ length: 6 }, () =>
         random() < 0.4 ? secrets[Math.floor(random() * secrets.length)] : word(Math.floor(random() * 8)),
@@ -41,15 +44,22 @@ describe('SecretScrubber', () => {
       // No secret that was present survives, unless the masks themselves spell it (they cannot:
       // masks contain '…', which no secret here does).
       for (const s of secrets) {
-        if (text.includes(s)) expect(scrubbed.includes(s)).toBe(false);
+        if (text.includes(s) && scrubbed.includes(s)) leaks.push(`${s} in ${scrubbed}`);
       }
       // Without overlapping secrets the result is exactly the split/join one.
       const present = secrets.filter(s => text.includes(s));
       const overlapping = present.some(a =>
         present.some(b => a !== b && (a.includes(b) || overlaps(text, a, b))),
       );
-      if (!overlapping) expect(scrubbed).toBe(scrubSecrets(text, secrets));
+      if (!overlapping) {
+        compared += 1;
+        if (scrubbed !== scrubSecrets(text, secrets)) disagreements.push(text);
+      }
     }
+    expect(leaks).toEqual([]);
+    expect(disagreements).toEqual([]);
+    // Most texts had secrets that do not overlap: the comparison did run.
+    expect(compared).toBeGreaterThan(100);
   });
 
   it('leaves texts without secrets untouched with a thousand secrets known', () => {
