@@ -1,5 +1,6 @@
 import { AuthService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
+import { QueryEntitiesResponse } from '@backstage/catalog-client';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { CheckCatalogAccess } from '@security-posture/plugin-security-posture-node';
 
@@ -15,20 +16,31 @@ export class CatalogEntitySource implements CheckCatalogAccess {
     private readonly auth: AuthService,
   ) {}
 
+  /**
+   * Pages in catalog order. The next page is requested as soon as a page arrives, so the
+   * catalog works on it while the caller processes the current one (at most two pages held).
+   */
   async *pages(
     options: { filter?: Record<string, string | string[]>; pageSize?: number } = {},
   ): AsyncIterable<EntityPage> {
     const credentials = await this.auth.getOwnServiceCredentials();
     const limit = options.pageSize ?? 500;
-    let cursor: string | undefined;
-    do {
-      const response = await this.catalog.queryEntities(
+    const request = (cursor?: string): Promise<QueryEntitiesResponse> => {
+      const pending = this.catalog.queryEntities(
         cursor ? { cursor, limit } : { filter: options.filter, limit },
         { credentials },
       );
+      // Rejections surface when the page is awaited, not as an unhandled rejection meanwhile.
+      pending.catch(() => {});
+      return pending;
+    };
+    let next: Promise<QueryEntitiesResponse> | undefined = request();
+    while (next) {
+      const response: QueryEntitiesResponse = await next;
+      const cursor: string | undefined = response.pageInfo.nextCursor;
+      next = cursor ? request(cursor) : undefined;
       yield { items: response.items, totalItems: response.totalItems };
-      cursor = response.pageInfo.nextCursor;
-    } while (cursor);
+    }
   }
 
   async *streamEntities(
