@@ -222,7 +222,7 @@ function familiesSection(families) {
   const parts = [];
   for (const name of names) {
     const f = families[name];
-    const title = f.result?.benchmark;
+    const title = f.result?.benchmark ?? name;
     const date = f.result?.date ?? f.result?.generatedAt;
     const state = !f.script
       ? 'no script in bench/' + name

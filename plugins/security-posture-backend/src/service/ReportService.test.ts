@@ -177,3 +177,69 @@ describe('ReportService.findings', () => {
     expect(countGroups).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('ReportService.entityFindings', () => {
+  const databases = createTestDatabases();
+
+  it('counts from the findings it read, and counts in the database past the limit', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const store = await DatabasePostureStore.create({
+      database: mockServices.database({ knex, migrations: { skip: false } }),
+    });
+    const scanRecord = await store.createScan({ trigger: 'manual' });
+    const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+    const findingsOf = (name: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        fingerprint: `${name}-${String(i).padStart(4, '0')}`,
+        checkId: 'catalog/sensitive-reference',
+        category: 'catalog',
+        severity: severities[(i * 3) % 5],
+        outcome: 'fail' as const,
+        title: 'T',
+        message: 'M',
+        target: { type: 'entity' as const, entityRef: `component:default/${name}` },
+        entityRef: `component:default/${name}`,
+        owners: [],
+        evidence: {},
+        remediation: 'R',
+      }));
+    await store.applyCheckFindings({
+      scanId: scanRecord.id,
+      checkId: 'catalog/sensitive-reference',
+      findings: [...findingsOf('big', 1003), ...findingsOf('small', 7)],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    let allowed = true;
+    const service = new ReportService({
+      store,
+      registry: new CheckRegistry(new ConfigReader({})),
+      permissions: {
+        authorize: async (requests: unknown[]) =>
+          requests.map(() => ({
+            result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+          })),
+      } as any,
+      catalog: { getEntityByRef: async () => ({ kind: 'Component' }) } as any,
+      auth: {} as any,
+    });
+    const credentials = mockCredentials.user();
+    for (const name of ['big', 'small']) {
+      const ref = `component:default/${name}`;
+      const expected = await store.countOpenBySeverity(ref);
+      const response = await service.entityFindings(ref, credentials);
+      expect(response.visibility).toBe('details');
+      expect(response.counts).toEqual(expected);
+      expect(response.findings).toHaveLength(name === 'big' ? 1000 : 7);
+    }
+    allowed = false;
+    const countsOnly = await service.entityFindings('Component:default/small', credentials);
+    expect(countsOnly).toEqual({
+      entityRef: 'component:default/small',
+      visibility: 'counts',
+      counts: await store.countOpenBySeverity('component:default/small'),
+      lastScan: expect.objectContaining({ id: scanRecord.id }),
+    });
+    expect(countsOnly).not.toHaveProperty('findings');
+  });
+});

@@ -7,12 +7,14 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  emptySeverityCounts,
   EntityFindingsResponse,
   Finding,
   FindingsPage,
   FindingsQuery,
   PostureSummary,
   Scan,
+  SeverityCounts,
   securityPostureEntityDetailsReadPermission,
   securityPostureReportReadPermission,
 } from '@security-posture/plugin-security-posture-common';
@@ -21,6 +23,14 @@ import { CheckRegistry } from './CheckRegistry';
 import { computeSummary, OpenFindingGroup } from './scoring';
 
 const AUTHORIZE_BATCH = 250;
+// Findings of one entity returned at most (the entity tab shows them all).
+const ENTITY_FINDINGS_LIMIT = 1000;
+
+function countBySeverity(findings: Finding[]): SeverityCounts {
+  const counts = emptySeverityCounts();
+  for (const finding of findings) counts[finding.severity] += 1;
+  return counts;
+}
 
 type Scores = Awaited<ReturnType<typeof computeSummary>>;
 
@@ -194,18 +204,23 @@ export class ReportService {
   ): Promise<EntityFindingsResponse> {
     const ref = entityRef.toLocaleLowerCase('en-US');
     const { store } = this.deps;
-    // Independent reads run together: this endpoint backs every entity page's Security tab.
-    const [lastScan, counts, details] = await Promise.all([
+    // One round of independent reads: this endpoint backs every entity page's Security tab.
+    // The findings are read alongside the permission check and returned only if it allows.
+    const [lastScan, details, { items }] = await Promise.all([
       store.listScans({ limit: 1 }).then(scans => scans[0]),
-      store.countOpenBySeverity(ref),
       this.mayReadDetails(ref, credentials),
-    ]);
-    if (details) {
-      const { items } = await store.listFindings(
-        { entityRef: ref, limit: 1000, status: ['open'] },
+      store.listFindings(
+        { entityRef: ref, limit: ENTITY_FINDINGS_LIMIT, status: ['open'] },
         { type: 'all' },
         { withTotal: false },
-      );
+      ),
+    ]);
+    // Every open finding was read unless the limit was hit; then they are counted.
+    const counts =
+      items.length < ENTITY_FINDINGS_LIMIT
+        ? countBySeverity(items)
+        : await store.countOpenBySeverity(ref);
+    if (details) {
       return { entityRef: ref, visibility: 'details', counts, findings: items, lastScan };
     }
     // Counts only, and only for entities the caller can read in the catalog at all.
