@@ -235,7 +235,10 @@ async function main() {
     const [db, sb] = order(b);
     return da - db || sa - sb;
   });
-  const families = args['no-families'] ? {} : await runFamilies(startedAt);
+  // Family results not re-run this time are kept too (each shows its own date).
+  const families = args['no-families']
+    ? previous?.families ?? {}
+    : await runFamilies(startedAt);
 
   const cpu = os.cpus();
   const result = roundAll({
