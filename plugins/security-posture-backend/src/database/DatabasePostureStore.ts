@@ -52,6 +52,20 @@ const SORT_COLUMNS: Record<FindingSortField, string> = {
   lastSeenAt: 'last_seen_at',
 };
 
+const SCAN_COLUMNS = [
+  'id',
+  'status',
+  'trigger',
+  'requested_by',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'progress_done',
+  'progress_total',
+  'message',
+  'check_runs',
+];
+
 type ScanRow = {
   id: string;
   status: Scan['status'];
@@ -63,7 +77,7 @@ type ScanRow = {
   progress_done: number;
   progress_total: number;
   message: string | null;
-  check_runs: string | null;
+  check_runs?: string | null;
 };
 
 type FindingRow = {
@@ -237,11 +251,16 @@ export class DatabasePostureStore implements PostureStore {
     return row ? toScan(row) : undefined;
   }
 
-  async listScans(options: { limit: number }): Promise<Scan[]> {
-    const rows = await this.db<ScanRow>(SCANS)
+  async listScans(options: { limit: number; withCheckRuns?: boolean }): Promise<Scan[]> {
+    const rows = (await this.db(SCANS)
+      .select(
+        options.withCheckRuns === false
+          ? SCAN_COLUMNS.filter(column => column !== 'check_runs')
+          : SCAN_COLUMNS,
+      )
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
-      .limit(options.limit);
+      .limit(options.limit)) as ScanRow[];
     return rows.map(toScan);
   }
 

@@ -46,7 +46,8 @@ export interface PostureStore extends ScoringSource {
   createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
   updateScan(id: string, patch: ScanPatch): Promise<void>;
   getScan(id: string): Promise<Scan | undefined>;
-  listScans(options: { limit: number }): Promise<Scan[]>;
+  /** Newest first; `withCheckRuns: false` leaves out each scan's per-check results. */
+  listScans(options: { limit: number; withCheckRuns?: boolean }): Promise<Scan[]>;
   /** Oldest queued scan, atomically marked running; undefined when none is queued. */
   claimQueuedScan(startedAt: string): Promise<Scan | undefined>;
   /** Scans left `running`/`queued` by a crashed process are closed as failed. */

@@ -230,7 +230,9 @@ describe('ReportService.entityFindings', () => {
       const response = await service.entityFindings(ref, credentials);
       expect(response.visibility).toBe('details');
       expect(response.counts).toEqual(expected);
-      expect(response.findings).toHaveLength(name === 'big' ? 1000 : 7);
+      expect('findings' in response && response.findings).toHaveLength(
+        name === 'big' ? 1000 : 7,
+      );
     }
     allowed = false;
     const countsOnly = await service.entityFindings('Component:default/small', credentials);
@@ -241,5 +243,15 @@ describe('ReportService.entityFindings', () => {
       lastScan: expect.objectContaining({ id: scanRecord.id }),
     });
     expect(countsOnly).not.toHaveProperty('findings');
+    // The scan's per-check results describe the deployment: not part of an entity's answer.
+    await store.updateScan(scanRecord.id, {
+      status: 'succeeded',
+      checkRuns: [{ checkId: 'auth/live-probes', outcome: 'error', durationMs: 1, findingCount: 0, errorCount: 1, message: 'probe failed' }],
+    });
+    expect((await store.listScans({ limit: 1 }))[0].checkRuns).toHaveLength(1);
+    const { lastScan } = await service.entityFindings('component:default/small', credentials);
+    expect(lastScan).toMatchObject({ id: scanRecord.id, status: 'succeeded' });
+    expect(lastScan?.checkRuns).toBeUndefined();
+    expect(JSON.stringify(lastScan)).not.toContain('probe failed');
   });
 });

@@ -207,7 +207,8 @@ export class ReportService {
     // One round of independent reads: this endpoint backs every entity page's Security tab.
     // The findings are read alongside the permission check and returned only if it allows.
     const [lastScan, details, { items }] = await Promise.all([
-      store.listScans({ limit: 1 }).then(scans => scans[0]),
+      // Without per-check results: they describe the deployment, not this entity.
+      store.listScans({ limit: 1, withCheckRuns: false }).then(scans => scans[0]),
       this.mayReadDetails(ref, credentials),
       store.listFindings(
         { entityRef: ref, limit: ENTITY_FINDINGS_LIMIT, status: ['open'] },
