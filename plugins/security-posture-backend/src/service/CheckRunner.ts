@@ -22,7 +22,7 @@ export interface CheckRunOutput {
   checkId: string;
   outcome: CheckOutcome;
   durationMs: number;
-  /** Findings not yet delivered through `onFindings` (all of them without it). */
+  /** Findings not yet delivered through `onEntityPage` (all of them without it). */
   findings: NewFinding[];
   /** Failed results of the whole run, including findings delivered page by page. */
   failCount: number;

@@ -448,6 +448,31 @@ describe('DefaultScanService', () => {
     );
   });
 
+  it('answers a scan request with the scan already waiting to start', async () => {
+    const { store } = await setup([
+      createSecurityCheck({ meta: meta('auth/unsafe-config'), run: async () => [] }),
+    ]);
+    const service = new DefaultScanService({
+      store,
+      runner: { run: async () => [] } as unknown as CheckRunner,
+      registry: new CheckRegistry(new ConfigReader({})),
+      logger: mockServices.logger.mock(),
+      trigger: async () => {},
+      staleAfterMs: 60_000,
+      retentionMs: 60_000,
+    });
+    const first = await service.requestScan({ trigger: 'manual', requestedBy: 'user:default/a' });
+    const second = await service.requestScan({ trigger: 'manual', requestedBy: 'user:default/b' });
+    expect(second.id).toBe(first.id);
+    await service.processQueue();
+    const third = await service.requestScan({ trigger: 'manual' });
+    expect(third.id).not.toBe(first.id);
+    expect((await store.listScans({ limit: 10 })).map(s => s.status)).toEqual([
+      'queued',
+      'succeeded',
+    ]);
+  });
+
   it('resolves what a later successful scan no longer reports', async () => {
     let failing = ['a', 'b', 'c'];
     let unsafe = ['auth.environment', 'auth.providers.guest'];

@@ -49,7 +49,11 @@ export class DefaultScanService implements ScanService {
     trigger: Scan['trigger'];
     requestedBy?: string;
   }): Promise<Scan> {
-    const scan = await this.deps.store.createScan(options);
+    // A scan still waiting to start covers this request too: "Scan now" pressed twice runs once
+    // (and the queue stays short, so the latest scans always include the running one).
+    const [latest] = await this.deps.store.listScans({ limit: 1, withCheckRuns: false });
+    const scan =
+      latest?.status === 'queued' ? latest : await this.deps.store.createScan(options);
     // Not awaited: the request returns while the scan runs (schedulers may run the task inline).
     this.deps.trigger().catch(e =>
       // Typically "already running": the running task picks queued scans up when it finishes.
