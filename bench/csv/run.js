@@ -44,6 +44,7 @@ const {
   peakRss,
   MB,
   log,
+  rawKeysetRead,
 } = require('../engine/lib');
 
 const PG_ENV = 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING';
@@ -189,19 +190,7 @@ async function measure(fn) {
 
 async function measureRaw({ db, pageSize }) {
   const { knex } = await openStore(db, false);
-  const read = async () => {
-    let after = '';
-    let rows = 0;
-    for (;;) {
-      const page = await knex('security_posture_findings')
-        .where('fingerprint', '>', after)
-        .orderBy('fingerprint', 'asc')
-        .limit(pageSize);
-      for (const row of page) if (row.status === 'open') rows += 1;
-      if (page.length < pageSize) return rows;
-      after = page[page.length - 1].fingerprint;
-    }
-  };
+  const read = () => rawKeysetRead(knex, pageSize);
   await read(); // warm-up
   const result = await measure(read);
   await knex.destroy();

@@ -14,7 +14,7 @@
 const path = require('node:path');
 const { execFile } = require('node:child_process');
 const { insertFindings } = require('./findings');
-const { measure, percentile, log } = require('./lib');
+const { measure, percentile, log, rawKeysetRead } = require('./lib');
 
 const LOAD_CLIENT = path.join(__dirname, 'loadClient.js');
 const CSV_CLIENT = path.join(__dirname, 'csvClient.js');
@@ -102,19 +102,7 @@ async function measureCsv({ backend, knex }) {
   const pageSize = 1000;
   // Floor: the same rows read in primary-key pages of 1,000 with no other condition (open rows
   // are counted in JS), i.e. the cheapest paged read of the table; no CSV, no HTTP.
-  const rawRead = await measure(async () => {
-    let after = '';
-    let rows = 0;
-    for (;;) {
-      const page = await knex('security_posture_findings')
-        .where('fingerprint', '>', after)
-        .orderBy('fingerprint', 'asc')
-        .limit(pageSize);
-      for (const row of page) if (row.status === 'open') rows += 1;
-      if (page.length < pageSize) return rows;
-      after = page[page.length - 1].fingerprint;
-    }
-  });
+  const rawRead = await measure(() => rawKeysetRead(knex, pageSize));
   // The download runs in a child process; the backend's peak RSS is measured here. Browsers ask
   // for gzip, so that is the main figure; an uncompressed download shows what compression costs.
   const download = encoding =>

@@ -128,8 +128,27 @@ function log(...parts) {
   );
 }
 
+/**
+ * The cheapest paged read of the findings table (the CSV export's floor): primary-key pages with
+ * no other condition, open rows counted in JS; no CSV, no HTTP. Returns the open row count.
+ */
+async function rawKeysetRead(knex, pageSize = 1000) {
+  let after = '';
+  let rows = 0;
+  for (;;) {
+    const page = await knex('security_posture_findings')
+      .where('fingerprint', '>', after)
+      .orderBy('fingerprint', 'asc')
+      .limit(pageSize);
+    for (const row of page) if (row.status === 'open') rows += 1;
+    if (page.length < pageSize) return rows;
+    after = page[page.length - 1].fingerprint;
+  }
+}
+
 module.exports = {
   MB,
+  rawKeysetRead,
   measure,
   peakRss,
   resetPeakRss,

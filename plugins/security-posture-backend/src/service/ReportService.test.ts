@@ -111,16 +111,37 @@ describe('ReportService.summary', () => {
   });
 });
 
+const databases = createTestDatabases();
+
+/** A real SQLite store with one scan, and a ReportService over it. */
+async function realStore(options: { allowed?: () => boolean; catalog?: unknown } = {}) {
+  const knex = await databases.init('SQLITE_3');
+  const store = await DatabasePostureStore.create({
+    database: mockServices.database({ knex, migrations: { skip: false } }),
+  });
+  const scanRecord = await store.createScan({ trigger: 'manual' });
+  const allowed = options.allowed ?? (() => true);
+  const service = new ReportService({
+    store,
+    registry: new CheckRegistry(new ConfigReader({})),
+    permissions: {
+      authorize: async (requests: unknown[]) =>
+        requests.map(() => ({
+          result: allowed() ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        })),
+    } as any,
+    catalog: (options.catalog ?? {}) as any,
+    auth: {} as any,
+  });
+  return { store, scanRecord, service };
+}
+
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
 describe('ReportService.findings', () => {
-  const databases = createTestDatabases();
 
   it('takes totals of category/severity queries from the kept counts, equal to counting', async () => {
-    const knex = await databases.init('SQLITE_3');
-    const store = await DatabasePostureStore.create({
-      database: mockServices.database({ knex, migrations: { skip: false } }),
-    });
-    const scanRecord = await store.createScan({ trigger: 'manual' });
-    const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+    const { store, scanRecord, service } = await realStore();
     const categories = ['auth', 'catalog', 'templates'];
     await store.applyCheckFindings({
       scanId: scanRecord.id,
@@ -129,7 +150,7 @@ describe('ReportService.findings', () => {
         fingerprint: `f${String(i).padStart(3, '0')}`,
         checkId: 'catalog/leaked-secret',
         category: categories[i % 3],
-        severity: severities[i % 5],
+        severity: SEVERITIES[i % 5],
         outcome: i % 7 === 0 ? ('error' as const) : ('fail' as const),
         title: 'T',
         message: 'M',
@@ -146,16 +167,6 @@ describe('ReportService.findings', () => {
       finishedAt: '2026-11-01T00:00:01.000Z',
     });
     const countGroups = jest.spyOn(store, 'countOpenFindingGroups');
-    const service = new ReportService({
-      store,
-      registry: new CheckRegistry(new ConfigReader({})),
-      permissions: {
-        authorize: async (requests: unknown[]) =>
-          requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-      } as any,
-      catalog: {} as any,
-      auth: {} as any,
-    });
     const credentials = mockCredentials.user();
     for (const query of [
       {},
@@ -179,21 +190,18 @@ describe('ReportService.findings', () => {
 });
 
 describe('ReportService.entityFindings', () => {
-  const databases = createTestDatabases();
-
   it('counts from the findings it read, and counts in the database past the limit', async () => {
-    const knex = await databases.init('SQLITE_3');
-    const store = await DatabasePostureStore.create({
-      database: mockServices.database({ knex, migrations: { skip: false } }),
+    let allowed = true;
+    const { store, scanRecord, service } = await realStore({
+      allowed: () => allowed,
+      catalog: { getEntityByRef: async () => ({ kind: 'Component' }) },
     });
-    const scanRecord = await store.createScan({ trigger: 'manual' });
-    const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
     const findingsOf = (name: string, n: number) =>
       Array.from({ length: n }, (_, i) => ({
         fingerprint: `${name}-${String(i).padStart(4, '0')}`,
         checkId: 'catalog/sensitive-reference',
         category: 'catalog',
-        severity: severities[(i * 3) % 5],
+        severity: SEVERITIES[(i * 3) % 5],
         outcome: 'fail' as const,
         title: 'T',
         message: 'M',
@@ -209,19 +217,6 @@ describe('ReportService.entityFindings', () => {
       findings: [...findingsOf('big', 1003), ...findingsOf('small', 7)],
       seenAt: '2026-11-01T00:00:00.000Z',
       resolveMissing: true,
-    });
-    let allowed = true;
-    const service = new ReportService({
-      store,
-      registry: new CheckRegistry(new ConfigReader({})),
-      permissions: {
-        authorize: async (requests: unknown[]) =>
-          requests.map(() => ({
-            result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-          })),
-      } as any,
-      catalog: { getEntityByRef: async () => ({ kind: 'Component' }) } as any,
-      auth: {} as any,
     });
     const credentials = mockCredentials.user();
     for (const name of ['big', 'small']) {
