@@ -25,6 +25,7 @@ export const TEMPLATE_RULE_IDS = [
   'missing-owner',
   'conditional-step',
   'legacy-template-syntax',
+  /** No longer emitted as a finding (parse problems are diagnostics); kept for stored findings. */
   'parse-error',
 ] as const;
 
@@ -72,6 +73,14 @@ export type TemplateRiskContribution = {
   explanation: string;
 };
 
+/** Something the analyser could not read in a template, with where it is. */
+export type TemplateDiagnostic = {
+  /** e.g. `steps[fetch].input.url`, `spec.parameters[0]`, `(document)` */
+  location: string;
+  message: string;
+  stepId?: string;
+};
+
 export type TemplateRiskScore = {
   /** e.g. `template:default/safe-service` */
   entityRef: string;
@@ -85,6 +94,12 @@ export type TemplateRiskScore = {
   /** The analyser could not read the template as a whole (it still has a score). */
   parseError?: boolean;
   findingCount: number;
+  /**
+   * Problems reading the template (unsupported shapes, expressions that do not parse, limits
+   * reached). Diagnostics, not findings: they say what the analyser could not vouch for and
+   * never count toward the score.
+   */
+  diagnostics?: TemplateDiagnostic[];
   /** Highest first. */
   contributions: TemplateRiskContribution[];
 };
