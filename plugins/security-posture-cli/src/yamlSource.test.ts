@@ -114,3 +114,38 @@ describe('positions', () => {
     expect(covered('Template')).toBe(false);
   });
 });
+
+describe('merge keys and includes', () => {
+  const source = parseYamlSource(`spec:
+  steps:
+    - &base
+      id: a
+      action: fetch:plain
+      input:
+        url: ./base
+    - <<: *base
+      id: b
+    - $yaml: ./more.yaml
+`);
+  const doc = source.documents[0];
+
+  it('applies merge keys in the value and follows them in the source', () => {
+    expect((doc.value as any).spec.steps[1]).toMatchObject({ id: 'b', action: 'fetch:plain' });
+    // steps[b].action is written in the anchored step: the span points there.
+    expect(spanOfField(source, doc.document, 'steps[b].action')).toMatchObject({
+      start: { line: 5, column: 15 },
+      complete: true,
+    });
+  });
+
+  it('stops at a placeholder, naming it, and finds included steps through the resolved value', () => {
+    const resolved = {
+      spec: { steps: [{ id: 'a' }, { id: 'b' }, { id: 'c', action: 'debug:log' }] },
+    };
+    expect(spanOfField(source, doc.document, 'steps[c].action', resolved)).toMatchObject({
+      start: { line: 10, column: 7 },
+      complete: false,
+      placeholder: { key: '$yaml', ref: './more.yaml' },
+    });
+  });
+});

@@ -43,10 +43,21 @@ export interface YamlSource {
 // Same bound as the template analyser: a billion-laughs file expands to an error, not to memory.
 const MAX_ALIAS_COUNT = 100;
 
-/** Parses every document of a YAML file. Never throws: YAML errors are kept per document. */
+/**
+ * Parses every document of a YAML file. Never throws: YAML errors are kept per document.
+ *
+ * Merge keys (`<<: *defaults`) are applied: Backstage's catalog applies them in `$yaml`
+ * includes always and in entity files when its parser's `enableYamlMerge` option is on, and a
+ * step or parameter reached through a merge key is then analysed like an inline one (the
+ * conservative reading: what runs if the portal merges).
+ */
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const parsed = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    merge: true,
+  });
   const list: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
   const documents = list.map((document, index): SourceDocument => {
     const first = document.errors[0];
@@ -59,7 +70,11 @@ export function parseYamlSource(text: string): YamlSource {
       };
     }
     try {
-      return { index, document, value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+      return {
+        index,
+        document,
+        value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }),
+      };
     } catch (e) {
       return {
         index,
@@ -141,7 +156,13 @@ function segmentText(segment: PathSegment): string {
   return segment.type === 'bracket' ? segment.text : String(segment.index);
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function keyText(node: unknown): string | undefined {
+  // With merge keys on, the `<<` key's value is a symbol; its source is `<<`.
+  if (isScalar(node) && typeof node.value === 'symbol') return node.source ?? '<<';
   if (isScalar(node)) return node.value === null ? '' : String(node.value);
   return undefined;
 }
@@ -155,8 +176,45 @@ function itemWithId(seq: unknown, id: string, document: Document.Parsed): number
   if (!isSeq(seq)) return -1;
   return seq.items.findIndex(item => {
     const value = deref(item, document);
-    return isMap(value) && keyText(value.get('id', true)) === id;
+    const pair = pairIn(value, 'id', document);
+    return isPair(pair) && keyText(pair.value) === id;
   });
+}
+
+/** The placeholders the catalog resolves (others, such as JSON Schema's `$ref`, are left alone). */
+export const PLACEHOLDER_KEYS: ReadonlySet<string> = new Set([
+  '$yaml',
+  '$json',
+  '$text',
+  '$openapi',
+  '$asyncapi',
+]);
+
+/**
+ * A catalog placeholder: a mapping with exactly one key, a known `$` resolver
+ * (`$yaml: ./steps.yaml`). Returns its pair, else undefined.
+ */
+export function placeholderPair(node: unknown) {
+  if (!isMap(node) || node.items.length !== 1) return undefined;
+  const pair = node.items[0];
+  const key = keyText(pair.key);
+  return key && PLACEHOLDER_KEYS.has(key) ? pair : undefined;
+}
+
+/** The pair of `key` in a mapping, looking through merge keys (`<<: *x`, `<<: [*x, *y]`). */
+function pairIn(map: unknown, wanted: string, document: Document.Parsed, depth = 0): unknown {
+  if (!isMap(map) || depth > 8) return undefined;
+  const own = map.items.find(p => isPair(p) && keyText(p.key) === wanted);
+  if (own) return own;
+  for (const pair of map.items) {
+    if (!isPair(pair) || keyText(pair.key) !== '<<') continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const found = pairIn(deref(source, document), wanted, document, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** What a field path resolves to in a document. */
@@ -169,13 +227,19 @@ export interface ResolvedField {
   complete: boolean;
   /** How many segments of the path were found. */
   depth: number;
+  /** The path continues inside a `$yaml`/`$json`/`$text` placeholder: its reference. */
+  placeholder?: { key: string; ref: string };
 }
 
 /**
  * Follows a field path through a YAML document. Template locations start at the template's
  * `steps[<id>]` (without `spec.`); those are looked up in `spec.steps` by step id.
  */
-export function resolveField(document: Document.Parsed, path: string): ResolvedField {
+export function resolveField(
+  document: Document.Parsed,
+  path: string,
+  resolved?: unknown,
+): ResolvedField {
   let segments = parseFieldPath(path);
   let node: unknown = document.contents;
   let key: YamlNode | undefined;
@@ -186,37 +250,77 @@ export function resolveField(document: Document.Parsed, path: string): ResolvedF
     }
   }
   let reached = 0;
+  let placeholder: ResolvedField['placeholder'];
+  // The document's value with its includes resolved, followed alongside the nodes: it finds a
+  // step that an include supplies (its placeholder item is at the same index).
+  let value: unknown = resolved;
   for (const [i, segment] of segments.entries()) {
     const current = deref(node, document);
     let next: unknown;
     let nextKey: YamlNode | undefined;
+    const included = placeholderPair(current);
+    if (included) {
+      // The rest of the path is inside an included file: point at the placeholder.
+      node = isScalar(included.value) ? included.value : current;
+      key = included.key as YamlNode;
+      placeholder = {
+        key: keyText(included.key)!,
+        ref: isScalar(included.value) ? String(included.value.value) : '',
+      };
+      break;
+    }
     if (isMap(current) && segment.type !== 'index') {
       const wanted = segmentText(segment);
-      const pair = current.items.find(p => isPair(p) && keyText(p.key) === wanted);
-      if (pair) {
+      const pair = pairIn(current, wanted, document);
+      if (isPair(pair)) {
         next = pair.value;
         nextKey = pair.key as YamlNode;
       }
+      value = isPlainObject(value) ? value[wanted] : undefined;
     } else if (isSeq(current)) {
       let index = segment.type === 'index' ? segment.index : -1;
       // `steps[<id>]`: a step named by its id (an all-digit id still wins over the index).
       const previous = segments[i - 1];
       if (previous?.type === 'key' && previous.key === 'steps') {
-        const byId = itemWithId(current, segmentText(segment), document);
+        const id = segmentText(segment);
+        let byId = itemWithId(current, id, document);
+        if (byId < 0 && Array.isArray(value)) {
+          byId = value.findIndex(item => isPlainObject(item) && item.id === id);
+        }
+        // The analyser names a step without an id `step-<n>` (1-based).
+        const generated = /^step-(\d{1,6})$/.exec(id);
+        if (byId < 0 && generated) {
+          const n = Number(generated[1]) - 1;
+          const item = Array.isArray(value) ? value[n] : deref(current.items[n], document);
+          const hasId = isPlainObject(item)
+            ? typeof item.id === 'string' && item.id !== ''
+            : isPair(pairIn(item, 'id', document));
+          if (n < current.items.length && !hasId) byId = n;
+        }
         if (byId >= 0) index = byId;
       }
       if (index >= 0 && index < current.items.length) next = current.items[index];
+      value = Array.isArray(value) && index >= 0 ? value[index] : undefined;
     }
     if (next === undefined) break;
     node = next;
     key = nextKey;
     reached += 1;
   }
+  // A path that ends at a placeholder names the included content as a whole.
+  const last = placeholder ? undefined : placeholderPair(deref(node, document));
+  if (last) {
+    placeholder = {
+      key: keyText(last.key)!,
+      ref: isScalar(last.value) ? String(last.value.value) : '',
+    };
+  }
   return {
     node: (node ?? undefined) as YamlNode | undefined,
     key,
     complete: reached === segments.length,
     depth: reached,
+    ...(placeholder ? { placeholder } : {}),
   };
 }
 
@@ -228,8 +332,13 @@ export function spanOfField(
   source: YamlSource,
   document: Document.Parsed,
   path: string,
-): Span & { complete: boolean; depth: number } {
-  const { node, key, complete, depth } = resolveField(document, path);
+  resolved?: unknown,
+): Span & {
+  complete: boolean;
+  depth: number;
+  placeholder?: ResolvedField['placeholder'];
+} {
+  const { node, key, complete, depth, placeholder } = resolveField(document, path, resolved);
   const anchor = complete && isScalar(node) ? node : key ?? node;
   const range =
     (anchor as YamlNode | undefined)?.range ?? document.contents?.range ?? document.range;
@@ -238,6 +347,7 @@ export function spanOfField(
     end: positionOf(source, range[1]),
     complete,
     depth,
+    ...(placeholder ? { placeholder } : {}),
   };
 }
 
@@ -251,8 +361,9 @@ export function spanOfValueInField(
   document: Document.Parsed,
   path: string,
   value: string,
+  resolved?: unknown,
 ): Span & { complete: boolean; depth: number } {
-  const field = resolveField(document, path);
+  const field = resolveField(document, path, resolved);
   const node = field.node;
   if (field.complete && node?.range && value) {
     const [start, end] = node.range;
@@ -270,7 +381,7 @@ export function spanOfValueInField(
       }
     }
   }
-  return spanOfField(source, document, path);
+  return spanOfField(source, document, path, resolved);
 }
 
 /**
@@ -302,5 +413,22 @@ export function inspectedValueRanges(document: Document.Parsed): Array<[number, 
     }
   }
   visit(root.get('spec', true), 0);
+  return ranges;
+}
+
+/** Character ranges of every scalar of a document (an included file is inspected whole). */
+export function allScalarRanges(document: Document.Parsed): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  const visit = (node: unknown, depth: number) => {
+    if (depth > 128 || !node) return;
+    if (isScalar(node)) {
+      if (node.range) ranges.push([node.range[0], node.range[1]]);
+    } else if (isMap(node)) {
+      for (const pair of node.items) visit(pair.value, depth + 1);
+    } else if (isSeq(node)) {
+      for (const item of node.items) visit(item, depth + 1);
+    }
+  };
+  visit(document.contents, 0);
   return ranges;
 }
