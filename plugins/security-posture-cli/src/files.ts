@@ -7,6 +7,8 @@ export interface InputFile {
   /** Absolute path. */
   absolute: string;
   type: InputType;
+  /** The directory named on the command line that the file was found in (absent for named files). */
+  base?: string;
 }
 
 const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock']);
@@ -35,7 +37,7 @@ function typeOf(file: string): InputType | undefined {
   return undefined;
 }
 
-async function walk(dir: string, depth: number, out: InputFile[]) {
+async function walk(dir: string, depth: number, out: InputFile[], base: string) {
   if (depth > MAX_WALK_DEPTH) return;
   const entries = await fs.readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : Number(a.name > b.name)));
@@ -43,10 +45,10 @@ async function walk(dir: string, depth: number, out: InputFile[]) {
     const absolute = path.join(dir, entry.name);
     // Symbolic links are not followed: they may leave the tree or loop.
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(absolute, depth + 1, out);
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(absolute, depth + 1, out, base);
     } else if (entry.isFile()) {
       const type = typeOf(entry.name);
-      if (type) out.push({ absolute, type });
+      if (type) out.push({ absolute, type, base });
     }
   }
 }
@@ -66,7 +68,7 @@ export async function collectInputs(paths: string[], cwd: string): Promise<Input
     } catch {
       throw new UsageError(`${p}: no such file or directory`);
     }
-    if (stat.isDirectory()) await walk(absolute, 0, found);
+    if (stat.isDirectory()) await walk(absolute, 0, found, absolute);
     else found.push({ absolute, type: typeOf(absolute) ?? 'yaml' });
   }
   const unique = new Map(found.map(f => [f.absolute, f]));
