@@ -47,18 +47,6 @@ export const TEMPLATE_CHECK_ID = 'templates/template-risk';
 export const ADVISORY_CHECK_ID = 'plugins/known-vulnerability';
 
 /** Checks of the CLI itself, about the files rather than their content. */
-export const PARSE_ERROR_CHECK: SecurityCheckMeta = {
-  id: 'files/parse-error',
-  title: 'File cannot be parsed',
-  category: 'files',
-  defaultSeverity: 'high',
-  description:
-    'A YAML document that is not valid YAML (syntax errors, duplicate keys, too many aliases), a document that is a list of entities, or an entity without `metadata.name`. The catalog rejects such a document, and nothing in it can be checked except by the raw-text secret search.',
-  remediation:
-    'Fix the YAML at the reported line (validate with `npx yaml valid < file` or your editor), one entity per document, separated by `---`.',
-  docsUrl: 'https://backstage.io/docs/features/software-catalog/descriptor-format',
-};
-
 export const NOT_INSPECTED_CHECK: SecurityCheckMeta = {
   id: 'files/not-inspected',
   title: 'File not inspected',
@@ -93,9 +81,8 @@ export const SUPPRESSION_EXPIRED_CHECK: SecurityCheckMeta = {
     'Fix the finding, or renew the suppression with a new expiry date and a reason that still holds.',
 };
 
-export const CLI_CHECKS = [
-  PARSE_ERROR_CHECK,
-  NOT_INSPECTED_CHECK,
-  TEXT_SECRET_CHECK,
-  SUPPRESSION_EXPIRED_CHECK,
-];
+/**
+ * The CLI's own checks. Parse problems are not among them: they are diagnostics
+ * (`report.diagnostics`, `--fail-on-diagnostics`), not findings.
+ */
+export const CLI_CHECKS = [NOT_INSPECTED_CHECK, TEXT_SECRET_CHECK, SUPPRESSION_EXPIRED_CHECK];

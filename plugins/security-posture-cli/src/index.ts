@@ -11,7 +11,7 @@ import { ScanReport } from './report';
 import { FileScanner } from './scan';
 import packageJson from '../package.json';
 
-export type { CliFinding, ScanReport } from './report';
+export type { CliDiagnostic, CliFinding, ScanNote, ScanReport } from './report';
 export { FileScanner } from './scan';
 
 const FORMATS = ['table', 'json', 'sarif', 'csv'] as const;
@@ -34,6 +34,13 @@ Options:
       --report <format>=<file>
                               also write the report in another format; repeatable
       --fail-on <severity>    critical | high | medium | low | info | none (default: high)
+      --fail-on-diagnostics   also exit 1 when a file cannot be read as written (invalid YAML
+                              in a Backstage file, an entity without a name, an unresolvable
+                              $yaml/$json/$text include, a template the analyser cannot read)
+      --entity-api-version <group or apiVersion>
+                              also read documents of this apiVersion as entities (besides
+                              backstage.io/* and scaffolder.backstage.io/*), e.g. acme.io or
+                              acme.io/v1; repeatable
       --suppressions <file>   suppressions file (default: ${DEFAULT_SUPPRESSIONS_FILE} if present)
       --no-suppressions       ignore suppressions
       --root <dir>            report paths relative to this directory (default: working directory)
@@ -43,7 +50,13 @@ Options:
   -h, --help                  show this help
   -v, --version               show the version
 
-Exit codes: 0 no finding at or above --fail-on, 1 such findings, 2 usage or internal error.
+Only documents with a Backstage apiVersion are entities: other YAML (Kubernetes manifests,
+kustomizations, Helm charts, workflows, compose files, OpenAPI, skeleton files) is skipped with
+a note, and its text is still searched for secrets. Relative $yaml/$json/$text includes are
+resolved inside the root; remote ones are never fetched.
+
+Exit codes: 0 no finding at or above --fail-on (diagnostics and notes never fail the run unless
+--fail-on-diagnostics), 1 such findings, 2 usage or internal error.
 Environment: SECURITY_POSTURE_FINGERPRINT_KEY keys secret fingerprints (HMAC), as the portal's
 securityPosture.fingerprintKey; without it they are plain SHA-256.
 `;
@@ -55,6 +68,8 @@ export interface CliOptions {
   output?: string;
   reports: Array<{ format: Format; file: string }>;
   failOn: Severity | 'none';
+  failOnDiagnostics: boolean;
+  entityApiVersions: string[];
   suppressions?: string | false;
   root?: string;
   env: Array<[string, string]>;
@@ -77,6 +92,8 @@ export function parseArgs(args: string[]): CliOptions {
     configFiles: [],
     reports: [],
     failOn: 'high',
+    failOnDiagnostics: false,
+    entityApiVersions: [],
     env: [],
     verbose: false,
     help: false,
@@ -123,7 +140,10 @@ export function parseArgs(args: string[]): CliOptions {
         if (at <= 0 || at === spec.length - 1) {
           throw new UsageError(`--report expects <format>=<file>, e.g. sarif=results.sarif`);
         }
-        options.reports.push({ format: asFormat(spec.slice(0, at)), file: spec.slice(at + 1) });
+        options.reports.push({
+          format: asFormat(spec.slice(0, at)),
+          file: spec.slice(at + 1),
+        });
         break;
       }
       case '--fail-on': {
@@ -134,6 +154,19 @@ export function parseArgs(args: string[]): CliOptions {
           );
         }
         options.failOn = v as Severity | 'none';
+        break;
+      }
+      case '--fail-on-diagnostics':
+        options.failOnDiagnostics = true;
+        break;
+      case '--entity-api-version': {
+        const v = value().trim();
+        if (!/^[A-Za-z0-9][A-Za-z0-9.-]*(\/[A-Za-z0-9.-]+)?\/?\*?$/.test(v)) {
+          throw new UsageError(
+            `--entity-api-version expects a group (acme.io) or an apiVersion (acme.io/v1), not '${v}'`,
+          );
+        }
+        options.entityApiVersions.push(v);
         break;
       }
       case '--suppressions':
@@ -204,6 +237,12 @@ export function render(report: ScanReport, format: Format, color = false): strin
   }
 }
 
+/** 1 when findings at or above --fail-on remain, or diagnostics with --fail-on-diagnostics. */
+export function exitCodeOf(report: ScanReport): number {
+  if (report.failing > 0) return 1;
+  return report.failOnDiagnostics && report.diagnostics.length > 0 ? 1 : 0;
+}
+
 /** Entry point of the security-posture CLI; resolves to the exit code. */
 export async function main(
   args: string[],
@@ -212,7 +251,12 @@ export async function main(
     stderr: { write(text: string): unknown };
     cwd: string;
     env: NodeJS.ProcessEnv;
-  } = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env },
+  } = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+  },
 ): Promise<number> {
   let scanner: FileScanner | undefined;
   try {
@@ -246,6 +290,8 @@ export async function main(
       cwd,
       root: path.resolve(cwd, options.root ?? '.'),
       failOn: options.failOn,
+      failOnDiagnostics: options.failOnDiagnostics,
+      entityApiVersions: options.entityApiVersions,
       suppressionsFile,
       fingerprintKey: io.env.SECURITY_POSTURE_FINGERPRINT_KEY || undefined,
       now: new Date(),
@@ -266,7 +312,7 @@ export async function main(
     }
     if (options.output || format !== 'table') {
       io.stderr.write(
-        `security-posture: ${report.summary.findings} finding(s), ${report.summary.suppressed} suppressed, ${report.failing} at or above ${report.failOn}\n`,
+        `security-posture: ${report.summary.findings} finding(s), ${report.summary.suppressed} suppressed, ${report.failing} at or above ${report.failOn}; ${report.summary.diagnostics} diagnostic(s), ${report.summary.notes} note(s)\n`,
       );
     }
     for (const s of report.suppressions.expired) {
@@ -274,7 +320,7 @@ export async function main(
         `security-posture: suppression at ${s.source.file}:${s.source.line} expired on ${s.expires}; it no longer suppresses\n`,
       );
     }
-    return report.failing > 0 ? 1 : 0;
+    return exitCodeOf(report);
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
     const message = scanner ? scanner.scrub(error.message) : error.message;

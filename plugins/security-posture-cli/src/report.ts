@@ -1,3 +1,4 @@
+import type { NoteReason } from './classify';
 import {
   CheckOutcome,
   FindingEvidence,
@@ -6,7 +7,7 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 
 /** Version of the JSON report layout (docs/cli.md); raised on incompatible changes. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** One finding, with where it is in the scanned files. Secrets appear only masked. */
 export interface CliFinding {
@@ -15,7 +16,7 @@ export interface CliFinding {
    * entities, templates and config keys it equals the portal's, so a suppression can name it.
    */
   fingerprint: string;
-  /** The check, e.g. `catalog/leaked-secret`, `templates/template-risk`, `files/parse-error`. */
+  /** The check, e.g. `catalog/leaked-secret`, `templates/template-risk`, `files/secret-in-text`. */
   checkId: string;
   /** The rule: the check id, or `templates/template-risk/<rule>` for the template analyser. */
   rule: string;
@@ -47,9 +48,49 @@ export interface CliFinding {
   /** Catalog hits: the secret kind (`aws-access-key-id`) or sensitive reference class. */
   secretKind?: string;
   referenceClass?: string;
+  /**
+   * The finding is about content of a file included with `$yaml`/`$json`/`$text`; `line` and
+   * `column` point at the placeholder in `file`, this names the included file.
+   */
+  includedFile?: string;
   evidence: FindingEvidence;
   remediation: string;
   docsUrl?: string;
+}
+
+/**
+ * Something that could not be read as written (a Backstage file that is not valid YAML, an
+ * entity without a name, an include that cannot be resolved, a template the analyser cannot
+ * fully read). Diagnostics are not findings: they never count toward `--fail-on`, only toward
+ * `--fail-on-diagnostics`.
+ */
+export interface CliDiagnostic {
+  /** Who says so: `files` (the CLI) or a check id (`templates/template-risk`). */
+  source: string;
+  /** e.g. `yaml-syntax`, `entity-list`, `entity-without-name`, `include-missing`, `template-parse`. */
+  code: string;
+  level: 'warning' | 'note';
+  message: string;
+  file: string;
+  doc?: number;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  field?: string;
+  entityRef?: string;
+  templateStepId?: string;
+  includedFile?: string;
+}
+
+/** A file or document that was not analysed as an entity, and why (never a finding). */
+export interface ScanNote {
+  reason: NoteReason;
+  message: string;
+  file: string;
+  doc?: number;
+  line?: number;
+  column?: number;
 }
 
 export interface SuppressionRef {
@@ -101,11 +142,17 @@ export interface ScanReport {
   failOn: Severity | 'none';
   /** Findings at or above `failOn` that no suppression covers. */
   failing: number;
+  /** Whether diagnostics fail the run too (`--fail-on-diagnostics`). */
+  failOnDiagnostics: boolean;
   files: ScannedFile[];
   configFiles: string[];
   findings: CliFinding[];
   suppressed: SuppressedFinding[];
   templates: TemplateScore[];
+  /** Parse and include problems: not findings, see {@link CliDiagnostic}. */
+  diagnostics: CliDiagnostic[];
+  /** Files and documents skipped as not Backstage entities, and remote includes. */
+  notes: ScanNote[];
   checks: CheckRun[];
   suppressions: {
     file?: string;
@@ -116,5 +163,9 @@ export interface ScanReport {
     findings: number;
     suppressed: number;
     bySeverity: Record<Severity, number>;
+    diagnostics: number;
+    notes: number;
+    /** Notes per reason. */
+    notesByReason: Partial<Record<NoteReason, number>>;
   };
 }

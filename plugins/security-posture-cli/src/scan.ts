@@ -39,12 +39,23 @@ import {
   CONFIG_DEPENDENT_ENTITY_CHECKS,
   CONFIG_ONLY_CHECKS,
   NOT_INSPECTED_CHECK,
-  PARSE_ERROR_CHECK,
   SUPPRESSION_EXPIRED_CHECK,
   TEMPLATE_CHECK_ID,
   TEXT_SECRET_CHECK,
 } from './cliChecks';
+import {
+  describeReason,
+  EntityApiVersions,
+  hasGoTemplateMarker,
+  hasSkeletonMarker,
+  inSkeletonDir,
+  isCatalogFileName,
+  NoteReason,
+  reasonOfDocument,
+  reasonOfPath,
+} from './classify';
 import { collectInputs, displayPath, InputFile, UsageError } from './files';
+import { hasPlaceholder, IncludeProblem, resolveIncludes } from './includes';
 import {
   advisoryResults,
   lineIndex,
@@ -55,14 +66,17 @@ import {
 import { findSecretsInText } from './rawText';
 import {
   CheckRun,
+  CliDiagnostic,
   CliFinding,
   REPORT_SCHEMA_VERSION,
   ScannedFile,
+  ScanNote,
   ScanReport,
   TemplateScore,
 } from './report';
 import { applySuppressions, parseSuppressions, Suppression } from './suppressions';
 import {
+  allScalarRanges,
   inspectedValueRanges,
   parseYamlSource,
   positionOf,
@@ -88,6 +102,42 @@ export interface ScanOptions {
   fingerprintKey?: string;
   now: Date;
   version: string;
+  /** Diagnostics (parse and include problems) fail the run too. */
+  failOnDiagnostics?: boolean;
+  /**
+   * apiVersions of entities besides `backstage.io/*` and `scaffolder.backstage.io/*`: a group
+   * (`acme.io`, matching `acme.io/*`) or an exact apiVersion (`acme.io/v1`).
+   */
+  entityApiVersions?: string[];
+}
+
+/** How a file is known, for the routing of its documents. */
+interface FileContext {
+  input: InputFile;
+  file: string;
+  /** Directory that includes are confined to. */
+  includeRoot: string;
+  /** What the path alone says the file is (workflow, kustomization, Helm chart, …). */
+  pathReason?: NoteReason;
+  skeletonDir: boolean;
+  catalogFileName: boolean;
+  /** Given with --config: its problems are diagnostics, and it is never noted as skipped. */
+  isConfig: boolean;
+}
+
+/** What became of one document. */
+type DocumentOutcome =
+  | { type: 'entity' }
+  | { type: 'diagnostic' }
+  | { type: 'note'; reason: NoteReason; message?: string; offset?: number };
+
+/** The includes of the document being analysed. */
+interface IncludeScope {
+  absolute: string;
+  /** The document's value with its includes resolved. */
+  value?: unknown;
+  /** References left unresolved (remote, missing, escaping): problems inside them are not repeated. */
+  unresolved: Set<string>;
 }
 
 // A file is read whole; beyond these sizes it is reported as not inspected.
@@ -102,6 +152,10 @@ interface Place {
   doc?: number;
   span: Span;
   field?: string;
+  /** The place is inside content included from this file (`$yaml` and the like). */
+  includedFile?: string;
+  /** The place is inside a placeholder that could not be resolved. */
+  unresolved?: boolean;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -131,13 +185,21 @@ function secretLabel(kind: string): string {
 class CheckTracker {
   private readonly runs = new Map<
     string,
-    { counts: Record<CheckOutcome, number>; findings: number; reason?: string; skipped?: boolean }
+    {
+      counts: Record<CheckOutcome, number>;
+      findings: number;
+      reason?: string;
+      skipped?: boolean;
+    }
   >();
 
   private entry(checkId: string) {
     let entry = this.runs.get(checkId);
     if (!entry) {
-      entry = { counts: { fail: 0, pass: 0, error: 0, notApplicable: 0 }, findings: 0 };
+      entry = {
+        counts: { fail: 0, pass: 0, error: 0, notApplicable: 0 },
+        findings: 0,
+      };
       this.runs.set(checkId, entry);
     }
     return entry;
@@ -178,6 +240,22 @@ export class FileScanner {
   private readonly factory: FindingFactory;
   private readonly findings: CliFinding[] = [];
   private readonly templates: TemplateScore[] = [];
+  private readonly diagnostics: CliDiagnostic[] = [];
+  private readonly notes: ScanNote[] = [];
+  private readonly apiVersions: EntityApiVersions;
+  /** Scalar ranges of included YAML files that the entity checks inspected, by absolute path. */
+  private readonly includedCoverage = new Map<string, Array<[number, number]>>();
+  /** Included files (display path) → the file that includes them. */
+  private readonly includedBy = new Map<string, string>();
+  /** Raw-text secret hits, reported once every include is known (see run()). */
+  private readonly pendingText: Array<{
+    absolute: string;
+    file: string;
+    text: string;
+    raw: SecretMatch[];
+    covered: Array<[number, number]>;
+    source: YamlSource | undefined;
+  }> = [];
   private readonly files: ScannedFile[] = [];
   private readonly tracker = new CheckTracker();
   readonly logger = new CollectingLogger();
@@ -193,6 +271,28 @@ export class FileScanner {
 
   constructor(private readonly options: ScanOptions) {
     this.factory = new FindingFactory(options.fingerprintKey);
+    this.apiVersions = new EntityApiVersions(options.entityApiVersions ?? []);
+  }
+
+  /** A parse or include problem: reported beside the findings, never as one. */
+  private diagnose(diagnostic: Omit<CliDiagnostic, 'source' | 'level'> & Partial<CliDiagnostic>) {
+    const key = (d: CliDiagnostic) =>
+      [d.source, d.file, d.doc, d.line, d.column, d.message].join('\u0000');
+    const full: CliDiagnostic = {
+      source: 'files',
+      level: 'warning',
+      ...diagnostic,
+      message: this.factory.scrub(diagnostic.message).slice(0, 500),
+    };
+    if (this.diagnostics.some(d => key(d) === key(full))) return;
+    this.diagnostics.push(full);
+  }
+
+  private note(note: ScanNote) {
+    this.notes.push({
+      ...note,
+      message: this.factory.scrub(note.message).slice(0, 500),
+    });
   }
 
   private display(absolute: string) {
@@ -224,6 +324,7 @@ export class FileScanner {
       column: place.span.start.column,
       ...(place.span.end ? { endLine: place.span.end.line, endColumn: place.span.end.column } : {}),
       ...(place.field ? { field: this.factory.scrub(place.field) } : {}),
+      ...(place.includedFile ? { includedFile: place.includedFile } : {}),
       ...(finding.location ? { location: finding.location } : {}),
       ...(finding.entityRef ? { entityRef: finding.entityRef } : {}),
       ...(finding.entityKind ? { entityKind: finding.entityKind } : {}),
@@ -284,6 +385,12 @@ export class FileScanner {
       await this.scanFile(input, type, text, raw);
     }
 
+    // Raw-text secrets last: a file included by an entity ($yaml) was inspected by its checks.
+    for (const pending of this.pendingText) {
+      const covered = [...pending.covered, ...(this.includedCoverage.get(pending.absolute) ?? [])];
+      this.reportTextSecrets(pending.file, pending.text, pending.raw, covered, pending.source);
+    }
+
     this.noteUnrunChecks(inputs);
 
     return this.report(suppressions);
@@ -328,7 +435,11 @@ export class FileScanner {
     const own = new CheckRegistry(this.config);
     own.add(
       ...CLI_CHECKS.map(
-        (meta): SecurityCheck => ({ meta, scope: 'deployment', run: async () => [] }),
+        (meta): SecurityCheck => ({
+          meta,
+          scope: 'deployment',
+          run: async () => [],
+        }),
       ),
     );
     try {
@@ -373,7 +484,13 @@ export class FileScanner {
     raw: SecretMatch[],
   ) {
     const file = this.display(input.absolute);
-    const scanned: ScannedFile = { file, type, documents: 0, entities: 0, templates: 0 };
+    const scanned: ScannedFile = {
+      file,
+      type,
+      documents: 0,
+      entities: 0,
+      templates: 0,
+    };
     this.files.push(scanned);
     if (typeof text !== 'string') {
       this.addOwn(
@@ -414,84 +531,284 @@ export class FileScanner {
       this.reportTextSecrets(file, text, raw, [], undefined);
       return;
     }
+    const context: FileContext = {
+      input,
+      file,
+      includeRoot: this.includeRoot(input),
+      pathReason: type === 'config' ? undefined : reasonOfPath(input.absolute),
+      skeletonDir: inSkeletonDir(input.absolute),
+      catalogFileName: isCatalogFileName(input.absolute),
+      isConfig: type === 'config',
+    };
+    if (context.pathReason === 'helm-chart') {
+      // Go templates: not YAML until Helm renders them. Only their text is searched.
+      this.note({
+        reason: 'helm-chart',
+        file,
+        message: `${file}: ${describeReason('helm-chart')}`,
+      });
+      this.deferTextSecrets(input.absolute, file, text, raw, [], undefined);
+      return;
+    }
     const source = parseYamlSource(text);
     scanned.documents = source.documents.length;
     const covered: Array<[number, number]> = [];
+    const outcomes: DocumentOutcome[] = [];
     for (const doc of source.documents) {
-      await this.scanDocument(file, source, doc, scanned, covered);
+      outcomes.push(await this.scanDocument(context, source, doc, scanned, covered));
     }
-    this.reportTextSecrets(file, text, raw, covered, source);
+    if (type !== 'config') this.noteDocuments(context, source, outcomes);
+    this.deferTextSecrets(input.absolute, file, text, raw, covered, source);
+  }
+
+  private deferTextSecrets(
+    absolute: string,
+    file: string,
+    text: string,
+    raw: SecretMatch[],
+    covered: Array<[number, number]>,
+    source: YamlSource | undefined,
+  ) {
+    if (!raw.length) this.reportTextSecrets(file, text, raw, covered, source);
+    else this.pendingText.push({ absolute, file, text, raw, covered, source });
+  }
+
+  /** Includes stay inside the report root (the repository in CI), else the scanned folder. */
+  private includeRoot(input: InputFile): string {
+    const root = path.resolve(this.options.root);
+    const relative = path.relative(root, input.absolute);
+    if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return root;
+    return input.base ?? path.dirname(input.absolute);
+  }
+
+  /** One note for a file that holds no entity; one per skipped document of a file that does. */
+  private noteDocuments(context: FileContext, source: YamlSource, outcomes: DocumentOutcome[]) {
+    const { file } = context;
+    const notes = outcomes
+      .map((outcome, index) => ({ outcome, index }))
+      .filter(
+        (
+          o,
+        ): o is {
+          outcome: Extract<DocumentOutcome, { type: 'note' }>;
+          index: number;
+        } => o.outcome.type === 'note',
+      );
+    const analysed = outcomes.some(o => o.type !== 'note');
+    if (!analysed) {
+      const first = notes.find(n => n.outcome.reason !== 'empty') ?? notes[0];
+      const reason: NoteReason = first?.outcome.reason ?? context.pathReason ?? 'empty';
+      const detail = first?.outcome.message;
+      this.note({
+        reason,
+        file,
+        message: `${file}: ${describeReason(reason)}${detail ? ` (${detail})` : ''}`,
+        ...(first?.outcome.offset !== undefined
+          ? { doc: first.index, ...positionOf(source, first.outcome.offset) }
+          : {}),
+      });
+      return;
+    }
+    for (const { outcome, index } of notes) {
+      if (outcome.reason === 'empty') continue;
+      this.note({
+        reason: outcome.reason,
+        file,
+        doc: index,
+        message: `${file}, document ${index}: ${describeReason(outcome.reason)}${
+          outcome.message ? ` (${outcome.message})` : ''
+        }`,
+        ...(outcome.offset !== undefined ? positionOf(source, outcome.offset) : {}),
+      });
+    }
   }
 
   private parseError(
     file: string,
     source: YamlSource,
     doc: SourceDocument,
+    code: string,
     message: string,
     offset: number,
-  ) {
-    this.addOwn(
-      PARSE_ERROR_CHECK,
-      {
-        outcome: 'fail',
-        target: { type: 'deployment' },
-        location: `${file}#doc${doc.index}`,
-        message: `${file}, document ${doc.index}: ${message}`.slice(0, 500),
-        evidence: { file, document: doc.index },
-      },
-      { file, doc: doc.index, span: { start: positionOf(source, offset) } },
-    );
+  ): DocumentOutcome {
+    this.diagnose({
+      code,
+      file,
+      doc: doc.index,
+      message: `${file}, document ${doc.index}: ${message}`,
+      ...positionOf(source, offset),
+    });
+    return { type: 'diagnostic' };
   }
 
   private async scanDocument(
-    file: string,
+    context: FileContext,
     source: YamlSource,
     doc: SourceDocument,
     scanned: ScannedFile,
     covered: Array<[number, number]>,
-  ) {
+  ): Promise<DocumentOutcome> {
+    const { file } = context;
     const start = doc.document.contents?.range?.[0] ?? doc.document.range[0];
+    const docText = source.text.slice(doc.document.range[0], doc.document.range[2]);
     if (doc.error) {
-      this.parseError(file, source, doc, `not valid YAML: ${doc.error.message}`, doc.error.offset);
-      return;
+      if (context.pathReason) return { type: 'note', reason: context.pathReason };
+      if (hasGoTemplateMarker(docText)) return { type: 'note', reason: 'templated' };
+      if (context.skeletonDir || hasSkeletonMarker(docText)) {
+        return { type: 'note', reason: 'skeleton' };
+      }
+      if (this.apiVersions.declaredIn(docText) || context.catalogFileName || context.isConfig) {
+        return this.parseError(
+          file,
+          source,
+          doc,
+          'yaml-syntax',
+          `not valid YAML: ${doc.error.message}`,
+          doc.error.offset,
+        );
+      }
+      return {
+        type: 'note',
+        reason: 'invalid-yaml',
+        message: doc.error.message,
+        offset: doc.error.offset,
+      };
     }
     const value = doc.value;
-    if (Array.isArray(value) && value.some(item => isObject(item) && 'kind' in item)) {
-      this.parseError(
+    if (value === null || value === undefined) return { type: 'note', reason: 'empty' };
+    if (Array.isArray(value)) {
+      if (value.some(item => isObject(item) && this.apiVersions.matches(item.apiVersion))) {
+        return this.parseError(
+          file,
+          source,
+          doc,
+          'entity-list',
+          'the document is a list; the catalog reads one entity per YAML document (separate them with ---)',
+          start,
+        );
+      }
+      return {
+        type: 'note',
+        reason: reasonOfDocument(value, context.input.absolute),
+      };
+    }
+    if (context.pathReason) return { type: 'note', reason: context.pathReason };
+    if (!isObject(value) || !this.apiVersions.matches(value.apiVersion)) {
+      // Not an entity: a manifest of another API, a config file, a workflow, … (its text is
+      // still searched for secrets).
+      const reason = reasonOfDocument(value, context.input.absolute);
+      const what =
+        isObject(value) && typeof value.apiVersion === 'string'
+          ? `apiVersion ${String(value.apiVersion).slice(0, 80)}${
+              typeof value.kind === 'string' ? `, kind ${value.kind.slice(0, 80)}` : ''
+            }`
+          : undefined;
+      return { type: 'note', reason, ...(what ? { message: what } : {}) };
+    }
+    const isTemplate = value.kind === 'Template';
+    if (!isTemplate && (context.skeletonDir || hasSkeletonMarker(docText))) {
+      return { type: 'note', reason: 'skeleton' };
+    }
+    if (hasGoTemplateMarker(docText)) return { type: 'note', reason: 'templated' };
+    if (typeof value.kind !== 'string' || !value.kind) {
+      return this.parseError(
         file,
         source,
         doc,
-        'the document is a list; the catalog reads one entity per YAML document (separate them with ---)',
+        'entity-without-kind',
+        `a ${String(value.apiVersion)} document without kind`,
         start,
       );
-      return;
     }
-    if (
-      !isObject(value) ||
-      typeof value.kind !== 'string' ||
-      typeof value.apiVersion !== 'string'
-    ) {
-      return; // not an entity: a config file, a workflow, … (its text is still searched)
-    }
-    const isTemplate = value.kind === 'Template';
     const metadata = value.metadata;
     const named = isObject(metadata) && typeof metadata.name === 'string' && metadata.name !== '';
+    if (!named && !isTemplate) {
+      return this.parseError(
+        file,
+        source,
+        doc,
+        'entity-without-name',
+        `a ${value.kind} entity without metadata.name`,
+        start,
+      );
+    }
+    const scope: IncludeScope = {
+      absolute: context.input.absolute,
+      unresolved: new Set(),
+    };
+    let entityValue: Record<string, unknown> = value;
+    let inspectedIncludes: Array<{
+      absolute: string;
+      ranges: Array<[number, number]>;
+    }> = [];
+    if (hasPlaceholder(value)) {
+      const result = await resolveIncludes(
+        value,
+        { absolute: context.input.absolute, source, document: doc.document },
+        { root: context.includeRoot },
+      );
+      entityValue = result.value as Record<string, unknown>;
+      scope.value = entityValue;
+      for (const problem of result.problems) this.includeProblem(problem, doc, scope);
+      for (const included of result.included) {
+        for (const match of findSecretsInText(included.text)) this.factory.secrets.add(match.value);
+        const shown = this.display(included.absolute);
+        if (!this.includedBy.has(shown)) this.includedBy.set(shown, this.display(included.by));
+      }
+      inspectedIncludes = result.included
+        .filter(i => i.source)
+        .map(i => ({
+          absolute: i.absolute,
+          ranges: i.source!.documents.flatMap(d => allScalarRanges(d.document)),
+        }));
+    }
     if (isTemplate) {
       scanned.templates += 1;
-      await this.runTemplateCheck(file, source, doc, value);
+      await this.runTemplateCheck(file, source, doc, entityValue, scope);
     }
-    if (!named) {
-      if (!isTemplate) {
-        this.parseError(file, source, doc, `a ${value.kind} entity without metadata.name`, start);
-      }
-      return;
-    }
+    if (!named) return { type: 'entity' };
     scanned.entities += 1;
-    const entity = value as unknown as Entity;
-    await this.runEntityChecks(file, source, doc, entity);
+    const entity = entityValue as unknown as Entity;
+    await this.runEntityChecks(file, source, doc, entity, scope);
     if (this.entityChecks.some(r => r.check.meta.id === 'catalog/leaked-secret')) {
       covered.push(...inspectedValueRanges(doc.document));
+      for (const { absolute, ranges } of inspectedIncludes) {
+        const list = this.includedCoverage.get(absolute) ?? [];
+        list.push(...ranges);
+        this.includedCoverage.set(absolute, list);
+      }
     }
+    return { type: 'entity' };
+  }
+
+  /** An include that could not be resolved: a diagnostic, or a note for a remote one. */
+  private includeProblem(problem: IncludeProblem, doc: SourceDocument, scope: IncludeScope) {
+    if (problem.ref !== undefined && problem.file === scope.absolute) {
+      scope.unresolved.add(problem.ref);
+    }
+    const file = this.display(problem.file);
+    const position =
+      problem.source && problem.offset !== undefined
+        ? positionOf(problem.source, problem.offset)
+        : { line: 1, column: 1 };
+    const sameFile = problem.file === scope.absolute;
+    if (problem.kind === 'note') {
+      this.note({
+        reason: 'remote-include',
+        file,
+        ...(sameFile ? { doc: doc.index } : {}),
+        ...position,
+        message: `${file}:${position.line}: ${problem.message}`,
+      });
+      return;
+    }
+    this.diagnose({
+      code: problem.code,
+      file,
+      ...(sameFile ? { doc: doc.index } : {}),
+      ...position,
+      message: `${file}:${position.line}: ${problem.message}`,
+    });
   }
 
   /** Place of a result inside a document; paths that name no field point at the entity's name. */
@@ -499,17 +816,31 @@ export class FileScanner {
     file: string,
     source: YamlSource,
     doc: SourceDocument,
-    result: CheckResult,
+    result: Pick<CheckResult, 'evidence' | 'location' | 'secret'>,
+    scope?: IncludeScope,
   ): Place {
-    const field = fieldOf(result);
+    const field = fieldOf(result as CheckResult);
     let span: ReturnType<typeof spanOfField> | undefined;
     if (field && result.secret?.value) {
-      span = spanOfValueInField(source, doc.document, field, result.secret.value);
+      span = spanOfValueInField(source, doc.document, field, result.secret.value, scope?.value);
     } else if (field) {
-      span = spanOfField(source, doc.document, field);
+      span = spanOfField(source, doc.document, field, scope?.value);
     }
     if (!span || span.depth === 0) span = spanOfField(source, doc.document, 'metadata.name');
-    return { file, doc: doc.index, span, ...(field ? { field } : {}) };
+    // Inside an included file: the placeholder's line, and the included file named.
+    const placeholder = span.placeholder;
+    const includedFile =
+      placeholder && scope && !scope.unresolved.has(placeholder.ref)
+        ? this.display(path.resolve(path.dirname(scope.absolute), placeholder.ref.split('#')[0]))
+        : undefined;
+    return {
+      file,
+      doc: doc.index,
+      span,
+      ...(field ? { field } : {}),
+      ...(includedFile ? { includedFile } : {}),
+      ...(placeholder && scope?.unresolved.has(placeholder.ref) ? { unresolved: true } : {}),
+    };
   }
 
   private async runEntityChecks(
@@ -517,6 +848,7 @@ export class FileScanner {
     source: YamlSource,
     doc: SourceDocument,
     entity: Entity,
+    scope: IncludeScope,
   ) {
     for (const resolved of this.entityChecks) {
       const check = resolved.check as EntitySecurityCheck;
@@ -537,7 +869,7 @@ export class FileScanner {
         const failing = results.filter(isFailing);
         const findings = this.factory.fromResults(meta, resolved.severity, results, entity);
         findings.forEach((finding, i) =>
-          this.add(finding, this.placeInDocument(file, source, doc, failing[i])),
+          this.add(finding, this.placeInDocument(file, source, doc, failing[i], scope)),
         );
         this.tracker.record(
           meta.id,
@@ -562,6 +894,7 @@ export class FileScanner {
     source: YamlSource,
     doc: SourceDocument,
     template: Record<string, unknown>,
+    scope: IncludeScope,
   ) {
     const resolved = this.enabled(TEMPLATE_CHECK_ID);
     if (!resolved || resolved.check.scope !== 'deployment') return;
@@ -576,20 +909,62 @@ export class FileScanner {
       checkId: meta.id,
     });
     try {
-      const results = await resolved.check.run(context);
+      const all = await resolved.check.run(context);
+      // Parse problems are diagnostics, not findings: the analyser publishes them with the
+      // scores (`diagnostics`); an analyser that still reports `parse-error` results is read
+      // the same way.
+      const problems = all.filter(r => isFailing(r) && r.evidence?.rule === 'parse-error');
+      const results = all.filter(r => !problems.includes(r));
       const failing = results.filter(isFailing);
       const findings = this.factory.fromResults(meta, resolved.severity, results);
       findings.forEach((finding, i) =>
-        this.add(finding, this.placeInDocument(file, source, doc, failing[i])),
+        this.add(finding, this.placeInDocument(file, source, doc, failing[i], scope)),
       );
-      this.tracker.record(
-        meta.id,
-        results.map(r => r.outcome),
-        findings.length,
-      );
+      const outcomes = results.map(r => r.outcome);
+      this.tracker.record(meta.id, outcomes.length ? outcomes : ['pass'], findings.length);
       const data = published.get(`${meta.id}#${TEMPLATE_SCORES_KEY}`) as
         | (TemplateScoresData & JsonValue)
         | undefined;
+      const entityRef = data?.templates?.[0]?.entityRef;
+      const diagnostics: Array<{
+        location?: string;
+        message: string;
+        stepId?: string;
+      }> = [
+        ...problems.map(r => ({
+          location: r.location,
+          message: r.message ?? r.title ?? 'the template could not be read',
+          stepId: typeof r.evidence?.step === 'string' ? r.evidence.step : undefined,
+        })),
+        ...(data?.templates ?? []).flatMap(t => t.diagnostics ?? []),
+      ];
+      for (const d of diagnostics) {
+        const place = this.placeInDocument(
+          file,
+          source,
+          doc,
+          { location: d.location, evidence: {} },
+          scope,
+        );
+        // A problem inside an include that was not resolved is that include's diagnostic.
+        if (place.unresolved) continue;
+        this.diagnose({
+          source: meta.id,
+          code: 'template-parse',
+          file,
+          doc: doc.index,
+          line: place.span.start.line,
+          column: place.span.start.column,
+          ...(place.span.end
+            ? { endLine: place.span.end.line, endColumn: place.span.end.column }
+            : {}),
+          ...(place.field ? { field: this.factory.scrub(place.field) } : {}),
+          ...(entityRef ? { entityRef } : {}),
+          ...(d.stepId ? { templateStepId: d.stepId } : {}),
+          ...(place.includedFile ? { includedFile: place.includedFile } : {}),
+          message: d.message,
+        });
+      }
       for (const score of data?.templates ?? []) {
         this.templates.push({
           file,
@@ -634,7 +1009,11 @@ export class FileScanner {
         if (lineStarts[mid] <= offset) lo = mid;
         else hi = mid - 1;
       }
-      return { line: lo + 1, column: offset - lineStarts[lo] + 1, lineStart: lineStarts[lo] };
+      return {
+        line: lo + 1,
+        column: offset - lineStarts[lo] + 1,
+        lineStart: lineStarts[lo],
+      };
     };
     const occurrences = new Map<string, number>();
     let reported = 0;
@@ -708,17 +1087,13 @@ export class FileScanner {
   }
 
   private packageFileError(file: string, what: string, e: unknown) {
-    this.addOwn(
-      PARSE_ERROR_CHECK,
-      {
-        outcome: 'fail',
-        target: { type: 'deployment' },
-        location: `${file}#${what}`,
-        message: `${file} cannot be parsed as a ${what}: ${errorOf(e).message}`.slice(0, 500),
-        evidence: { file },
-      },
-      { file, span: { start: { line: 1, column: 1 } } },
-    );
+    this.diagnose({
+      code: what === 'lockfile' ? 'lockfile-syntax' : 'manifest-syntax',
+      file,
+      line: 1,
+      column: 1,
+      message: `${file} cannot be parsed as a ${what}: ${errorOf(e).message}`,
+    });
   }
 
   /** Installed versions in a lockfile against the bundled advisory dataset, offline. */
@@ -767,7 +1142,10 @@ export class FileScanner {
       results.map(r => r.result),
     );
     findings.forEach((finding, i) =>
-      this.add(finding, { file, span: { start: positionOf(lines, results[i].offset) } }),
+      this.add(finding, {
+        file,
+        span: { start: positionOf(lines, results[i].offset) },
+      }),
     );
     this.tracker.record(
       meta.id,
@@ -905,6 +1283,31 @@ export class FileScanner {
     const failing = kept.filter(f => SEVERITIES.indexOf(f.severity) <= failOnRank).length;
     const bySeverity = Object.fromEntries(SEVERITIES.map(s => [s, 0])) as Record<Severity, number>;
     for (const f of kept) bySeverity[f.severity] += 1;
+    const diagnostics = this.diagnostics
+      .map(d => this.scrubDiagnostic(d))
+      .sort(
+        (a, b) =>
+          a.file.localeCompare(b.file) ||
+          (a.doc ?? 0) - (b.doc ?? 0) ||
+          a.line - b.line ||
+          a.column - b.column ||
+          a.message.localeCompare(b.message),
+      );
+    const notes = this.notes
+      .map((n): ScanNote => {
+        const by = this.includedBy.get(n.file);
+        if (by && n.doc === undefined && n.reason !== 'remote-include') {
+          return {
+            reason: 'included-file',
+            file: n.file,
+            message: `${n.file}: included by ${by} ($yaml/$json/$text) and analysed as part of it`,
+          };
+        }
+        return { ...n, message: this.factory.scrub(n.message) };
+      })
+      .sort((a, b) => a.file.localeCompare(b.file) || (a.doc ?? -1) - (b.doc ?? -1));
+    const notesByReason: Partial<Record<NoteReason, number>> = {};
+    for (const n of notes) notesByReason[n.reason] = (notesByReason[n.reason] ?? 0) + 1;
     const describe = (s: Suppression) => ({
       ...(s.rule ? { rule: s.rule } : {}),
       ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
@@ -919,6 +1322,7 @@ export class FileScanner {
       root: options.root,
       failOn: options.failOn,
       failing,
+      failOnDiagnostics: options.failOnDiagnostics ?? false,
       files: this.files,
       configFiles: this.configSources.map(s => s.file),
       findings: kept,
@@ -935,6 +1339,8 @@ export class FileScanner {
       templates: this.templates.map(t =>
         t.title ? { ...t, title: this.factory.scrub(t.title) } : t,
       ),
+      diagnostics,
+      notes,
       checks: this.tracker.list(),
       suppressions: {
         ...(options.suppressionsFile ? { file: this.display(options.suppressionsFile) } : {}),
@@ -945,6 +1351,9 @@ export class FileScanner {
         findings: kept.length,
         suppressed: outcome.suppressed.length,
         bySeverity,
+        diagnostics: diagnostics.length,
+        notes: notes.length,
+        notesByReason,
       },
     };
   }
@@ -958,6 +1367,14 @@ export class FileScanner {
       else scrubbed[key] = value;
     }
     return scrubbed as unknown as CliFinding;
+  }
+
+  private scrubDiagnostic(diagnostic: CliDiagnostic): CliDiagnostic {
+    const scrubbed: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(diagnostic)) {
+      scrubbed[key] = typeof value === 'string' ? this.factory.scrub(value) : value;
+    }
+    return scrubbed as unknown as CliDiagnostic;
   }
 
   /** Log lines of the checks, with every secret seen in the run masked. */

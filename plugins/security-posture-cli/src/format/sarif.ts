@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Severity } from '@security-posture/plugin-security-posture-common';
 import { TEMPLATE_RULES } from '@security-posture/plugin-security-posture-backend/checks';
-import { CliFinding, ScanReport, SuppressedFinding } from '../report';
+import { CliDiagnostic, CliFinding, ScanNote, ScanReport, SuppressedFinding } from '../report';
 
 /** What the rules of a report are described with. */
 export interface RuleInfo {
@@ -58,8 +59,22 @@ export function ruleInfo(finding: CliFinding, checks: Map<string, Omit<RuleInfo,
   };
 }
 
-function region(f: CliFinding) {
-  const r: Record<string, number> = { startLine: f.line, startColumn: f.column };
+/**
+ * The result's identity for code scanning: the finding's fingerprint within its file and
+ * document, so two files that define a template or entity of the same name never collide.
+ */
+export function sarifFingerprint(f: Pick<CliFinding, 'file' | 'doc' | 'fingerprint'>): string {
+  return createHash('sha256')
+    .update(`${f.file}\u0000${f.doc ?? ''}\u0000${f.fingerprint}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function region(f: Pick<CliFinding, 'line' | 'column' | 'endLine' | 'endColumn'>) {
+  const r: Record<string, number> = {
+    startLine: f.line,
+    startColumn: f.column,
+  };
   if (f.endLine !== undefined && f.endColumn !== undefined) {
     // SARIF regions need an end after the start.
     if (f.endLine > f.line || (f.endLine === f.line && f.endColumn > f.column)) {
@@ -83,6 +98,8 @@ function result(f: CliFinding | SuppressedFinding, ruleIndex: number) {
     ...(f.parameter ? { parameter: f.parameter } : {}),
     ...(f.secretKind ? { secretKind: f.secretKind } : {}),
     ...(f.referenceClass ? { referenceClass: f.referenceClass } : {}),
+    ...(f.includedFile ? { includedFile: f.includedFile } : {}),
+    fingerprint: f.fingerprint,
     evidence: f.evidence,
   };
   const suppression = 'suppression' in f ? f.suppression : undefined;
@@ -98,11 +115,13 @@ function result(f: CliFinding | SuppressedFinding, ruleIndex: number) {
           region: region(f),
         },
         ...(f.entityRef
-          ? { logicalLocations: [{ fullyQualifiedName: f.entityRef, kind: 'object' }] }
+          ? {
+              logicalLocations: [{ fullyQualifiedName: f.entityRef, kind: 'object' }],
+            }
           : {}),
       },
     ],
-    partialFingerprints: { 'securityPosture/v1': f.fingerprint },
+    partialFingerprints: { 'securityPosture/v2': sarifFingerprint(f) },
     ...(suppression
       ? {
           suppressions: [
@@ -115,6 +134,53 @@ function result(f: CliFinding | SuppressedFinding, ruleIndex: number) {
         }
       : {}),
     properties,
+  };
+}
+
+function physical(
+  file: string,
+  place: Pick<CliFinding, 'line' | 'column' | 'endLine' | 'endColumn'>,
+) {
+  return {
+    physicalLocation: {
+      artifactLocation: { uri: encodeURI(file) },
+      region: region(place),
+    },
+  };
+}
+
+/** A diagnostic as a tool execution notification: not a result, so never an alert. */
+function diagnosticNotification(d: CliDiagnostic) {
+  return {
+    level: d.level,
+    message: { text: d.message },
+    descriptor: { id: `${d.source}/${d.code}` },
+    locations: [physical(d.file, d)],
+    properties: {
+      kind: 'diagnostic',
+      code: d.code,
+      source: d.source,
+      ...(d.doc !== undefined ? { document: d.doc } : {}),
+      ...(d.field ? { field: d.field } : {}),
+      ...(d.entityRef ? { entityRef: d.entityRef } : {}),
+      ...(d.templateStepId ? { templateStepId: d.templateStepId } : {}),
+      ...(d.includedFile ? { includedFile: d.includedFile } : {}),
+    },
+  };
+}
+
+/** A located note (a remote include) as a notification of level note. */
+function noteNotification(n: ScanNote & { line: number; column: number }) {
+  return {
+    level: 'note',
+    message: { text: n.message },
+    descriptor: { id: `files/${n.reason}` },
+    locations: [physical(n.file, n)],
+    properties: {
+      kind: 'note',
+      reason: n.reason,
+      ...(n.doc !== undefined ? { document: n.doc } : {}),
+    },
   };
 }
 
@@ -153,7 +219,9 @@ export function toSarif(report: ScanReport, checks: Map<string, Omit<RuleInfo, '
               properties: {
                 tags: ['security', r.category],
                 ...(SECURITY_SEVERITY[r.defaultSeverity]
-                  ? { 'security-severity': SECURITY_SEVERITY[r.defaultSeverity] }
+                  ? {
+                      'security-severity': SECURITY_SEVERITY[r.defaultSeverity],
+                    }
                   : {}),
               },
             })),
@@ -162,17 +230,32 @@ export function toSarif(report: ScanReport, checks: Map<string, Omit<RuleInfo, '
         invocations: [
           {
             executionSuccessful: true,
-            toolExecutionNotifications: skipped.map(c => ({
-              level: 'note',
-              message: { text: `${c.checkId} skipped: ${c.reason ?? 'not run'}` },
-              descriptor: { id: c.checkId },
-            })),
+            toolExecutionNotifications: [
+              ...report.diagnostics.map(diagnosticNotification),
+              ...report.notes
+                .filter(
+                  (n): n is ScanNote & { line: number; column: number } =>
+                    n.reason === 'remote-include' && n.line !== undefined && n.column !== undefined,
+                )
+                .map(noteNotification),
+              ...skipped.map(c => ({
+                level: 'note',
+                message: {
+                  text: `${c.checkId} skipped: ${c.reason ?? 'not run'}`,
+                },
+                descriptor: { id: c.checkId },
+              })),
+            ],
           },
         ],
         results: all.map(f => result(f, ruleIndex.get(f.rule)!)),
         properties: {
           failOn: report.failOn,
           failing: report.failing,
+          failOnDiagnostics: report.failOnDiagnostics,
+          diagnostics: report.summary.diagnostics,
+          notes: report.summary.notes,
+          notesByReason: report.summary.notesByReason,
           templates: report.templates,
         },
       },

@@ -11,6 +11,11 @@ const COLORS: Record<Severity, string> = {
 const RESET = '\u001b[0m';
 const DIM = '\u001b[2m';
 const MAX_MESSAGE = 300;
+const MAX_DIAGNOSTICS = 50;
+
+function truncate(text: string) {
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+}
 
 function pad(text: string, width: number) {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -72,6 +77,25 @@ export function toTable(report: ScanReport, options: { color: boolean }): string
     }
     lines.push('');
   }
+  if (report.diagnostics.length) {
+    lines.push(paint('\u001b[1m', 'Diagnostics (not findings: what could not be read as written)'));
+    const shown = report.diagnostics.slice(0, MAX_DIAGNOSTICS);
+    for (const d of shown) {
+      const where = `${d.file}:${d.line}:${d.column}${
+        d.includedFile ? ` (in ${d.includedFile})` : ''
+      }`;
+      lines.push(`  ${pad(d.level, 8)} ${printable(where)}  ${printable(truncate(d.message))}`);
+    }
+    if (report.diagnostics.length > shown.length) {
+      lines.push(
+        paint(
+          DIM,
+          `  … and ${report.diagnostics.length - shown.length} more (see the JSON or SARIF report)`,
+        ),
+      );
+    }
+    lines.push('');
+  }
   const counts = SEVERITIES.filter(s => report.summary.bySeverity[s])
     .map(s => `${report.summary.bySeverity[s]} ${s}`)
     .join(', ');
@@ -80,6 +104,25 @@ export function toTable(report: ScanReport, options: { color: boolean }): string
       report.files.length
     } file(s); ${report.summary.suppressed} suppressed`,
   );
+  lines.push(
+    `${report.summary.diagnostics} diagnostic(s)${
+      report.failOnDiagnostics
+        ? ' (failing the run: --fail-on-diagnostics)'
+        : ' (they do not fail the run)'
+    }`,
+  );
+  if (report.summary.notes) {
+    const reasons = Object.entries(report.summary.notesByReason)
+      .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
+    lines.push(
+      paint(
+        DIM,
+        `${report.summary.notes} file(s) or document(s) skipped as not Backstage entities or noted (${reasons})`,
+      ),
+    );
+  }
   for (const s of report.suppressions.expired) {
     lines.push(
       paint(
