@@ -21,6 +21,7 @@ import {
 import { validate } from './__testUtils__/jsonSchema';
 import { BACKEND_ONLY_CHECKS, CONFIG_ONLY_CHECKS } from './cliChecks';
 import { CLI_CSV_COLUMNS } from './format/csv';
+import { sarifFingerprint } from './format/sarif';
 import { CliFinding, ScanReport } from './report';
 
 // The CLI runs as a process, the way CI runs it: `node bin/security-posture.js`.
@@ -224,7 +225,7 @@ describe('security-posture CLI, run as a process', () => {
 
     it('gives every finding a file, a document, a line and a column', () => {
       const { report } = main;
-      expect(report.schemaVersion).toBe(1);
+      expect(report.schemaVersion).toBe(2);
       expect(report.findings.length).toBeGreaterThan(100);
       for (const f of report.findings) {
         expect(readFileSync(join(ROOT, f.file), 'utf8').length).toBeGreaterThan(0);
@@ -287,19 +288,32 @@ describe('security-posture CLI, run as a process', () => {
       expect(main.report.templates.filter(t => t.file === file).map(t => t.doc)).toEqual([0, 1]);
     });
 
-    it('reports unparseable files as parse-error findings with their location and goes on', () => {
-      const parseErrors = find(main.report, f => f.checkId === 'files/parse-error');
-      expect(parseErrors.map(f => f.file).sort()).toEqual([
+    it('reports unparseable files as diagnostics (not findings) with their location and goes on', () => {
+      // Parse problems used to be high `files/parse-error` findings; they are diagnostics now.
+      expect(find(main.report, f => f.checkId === 'files/parse-error')).toEqual([]);
+      const parseErrors = main.report.diagnostics.filter(d => d.source === 'files');
+      expect(parseErrors.map(d => d.file).sort()).toEqual([
         'dev/fixtures/templates/malformed-duplicate-keys.yaml',
         'dev/fixtures/templates/malformed-list-document.yaml',
         'dev/fixtures/templates/malformed-not-yaml.yaml',
       ]);
-      const duplicate = parseErrors.find(f => f.file.includes('duplicate'))!;
+      const duplicate = parseErrors.find(d => d.file.includes('duplicate'))!;
       expect(duplicate).toMatchObject({
         doc: 0,
         ...positionIn(duplicate.file, 'name: malformed-duplicate-keys-again'),
-        severity: 'high',
+        code: 'yaml-syntax',
+        level: 'warning',
       });
+      // The template analyser's parse problems are diagnostics too, never template findings.
+      expect(find(main.report, f => f.rule === 'templates/template-risk/parse-error')).toEqual([]);
+      expect(
+        main.report.diagnostics.some(
+          d =>
+            d.source === 'templates/template-risk' &&
+            d.file === 'dev/fixtures/templates/malformed-wrong-shapes.yaml',
+        ),
+      ).toBe(true);
+      expect(main.report.summary.diagnostics).toBe(main.report.diagnostics.length);
       // Files after the broken ones alphabetically were still scanned.
       expect(find(main.report, f => f.file.startsWith('dev/templates/')).length).toBeGreaterThan(0);
     });
@@ -382,8 +396,22 @@ describe('security-posture CLI, run as a process', () => {
           artifactLocation: { uri: f.file },
           region: { startLine: f.line, startColumn: f.column },
         });
-        expect(result.partialFingerprints['securityPosture/v1']).toBe(f.fingerprint);
+        // The file (and document) are part of the identity: same-named templates never collide.
+        expect(result.partialFingerprints).toEqual({
+          'securityPosture/v2': sarifFingerprint(f),
+        });
+        expect(result.properties.fingerprint).toBe(f.fingerprint);
       });
+    });
+
+    it('holds the diagnostics as tool execution notifications, with locations', () => {
+      const notifications = main.sarif.runs[0].invocations[0].toolExecutionNotifications;
+      const diagnostics = notifications.filter((n: any) => n.properties?.kind === 'diagnostic');
+      expect(diagnostics).toHaveLength(main.report.diagnostics.length);
+      for (const n of diagnostics) {
+        expect(['warning', 'note']).toContain(n.level);
+        expect(n.locations[0].physicalLocation.region.startLine).toBeGreaterThanOrEqual(1);
+      }
     });
   });
 
@@ -430,8 +458,8 @@ describe('security-posture CLI, run as a process', () => {
 
   describe('edge cases: a malformed file, a secret in a comment, suppressions', () => {
     it('reports the broken document and still analyses the good one', () => {
-      const [parseError] = find(edge.report, f => f.checkId === 'files/parse-error');
-      expect(parseError).toMatchObject({ file: EDGE_FILE, doc: 1 });
+      const [parseError] = edge.report.diagnostics;
+      expect(parseError).toMatchObject({ file: EDGE_FILE, doc: 1, code: 'yaml-syntax' });
       expect(parseError.line).toBeGreaterThanOrEqual(13);
       expect(edge.report.files.find(f => f.file === EDGE_FILE)).toMatchObject({
         documents: 2,
@@ -497,7 +525,7 @@ describe('security-posture CLI, run as a process', () => {
     it('gives the same check ids, entity refs, locations and severities', async () => {
       const yamlFiles = SCANNED.flatMap(scannedFiles).filter(file => /\.ya?ml$/.test(file));
       const documents = yamlFiles.flatMap(file =>
-        parseAllDocuments(readFileSync(join(ROOT, file), 'utf8'))
+        parseAllDocuments(readFileSync(join(ROOT, file), 'utf8'), { merge: true })
           .filter(d => d.errors.length === 0)
           .map(d => d.toJS({ maxAliasCount: 100 }) as unknown),
       );
@@ -547,6 +575,8 @@ describe('security-posture CLI, run as a process', () => {
             severityOf.get(check.meta.id)!,
             results,
           )) {
+            // Parse problems are diagnostics in the CLI, not findings.
+            if (f.evidence.rule === 'parse-error') continue;
             backend.push([f.checkId, f.entityRef ?? '', f.location ?? '', f.severity].join(' | '));
           }
         }
