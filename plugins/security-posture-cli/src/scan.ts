@@ -706,7 +706,8 @@ export class FileScanner {
       return { type: 'note', reason, ...(what ? { message: what } : {}) };
     }
     const isTemplate = value.kind === 'Template';
-    if (!isTemplate && (context.skeletonDir || hasSkeletonMarker(docText))) {
+    // `${{ values.x }}` is a skeleton's (fetch:template) syntax, never a template's own.
+    if ((!isTemplate && context.skeletonDir) || hasSkeletonMarker(docText)) {
       return { type: 'note', reason: 'skeleton' };
     }
     if (hasGoTemplateMarker(docText)) return { type: 'note', reason: 'templated' };
