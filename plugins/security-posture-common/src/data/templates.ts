@@ -25,6 +25,11 @@ export const TEMPLATE_RULE_IDS = [
   'missing-owner',
   'conditional-step',
   'legacy-template-syntax',
+  'cluster-write',
+  'privileged-request',
+  'force-push',
+  'phishing-notification',
+  'ci-workflow-injection',
   /** No longer emitted as a finding (parse problems are diagnostics); kept for stored findings. */
   'parse-error',
 ] as const;
@@ -57,7 +62,8 @@ export function templateRiskBand(score: number): TemplateRiskBand {
  * its score: findings add points, `score-cap` and `permission-gating` take some away.
  */
 export type TemplateRiskContribution = {
-  kind: 'finding' | 'score-cap' | 'permission-gating';
+  /** `severity-floor` raises the score to the band of the worst finding. */
+  kind: 'finding' | 'score-cap' | 'permission-gating' | 'severity-floor';
   /** For findings. */
   rule?: TemplateRuleId;
   severity?: Severity;
@@ -114,6 +120,12 @@ export type TemplateScoresData = {
   histogram: number[];
   /** Whether the scaffolder's installed actions list (`GET /v2/actions`) informed the analysis. */
   actionsList: { available: boolean; actionCount?: number; message?: string };
+  /** Whether the deployment's scaffolder keeps user-chosen paths in the workspace (severity of path sinks). */
+  scaffolder?: {
+    status: 'patched' | 'vulnerable' | 'unknown';
+    version?: string;
+    reason: string;
+  };
   /** Whether a restrictive permission policy lowered the scores, and why (or why not). */
   permissionGating: { applied: boolean; factor?: number; reason: string };
   /** Templates whose analysis crashed (reported as `error` results). */

@@ -2,13 +2,16 @@ import fs from 'fs';
 import path from 'path';
 import { analyzeTemplate, analyzeTemplateSource } from './analyzeTemplate';
 import { scoreTemplate } from './scoring';
+import { scaffolderConfinement } from './scaffolderVersion';
 import { SinkRegistry } from './sinks';
 
 const DEMO = path.resolve(__dirname, '../../../../../dev/templates');
+// The demo portal runs scaffolder-backend 4.2.0, which has the workspace-escape fixes.
+const PATCHED = scaffolderConfinement('4.2.0', 'demo portal');
 const demo = (name: string) =>
   analyzeTemplateSource(
     fs.readFileSync(path.join(DEMO, name, 'template.yaml'), 'utf8'),
-    { name },
+    { name, scaffolder: PATCHED },
   )[0];
 
 function template(
@@ -74,11 +77,20 @@ describe('analyzeTemplate', () => {
     const critical = insider.findings.filter(
       f => f.rule === 'secret-exposure' && f.severity === 'critical',
     );
-    expect(critical.map(f => f.stepId).sort()).toEqual([
-      'notify',
-      'register-pipeline',
-      'register-pipeline',
+    // The Backstage token leaves in a URL and to a user-chosen proxy endpoint. The warehouse
+    // key is a secret the user typed: sent where that user chose, it is theirs to send (it is
+    // still reported where others read it: the request body and the task log).
+    expect(critical.map(f => f.location).sort()).toEqual([
+      'steps[notify].input.url',
+      'steps[register-pipeline].input.headers.authorization',
     ]);
+    expect(
+      insider.findings.some(
+        f =>
+          f.rule === 'secret-exposure' &&
+          f.location === 'steps[register-pipeline].input.body.apiKey',
+      ),
+    ).toBe(true);
   });
 
   it('credits enum, const and anchored patterns, and nothing weaker', () => {
@@ -163,12 +175,36 @@ describe('analyzeTemplate', () => {
         ],
       }),
     );
+    // acme:transform is unknown: nothing shows that its output echoes its input, so its
+    // output does not carry the parameter into step c.
     expect(result).toEqual([
       'destructive-action@b:items',
       'path-traversal@b:items',
-      'path-traversal@c:hidden',
       'unvalidated-param@a:hidden',
     ]);
+  });
+
+  it('carries taint through outputs of actions known to echo their inputs', () => {
+    const result = summary(
+      template({
+        steps: [
+          {
+            id: 'a',
+            action: 'roadiehq:utils:serialize:json',
+            input: { data: { dir: '${{ parameters.hidden }}' } },
+          },
+          {
+            id: 'c',
+            action: 'fetch:plain',
+            input: {
+              url: './x',
+              targetPath: "${{ steps['a'].output.serialized }}",
+            },
+          },
+        ],
+      }),
+    );
+    expect(result).toEqual(['path-traversal@c:hidden']);
   });
 
   it('uses the installed actions list to classify custom action inputs', () => {
@@ -241,12 +277,17 @@ describe('analyzeTemplate', () => {
     const one = scoreTemplate([
       { rule: 'ssrf', severity: 'high', message: 'm' },
     ]);
-    expect(one).toMatchObject({ score: 30, band: 'medium' });
+    // 30 points alone would be 'medium': the worst finding (high) raises it to its band.
+    expect(one).toMatchObject({ score: 45, band: 'high' });
+    expect(one.contributions.map(c => [c.kind, c.points])).toEqual([
+      ['finding', 30],
+      ['severity-floor', 15],
+    ]);
     const repeated = scoreTemplate([
       { rule: 'ssrf', severity: 'high', message: 'a' },
       { rule: 'ssrf', severity: 'high', message: 'b' },
     ]);
-    expect(repeated.contributions.map(c => c.points)).toEqual([30, 8]);
+    expect(repeated.contributions.map(c => c.points)).toEqual([30, 8, 7]);
     for (const name of ['insider-exfil', 'risky-copy-files', 'docs-site']) {
       const analysis = demo(name);
       expect(analysis.contributions.reduce((sum, c) => sum + c.points, 0)).toBe(
@@ -267,13 +308,21 @@ describe('analyzeTemplate', () => {
       ),
       {
         gating: { factor: 0.5, reason: 'only platform-team may run templates' },
+        scaffolder: PATCHED,
       },
     )[0];
-    expect(gated.score).toBe(plain.score - Math.round(plain.score * 0.5));
-    expect(gated.contributions.at(-1)).toMatchObject({
-      kind: 'permission-gating',
-      explanation: 'only platform-team may run templates',
-    });
+    expect(gated.contributions).toContainEqual(
+      expect.objectContaining({
+        kind: 'permission-gating',
+        points: -Math.round(plain.score * 0.5),
+        explanation: 'only platform-team may run templates',
+      }),
+    );
+    // Never below the band of the worst finding.
+    const worst = plain.findings.some(f => f.severity === 'high') ? 45 : 20;
+    expect(gated.score).toBe(
+      Math.max(worst, plain.score - Math.round(plain.score * 0.5)),
+    );
   });
 
   it('analyses v1beta2 templates from raw objects as legacy', () => {
@@ -284,7 +333,7 @@ describe('analyzeTemplate', () => {
     );
   });
 
-  it('turns any malformed shape into parse-error findings, never an exception', () => {
+  it('turns any malformed shape into diagnostics, never an exception', () => {
     const shapes: unknown[] = [
       null,
       42,
@@ -328,14 +377,14 @@ describe('analyzeTemplate', () => {
       expect(analysis.score).toBeGreaterThanOrEqual(0);
       expect(analysis.score).toBeLessThanOrEqual(100);
     }
-    expect(analyzeTemplate('text').findings.map(f => f.rule)).toEqual([
-      'parse-error',
-    ]);
-    expect(
-      analyzeTemplateSource(': : :\n\t- [', { name: 'x' })[0].findings.map(
-        f => f.rule,
-      ),
-    ).toEqual(['parse-error']);
+    // Parse problems are diagnostics: no findings, no points.
+    const text = analyzeTemplate('text');
+    expect(text.findings).toEqual([]);
+    expect(text.parseError).toBe(true);
+    expect(text.diagnostics.map(d => d.location)).toEqual(['(document)']);
+    const notYaml = analyzeTemplateSource(': : :\n\t- [', { name: 'x' })[0];
+    expect(notYaml.findings).toEqual([]);
+    expect(notYaml.diagnostics[0].message).toMatch(/YAML/);
   });
 
   it('stays fast on huge and hostile templates', () => {
@@ -356,11 +405,9 @@ describe('analyzeTemplate', () => {
       }),
     );
     expect(Date.now() - start).toBeLessThan(10_000);
-    expect(
-      analysis.findings.some(
-        f => f.rule === 'parse-error' && f.location === 'spec.steps',
-      ),
-    ).toBe(true);
+    expect(analysis.diagnostics.some(d => d.location === 'spec.steps')).toBe(
+      true,
+    );
     expect(analysis.score).toBeLessThanOrEqual(100);
   });
 });

@@ -1,11 +1,12 @@
 import {
+  compareSeverity,
   FindingEvidence,
   Severity,
+  TemplateDiagnostic,
   TemplateRiskBand,
   TemplateRiskContribution,
   TemplateRuleId,
 } from '@security-posture/plugin-security-posture-common';
-import { parseAllDocuments } from 'yaml';
 import { detectSecrets } from '../catalog/secretDetectors';
 import {
   NUMERIC_FILTERS,
@@ -21,13 +22,39 @@ import {
   isChoiceParameter,
   isSecretParameter,
   maxItemsOf,
-  ParameterDeclaration,
   ParameterIndex,
   resolveParameter,
 } from './parameters';
 import { TEMPLATE_RULES } from './rules';
 import { PermissionGating, scoreTemplate } from './scoring';
-import { SinkDefinition, SinkKind, SinkRegistry } from './sinks';
+import { ActionTraits, SinkDefinition, SinkKind, SinkRegistry } from './sinks';
+import {
+  ScaffolderConfinement,
+  scaffolderConfinement,
+} from './scaffolderVersion';
+import {
+  StepCredentials,
+  stepCredentials,
+  userCredentialSecrets,
+} from './stepCredentials';
+import { ciFileWritten } from './stepEffects';
+import { stepEffectFindings } from './stepFindings';
+import {
+  collectLeaves,
+  describeValue,
+  entityRefOf,
+  isObject,
+  joinDisplay,
+  Leaf,
+  MAX_INPUT_DEPTH,
+} from './templateShapes';
+import {
+  describeSource,
+  filterNote,
+  sourceLabel,
+  TaintSource,
+  verdictFor,
+} from './taint';
 
 /** One rule violation in one template. */
 export interface TemplateRuleFinding {
@@ -40,8 +67,10 @@ export interface TemplateRuleFinding {
   stepId?: string;
   action?: string;
   inputPath?: string;
-  /** `targetPath`, `service.name`, or `secrets.backstageToken` for secrets. */
+  /** `targetPath`, `service.name`, or `secrets.backstageToken` for secrets: the first one seen. */
   parameter?: string;
+  /** Every parameter that reaches this input (one finding per rule and input). */
+  parameters?: string[];
   evidence: FindingEvidence;
   /** A literal credential; the engine masks it. */
   secret?: { value: string; kind: string };
@@ -56,6 +85,8 @@ export interface TemplateAnalysis {
   /** The template as a whole could not be read (not an object, no spec, …). */
   parseError: boolean;
   findings: TemplateRuleFinding[];
+  /** What could not be read; not findings, never scored. */
+  diagnostics: TemplateDiagnostic[];
   score: number;
   band: TemplateRiskBand;
   contributions: TemplateRiskContribution[];
@@ -68,14 +99,16 @@ export interface AnalyzeTemplateOptions {
   gating?: PermissionGating;
   /** `each:` arrays with at most this many elements (server-validated `maxItems`) are fine. */
   maxLoopItems?: number;
+  /** Whether the deployment's scaffolder confines paths; decides the severity of path sinks. */
+  scaffolder?: ScaffolderConfinement;
 }
 
 const V1BETA3 = 'scaffolder.backstage.io/v1beta3';
 const V1BETA2 = 'backstage.io/v1beta2';
 const MAX_STEPS = 500;
-const MAX_INPUT_DEPTH = 32;
-const MAX_LEAVES_PER_STEP = 5000;
-const MAX_TEMPLATE_SOURCE = 5 * 1024 * 1024;
+const MAX_DIAGNOSTICS = 50;
+/** Catalog placeholders: `$yaml: ./steps.yaml` is replaced by the file's content on ingestion. */
+const INCLUDE_KEYS = new Set(['$yaml', '$json', '$text']);
 const DEFAULT_MAX_LOOP_ITEMS = 20;
 const MAX_SECRET_SCAN = 256 * 1024;
 /** The scaffolder frontend passes the user's Backstage token to every task under this name. */
@@ -108,162 +141,62 @@ const SENSITIVE_RULES = new Set<TemplateRuleId>([
   'catalog-fetch-user-ref',
 ]);
 
-/** Where a tainted value comes from. */
-interface TaintSource {
-  origin:
-    | 'parameter'
-    | 'secret'
-    | 'catalog-entity'
-    | 'user-profile'
-    | 'step-output';
-  /** Parameter name, `secrets.<name>`, `user.entity.spec.profile.<field>` or `steps.<id>.output`. */
-  name: string;
-  untrusted: boolean;
-  sensitive: boolean;
-  resolved?: {
-    name: string;
-    declarations: ParameterDeclaration[];
-    exact: boolean;
-  };
-  /** Reads an element of an array parameter (`each.value.<member…>`): the member path. */
-  element?: string[];
-  filters: string[];
-  /** Steps the value passed through. */
-  via: string[];
+interface StepState {
+  credentials: StepCredentials;
+  traits: ActionTraits;
+  /** The CI file the step writes (`.github/workflows/x.yml`), when literal. */
+  ciFile?: string;
 }
 
-interface Leaf {
-  segments: string[];
-  /** For locations: `files[0].from` */
-  display: string;
-  value: unknown;
+/** A secret the executing user typed into the form (not the Backstage token, not the operator's). */
+function isUserSuppliedSecret(source: TaintSource): boolean {
+  return (
+    source.origin === 'secret' &&
+    source.name.startsWith('secrets.') &&
+    source.name !== USER_TOKEN
+  );
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * `http:backstage:request` reaches the plugin named by the path's first segment, and for
+ * `/proxy/<endpoint>` whatever that endpoint forwards to: a user who picks the plugin or the
+ * proxy endpoint picks the destination.
+ */
+function backendTargetChosen(
+  action: string,
+  parsed: ParsedValue | undefined,
+): boolean {
+  if (action !== 'http:backstage:request') return false;
+  const prefix = (parsed?.literalPrefix ?? '').replace(/^\/?(?:api\/)?/, '');
+  if (prefix.startsWith('proxy/')) return !/^proxy\/[^/]{1,200}\//.test(prefix);
+  return !/^[^/]{1,200}\//.test(prefix);
 }
 
-function entityRefOf(doc: Record<string, unknown>): string {
-  const metadata = isObject(doc.metadata) ? doc.metadata : {};
-  const name =
-    typeof metadata.name === 'string' && metadata.name
-      ? metadata.name
-      : '<unnamed>';
-  const namespace =
-    typeof metadata.namespace === 'string' && metadata.namespace
-      ? metadata.namespace
-      : 'default';
-  return `template:${namespace}/${name}`;
-}
-
-function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return 'a string';
-  return String(value);
-}
-
-function joinDisplay(base: string, key: string | number): string {
-  if (typeof key === 'number') return `${base}[${key}]`;
-  const plain = /^[A-Za-z_$][\w$-]*$/.test(key);
-  if (!base) return plain ? key : `[${JSON.stringify(key)}]`;
-  return plain ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
-}
-
-/** Leaves of a step input, bounded in depth and count. */
-function collectLeaves(input: unknown, problems: string[]): Leaf[] {
-  const leaves: Leaf[] = [];
-  const walk = (
-    value: unknown,
-    segments: string[],
-    display: string,
-    depth: number,
-  ) => {
-    if (leaves.length >= MAX_LEAVES_PER_STEP) return;
-    if (depth > MAX_INPUT_DEPTH) {
-      if (problems.length < 3)
-        problems.push(
-          `'${display.slice(0, 80)}${
-            display.length > 80 ? '…' : ''
-          }' is nested deeper than ${MAX_INPUT_DEPTH} levels`,
-        );
-      return;
-    }
-    if (Array.isArray(value)) {
-      value.forEach((v, i) =>
-        walk(v, [...segments, '*'], joinDisplay(display, i), depth + 1),
-      );
-    } else if (isObject(value)) {
-      for (const [key, v] of Object.entries(value))
-        walk(v, [...segments, key], joinDisplay(display, key), depth + 1);
-    } else {
-      leaves.push({ segments, display, value });
-    }
-  };
-  walk(input, [], '', 0);
-  if (leaves.length >= MAX_LEAVES_PER_STEP) {
-    problems.push(
-      `has more than ${MAX_LEAVES_PER_STEP} values; the rest was not analysed`,
-    );
-  }
-  return leaves;
-}
-
-function describeSource(source: TaintSource): string {
-  if (source.origin === 'secret') return `secret '${source.name}'`;
-  if (source.origin === 'catalog-entity')
-    return `catalog entity loaded by step '${source.via[0]}'`;
-  if (source.origin === 'user-profile')
-    return `the executing user's profile field '${source.name}'`;
-  if (source.origin === 'step-output')
-    return `credential-like output '${source.name}'`;
-  const via =
-    source.via.length > 0
-      ? ` (through step${source.via.length > 1 ? 's' : ''} ${source.via
-          .map(v => `'${v}'`)
-          .join(', ')})`
-      : '';
-  return `parameter '${source.name}'${via}`;
-}
-
-/** How a source is constrained for a sink kind; only parameters have schemas. */
-function verdictFor(source: TaintSource, kind: SinkKind): ConstraintVerdict {
-  if (source.origin === 'parameter')
-    return assessConstraint(source.resolved, kind, source.element);
-  if (source.origin === 'user-profile') {
-    return {
-      sanitised: false,
-      reason:
-        'profile fields come from the identity provider, where users often edit them',
-    };
-  }
-  return {
-    sanitised: false,
-    reason: 'data of a catalog entity the user chose',
-  };
-}
-
-/** Parameter label of a finding: the parameter, or where the data came from. */
-function sourceLabel(source: TaintSource): string {
-  return source.origin === 'catalog-entity'
-    ? `steps.${source.via[0]}.output`
-    : source.name;
-}
-
-function filterNote(filters: string[]): string | undefined {
-  const shown = filters.filter(f => !f.startsWith('#'));
-  if (shown.length === 0) return undefined;
-  return `filters ${shown.map(f => `'${f}'`).join(', ')} do not sanitise`;
-}
+/** Sink kinds whose harm is done with the step's credentials, not on the backend host. */
+const CREDENTIAL_BOUND_KINDS = new Set<SinkKind>([
+  'repo',
+  'settings',
+  'workflow-input',
+  'cluster-write',
+  'url',
+]);
 
 class TemplateAnalyzer {
   private readonly findings: TemplateRuleFinding[] = [];
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, number>();
+  private readonly diagnostics: TemplateDiagnostic[] = [];
   private readonly stepTaint = new Map<string, TaintSource[]>();
   private readonly catalogFetchSteps = new Map<
     string,
     { used: boolean; findingIndex?: number }
   >();
   private params: ParameterIndex = { byName: new Map(), problems: [] };
+  private userSecrets = new Set<string>();
+  /** The step being analysed: whose credentials it uses, what it writes. */
+  private current: StepState = {
+    credentials: { kind: 'none', reason: '' },
+    traits: { action: '' },
+  };
   private syntax: 'v1beta3' | 'handlebars' = 'v1beta3';
   private legacy = false;
   private parseError = false;
@@ -272,8 +205,13 @@ class TemplateAnalyzer {
     private readonly entityRef: string,
     private readonly sinks: SinkRegistry,
     private readonly maxLoopItems: number,
+    private readonly scaffolder: ScaffolderConfinement,
   ) {}
 
+  /**
+   * Records a finding. One finding per (rule, location): further parameters reaching the same
+   * input are listed on it (`evidence.parameters`), and it keeps the highest severity.
+   */
   private add(
     rule: TemplateRuleId,
     finding: Omit<
@@ -284,9 +222,22 @@ class TemplateAnalyzer {
       evidence?: FindingEvidence;
     },
   ): number {
-    const key = `${rule}|${finding.location}|${finding.parameter ?? ''}`;
-    if (this.seen.has(key)) return -1;
-    this.seen.add(key);
+    const key = `${rule}|${finding.location}`;
+    const existing = this.seen.get(key);
+    const severity = finding.severity ?? TEMPLATE_RULES[rule].severity;
+    if (existing !== undefined) {
+      const known = this.findings[existing];
+      const parameter = finding.parameter;
+      if (parameter && !known.parameters?.includes(parameter)) {
+        known.parameters = [...(known.parameters ?? []), parameter];
+        known.evidence.parameters = known.parameters.join(', ');
+      }
+      if (compareSeverity(severity, known.severity) < 0) {
+        known.severity = severity;
+        known.message = finding.message;
+      }
+      return existing;
+    }
     const meta = TEMPLATE_RULES[rule];
     const evidence: FindingEvidence = { template: this.entityRef, rule };
     if (finding.stepId !== undefined) evidence.step = finding.stepId;
@@ -297,12 +248,30 @@ class TemplateAnalyzer {
     evidence.reference = meta.reference;
     this.findings.push({
       ...finding,
+      ...(finding.parameter ? { parameters: [finding.parameter] } : {}),
       rule,
       title: meta.title,
-      severity: finding.severity ?? meta.severity,
+      severity,
       evidence,
     });
+    this.seen.set(key, this.findings.length - 1);
     return this.findings.length - 1;
+  }
+
+  /** Something the analyser could not read: a diagnostic, never a finding. */
+  private diagnose(location: string, message: string, stepId?: string) {
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) return;
+    if (
+      this.diagnostics.some(
+        d => d.location === location && d.message === message,
+      )
+    )
+      return;
+    this.diagnostics.push({
+      location,
+      message,
+      ...(stepId !== undefined ? { stepId } : {}),
+    });
   }
 
   run(
@@ -310,11 +279,10 @@ class TemplateAnalyzer {
   ): Omit<TemplateAnalysis, 'score' | 'band' | 'contributions'> {
     if (!isObject(doc)) {
       this.parseError = true;
-      this.add('parse-error', {
-        location: '(document)',
-        severity: 'medium',
-        message: `The template is ${describeValue(doc)}, not an object`,
-      });
+      this.diagnose(
+        '(document)',
+        `The template is ${describeValue(doc)}, not an object`,
+      );
       return this.result(undefined, undefined);
     }
     const metadata = isObject(doc.metadata) ? doc.metadata : {};
@@ -335,26 +303,25 @@ class TemplateAnalyzer {
         evidence: { apiVersion: V1BETA2 },
       });
     } else if (doc.apiVersion !== V1BETA3) {
-      this.add('parse-error', {
-        location: 'apiVersion',
-        message: `Unsupported apiVersion ${JSON.stringify(
+      this.diagnose(
+        'apiVersion',
+        `Unsupported apiVersion ${JSON.stringify(
           doc.apiVersion ?? null,
         )}; analysed as ${V1BETA3}`,
-      });
+      );
     }
     if (doc.kind !== 'Template') {
-      this.add('parse-error', {
-        location: 'kind',
-        message: `kind is ${JSON.stringify(doc.kind ?? null)}, not Template`,
-      });
+      this.diagnose(
+        'kind',
+        `kind is ${JSON.stringify(doc.kind ?? null)}, not Template`,
+      );
     }
     if (!isObject(spec)) {
       this.parseError = true;
-      this.add('parse-error', {
-        location: 'spec',
-        severity: 'medium',
-        message: 'spec is missing or not an object: nothing to analyse',
-      });
+      this.diagnose(
+        'spec',
+        'spec is missing or not an object: nothing to analyse',
+      );
       return this.result(title, owner);
     }
     if (!owner) {
@@ -365,28 +332,22 @@ class TemplateAnalyzer {
     }
 
     this.params = indexParameters(spec.parameters);
+    this.userSecrets = userCredentialSecrets(spec.parameters);
     for (const problem of this.params.problems.slice(0, 5)) {
-      this.add('parse-error', {
-        location: problem.location,
-        message: `Parameter schema: ${problem.message}`,
-      });
+      this.diagnose(problem.location, `Parameter schema: ${problem.message}`);
     }
     this.scanLiterals(spec.parameters, 'spec.parameters');
 
     const steps = spec.steps;
     if (steps !== undefined && !Array.isArray(steps)) {
       this.parseError = true;
-      this.add('parse-error', {
-        location: 'spec.steps',
-        severity: 'medium',
-        message: 'spec.steps is not a list',
-      });
+      this.diagnose('spec.steps', 'spec.steps is not a list');
     } else if (Array.isArray(steps)) {
       if (steps.length > MAX_STEPS) {
-        this.add('parse-error', {
-          location: 'spec.steps',
-          message: `${steps.length} steps; only the first ${MAX_STEPS} were analysed`,
-        });
+        this.diagnose(
+          'spec.steps',
+          `${steps.length} steps; only the first ${MAX_STEPS} were analysed`,
+        );
       }
       const ids = new Set<string>();
       steps
@@ -407,6 +368,7 @@ class TemplateAnalyzer {
       legacy: this.legacy,
       parseError: this.parseError,
       findings: this.findings,
+      diagnostics: this.diagnostics,
     };
   }
 
@@ -536,12 +498,11 @@ class TemplateAnalyzer {
   ): ParsedValue {
     const parsed = parseTemplateValue(value, this.syntax);
     if (parsed.error && this.syntax === 'v1beta3') {
-      this.add('parse-error', {
+      this.diagnose(
         location,
-        ...context,
-        message: `Expression could not be parsed (${parsed.error}); references were read by a fallback scan`,
-        evidence: { error: parsed.error },
-      });
+        `Expression could not be parsed (${parsed.error}); references were read by a fallback scan`,
+        context.stepId,
+      );
     }
     return parsed;
   }
@@ -595,29 +556,29 @@ class TemplateAnalyzer {
 
   private step(raw: unknown, index: number, ids: Set<string>) {
     if (!isObject(raw)) {
-      this.add('parse-error', {
-        location: `spec.steps[${index}]`,
-        message: 'step is not an object',
-      });
+      this.diagnose(`spec.steps[${index}]`, 'step is not an object');
       return;
     }
     const stepId =
       typeof raw.id === 'string' && raw.id ? raw.id : `step-${index + 1}`;
     const base = `steps[${stepId}]`;
     if (ids.has(stepId)) {
-      this.add('parse-error', {
-        location: `spec.steps[${index}].id`,
+      this.diagnose(
+        `spec.steps[${index}].id`,
+        `Duplicate step id '${stepId}': later outputs overwrite earlier ones`,
         stepId,
-        message: `Duplicate step id '${stepId}': later outputs overwrite earlier ones`,
-      });
+      );
     }
     ids.add(stepId);
     if (typeof raw.action !== 'string' || !raw.action) {
-      this.add('parse-error', {
-        location: `${base}.action`,
+      const include = Object.keys(raw).find(k => INCLUDE_KEYS.has(k));
+      this.diagnose(
+        `${base}.action`,
+        include
+          ? `step is a ${include} include that was not resolved (the catalog resolves it on ingestion; the CLI resolves relative ones)`
+          : 'step has no action',
         stepId,
-        message: 'step has no action',
-      });
+      );
       return;
     }
     const action = raw.action;
@@ -632,28 +593,41 @@ class TemplateAnalyzer {
     // Inputs.
     const problems: string[] = [];
     if (raw.input !== undefined && !isObject(raw.input)) {
-      this.add('parse-error', {
-        location: `${base}.input`,
-        stepId,
-        action,
-        message: 'step input is not an object',
-      });
+      this.diagnose(`${base}.input`, 'step input is not an object', stepId);
     }
     const leaves = isObject(raw.input)
       ? collectLeaves(raw.input, problems)
       : [];
     for (const problem of problems) {
-      this.add('parse-error', {
-        location: `${base}.input`,
-        stepId,
-        action,
-        message: `Step input ${problem}`,
-      });
+      this.diagnose(`${base}.input`, `Step input ${problem}`, stepId);
     }
     const traits = this.sinks.traitsOf(action);
+    this.current = {
+      traits,
+      credentials: stepCredentials(action, raw.input, traits, this.userSecrets),
+      ciFile: ciFileWritten(leaves),
+    };
     const analysed = leaves.map(leaf =>
       this.leaf(leaf, stepId, action, base, eachTaint),
     );
+    for (const effect of stepEffectFindings({
+      action,
+      stepId,
+      base,
+      analysed,
+      credentials: this.current.credentials,
+      isFree: source => this.isFree(source),
+    })) {
+      this.add(effect.rule, {
+        ...effect,
+        stepId,
+        action,
+        evidence: {
+          ...effect.evidence,
+          credentials: this.current.credentials.reason,
+        },
+      });
+    }
 
     // A credential is only safe if its destination is fixed.
     const openDestination = analysed.find(a => a.openDestination);
@@ -701,9 +675,11 @@ class TemplateAnalyzer {
             ]
           : [],
       );
-    } else if (!traits.cleanOutput) {
+    } else if (traits.echoOutput) {
       this.stepTaint.set(stepId, outputTaint);
     } else {
+      // Clean or unknown outputs: without evidence that an action echoes its inputs (a
+      // serialiser, a transform), its `output.url` is not the user's text.
       this.stepTaint.set(stepId, []);
     }
 
@@ -809,6 +785,7 @@ class TemplateAnalyzer {
     }
     if (
       sink.kind === 'path' &&
+      sink.source !== 'name-heuristic' &&
       typeof value === 'string' &&
       LITERAL_TRAVERSAL.test(value)
     ) {
@@ -844,6 +821,67 @@ class TemplateAnalyzer {
     }
   }
 
+  /** A user-controlled value nothing constrains for settings-like use. */
+  private isFree(source: TaintSource): boolean {
+    return source.untrusted && !verdictFor(source, 'settings').sanitised;
+  }
+
+  /**
+   * Severity after whose rights the step uses: what a step does with the executing user's own
+   * token (or, for unknown actions, what an input name suggests) is informational.
+   */
+  private calibrate(
+    severity: Severity,
+    sink: SinkDefinition,
+  ): { severity: Severity; note?: string } {
+    if (sink.source === 'name-heuristic') {
+      return {
+        severity: 'info',
+        note: 'the action is unknown: its input was classified by name only (describe it with the sinks option, or let the analysis read the installed actions list)',
+      };
+    }
+    const { credentials, traits } = this.current;
+    if (
+      credentials.kind === 'user-token' &&
+      (CREDENTIAL_BOUND_KINDS.has(sink.kind) ||
+        (sink.kind === 'command' && traits.remoteExecution))
+    ) {
+      return {
+        severity: 'info',
+        note: `the step runs with the executing user's own token (${credentials.reason}), so it can do no more than the user could`,
+      };
+    }
+    return { severity };
+  }
+
+  /** How a user-chosen path inside a confining action is rated, from the scaffolder's version. */
+  private pathSeverity(parsed: ParsedValue | undefined): {
+    severity: Severity;
+    why: string;
+  } {
+    const scaffolder = this.scaffolder;
+    const fixedBase = /[A-Za-z0-9_]/.test(parsed?.literalPrefix ?? '');
+    if (scaffolder.status === 'vulnerable') {
+      return {
+        severity: 'high',
+        why: `${scaffolder.reason}: a symlink in the workspace lets this path reach files outside it`,
+      };
+    }
+    if (scaffolder.status === 'unknown' && !fixedBase) {
+      return {
+        severity: 'high',
+        why: `${scaffolder.reason}, and the parameter starts the path: on a scaffolder without the GHSA-rq6q-wr2q-7pgp fix it can leave the workspace`,
+      };
+    }
+    return {
+      severity: 'medium',
+      why:
+        scaffolder.status === 'patched'
+          ? `${scaffolder.reason}, so the path stays in the workspace, but the user picks any file there (e.g. .github/workflows)`
+          : `resolveSafeChildPath keeps it inside the workspace below a fixed directory ('${parsed?.literalPrefix}'); ${scaffolder.reason}`,
+    };
+  }
+
   /** An untrusted, unconstrained value reaches a sink. Returns whether it opens the destination. */
   private untrusted(
     source: TaintSource,
@@ -858,83 +896,158 @@ class TemplateAnalyzer {
       sink: sink.kind,
       constraint: verdict.reason,
       sinkSource: sink.source ?? 'built-in',
+      credentials: this.current.credentials.reason,
     };
     const filters = filterNote(source.filters);
     if (filters) evidence.filters = filters;
     const where = `input '${context.inputPath}' of step '${context.stepId}' (${context.action})`;
     const parameter = sourceLabel(source);
     const base = { location, ...context, parameter, evidence };
+    const report = (
+      rule: TemplateRuleId,
+      severity: Severity,
+      message: string,
+    ) => {
+      const calibrated = this.calibrate(severity, sink);
+      this.add(rule, {
+        ...base,
+        severity: calibrated.severity,
+        message: calibrated.note ? `${message}; ${calibrated.note}` : message,
+      });
+    };
     switch (sink.kind) {
       case 'path': {
         const guarded = sink.guarded === true;
         evidence.guarded = guarded;
-        this.add('path-traversal', {
-          ...base,
-          severity: guarded ? 'medium' : 'high',
-          message: `${what} flows into ${where}: ${verdict.reason}. ${
-            guarded
-              ? 'resolveSafeChildPath keeps it inside the workspace, but the user picks any file there (e.g. .github/workflows)'
-              : 'The action is not known to confine paths: ../../.ssh/authorized_keys writes outside the workspace'
-          }`,
-        });
-        if (this.sinks.traitsOf(context.action).destructive === 'workspace') {
-          this.add('destructive-action', {
-            ...base,
-            severity: 'high',
-            message: `${what} chooses what step '${context.stepId}' deletes`,
-          });
+        const rated = guarded
+          ? this.pathSeverity(parsed)
+          : {
+              severity: 'high' as Severity,
+              why: 'The action is not known to confine paths: ../../.ssh/authorized_keys writes outside the workspace',
+            };
+        evidence.scaffolder = this.scaffolder.reason;
+        report(
+          'path-traversal',
+          rated.severity,
+          `${what} flows into ${where}: ${verdict.reason}. ${rated.why}`,
+        );
+        if (this.current.traits.destructive === 'workspace') {
+          report(
+            'destructive-action',
+            'high',
+            `${what} chooses what step '${context.stepId}' deletes`,
+          );
         }
         return false;
       }
       case 'url': {
-        if (parsed?.hostPinned) {
-          // The host is fixed; '../' in the path still reaches other repositories or APIs on it,
-          // with the credentials the backend holds for that host.
+        if (
+          parsed?.hostPinned ||
+          (sink.guarded && !backendTargetChosen(context.action, parsed))
+        ) {
+          // The host is fixed (by the template, the URL reader or the action); '../' in the path
+          // still reaches other paths on it, with the credentials the backend holds for it.
           const pathVerdict = verdictFor(source, 'path');
           if (pathVerdict.sanitised) return false;
           evidence.constraint = pathVerdict.reason;
-          evidence.hostPinned = true;
-          this.add('ssrf', {
-            ...base,
-            severity: 'low',
-            message: `${what} controls the path of ${where} on a fixed host: ${pathVerdict.reason}, so '../' reaches other paths on that host with the backend's credentials for it`,
-          });
+          evidence.hostPinned = Boolean(parsed?.hostPinned);
+          evidence.guarded = sink.guarded === true;
+          const proxied = this.current.credentials.kind === 'proxy-injected';
+          const backendPlugin = context.action === 'http:backstage:request';
+          report(
+            'ssrf',
+            parsed?.hostPinned || proxied
+              ? 'low'
+              : backendPlugin
+              ? 'info'
+              : 'medium',
+            parsed?.hostPinned
+              ? `${what} controls the path of ${where} on a fixed host: ${pathVerdict.reason}, so '../' reaches other paths on that host with the backend's credentials for it`
+              : proxied
+              ? `${what} controls the path of ${where} behind a credential-injecting proxy endpoint: ${pathVerdict.reason}`
+              : `${what} controls the destination of ${where}: ${verdict.reason}. The action limits it to configured hosts (integrations, backend.reading.allow, Backstage plugins)`,
+          );
+          // The destination stays among hosts the deployment chose: not open.
           return false;
         }
-        const guarded = sink.guarded === true;
-        evidence.guarded = guarded;
-        this.add('ssrf', {
-          ...base,
-          severity: guarded ? 'medium' : 'high',
-          message: `${what} controls the destination of ${where}: ${
-            verdict.reason
-          }${
-            guarded
-              ? '. The URL reader limits it to integration hosts and backend.reading.allow'
-              : ''
-          }`,
-        });
+        if (context.action === 'http:backstage:request') {
+          // Any Backstage plugin or proxy endpoint, with the user's own delegated token: what
+          // the user could call from the browser, reached from the task.
+          report(
+            'ssrf',
+            'low',
+            `${what} chooses which Backstage plugin or proxy endpoint ${where} calls: ${verdict.reason}`,
+          );
+          return true;
+        }
+        report(
+          'ssrf',
+          'high',
+          `${what} controls the destination of ${where}: ${verdict.reason}`,
+        );
         return true;
       }
       case 'command':
-        this.add('command-injection', {
-          ...base,
-          severity: 'critical',
-          message: `${what} reaches ${where}, which runs code on the backend: ${verdict.reason}`,
-        });
+        if (sink.sandboxed) {
+          report(
+            'command-injection',
+            'medium',
+            `${what} is spliced into the expression of ${where}: ${verdict.reason}. The expression language is sandboxed: the user can change what the step computes and writes, not run code`,
+          );
+          return false;
+        }
+        report(
+          'command-injection',
+          this.current.traits.remoteExecution ? 'high' : 'critical',
+          this.current.traits.remoteExecution
+            ? `${what} reaches ${where}, which launches a job on a remote system with the integration's rights: ${verdict.reason}`
+            : `${what} reaches ${where}, which runs code on the backend: ${verdict.reason}`,
+        );
         return false;
       case 'workflow-input':
-        this.add('workflow-dispatch-injection', {
-          ...base,
-          message: `${what} becomes CI workflow input ${where}: ${verdict.reason}`,
-        });
+        report(
+          'workflow-dispatch-injection',
+          'high',
+          `${what} becomes CI workflow input ${where}: ${verdict.reason}`,
+        );
         return false;
       case 'settings':
-        this.add('insecure-repo-settings', {
-          ...base,
-          message: `${what} decides repository setting ${where}: ${verdict.reason}`,
-        });
+        report(
+          'insecure-repo-settings',
+          'medium',
+          `${what} decides repository setting ${where}: ${verdict.reason}`,
+        );
         return false;
+      case 'cluster-write':
+        report(
+          'cluster-write',
+          'high',
+          `${what} reaches ${where}, applied to a Kubernetes cluster: ${verdict.reason}`,
+        );
+        return false;
+      case 'notification-link': {
+        if (parsed?.hostPinned) return false;
+        report(
+          'phishing-notification',
+          'medium',
+          `${what} becomes the link of notification ${where}, shown inside the portal: ${verdict.reason}`,
+        );
+        return false;
+      }
+      case 'disclosure': {
+        const ciFile = this.current.ciFile;
+        if (!ciFile) return false;
+        const tokenVerdict = verdictFor(source, 'command');
+        if (tokenVerdict.sanitised) return false;
+        evidence.constraint = tokenVerdict.reason;
+        evidence.ciFile = ciFile;
+        report(
+          'ci-workflow-injection',
+          'high',
+          `${what} is written into CI file '${ciFile}' by ${where}: ${tokenVerdict.reason}, so a \`run:\` line can carry shell of the user's choosing`,
+        );
+        return false;
+      }
       case 'entity-ref': {
         const index = this.add('catalog-fetch-user-ref', {
           ...base,
@@ -951,12 +1064,12 @@ class TemplateAnalyzer {
         const pickerLimited = verdict.reason.startsWith(
           'RepoUrlPicker limits hosts',
         );
-        this.add('unvalidated-param', {
-          ...base,
-          severity: pickerLimited ? 'low' : 'medium',
-          message: `${what} chooses the repository ${where} writes to with the backend's credentials: ${verdict.reason}`,
-        });
-        return !pickerLimited;
+        report(
+          'unvalidated-param',
+          pickerLimited ? 'low' : 'medium',
+          `${what} chooses the repository ${where} writes to with the step's credentials: ${verdict.reason}`,
+        );
+        return !pickerLimited && this.current.credentials.kind !== 'user-token';
       }
       default:
         return false;
@@ -973,9 +1086,11 @@ class TemplateAnalyzer {
       if (!source.untrusted) continue;
       const verdict = verdictFor(source, 'disclosure');
       if (verdict.sanitised) continue;
+      // Unknown inputs of unknown actions are informational: nothing says they do harm.
       this.add('unvalidated-param', {
         location,
         ...context,
+        severity: 'info',
         parameter: sourceLabel(source),
         message: `${describeSource(source)} reaches input '${
           context.inputPath
@@ -1007,11 +1122,23 @@ class TemplateAnalyzer {
     const kind: SinkKind | undefined = a.sink?.kind;
     let severity: Severity | undefined;
     let why = '';
+    const credentials = this.current.credentials;
     if (kind === 'credential') {
       if (!openDestination) return;
+      // `secrets.*` other than the Backstage token are typed by the executing user (Secret
+      // fields, requestUserCredentials): sent where that user chose, they hurt no one else.
+      if (
+        (credentials.kind === 'user-token' &&
+          source.name === credentials.secret) ||
+        isUserSuppliedSecret(source)
+      )
+        return;
       severity = 'critical';
       why = `is sent as a credential while input '${openDestination.leaf.display}' lets the user choose where the request goes`;
     } else if (kind === 'url') {
+      // A secret that is the whole URL (a cluster API address kept as a secret) is the
+      // destination, not a token copied into one.
+      if (a.parsed?.onlyExpression) return;
       severity = openDestination || !a.parsed?.hostPinned ? 'critical' : 'high';
       why = 'is put into a URL, where servers, proxies and logs record it';
     } else if (kind === 'disclosure') {
@@ -1029,13 +1156,15 @@ class TemplateAnalyzer {
       severity = 'high';
       why =
         'is passed to a command or CI workflow, whose logs and run pages show inputs';
+    } else if (kind === 'settings') {
+      return;
     } else if (kind) {
       severity = 'medium';
       why = `is passed to a ${kind} input`;
     } else if (
       this.sinks.lookup(context.action, a.leaf.segments).unknownAction
     ) {
-      severity = 'medium';
+      severity = 'info';
       why = `is passed to custom action ${context.action}, whose handling is unknown`;
     } else {
       return;
@@ -1051,6 +1180,7 @@ class TemplateAnalyzer {
       why +=
         "; it is the executing user's Backstage token, so whoever reads it can act as them";
     }
+    if (a.sink?.source === 'name-heuristic') severity = 'info';
     this.add('secret-exposure', {
       location,
       ...context,
@@ -1107,7 +1237,9 @@ class TemplateAnalyzer {
     ).filter(s => s.untrusted && s.origin === 'parameter');
     // A comparison with a literal the form never offers is a hidden trigger.
     const magic = parsed.comparisons.find(({ ref, literal }) => {
-      if (ref.root !== 'parameters') return false;
+      // A comparison of a derived value (`(parameters.repoUrl | parseRepoUrl).host`) routes
+      // between documented choices; only the raw parameter can hide a trigger.
+      if (ref.root !== 'parameters' || ref.filters.length > 0) return false;
       const allowed = allowedLiterals(resolveParameter(this.params, ref.path));
       return !allowed || !allowed.has(literal);
     });
@@ -1213,6 +1345,8 @@ export function analyzeTemplate(
     entityRef,
     options.sinks ?? new SinkRegistry(),
     options.maxLoopItems ?? DEFAULT_MAX_LOOP_ITEMS,
+    options.scaffolder ??
+      scaffolderConfinement(undefined, 'not given to the analysis'),
   );
   const result = analyzer.run(template);
   const scored = scoreTemplate(
@@ -1231,91 +1365,5 @@ export function analyzeTemplate(
   return { ...result, ...scored };
 }
 
-/** What {@link analyzeTemplateSource} found in one YAML document of a file. */
-export interface SourceDocumentAnalysis extends TemplateAnalysis {
-  /** 0-based index of the YAML document in the file. */
-  document: number;
-}
-
-/**
- * Analyses template files: every YAML document that is not empty is analysed as a template.
- * Invalid YAML yields a single `parse-error` analysis for the file.
- */
-export function analyzeTemplateSource(
-  source: string,
-  options: AnalyzeTemplateOptions & { name?: string } = {},
-): SourceDocumentAnalysis[] {
-  const name = options.name ?? '<source>';
-  const fileError = (message: string): SourceDocumentAnalysis[] => {
-    const findings: TemplateRuleFinding[] = [
-      {
-        rule: 'parse-error',
-        title: TEMPLATE_RULES['parse-error'].title,
-        severity: 'medium',
-        location: '(document)',
-        message,
-        evidence: {
-          template: name,
-          rule: 'parse-error',
-          reference: TEMPLATE_RULES['parse-error'].reference,
-        },
-      },
-    ];
-    const scored = scoreTemplate(
-      findings.map(f => ({ ...f })),
-      options.gating,
-    );
-    return [
-      {
-        document: 0,
-        entityRef: `template:default/${name}`,
-        legacy: false,
-        parseError: true,
-        findings,
-        ...scored,
-      },
-    ];
-  };
-  if (source.length > MAX_TEMPLATE_SOURCE) {
-    return fileError(
-      `File is ${source.length} bytes; templates over ${MAX_TEMPLATE_SOURCE} bytes are not analysed`,
-    );
-  }
-  let documents;
-  try {
-    documents = parseAllDocuments(source, { prettyErrors: false });
-  } catch (error) {
-    return fileError(
-      `Not YAML: ${
-        error instanceof Error ? error.message : String(error)
-      }`.slice(0, 300),
-    );
-  }
-  const list = Array.isArray(documents) ? documents : [documents];
-  const results: SourceDocumentAnalysis[] = [];
-  for (const [index, document] of list.entries()) {
-    if (document.errors.length > 0) {
-      return fileError(
-        `Not valid YAML: ${document.errors[0].message.split('\n')[0]}`.slice(
-          0,
-          300,
-        ),
-      );
-    }
-    let value: unknown;
-    try {
-      value = document.toJS({ maxAliasCount: 100 });
-    } catch (error) {
-      return fileError(
-        `YAML could not be read: ${
-          error instanceof Error ? error.message : String(error)
-        }`.slice(0, 300),
-      );
-    }
-    if (value === null || value === undefined) continue;
-    results.push({ document: index, ...analyzeTemplate(value, options) });
-  }
-  if (results.length === 0)
-    return fileError('The file contains no YAML document');
-  return results;
-}
+export { analyzeTemplateSource } from './templateSource';
+export type { SourceDocumentAnalysis } from './templateSource';

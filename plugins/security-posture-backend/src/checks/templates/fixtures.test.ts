@@ -52,26 +52,34 @@ function loadExpected(): Expected {
 function analyseAll(files: string[]) {
   const actual = new Set<string>();
   const named = new Map<string, Set<string>>();
+  const places = new Set<string>();
+  const duplicates: string[] = [];
   for (const file of files) {
     const source = fs.readFileSync(path.join(FIXTURES, file), 'utf8');
     const names = new Set<string>();
     for (const analysis of analyzeTemplateSource(source, { name: file })) {
       for (const f of analysis.findings) {
+        // One finding per rule and input lists every parameter that reaches it.
+        for (const parameter of f.parameters ?? [f.parameter ?? '-']) {
+          actual.add(
+            key(file, analysis.document, f.rule, f.stepId ?? '-', parameter),
+          );
+          if (parameter !== '-') names.add(parameter);
+        }
+        const place = `${file}|${analysis.document}|${f.rule}|${f.location}`;
+        if (places.has(place)) duplicates.push(place);
+        places.add(place);
+      }
+      // Parse problems are diagnostics, expected under the parse-error rule id.
+      for (const d of analysis.diagnostics) {
         actual.add(
-          key(
-            file,
-            analysis.document,
-            f.rule,
-            f.stepId ?? '-',
-            f.parameter ?? '-',
-          ),
+          key(file, analysis.document, 'parse-error', d.stepId ?? '-', '-'),
         );
-        if (f.parameter) names.add(f.parameter);
       }
     }
     named.set(file, names);
   }
-  return { actual, named };
+  return { actual, named, duplicates };
 }
 
 describe('template analyser on the fixture set', () => {
@@ -80,7 +88,7 @@ describe('template analyser on the fixture set', () => {
     .readdirSync(FIXTURES)
     .filter(f => f.endsWith('.yaml') && f !== 'expected.yaml')
     .sort();
-  const { actual, named } = analyseAll(files);
+  const { actual, named, duplicates } = analyseAll(files);
   const wanted = new Set<string>();
   for (const [file, entry] of Object.entries(expected.fixtures)) {
     for (const f of entry.findings) {
@@ -96,6 +104,18 @@ describe('template analyser on the fixture set', () => {
     expect(
       Object.keys(expected.fixtures).filter(f => !files.includes(f)),
     ).toEqual([]);
+  });
+
+  it('reports one finding per rule and input, and parse problems only as diagnostics', () => {
+    expect(duplicates).toEqual([]);
+    for (const file of files) {
+      const source = fs.readFileSync(path.join(FIXTURES, file), 'utf8');
+      for (const analysis of analyzeTemplateSource(source, { name: file })) {
+        expect(analysis.findings.filter(f => f.rule === 'parse-error')).toEqual(
+          [],
+        );
+      }
+    }
   });
 
   it('meets precision and recall per rule', () => {

@@ -258,6 +258,12 @@ function declarationVerdict(
     };
   }
   const types = typeList(effective);
+  // An array whose every item is constrained (items.enum, items.pattern) is constrained.
+  if (!element && types.includes('array') && isObject(effective.items)) {
+    const items = declarationVerdict(effective.items as JsonSchema, kind);
+    if (items.sanitised)
+      return { sanitised: true, reason: `items ${items.reason}` };
+  }
   if (types.length > 0 && types.every(t => SAFE_TYPES.has(t))) {
     return { sanitised: true, reason: `type ${types.join('|')}` };
   }
@@ -389,8 +395,17 @@ export function maxItemsOf(
       types.every(t => SAFE_TYPES.has(t) || t === 'string')
     )
       return 0;
-    if (typeof schema.maxItems !== 'number') return undefined;
-    max = Math.max(max ?? 0, schema.maxItems);
+    // Unique items drawn from an enum: at most one run per allowed value.
+    const items = isObject(schema.items) ? (schema.items as JsonSchema) : {};
+    const choices = enumValues(items);
+    const bound =
+      typeof schema.maxItems === 'number'
+        ? schema.maxItems
+        : schema.uniqueItems === true && choices
+        ? choices.length
+        : undefined;
+    if (bound === undefined) return undefined;
+    max = Math.max(max ?? 0, bound);
   }
   return max;
 }

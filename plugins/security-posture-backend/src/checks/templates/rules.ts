@@ -138,6 +138,50 @@ export const TEMPLATE_RULES: Record<TemplateRuleId, TemplateRule> = {
     remediation:
       'Migrate to `apiVersion: scaffolder.backstage.io/v1beta3` and `${{ }}` expressions.',
   },
+  'cluster-write': {
+    id: 'cluster-write',
+    title: 'User input reaches manifests applied to a cluster',
+    severity: 'high',
+    reference: `${SEED} "the blast radius of a compromised Backstage backend is proportional to the integrations configured": kube:apply / kubernetes:apply act with the backend's cluster credentials`,
+    remediation:
+      'Apply fixed manifests only; constrain every parameter that reaches a manifest with an `enum` or an anchored `pattern` such as `^[a-z0-9-]{1,63}$` (a newline in free text adds fields), and restrict the action with the `scaffolder.action.execute` permission.',
+  },
+  'privileged-request': {
+    id: 'privileged-request',
+    title:
+      'Step grants privileges or weakens protection with injected credentials',
+    severity: 'high',
+    reference: `${SEED} "Insider template injection": http:backstage:request to /proxy/* endpoints runs with the tokens the proxy injects, not the user's`,
+    remediation:
+      'Do not change roles, memberships or branch protection from templates; if a template must, fix the values in the template, gate it with the `scaffolder.action.execute` permission and give the proxy endpoint a token limited to that call.',
+  },
+  'force-push': {
+    id: 'force-push',
+    title: 'Step force-pushes or allows force pushes',
+    severity: 'high',
+    reference:
+      'A force push rewrites history on the destination with the backend credentials: reviewed commits can be replaced; `allow_force_pushes` removes that protection for everyone',
+    remediation:
+      'Remove `force: true` / `--force` from the template and keep `allow_force_pushes` false on protected branches.',
+  },
+  'phishing-notification': {
+    id: 'phishing-notification',
+    title: 'User-chosen link sent as a Backstage notification',
+    severity: 'medium',
+    reference:
+      'notification:send with broadcast or entity recipients shows the link inside the trusted portal: a user-chosen URL is a phishing channel',
+    remediation:
+      'Build notification links from fixed hosts (`https://backstage.example.com/catalog/${{ parameters.name }}`), or constrain the parameter with an `enum` / anchored `pattern`.',
+  },
+  'ci-workflow-injection': {
+    id: 'ci-workflow-injection',
+    title: 'User text written into a CI workflow of the new repository',
+    severity: 'high',
+    reference:
+      'A `run:` line built from a parameter is command injection in the new repository: it runs on every push with the repository secrets',
+    remediation:
+      'Pass parameters to workflows as `env:` values or workflow inputs read through environment variables, or constrain them with an anchored `pattern` limited to `[A-Za-z0-9._-]`.',
+  },
   'parse-error': {
     id: 'parse-error',
     title: 'Template could not be analysed',

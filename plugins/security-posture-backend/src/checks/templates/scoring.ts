@@ -1,6 +1,7 @@
 import {
   compareSeverity,
   Severity,
+  TEMPLATE_RISK_BAND_MINIMUMS,
   TemplateRiskBand,
   templateRiskBand,
   TemplateRiskContribution,
@@ -48,8 +49,8 @@ export interface TemplateScore {
 
 /**
  * Scores a template from its findings: each finding adds points by severity (repeats of a rule
- * at {@link REPEAT_FACTOR}), the sum is capped at 100, and a restrictive permission policy
- * scales the result. Every step of that arithmetic is a contribution, so the UI can explain it.
+ * at {@link REPEAT_FACTOR}), the sum is capped at 100, a restrictive permission policy scales
+ * the result, and the result is raised to the band of the worst finding. Every step of that arithmetic is a contribution, so the UI can explain it.
  */
 export function scoreTemplate(
   findings: ScoredFinding[],
@@ -101,5 +102,31 @@ export function scoreTemplate(
       score -= reduction;
     }
   }
+  // A template is never ranked below its worst finding: additive points alone could put a
+  // template with a high finding in the medium band.
+  const worst = ordered[0]?.severity;
+  const floor = worst ? BAND_FLOOR[worst] : 0;
+  if (score < floor) {
+    contributions.push({
+      kind: 'severity-floor',
+      points: floor - score,
+      explanation: `Its worst finding is ${worst}: the score is raised to ${floor}, the lowest score of the ${templateRiskBand(
+        floor,
+      )} band`,
+    });
+    score = floor;
+  }
   return { score, band: templateRiskBand(score), contributions };
 }
+
+const bandMinimum = (band: TemplateRiskBand) =>
+  TEMPLATE_RISK_BAND_MINIMUMS.find(b => b.band === band)?.min ?? 0;
+
+/** The lowest score of the band that matches each severity. */
+const BAND_FLOOR: Record<Severity, number> = {
+  critical: bandMinimum('critical'),
+  high: bandMinimum('high'),
+  medium: bandMinimum('medium'),
+  low: bandMinimum('low'),
+  info: 0,
+};

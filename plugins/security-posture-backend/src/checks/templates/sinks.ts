@@ -1,43 +1,14 @@
 import { JsonPrimitive } from '@backstage/types';
+import {
+  ActionModel,
+  actionModelOf,
+  ACTION_MODELS,
+  CredentialModel,
+  SinkKind,
+} from './actionModel';
 
-/**
- * Where a value that reaches a scaffolder action input can do harm. Input names come from the
- * action sources: `@backstage/plugin-scaffolder-backend` 4.2 (`fetch:*`, `fs:*`, `catalog:*`,
- * `debug:log`, `workspace:template*`), `@backstage/plugin-scaffolder-backend-module-github`
- * (`publish:github`, `github:*`), and `@roadiehq/scaffolder-backend-module-http-request` /
- * `-utils` for the widely installed community actions.
- */
-export type SinkKind =
-  /** A file path inside (hopefully) the task workspace. */
-  | 'path'
-  /** A URL the backend fetches or calls, or hands to a third party. */
-  | 'url'
-  /** A shell command, script or expression language evaluated on the backend. */
-  | 'command'
-  /** Text that ends up somewhere others read it: task logs, generated files, repository metadata. */
-  | 'disclosure'
-  /** Which repository the backend's credentials create or push to. */
-  | 'repo'
-  /** Repository security settings: visibility, branch protection, collaborators, webhooks. */
-  | 'settings'
-  /** Inputs of a CI workflow the template dispatches. */
-  | 'workflow-input'
-  /** A catalog entity reference an action loads. */
-  | 'entity-ref'
-  /** An input meant to carry a credential (e.g. `token`): secrets belong here. */
-  | 'credential';
-
-export const SINK_KINDS: readonly SinkKind[] = [
-  'path',
-  'url',
-  'command',
-  'disclosure',
-  'repo',
-  'settings',
-  'workflow-input',
-  'entity-ref',
-  'credential',
-];
+export { SINK_KINDS } from './actionModel';
+export type { SinkKind, CredentialModel } from './actionModel';
 
 export interface SinkDefinition {
   /** Action id, or a prefix ending in `*` such as `publish:*`. */
@@ -54,6 +25,8 @@ export interface SinkDefinition {
   insecureValues?: JsonPrimitive[];
   /** Where the definition came from. */
   source?: 'built-in' | 'config' | 'actions-list' | 'name-heuristic';
+  /** A sandboxed expression language: injection changes results, it does not run code. */
+  sandboxed?: boolean;
 }
 
 export interface ActionTraits {
@@ -61,229 +34,45 @@ export interface ActionTraits {
   action: string;
   /** Outputs are built from integration data (e.g. the created repository's URL), not from inputs. */
   cleanOutput?: boolean;
+  /** Outputs carry what went in (serialisers, transforms). */
+  echoOutput?: boolean;
   /** Deletes things: files in the workspace, or remote resources. */
   destructive?: 'workspace' | 'remote';
+  /** Whose rights the action acts with; unknown actions are assumed to use the backend's. */
+  credentials?: CredentialModel;
+  /** Input that replaces the backend's credentials with a caller-supplied token. */
+  tokenInput?: string;
+  /** Runs jobs on a remote system. */
+  remoteExecution?: boolean;
+  /** The package that provides the action, when the model knows it. */
+  module?: string;
 }
 
-const FETCH_ACTIONS = [
-  'fetch:plain',
-  'fetch:plain:file',
-  'fetch:template',
-  'fetch:template:file',
-];
-const PUBLISH = 'publish:*';
-const JSONATA_ACTIONS = [
-  'roadiehq:utils:jsonata',
-  'roadiehq:utils:jsonata:json:transform',
-  'roadiehq:utils:jsonata:yaml:transform',
-];
-
-function sinks(
-  actions: string[],
-  inputs: string[],
-  kind: SinkKind,
-  extra: Partial<SinkDefinition> = {},
-): SinkDefinition[] {
-  return actions.flatMap(action =>
-    inputs.map(input => ({
-      action,
-      input,
-      kind,
-      source: 'built-in' as const,
-      ...extra,
-    })),
-  );
+function sinksOfModel(model: ActionModel): SinkDefinition[] {
+  return model.inputs.map(input => ({
+    action: model.action,
+    input: input.input,
+    kind: input.kind,
+    guarded: input.confined,
+    insecureValues: input.insecureValues,
+    sandboxed: input.sandboxed,
+    source: 'built-in' as const,
+  }));
 }
 
-/** The built-in sink table. Adopters add custom actions through the check's `sinks` option. */
+/** Any action's `token` input carries a credential. */
+const GENERIC_TOKEN: SinkDefinition = {
+  action: '*',
+  input: 'token',
+  kind: 'credential',
+  source: 'built-in',
+};
+
+/** The built-in sink table, flattened from the action model (for listings and tests). */
 export const BUILT_IN_SINKS: SinkDefinition[] = [
-  // Paths: every built-in resolves them with resolveSafeChildPath (GHSA-mg3m-f475-28hv fix).
-  ...sinks(FETCH_ACTIONS, ['targetPath'], 'path', { guarded: true }),
-  ...sinks(
-    ['workspace:template', 'workspace:template:file'],
-    ['sourcePath', 'targetPath'],
-    'path',
-    {
-      guarded: true,
-    },
-  ),
-  ...sinks(['fs:delete'], ['files.*'], 'path', { guarded: true }),
-  ...sinks(['fs:rename'], ['files.*.from', 'files.*.to'], 'path', {
-    guarded: true,
-  }),
-  ...sinks(['fs:readdir'], ['paths.*'], 'path', { guarded: true }),
-  ...sinks(['catalog:write'], ['filePath'], 'path', { guarded: true }),
-  ...sinks(
-    [PUBLISH, 'github:repo:push', 'gitlab:repo:push'],
-    ['sourcePath', 'targetPath'],
-    'path',
-    {
-      guarded: true,
-    },
-  ),
-  ...sinks(['fetch:cookiecutter', 'fetch:rails'], ['targetPath'], 'path', {
-    guarded: true,
-  }),
-  // URLs read through the backend's URL reader.
-  ...sinks(FETCH_ACTIONS, ['url'], 'url', { guarded: true }),
-  ...sinks(['catalog:register'], ['catalogInfoUrl', 'repoContentsUrl'], 'url', {
-    guarded: true,
-  }),
-  // URLs called directly.
-  ...sinks(['http:backstage:request'], ['path'], 'url'),
-  ...sinks(['http:request'], ['url'], 'url'),
-  ...sinks(['github:webhook'], ['webhookUrl'], 'url'),
-  // Commands: cookiecutter hooks and Rails application templates run code from the fetched URL.
-  ...sinks(['fetch:cookiecutter', 'fetch:rails'], ['url'], 'command'),
-  ...sinks(['fetch:rails'], ['values.railsArguments.**'], 'command'),
-  ...sinks(JSONATA_ACTIONS, ['expression'], 'command'),
-  ...sinks(JSONATA_ACTIONS, ['path', 'writeOutputPath'], 'path', {
-    guarded: true,
-  }),
-  ...sinks(
-    ['shell:execute', 'shell:run', 'shell:exec'],
-    ['script', 'command', 'args.*', 'arguments.*'],
-    'command',
-  ),
-  // Disclosure: task logs, generated files and repository metadata.
-  ...sinks(['debug:log'], ['message'], 'disclosure'),
-  ...sinks(
-    [
-      'fetch:template',
-      'fetch:template:file',
-      'workspace:template',
-      'workspace:template:file',
-      'fetch:cookiecutter',
-      'fetch:rails',
-    ],
-    ['values.**'],
-    'disclosure',
-  ),
-  ...sinks(['catalog:write'], ['entity.**'], 'disclosure'),
-  ...sinks(
-    [PUBLISH, 'github:repo:create'],
-    ['description', 'homepage', 'gitCommitMessage', 'topics.*'],
-    'disclosure',
-  ),
-  ...sinks([PUBLISH, 'github:repo:create'], ['repoVariables.**'], 'disclosure'),
-  ...sinks(
-    ['http:backstage:request', 'http:request'],
-    ['body.**', 'params.**'],
-    'disclosure',
-  ),
-  // Repository destinations.
-  ...sinks(
-    [
-      PUBLISH,
-      'github:repo:create',
-      'github:repo:push',
-      'gitlab:repo:push',
-      'github:actions:dispatch',
-      'github:webhook',
-      'github:branch-protection:create',
-    ],
-    ['repoUrl'],
-    'repo',
-  ),
-  // Repository security settings; the listed literals are insecure on their own.
-  ...sinks([PUBLISH, 'github:repo:create'], ['repoVisibility'], 'settings', {
-    insecureValues: ['public'],
-  }),
-  ...sinks(
-    [PUBLISH],
-    ['protectDefaultBranch', 'protectEnforceAdmins'],
-    'settings',
-    { insecureValues: [false] },
-  ),
-  ...sinks(
-    [PUBLISH, 'github:branch-protection:create'],
-    ['requiredApprovingReviewCount'],
-    'settings',
-    {
-      insecureValues: [0],
-    },
-  ),
-  ...sinks(['github:branch-protection:create'], ['enforceAdmins'], 'settings', {
-    insecureValues: [false],
-  }),
-  ...sinks(
-    [PUBLISH, 'github:repo:create', 'github:branch-protection:create'],
-    [
-      'access',
-      'collaborators.*.user',
-      'collaborators.*.team',
-      'collaborators.*.username',
-      'bypassPullRequestAllowances.**',
-      'restrictions.**',
-    ],
-    'settings',
-  ),
-  ...sinks(
-    [PUBLISH, 'github:repo:create'],
-    ['collaborators.*.access'],
-    'settings',
-    { insecureValues: ['admin'] },
-  ),
-  ...sinks(['github:webhook'], ['insecureSsl'], 'settings', {
-    insecureValues: [true],
-  }),
-  // CI workflow inputs (GitHub Actions `${{ inputs.x }}` in a `run:` script is shell injection).
-  ...sinks(
-    ['github:actions:dispatch'],
-    ['workflowInputs.**', 'branchOrTagName', 'workflowId'],
-    'workflow-input',
-  ),
-  ...sinks(
-    ['gitlab:pipeline:trigger'],
-    ['variables.**', 'branch'],
-    'workflow-input',
-  ),
-  // Catalog entities loaded by reference.
-  ...sinks(['catalog:fetch'], ['entityRef', 'entityRefs.*'], 'entity-ref'),
-  // Inputs that exist to carry credentials.
-  ...sinks(['*'], ['token'], 'credential'),
-  ...sinks(['github:webhook'], ['webhookSecret'], 'credential'),
-  ...sinks([PUBLISH, 'github:repo:create'], ['secrets.**'], 'credential'),
-  ...sinks(
-    ['http:backstage:request', 'http:request'],
-    ['headers.**'],
-    'credential',
-  ),
+  ...ACTION_MODELS.flatMap(sinksOfModel),
+  GENERIC_TOKEN,
 ];
-
-export const BUILT_IN_TRAITS: ActionTraits[] = [
-  { action: PUBLISH, cleanOutput: true },
-  { action: 'github:repo:create', cleanOutput: true },
-  { action: 'github:repo:push', cleanOutput: true },
-  { action: 'catalog:register', cleanOutput: true },
-  { action: 'fs:delete', destructive: 'workspace' },
-];
-
-/** Actions whose every relevant input is in the table (inputs not listed are harmless). */
-export const KNOWN_ACTIONS = new Set([
-  ...FETCH_ACTIONS,
-  'workspace:template',
-  'workspace:template:file',
-  'fs:delete',
-  'fs:rename',
-  'fs:readdir',
-  'catalog:write',
-  'catalog:register',
-  'catalog:fetch',
-  'debug:log',
-  'debug:wait',
-  'github:repo:create',
-  'github:repo:push',
-  'github:actions:dispatch',
-  'github:webhook',
-  'github:branch-protection:create',
-  'gitlab:repo:push',
-  'http:backstage:request',
-  'http:request',
-  'fetch:cookiecutter',
-  'fetch:rails',
-  ...JSONATA_ACTIONS,
-]);
 
 const REMOTE_DESTRUCTIVE =
   /(?:^|:)(?:delete|destroy|remove|purge|archive)(?::|$)/;
@@ -375,9 +164,9 @@ export interface SinkMatch {
   notInstalled: boolean;
 }
 
-/** The sink table of one analysis: built-ins, config additions, installed actions. */
+/** The sink table of one analysis: configured additions, the action model, installed actions. */
 export class SinkRegistry {
-  private readonly sinks: SinkDefinition[];
+  private readonly configured: SinkDefinition[];
   private readonly traits: ActionTraits[];
   private readonly installed?: Map<string, InstalledAction>;
 
@@ -388,9 +177,9 @@ export class SinkRegistry {
       installedActions?: InstalledAction[];
     } = {},
   ) {
-    // Configured sinks come first so they can override a built-in entry for the same input.
-    this.sinks = [...(options.extraSinks ?? []), ...BUILT_IN_SINKS];
-    this.traits = [...(options.extraTraits ?? []), ...BUILT_IN_TRAITS];
+    // Configured sinks come first so they can override the model for the same input.
+    this.configured = options.extraSinks ?? [];
+    this.traits = options.extraTraits ?? [];
     if (options.installedActions) {
       this.installed = new Map(options.installedActions.map(a => [a.id, a]));
     }
@@ -400,22 +189,32 @@ export class SinkRegistry {
     return this.installed !== undefined;
   }
 
+  /** The model lists every input of the action that matters, or the operator configured it. */
   isKnown(actionId: string): boolean {
     return (
-      KNOWN_ACTIONS.has(actionId) ||
-      actionId.startsWith('publish:') ||
-      this.sinks.some(
-        s => s.source === 'config' && matchesAction(s.action, actionId),
-      )
+      actionModelOf(actionId)?.complete === true ||
+      this.configured.some(s => matchesAction(s.action, actionId))
     );
   }
 
   traitsOf(actionId: string): ActionTraits {
+    const model = actionModelOf(actionId);
     const merged: ActionTraits = { action: actionId };
     for (const t of this.traits) {
       if (!matchesAction(t.action, actionId)) continue;
       merged.cleanOutput ??= t.cleanOutput;
+      merged.echoOutput ??= t.echoOutput;
       merged.destructive ??= t.destructive;
+      merged.credentials ??= t.credentials;
+    }
+    if (model) {
+      merged.cleanOutput ??= model.outputs === 'clean' || undefined;
+      merged.echoOutput ??= model.outputs === 'echo' || undefined;
+      merged.destructive ??= model.destructive;
+      merged.credentials ??= model.credentials;
+      merged.tokenInput ??= model.tokenInput;
+      merged.remoteExecution ??= model.remoteExecution;
+      merged.module ??= model.module;
     }
     if (!merged.destructive && REMOTE_DESTRUCTIVE.test(actionId))
       merged.destructive = 'remote';
@@ -425,7 +224,13 @@ export class SinkRegistry {
   lookup(actionId: string, segments: string[]): SinkMatch {
     const notInstalled =
       this.installed !== undefined && !this.installed.has(actionId);
-    for (const sink of this.sinks) {
+    const model = actionModelOf(actionId);
+    const candidates = [
+      ...this.configured,
+      ...(model ? sinksOfModel(model) : []),
+      GENERIC_TOKEN,
+    ];
+    for (const sink of candidates) {
       if (
         matchesAction(sink.action, actionId) &&
         matchesInput(sink.input, segments)

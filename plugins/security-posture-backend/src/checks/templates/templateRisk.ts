@@ -17,6 +17,10 @@ import {
 import { analyzeTemplate, TemplateAnalysis } from './analyzeTemplate';
 import { readInstalledActions } from './installedActions';
 import { gatingFromMatrix } from './permissionGating';
+import {
+  ScaffolderConfinement,
+  scaffolderConfinement,
+} from './scaffolderVersion';
 import { TEMPLATE_RULES } from './rules';
 import {
   ActionTraits,
@@ -27,6 +31,60 @@ import {
 } from './sinks';
 
 const DEFAULT_ACTIONS_TIMEOUT_MS = 5000;
+const SCAFFOLDER_BACKEND = '@backstage/plugin-scaffolder-backend';
+
+/**
+ * The deployment's scaffolder-backend version: the `scaffolderBackendVersion` option, else the
+ * plugin inventory of the last scan. With several installed copies the lowest counts.
+ */
+export async function scaffolderFromContext(
+  options: Config,
+  getPublished: (
+    checkId: string,
+    key: string,
+  ) => Promise<JsonValue | undefined>,
+): Promise<ScaffolderConfinement> {
+  const configured = options.getOptionalString('scaffolderBackendVersion');
+  if (configured)
+    return scaffolderConfinement(
+      configured,
+      'options.scaffolderBackendVersion',
+    );
+  let inventory: JsonValue | undefined;
+  try {
+    inventory = await getPublished('plugins/inventory', 'inventory');
+  } catch {
+    inventory = undefined;
+  }
+  const packages =
+    inventory && typeof inventory === 'object' && !Array.isArray(inventory)
+      ? (inventory as { packages?: unknown }).packages
+      : undefined;
+  const entry = Array.isArray(packages)
+    ? (packages as Array<{ name?: unknown; installedVersions?: unknown }>).find(
+        p => p?.name === SCAFFOLDER_BACKEND,
+      )
+    : undefined;
+  const versions = Array.isArray(entry?.installedVersions)
+    ? (entry!.installedVersions as unknown[]).filter(
+        (v): v is string => typeof v === 'string',
+      )
+    : [];
+  if (versions.length === 0) {
+    return scaffolderConfinement(
+      undefined,
+      inventory
+        ? `${SCAFFOLDER_BACKEND} is not in the plugin inventory`
+        : 'no plugin inventory yet; set options.scaffolderBackendVersion',
+    );
+  }
+  const judged = versions.map(v =>
+    scaffolderConfinement(v, 'plugin inventory of the last scan'),
+  );
+  return (
+    judged.find(j => j.status === 'vulnerable') ?? judged[judged.length - 1]
+  );
+}
 
 /** Custom sinks from `securityPosture.checks.templates.template-risk.options.sinks`. */
 export function sinksFromOptions(options: Config): {
@@ -70,6 +128,8 @@ function toScore(analysis: TemplateAnalysis): TemplateRiskScore {
     legacy: analysis.legacy,
     parseError: analysis.parseError || undefined,
     findingCount: analysis.findings.length,
+    diagnostics:
+      analysis.diagnostics.length > 0 ? analysis.diagnostics : undefined,
     contributions: analysis.contributions,
   };
 }
@@ -142,6 +202,9 @@ export const templateRiskCheck = createSecurityCheck({
     }
     const gating = gatingFromMatrix(matrix);
     const maxLoopItems = options.getOptionalNumber('maxLoopItems');
+    const scaffolder = await scaffolderFromContext(options, (id, key) =>
+      context.getPublished(id, key),
+    );
 
     const results: CheckResult[] = [];
     const scores: TemplateRiskScore[] = [];
@@ -160,6 +223,7 @@ export const templateRiskCheck = createSecurityCheck({
             sinks: registry,
             gating: gating.gating,
             maxLoopItems,
+            scaffolder,
           });
         } catch (error) {
           const message =
@@ -178,6 +242,20 @@ export const templateRiskCheck = createSecurityCheck({
           type: 'template' as const,
           entityRef: analysis.entityRef,
         };
+        if (analysis.parseError) {
+          // Not a pass: nothing could be vouched for. Not a finding either: what the analyser
+          // could not read is listed in the template's diagnostics.
+          results.push({
+            outcome: 'error',
+            target,
+            location: 'template-analysis',
+            message: `The template could not be analysed: ${
+              analysis.diagnostics[0]?.message ?? 'unreadable'
+            }`,
+            evidence: { diagnostics: analysis.diagnostics.length },
+          });
+          continue;
+        }
         if (analysis.findings.length === 0) {
           results.push({
             outcome: 'pass',
@@ -187,6 +265,7 @@ export const templateRiskCheck = createSecurityCheck({
               score: analysis.score,
               band: analysis.band,
               actionsList: installed.message,
+              diagnostics: analysis.diagnostics.length,
             },
           });
           continue;
@@ -195,10 +274,8 @@ export const templateRiskCheck = createSecurityCheck({
           results.push({
             outcome: 'fail',
             target,
-            // Rule and parameter keep two findings at the same input apart (stable fingerprints).
-            location: `${finding.location}#${finding.rule}${
-              finding.parameter ? `:${finding.parameter}` : ''
-            }`,
+            // One finding per rule and input; the rule keeps two findings at one input apart.
+            location: `${finding.location}#${finding.rule}`,
             title: `${finding.rule}: ${TEMPLATE_RULES[finding.rule].title}`,
             message: finding.message,
             severity: finding.severity,
@@ -226,6 +303,11 @@ export const templateRiskCheck = createSecurityCheck({
         available: installed.actions !== undefined,
         actionCount: installed.actions?.length,
         message: installed.message,
+      },
+      scaffolder: {
+        status: scaffolder.status,
+        version: scaffolder.version,
+        reason: scaffolder.reason,
       },
       permissionGating: {
         applied: gating.gating !== undefined,
