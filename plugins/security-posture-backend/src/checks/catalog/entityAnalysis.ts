@@ -109,7 +109,7 @@ export function analyzeEntityUncached(
     limit => skipped.push(limit),
   );
 
-  const secretPaths = new Set(secrets.filter(s => !s.example).map(s => s.path));
+  const secretPaths = new Set(secrets.map(s => s.path));
   const links = Array.isArray(entity.metadata.links) ? entity.metadata.links : [];
   const references = findSensitiveReferences(inspected, links, settings.references, path =>
     secretPaths.has(path),

@@ -244,7 +244,7 @@ export const exposedSensitiveEntityCheck = createEntitySecurityCheck({
   evaluate(entity, context) {
     const entityRef = stringifyEntityRef(entity);
     const analysis = analyzeEntity(entity, catalogCheckSettings(context.config));
-    const secrets = analysis.secrets.filter(s => !s.example);
+    const secrets = analysis.secrets;
     const references = analysis.references;
     if (!secrets.length && !references.length) return [];
 

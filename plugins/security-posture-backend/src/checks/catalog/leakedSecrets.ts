@@ -23,7 +23,7 @@ export const leakedSecretsCheck = createEntitySecurityCheck({
     category: 'catalog',
     defaultSeverity: 'high',
     description:
-      'Inspects every string of every catalog entity (annotations, labels, links, description, tags, spec) for credentials: cloud keys (AWS, GCP service accounts, Azure storage), VCS tokens (GitHub with checksum validation, GitLab), Slack tokens and webhooks, private keys, JWTs, passwords in URLs, payment and API keys (Stripe, Google, npm, SendGrid, Datadog, PagerDuty), Vault tokens, and random-looking values under secret-named keys. Severity depends on the kind; documentation examples are reported as informational examples.',
+      'Inspects every string of every catalog entity (annotations, labels, links, description, tags, spec) for credentials: cloud keys (AWS, GCP service accounts, Azure storage), VCS tokens (GitHub with checksum validation, GitLab), Slack tokens and webhooks, private keys, JWTs, passwords in URLs, payment and API keys (Stripe, Google, npm, SendGrid, Datadog, PagerDuty), Vault tokens, and random-looking values under secret-named keys. Severity depends on the kind. Placeholders and documentation examples are not reported: substitutions (`${VAR}`, `${{ }}`, `{{ }}`, `<your-token>`), filler (`xxxx`, `****`, `...`), stand-in words (`dummy`, `fake`, `sample`, `your_api_key_here`, `changeme`), sequential, keyboard and repeated runs (`abcd1234`, `qwerty`, `123456789`), truncated key blocks, base64 of such words, vendor documentation values, and passwords in URLs on example or local hosts (`example.com`, `*.example`, `*.test`, `localhost`, `127.0.0.1`). A host and port before an `@` (`tcp://broker:9092@id`) is not a user and password.',
     remediation:
       'Rotate the credential now (it has been readable by every catalog reader and is in the git history of the entity file), remove it from the catalog-info.yaml and its history, store it in a secret store (Vault, AWS Secrets Manager, a Kubernetes secret) and let the service read it from there; in Backstage config, reference secrets as `${ENV_VAR}` substitutions instead of literal values.',
     docsUrl: 'https://backstage.io/docs/conf/writing',
@@ -43,7 +43,7 @@ export const leakedSecretsCheck = createEntitySecurityCheck({
       seen.set(base, n);
       const evidence: CheckResult['evidence'] = {
         field: hit.path,
-        classification: hit.example ? 'example' : 'secret',
+        classification: 'secret',
         basis: hit.basis,
       };
       if (hit.checksum) evidence.checksum = hit.checksum;
@@ -51,10 +51,8 @@ export const leakedSecretsCheck = createEntitySecurityCheck({
         outcome: 'fail',
         target,
         location: n === 1 ? base : `${base}:${n}`,
-        title: hit.example ? `Documentation example ${label}` : `Leaked ${label}`,
-        message: hit.example
-          ? `${hit.path} holds a well-known documentation example ${label}; not a live credential`
-          : `${hit.path} holds a ${label}, readable by everyone who can read this entity`,
+        title: `Leaked ${label}`,
+        message: `${hit.path} holds a ${label}, readable by everyone who can read this entity`,
         severity: hit.severity,
         evidence,
         secret: { value: hit.value, kind: hit.kind },

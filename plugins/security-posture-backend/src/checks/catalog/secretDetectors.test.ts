@@ -145,15 +145,117 @@ describe('detectSecrets', () => {
     }
   });
 
-  it('reports documentation examples as examples, with info severity', () => {
+  it('reports no documentation example', () => {
     const example = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
-    expect(detectSecrets(`AWS_ACCESS_KEY_ID=${example}`)).toMatchObject([
-      { kind: 'aws-access-key-id', example: true, severity: 'info' },
-    ]);
-    expect(detectSecrets('https://admin:s3cr3t-Passw0rd@db.example.com/x')).toMatchObject([
-      { kind: 'url-credentials', example: true, severity: 'info' },
-    ]);
+    expect(kinds(`AWS_ACCESS_KEY_ID=${example}`)).toEqual([]);
+    expect(kinds('https://admin:Vq7mZt2Lw9xK@db.example.com/x')).toEqual([]);
+    const claims = Buffer.from(JSON.stringify({ sub: '1234567890', name: 'John Doe' })).toString(
+      'base64url',
+    );
+    const jwtIoLike = `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${claims}.${mixed(43)}`;
+    expect(kinds(`Authorization: Bearer ${jwtIoLike}`)).toEqual([]);
     expect(detectSecrets(fakes.awsKeyId())).toMatchObject([{ example: false, severity: 'high' }]);
+  });
+
+  it('reports no placeholder of any detector, and still finds the real secret beside it', () => {
+    const real = fakes.github();
+    const placeholders: Array<[string, string?]> = [
+      // character runs a person types
+      ['abcd1234efgh5678ijkl', 'acme.io/api-token'],
+      ['qwertyuiop123', 'password'],
+      ['1234567890123456', 'acme.io/api-key'],
+      ['asdfghjkl;2024', 'password'],
+      [['AK', 'IA', '1234567890ABCDEF'].join(''), 'description'],
+      [['sk', '_live_', 'abc123def456ghi789jkl0'].join(''), 'description'],
+      [['xo', 'xb-', '123456789012-1234567890123-', mixed(24)].join(''), 'description'],
+      // elided values
+      [['sk', '_live_', '51Hq8Rt...xyz789'].join(''), 'acme.io/stripe-secret-key'],
+      [['gh', 'p_', 'Kq9mT2vX7bN4...'].join(''), 'acme.io/github-token'],
+      [
+        '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----',
+        'key',
+      ],
+      [
+        '-----BEGIN PRIVATE KEY-----\nMIIBVgIBADANBgkqhkiG9w0BAQEFAASCAUAwggE8AgEAAkEA\n-----END PRIVATE KEY-----',
+        'key',
+      ],
+      [
+        '-----BEGIN OPENSSH PRIVATE KEY-----\npaste your private key here\n-----END OPENSSH PRIVATE KEY-----',
+        'key',
+      ],
+      // repeated units and filler inside a value
+      ['abc123abc123abc123abc123', 'acme.io/api-key'],
+      ['Zq9Zq9Zq9Zq9Zq9Zq9Zq9Zq9', 'token'],
+      ['tok_live_XXXXXXXXXXXXXXXX1a2b', 'acme.io/api-token'],
+      ['Rk8v****************mQ2x', 'acme.io/client-secret'],
+      // stand-in words
+      ['your_api_key_here', 'apiKey'],
+      ['YOUR_SECRET_TOKEN_HERE', 'acme.io/secret-token'],
+      ['MySecretPassword123!', 'password'],
+      ['s3cr3t-Passw0rd', 'password'],
+      [['gh', 'p_', 'fakeTokenDoNotUse4f9K2mQ7xL0pR3vW8nB'].join(''), 'acme.io/github-token'],
+      [['sk', '_test_', 'dummyKey8f3Kq2Lm9Xv4Tz7Wn1'].join(''), 'description'],
+      ['sampleToken-4f9K2mQ7xL0pR3vW8nB5', 'acme.io/api-token'],
+      ['test-api-key-Jq7Xm2Kv9Lp4', 'acme.io/api-key'],
+      // base64 of words
+      ['cGFzc3dvcmQ=', 'password'],
+      ['Y2hhbmdlbWU=', 'acme.io/db-password'],
+      ['c3VwZXJzZWNyZXQ=', 'secret'],
+      // substitutions anywhere
+      ['Bearer <your-token>', 'acme.io/auth-token'],
+      ['prefix-${TOKEN_SUFFIX}-Jq7Xm2Kv9', 'token'],
+      ['api_key={{ api_key }}', 'description'],
+      ['postgres://app:{{ db_password }}@db.acme.corp:5432/app', 'acme.io/connection'],
+      ['https://deploy:${{ secrets.DEPLOY_PASSWORD }}@registry.acme.corp', 'description'],
+      // URLs on example and local hosts, default passwords
+      ['postgres://app:Vq7mZt2Lw9xK@db.example.org:5432/app', 'description'],
+      ['amqp://svc:Tf4kP9sQ2vXw@rabbit.acme.example:5672', 'description'],
+      ['mysql://root:H7gk2LmQ9xTz@localhost:3306/app', 'description'],
+      ['redis://:H7gk2LmQ9xTz@127.0.0.1:6379', 'description'],
+      ['https://user:Jq7Xm2Kv9Lp4@your-host:8443/', 'description'],
+      ['postgres://postgres:postgres@db.acme.corp:5432/app', 'description'],
+    ];
+    for (const [value, key] of placeholders) {
+      expect({ value, found: kinds(value, { key }) }).toEqual({
+        value,
+        found: [],
+      });
+      // Beside a real token, only the real token is reported.
+      expect({
+        value,
+        found: kinds(`${value} ${real}`, { key: 'description' }),
+      }).toEqual({
+        value,
+        found: [`github-token:${real}`],
+      });
+    }
+  });
+
+  it('reads only a real scheme://user:password@host authority as credentials', () => {
+    const misparses = [
+      'tcp://kafka-0.acme.io:9092@6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
+      'kafka://broker:9092@Kq9mT2vX7bN4Lp8R',
+      'git@github.com:acme/payments.git',
+      'ssh://git@github.com/acme/payments.git',
+      'ssh://deploy@bastion.acme.io:22',
+      'https://registry.acme.io:8443/charts/payments@v1.2.3',
+      'https://github.com/acme/payments@Kq9mT2vX7bN4Lp8R',
+      'mailto:payments@acme.io',
+      'https://user:Jq7Xm2Kv9Lp4@{{ host }}/x',
+    ];
+    for (const value of misparses) {
+      expect({
+        value,
+        found: kinds(value, { key: 'acme.io/endpoint' }),
+      }).toEqual({
+        value,
+        found: [],
+      });
+    }
+    const password = fakes.password();
+    expect(kinds(`https://deploy:${password}@registry.acme.io:8443/v2`)).toEqual([
+      `url-credentials:${password}`,
+    ]);
   });
 
   it('grades Stripe keys by mode', () => {
@@ -183,6 +285,16 @@ describe('detectSecrets', () => {
       'https://hooks.slack.com/services/TAAAAAAA/'.repeat(25_000),
       'a'.repeat(1_000_000),
       'a-'.repeat(500_000),
+      // placeholder judgement and URL authorities
+      `password: ${'abcdefghijklmnopqrstuvwxyz'.repeat(40_000)}`,
+      `https://a:${'x'.repeat(1_000_000)}@example.com`,
+      'https://a:b@'.repeat(80_000),
+      'tcp://h:9092@'.repeat(80_000),
+      `${['-----BEGIN', ' PRIVATE KEY-----'].join('')}\n${'...\n'.repeat(250_000)}`,
+      `${['-----BEGIN', ' PRIVATE KEY-----'].join('')}${' '.repeat(1_000_000)}-----END`,
+      `token=${'Zq9'.repeat(300_000)}`,
+      `secret: ${Buffer.from('password'.repeat(100_000)).toString('base64')}`,
+      ['gh', 'p_', 'test_'].join('').repeat(100_000),
     ];
     for (const text of hostile) {
       expect(

@@ -5,13 +5,8 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { hasValidCrc32Checksum, hasValidFineGrainedChecksum } from './checksums';
 import { isPasswordKeyName, isSecretKeyName, keyName, sharedKeyWords, vendorOf } from './keyNames';
-import {
-  containsSubstitution,
-  isDocumentationExample,
-  isPlaceholder,
-  looksRandom,
-  notSecretShape,
-} from './valueShapes';
+import { placeholderReason, PlaceholderReason } from './placeholders';
+import { containsSubstitution, isPlaceholder, looksRandom, notSecretShape } from './valueShapes';
 
 // Every pattern below is linear-time on hostile input: a literal prefix followed by single
 // bounded character classes, or a single unbounded class that cannot fail once it started (so
@@ -35,8 +30,12 @@ export interface SecretMatch {
   start: number;
   end: number;
   severity: Severity;
-  /** A documentation example value: reported as informational `example`. */
-  example: boolean;
+  /**
+   * Always false: placeholders and documentation examples are not returned at all (see
+   * `placeholders.ts`). Kept so that callers written against the older contract still compile.
+   * @deprecated
+   */
+  example: false;
   basis: SecretBasis;
   /** For formats with a built-in checksum. */
   checksum?: 'valid' | 'invalid';
@@ -55,8 +54,9 @@ export interface DetectionContext {
 interface Candidate extends Omit<SecretMatch, 'severity' | 'example'> {
   /** Lower wins when two candidates overlap. */
   priority: number;
-  /** Example detection needs the URL host for credentials in URLs. */
+  /** For credentials in URLs: the host and user name, which can say "example". */
   host?: string;
+  user?: string;
 }
 
 const TOKEN_CHARS = /[A-Za-z0-9_-]/;
@@ -265,7 +265,16 @@ function findJwts(text: string, out: Candidate[]) {
 const AUTHORITY_STOP = /[/?#\s"'<>`\\]/;
 const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 
-/** Credentials in URLs: `scheme://user:password@host` (the password is the secret). */
+// The host of a URL authority: a DNS name or IPv4 address, or an IPv6 literal; an optional port.
+const AUTHORITY_HOST =
+  /^(?:[A-Za-z0-9_~-]{1,63}(?:\.[A-Za-z0-9_~-]{1,63}){0,20}\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{0,5})?$/;
+
+/**
+ * Credentials in URLs: `scheme://user:password@host` (the password is the secret). Only a real
+ * authority counts: `tcp://broker:9092@cluster-id` is a host and port before an `@`, not a user
+ * and password; `https://host:8443/path@v1` has its `@` in the path; `git@github.com:org/repo` has
+ * no scheme and `ssh://git@host` no password.
+ */
 function findUrlCredentials(text: string, out: Candidate[]) {
   for (let sep = text.indexOf('://'); sep !== -1; sep = text.indexOf('://', sep + 3)) {
     let schemeStart = sep;
@@ -281,13 +290,19 @@ function findUrlCredentials(text: string, out: Candidate[]) {
     const at = authority.lastIndexOf('@');
     if (at <= 0) continue;
     const userinfo = authority.slice(0, at);
-    const host = authority.slice(at + 1).replace(/:\d{1,5}$/, '');
+    const hostAndPort = authority.slice(at + 1);
+    if (!AUTHORITY_HOST.test(hostAndPort)) continue; // `@` in something that is not a host
+    const host = hostAndPort.replace(/:\d{0,5}$/, '');
     const colon = userinfo.indexOf(':');
     let secret: string;
     let secretStart: number;
+    let user: string | undefined;
     if (colon >= 0) {
+      user = userinfo.slice(0, colon);
       secret = userinfo.slice(colon + 1);
       secretStart = authorityStart + colon + 1;
+      // `host:9092@…`: a port, not a password.
+      if (/^\d{1,5}$/.test(secret)) continue;
     } else {
       // `https://<token>@host`: a bare user part only counts when it is clearly random.
       if (!looksRandom(userinfo, 20)) continue;
@@ -304,6 +319,7 @@ function findUrlCredentials(text: string, out: Candidate[]) {
       basis: 'url-credentials',
       priority: 5,
       host,
+      user,
     });
   }
 }
@@ -473,6 +489,95 @@ function findPrefixedTokens(
   return stripeSeverity;
 }
 
+/** Stretches of text; answers "does one of them contain this one?" in logarithmic time. */
+class Slots {
+  private readonly slots: Candidate[];
+  /** The largest end among slots[0..i]. */
+  private readonly maxEnd: number[];
+
+  constructor(slots: Candidate[]) {
+    this.slots = slots.sort((a, b) => a.start - b.start);
+    let max = -1;
+    this.maxEnd = this.slots.map(slot => (max = Math.max(max, slot.end)));
+  }
+
+  contain(c: Candidate): boolean {
+    // The last slot starting at or before c.start; any slot before it starts earlier still.
+    let lo = 0;
+    let hi = this.slots.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.slots[mid].start <= c.start) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found >= 0 && this.maxEnd[found] >= c.end;
+  }
+}
+
+/**
+ * One finding per stretch of text: the most specific detector (lowest priority number) wins,
+ * then the earliest start. The same greedy choice as "sort by priority and start, accept what
+ * overlaps nothing accepted", in O(n log n) rather than quadratic time: a hostile string yields
+ * tens of thousands of candidates.
+ */
+function mostSpecific(candidates: Candidate[]): Candidate[] {
+  const byPriority = new Map<number, Candidate[]>();
+  for (const c of candidates) {
+    const level = byPriority.get(c.priority);
+    if (level) level.push(c);
+    else byPriority.set(c.priority, [c]);
+  }
+  // Accepted stretches, sorted by start and never overlapping (so sorted by end too).
+  let accepted: Candidate[] = [];
+  const overlapsAccepted = (c: Candidate) => {
+    // The first accepted stretch that ends after c starts.
+    let lo = 0;
+    let hi = accepted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (accepted[mid].end <= c.start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < accepted.length && accepted[lo].start < c.end;
+  };
+  for (const priority of [...byPriority.keys()].sort((a, b) => a - b)) {
+    const level = byPriority.get(priority)!.sort((a, b) => a.start - b.start);
+    const kept: Candidate[] = [];
+    for (const c of level) {
+      const last = kept[kept.length - 1];
+      if ((last && last.end > c.start) || overlapsAccepted(c)) continue;
+      kept.push(c);
+    }
+    // Merge the two sorted lists.
+    const merged: Candidate[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < accepted.length || j < kept.length) {
+      if (j >= kept.length || (i < accepted.length && accepted[i].start < kept[j].start)) {
+        merged.push(accepted[i++]);
+      } else {
+        merged.push(kept[j++]);
+      }
+    }
+    accepted = merged;
+  }
+  return accepted;
+}
+
+function placeholderOf(c: Candidate): PlaceholderReason | undefined {
+  return placeholderReason(c.value, {
+    kind: c.kind,
+    host: c.host,
+    user: c.user,
+    checksumValid: c.checksum === 'valid',
+  });
+}
+
 /**
  * Finds secrets in one string value. Linear in the length of the value. With `context`, the
  * field's key name decides ambiguous shapes and whole-field values under secret-named keys.
@@ -508,38 +613,39 @@ export function detectSecrets(text: string, context: DetectionContext = {}): Sec
 
   // A token whose checksum fails is only believed where the context says "credential": the
   // password slot of a URL or a whole field under a secret-named key.
-  const credentialSlots = candidates.filter(
-    c => c.basis === 'url-credentials' || c.basis === 'key-name' || c.basis === 'inline-assignment',
+  const credentialSlots = new Slots(
+    candidates.filter(
+      c =>
+        c.basis === 'url-credentials' || c.basis === 'key-name' || c.basis === 'inline-assignment',
+    ),
+  );
+  // A password slot of a URL on an example host (or with a stand-in password) says "example"
+  // for whatever token fills it, unless the token's own checksum says its issuer made it.
+  const exampleSlots = new Slots(
+    candidates.filter(c => c.basis === 'url-credentials' && placeholderOf(c)),
   );
   const believed = candidates.filter(
     c =>
-      c.checksum !== 'invalid' ||
-      credentialSlots.some(slot => slot.start <= c.start && c.end <= slot.end),
+      (c.checksum !== 'invalid' || credentialSlots.contain(c)) &&
+      (c.checksum === 'valid' || !exampleSlots.contain(c)),
   );
 
-  // One finding per stretch of text: the most specific detector wins.
-  believed.sort((a, b) => a.priority - b.priority || a.start - b.start);
-  const accepted: Candidate[] = [];
-  for (const candidate of believed) {
-    if (accepted.some(a => a.start < candidate.end && candidate.start < a.end)) continue;
-    accepted.push(candidate);
-  }
-  accepted.sort((a, b) => a.start - b.start);
-
-  return accepted.map(c => {
-    const example = isDocumentationExample(c.value, { host: c.host });
-    const severity = example
-      ? 'info'
-      : stripeSeverity?.get(c) ?? CATALOG_SECRET_KINDS[c.kind].severity;
-    return {
+  const accepted = mostSpecific(believed);
+  const found: SecretMatch[] = [];
+  for (const c of accepted) {
+    // The most specific reading of a stretch decides: when it is a placeholder, so is the
+    // stretch (a less specific candidate inside it is not reported instead).
+    if (placeholderOf(c)) continue;
+    found.push({
       kind: c.kind,
       value: c.value,
       start: c.start,
       end: c.end,
-      severity,
-      example,
+      severity: stripeSeverity?.get(c) ?? CATALOG_SECRET_KINDS[c.kind].severity,
+      example: false,
       basis: c.basis,
       ...(c.checksum ? { checksum: c.checksum } : {}),
-    };
-  });
+    });
+  }
+  return found;
 }

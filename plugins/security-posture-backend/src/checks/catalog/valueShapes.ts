@@ -168,26 +168,3 @@ export function looksRandom(value: string, minLength: number): boolean {
   if (/^[0-9a-f]+$/i.test(value)) return value.length >= 16 && entropy >= 3;
   return entropy >= 3 && characterClasses(value) >= 2;
 }
-
-// Values vendors publish in their documentation as examples.
-// (Joined from parts so that secret scanners of this repository do not flag the source.)
-const DOCUMENTATION_EXAMPLES = new Set([
-  ['AKIA', 'IOSFODNN7EXAMPLE'].join(''),
-  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-  'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
-  // jwt.io's sample token (HS256, "John Doe")
-  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
-]);
-
-const EXAMPLE_HOST = /(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid)$/i;
-
-/**
- * Documentation example credentials: vendor samples, values that spell EXAMPLE (AWS's
- * convention), all-zero or sequential Slack ids, and credentials for example.com hosts.
- */
-export function isDocumentationExample(secret: string, context?: { host?: string }): boolean {
-  if (DOCUMENTATION_EXAMPLES.has(secret)) return true;
-  if (secret.includes('EXAMPLE')) return true;
-  if (/^(?:T0{8}|B0{8}|X{24})$/.test(secret)) return true;
-  return !!context?.host && EXAMPLE_HOST.test(context.host);
-}

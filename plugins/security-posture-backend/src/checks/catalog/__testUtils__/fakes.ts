@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
 import { base62, crc32 } from '../checksums';
+import { isPlaceholderSecret } from '../placeholders';
 
 // Fake credentials for tests, generated at runtime: no secret-shaped literal sits in the source
 // (the prefixes are joined from pieces so that scanners of this repository stay quiet).
@@ -16,25 +17,36 @@ export function rand(alphabet: string, n: number): string {
   return out;
 }
 
-/** Random text mixing upper, lower and digits. */
+/**
+ * Random text mixing upper, lower and digits. A draw that happens to read as a placeholder (one
+ * in ten thousand or so holds `abc123` or `qwerty`) is drawn again: fakes stand for real secrets.
+ */
 export function mixed(n: number, alphabet = ALNUM): string {
   for (;;) {
     const s = rand(alphabet, n);
-    if (/[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s)) return s;
+    if (/[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s) && !isPlaceholderSecret(s)) return s;
   }
 }
 
 export const hex = (n: number) => {
   for (;;) {
     const s = rand('0123456789abcdef', n);
-    if (/[a-f]/.test(s) && /[0-9]/.test(s)) return s;
+    if (/[a-f]/.test(s) && /[0-9]/.test(s) && !isPlaceholderSecret(s)) return s;
   }
 };
+
+/** Draws until the value does not read as a placeholder. */
+function realistic(draw: () => string): string {
+  for (;;) {
+    const s = draw();
+    if (!isPlaceholderSecret(s)) return s;
+  }
+}
 
 const p = (...parts: string[]) => parts.join('');
 
 export const fakes = {
-  awsKeyId: () => p('AK', 'IA', rand(`${UPPER}234567`, 16)),
+  awsKeyId: () => realistic(() => p('AK', 'IA', rand(`${UPPER}234567`, 16))),
   awsSecret: () => mixed(40, `${ALNUM}+/`),
   github: (prefix = 'ghp') => {
     const body = mixed(30);
@@ -50,7 +62,8 @@ export const fakes = {
     return p('np', 'm_', body, base62(crc32(body), 6));
   },
   gitlab: () => p('gl', 'pat-', mixed(20)),
-  slackToken: () => p('xo', 'xb-', rand(DIGITS, 12), '-', rand(DIGITS, 13), '-', mixed(24)),
+  slackToken: () =>
+    realistic(() => p('xo', 'xb-', rand(DIGITS, 12), '-', rand(DIGITS, 13), '-', mixed(24))),
   slackWebhook: () => {
     const token = mixed(24);
     return {
@@ -88,7 +101,7 @@ export const fakes = {
   sendgrid: () => p('S', 'G.', mixed(22), '.', mixed(43)),
   vault: () => p('hv', 's.', mixed(90)),
   azureKey: () => randomBytes(64).toString('base64'),
-  password: () => `${mixed(14)}!${rand(DIGITS, 2)}`,
+  password: () => realistic(() => `${mixed(14)}!${rand(DIGITS, 2)}`),
 };
 
 export function component(
