@@ -82,6 +82,66 @@ describe('catalog/sensitive-reference', () => {
     expect(hits(results)).toEqual([]);
   });
 
+  it('classes links by URL and title, never by icon or type', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      entities: [
+        component({
+          links: [
+            { url: 'https://github.com/orgs/acme/projects/7', title: 'Board', icon: 'dashboard' },
+            {
+              url: 'https://status.acme.io',
+              title: 'Admin Dashboard',
+              icon: 'dashboard',
+              type: 'dashboard',
+            },
+            { url: 'https://www.notion.so/acme/Overview-4f1c2d3e', title: 'Grafana' },
+            { url: 'https://admin.example-org.com', title: 'Metrics', icon: 'dashboard' },
+            { url: 'https://monitoring.acme.io/payments', title: 'Monitoring' },
+            { url: 'https://metrics.acme.io/d/payments/overview', title: 'Overview' },
+            { url: 'https://wiki.acme.io/x', title: 'Break-glass runbook', icon: 'docs' },
+          ],
+        }),
+      ],
+    });
+    expect(hits(results)).toEqual([
+      'observability metadata.links[4].url',
+      'observability metadata.links[5].url',
+      'runbook metadata.links[6].url',
+    ]);
+  });
+
+  it('does not report generic private ranges or template placeholders as infrastructure', async () => {
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      entities: [
+        component({
+          annotations: {
+            'acme.io/allowed-cidrs': '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16',
+            'acme.io/egress': '0.0.0.0/0',
+            'acme.io/bind': '127.0.0.1',
+            'backstage.io/kubernetes-namespace': '${{ values.namespace }}',
+            'vault.hashicorp.com/role': '${{ values.name }}-role',
+            'acme.io/url': 'http://${{ values.name }}.${{ values.namespace }}.svc.cluster.local',
+            'acme.io/db': '{{ cookiecutter.db }}.internal.acme.corp',
+            'acme.io/grafana-url': 'https://grafana.${{ values.domain }}/d/overview',
+            'kratix.io/namespace': 'default',
+            'datadoghq.com/graph-token': 'qwertytoken1234',
+            // specific hosts and addresses still are
+            'acme.io/db-host': 'db-prod.internal.corp',
+            'acme.io/cache': '10.12.4.7',
+            'acme.io/subnet': '10.12.0.0/16',
+          },
+          description: 'Pods use 10.0.0.0/16 and Docker 172.17.0.0/16.',
+        }),
+      ],
+    });
+    expect(hits(results)).toEqual([
+      'infra-topology metadata.annotations["acme.io/subnet"]',
+      'internal-endpoint metadata.annotations["acme.io/cache"]',
+      'internal-endpoint metadata.annotations["acme.io/db-host"]',
+      'internal-endpoint metadata.annotations["acme.io/subnet"]',
+    ]);
+  });
+
   it('reports a field that holds a secret as that secret, not as a reference', async () => {
     const results = await runSecurityCheck(sensitiveReferenceCheck, {
       entities: [
@@ -158,7 +218,14 @@ describe('catalog/sensitive-reference', () => {
           description: `${'a.'.repeat(150_000)}${'10.0.0.'.repeat(40_000)}${'arn:aws:'.repeat(
             40_000,
           )} ${'vault:'.repeat(20_000)}`,
-          annotations: { 'acme.io/x': `https://${'a'.repeat(500_000)}` },
+          annotations: {
+            'acme.io/x': `https://${'a'.repeat(500_000)}`,
+            'acme.io/y': `${'}.a-'.repeat(100_000)}${'10.0.0.0/'.repeat(20_000)}`,
+            'acme.io/z': `https://${'a@'.repeat(200_000)}/d/`,
+          },
+          links: [
+            { url: `https://${'a.'.repeat(200_000)}/x`, title: 'metrics '.repeat(10_000) },
+          ],
         }),
       ],
     });

@@ -5,7 +5,8 @@ import {
   SensitiveReferenceClass,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
-import { keyName, sharedKeyWords } from './keyNames';
+import { isSecretKeyName, keyName, sharedKeyWords } from './keyNames';
+import { isPlaceholderSecret } from './placeholders';
 import { lowerCaseEn, memoizeByKey } from './text';
 import { containsSubstitution, isPlaceholder } from './valueShapes';
 
@@ -338,6 +339,37 @@ function internalHostRule(token: string, settings: SensitiveReferenceSettings): 
 
 const NO_RULES: readonly string[] = [];
 
+// The well-known private ranges and the defaults tools ship with (Docker's bridge, home routers):
+// writing them down says nothing about one deployment. Any prefix length.
+const GENERIC_PRIVATE_NETWORKS = new Set([
+  '10.0.0.0',
+  '172.16.0.0',
+  '172.17.0.0',
+  '192.168.0.0',
+  '192.168.1.0',
+]);
+
+/** `10.0.0.0/8`, `192.168.0.0/16`, a bare `10.0.0.0`: a generic range, not a host. */
+function isGenericPrivateRange(text: string, index: number, token: string): boolean {
+  const address = token.replace(/\.+$/, '');
+  if (!GENERIC_PRIVATE_NETWORKS.has(address)) return false;
+  const after = text.slice(index + address.length, index + address.length + 4);
+  return after === '' || !/^\.\d/.test(after); // not the start of a longer dotted token
+}
+
+/**
+ * A host name glued to a substitution (`${{ values.name }}.svc.cluster.local`,
+ * `db-{{ env }}.internal`, `api.${DOMAIN}`) is the template of a host, not a host: what a
+ * skeleton file or a config template holds.
+ */
+function isTemplated(text: string, index: number, length: number): boolean {
+  let before = index - 1;
+  while (before >= 0 && (text[before] === '.' || text[before] === '-')) before -= 1;
+  let after = index + length;
+  while (after < text.length && (text[after] === '.' || text[after] === '-')) after += 1;
+  return (before >= 0 && text[before] === '}') || text[after] === '$' || text[after] === '{';
+}
+
 /** Internal hosts and addresses in a string; one rule name per distinct reason. */
 function internalEndpointRules(
   text: string,
@@ -354,8 +386,11 @@ function internalEndpointRules(
       const before = text.lastIndexOf(' ', m.index);
       if (!text.slice(before + 1, m.index).includes('://')) continue;
     }
+    if (isTemplated(text, m.index, token.length)) continue;
     const rule = internalHostRule(token, settings);
-    if (rule) (rules ??= new Set()).add(rule);
+    if (!rule) continue;
+    if (rule === 'rfc1918-address' && isGenericPrivateRange(text, m.index, token)) continue;
+    (rules ??= new Set()).add(rule);
   }
   return rules ? [...rules] : NO_RULES;
 }
@@ -450,9 +485,30 @@ const HTTP_URL = /^https?:\/\//i;
 const OBSERVABILITY_URL =
   /^https?:\/\/[^/\s]{0,200}(?:grafana|datadoghq|kibana|sentry\.io|newrelic|honeycomb\.io|splunkcloud|lightstep|dynatrace|signalfx)/i;
 const OBSERVABILITY_URL_PATH =
-  /^https?:\/\/[^/\s]{1,200}\/[^\s]{0,100}(?:\/d\/|\/dashboards?\/|\/app\/kibana)/i;
+  /^https?:\/\/[^/\s]{1,200}\/(?:[^\s]{0,100}\/)?(?:d|dashboards?|app\/kibana)(?:\/|$)/i;
 const RUNBOOK_TEXT = /runbook|playbook|break[-_ ]?glass/i;
-const OBSERVABILITY_TEXT = /dashboard|grafana|kibana|metrics|monitoring|\bapm\b|tracing|\blogs\b/i;
+// A link title that names an observability tool or signal. "Dashboard" alone does not: admin
+// dashboards, project boards and status pages are dashboards too.
+const OBSERVABILITY_TITLE =
+  /grafana|kibana|datadog|prometheus|new ?relic|dynatrace|honeycomb|splunk|sentry|lightstep|signalfx|observability|metrics|monitoring|\bapm\b|tracing|\blogs\b/i;
+// Hosts of documents and code, where a page titled "Grafana" is a page about Grafana.
+const DOCUMENT_HOST =
+  /(?:^|\.)(?:github\.com|github\.io|gitlab\.com|bitbucket\.org|notion\.so|notion\.site|docs\.google\.com|drive\.google\.com|medium\.com|youtube\.com|backstage\.io|readthedocs\.io|wikipedia\.org|npmjs\.com)$/i;
+// Documentation hosts: `example.com`, `example-org.com`, `*.example`, `*.test`, `localhost`.
+const EXAMPLE_HOST = /(?:^|[.-])example(?:[.-]|$)|\.(?:test|invalid|localhost)$|^localhost$/i;
+const URL_HOST = /^[a-z][a-z0-9+.-]{0,20}:\/\/(?:[^@/?#\s]{0,256}@)?([^/?#:\s]{1,253})/i;
+
+function hostOf(url: string): string | undefined {
+  return URL_HOST.exec(url)?.[1]?.toLowerCase();
+}
+
+/** Neither a documentation host nor the template of a host (`grafana.${{ values.domain }}`). */
+function isConcreteHost(host: string | undefined): boolean {
+  return !!host && !EXAMPLE_HOST.test(host) && !/[{}$<>]/.test(host);
+}
+
+// Values of sensitive keys that name nothing particular: `kubernetes-namespace: default`.
+const GENERIC_VALUES = new Set(['default', 'none', 'n/a', 'tbd', 'todo', 'unknown', '-']);
 
 /** What the whole catalog entity reveals, one hit per field and class. */
 export function findSensitiveReferences(
@@ -477,8 +533,15 @@ export function findSensitiveReferences(
       if (CATALOG_MANAGED_KEYS.has(key)) continue;
       const verdict = verdictOf(key);
       if (verdict.ignored) continue;
-      // A key that holds a detected secret is reported as that secret, not as a reference.
-      if (verdict.hit && !isSecretField(path) && !containsSubstitution(value)) {
+      // A key that holds a detected secret is reported as that secret, not as a reference; a
+      // secret-named key that holds a stand-in (`graph-token: qwerty…`) holds nothing.
+      if (
+        verdict.hit &&
+        !isSecretField(path) &&
+        !containsSubstitution(value) &&
+        !GENERIC_VALUES.has(lowerCaseEn(value.trim())) &&
+        !(isSecretKeyName(key) && isPlaceholderSecret(value))
+      ) {
         add(path, verdict.hit.class, verdict.hit.rule, verdict.hit.severity);
       }
     }
@@ -496,7 +559,7 @@ export function findSensitiveReferences(
         }
       }
     }
-    if (HTTP_URL.test(value)) {
+    if (HTTP_URL.test(value) && isConcreteHost(hostOf(value))) {
       if (OBSERVABILITY_URL.test(value) || OBSERVABILITY_URL_PATH.test(value)) {
         add(path, 'observability', 'value:observability-url');
       }
@@ -508,10 +571,15 @@ export function findSensitiveReferences(
     if (!link || typeof link.url !== 'string') return;
     const path = `metadata.links[${i}].url`;
     if (isSecretField(path)) return; // a webhook or credential URL is reported as a secret
-    const words = [link.title, link.type, link.icon].filter(w => typeof w === 'string').join(' ');
-    if (RUNBOOK_TEXT.test(words)) add(path, 'runbook', 'link:runbook');
-    if (link.icon === 'dashboard' || OBSERVABILITY_TEXT.test(words)) {
-      add(path, 'observability', 'link:dashboard');
+    // The class comes from what the link is (its URL, judged above as a field) and what its
+    // author calls it (the title); never from its icon or free-form type, which are looks.
+    const title = typeof link.title === 'string' ? link.title : '';
+    if (!title || containsSubstitution(link.url)) return;
+    const host = hostOf(link.url) ?? '';
+    if (!isConcreteHost(host)) return;
+    if (RUNBOOK_TEXT.test(title)) add(path, 'runbook', 'link:runbook');
+    if (OBSERVABILITY_TITLE.test(title) && !DOCUMENT_HOST.test(host)) {
+      add(path, 'observability', 'link:observability-title');
     }
   });
 
