@@ -205,6 +205,8 @@ describe('detectSecrets', () => {
       ['Bearer <your-token>', 'acme.io/auth-token'],
       ['prefix-${TOKEN_SUFFIX}-Jq7Xm2Kv9', 'token'],
       ['api_key={{ api_key }}', 'description'],
+      ["jwt_secret: 'signing_key_Jq7Xm2_${{ parameters.environment }}'", 'description'],
+      ['PASSPHRASE=cert_pass_{{ env }}_Kq9', 'description'],
       ['postgres://app:{{ db_password }}@db.acme.corp:5432/app', 'acme.io/connection'],
       ['https://deploy:${{ secrets.DEPLOY_PASSWORD }}@registry.acme.corp', 'description'],
       // URLs on example and local hosts, default passwords

@@ -382,6 +382,10 @@ function findInlineAssignments(text: string, context: DetectionContext, out: Can
       }
       const value = m[1];
       const assignment = m[0];
+      // `key_${{ parameters.env }}`, `prefix-{{ x }}`: the value goes on as a substitution
+      // (which the value class stops before), so the literal part is only a template.
+      const next = text[m.index + assignment.length];
+      if (value.endsWith('$') || next === '{' || next === '<') return undefined;
       const name = assignment.slice(0, assignment.search(/["']?[ \t]{0,3}[:=]/));
       const fullName = text.slice(nameStart, m.index) + name;
       const classified = classifyNamedValue(fullName, context.path ?? '', value);
