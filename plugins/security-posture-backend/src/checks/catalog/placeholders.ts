@@ -449,6 +449,7 @@ function urlReason(secret: string, host?: string, user?: string): PlaceholderRea
     if (EXAMPLE_HOST.test(h) || LOCAL_ADDRESS.test(h)) return 'example-host';
     if (PLACEHOLDER_HOST.test(h) || /^<[^<>]{1,60}>$/.test(h)) return 'example-host';
   }
+  if (user !== undefined && secret.length < 4) return 'placeholder'; // `user:pw@`, `a:b@`
   if (user && lowerCaseEn(user) === lowerCaseEn(secret)) return 'default-password';
   return undefined;
 }

@@ -216,6 +216,7 @@ describe('detectSecrets', () => {
       ['redis://:H7gk2LmQ9xTz@127.0.0.1:6379', 'description'],
       ['https://user:Jq7Xm2Kv9Lp4@your-host:8443/', 'description'],
       ['postgres://postgres:postgres@db.acme.corp:5432/app', 'description'],
+      ['postgres://app:pw@db.acme.corp:5432/app', 'description'],
     ];
     for (const [value, key] of placeholders) {
       expect({ value, found: kinds(value, { key }) }).toEqual({
