@@ -41,6 +41,11 @@ Options:
                               also read documents of this apiVersion as entities (besides
                               backstage.io/* and scaffolder.backstage.io/*), e.g. acme.io or
                               acme.io/v1; repeatable
+      --scaffolder-backend-version <version>
+                              the deployment's @backstage/plugin-scaffolder-backend version;
+                              decides how user-chosen paths are rated (high in the range of a
+                              workspace-escape advisory or when unknown). Default: the lowest
+                              version in a scanned lockfile, else unknown
       --suppressions <file>   suppressions file (default: ${DEFAULT_SUPPRESSIONS_FILE} if present)
       --no-suppressions       ignore suppressions
       --root <dir>            report paths relative to this directory (default: working directory)
@@ -70,6 +75,7 @@ export interface CliOptions {
   failOn: Severity | 'none';
   failOnDiagnostics: boolean;
   entityApiVersions: string[];
+  scaffolderBackendVersion?: string;
   suppressions?: string | false;
   root?: string;
   env: Array<[string, string]>;
@@ -167,6 +173,16 @@ export function parseArgs(args: string[]): CliOptions {
           );
         }
         options.entityApiVersions.push(v);
+        break;
+      }
+      case '--scaffolder-backend-version': {
+        const v = value().trim();
+        if (!/^v?\d{1,4}\.\d{1,4}\.\d{1,4}(?:[-+][\w.-]{1,60})?$/.test(v)) {
+          throw new UsageError(
+            `--scaffolder-backend-version expects a version such as 3.1.1, not '${v}'`,
+          );
+        }
+        options.scaffolderBackendVersion = v;
         break;
       }
       case '--suppressions':
@@ -292,6 +308,7 @@ export async function main(
       failOn: options.failOn,
       failOnDiagnostics: options.failOnDiagnostics,
       entityApiVersions: options.entityApiVersions,
+      scaffolderBackendVersion: options.scaffolderBackendVersion,
       suppressionsFile,
       fingerprintKey: io.env.SECURITY_POSTURE_FINGERPRINT_KEY || undefined,
       now: new Date(),

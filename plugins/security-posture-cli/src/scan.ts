@@ -76,6 +76,12 @@ import {
 } from './report';
 import { applySuppressions, parseSuppressions, Suppression } from './suppressions';
 import {
+  ScaffolderVersion,
+  scaffolderVersionFromLockfiles,
+  skeletonCiValues,
+  templateCheckOptions,
+} from './templateContext';
+import {
   allScalarRanges,
   inspectedValueRanges,
   parseYamlSource,
@@ -109,6 +115,8 @@ export interface ScanOptions {
    * (`acme.io`, matching `acme.io/*`) or an exact apiVersion (`acme.io/v1`).
    */
   entityApiVersions?: string[];
+  /** The deployment's scaffolder-backend version (`--scaffolder-backend-version`). */
+  scaffolderBackendVersion?: string;
 }
 
 /** How a file is known, for the routing of its documents. */
@@ -268,6 +276,7 @@ export class FileScanner {
   private advisoryIndex?: AdvisoryIndex;
   private readonly lockfileDirs = new Set<string>();
   private advisoryDataAsOf?: string;
+  private scaffolder?: ScaffolderVersion & { fromFlag: boolean };
 
   constructor(private readonly options: ScanOptions) {
     this.factory = new FindingFactory(options.fingerprintKey);
@@ -369,6 +378,12 @@ export class FileScanner {
     await this.loadConfig(configInputs, configTexts);
     this.resolveChecks();
     await this.runConfigChecks();
+
+    this.scaffolder = options.scaffolderBackendVersion
+      ? { version: options.scaffolderBackendVersion, source: '--scaffolder-backend-version', fromFlag: true }
+      : await scaffolderVersionFromLockfiles(inputs, a => this.display(a)).then(v =>
+          v ? { ...v, fromFlag: false } : undefined,
+        );
 
     const configPaths = new Set(configInputs.map(c => c.absolute));
     for (const input of inputs) {
@@ -901,9 +916,18 @@ export class FileScanner {
     if (!resolved || resolved.check.scope !== 'deployment') return;
     const { meta } = resolved.check;
     const published = new Map<string, JsonValue>();
+    const metadata = (template.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+    const ref = `template:${
+      typeof metadata.namespace === 'string' ? metadata.namespace : 'default'
+    }/${typeof metadata.name === 'string' ? metadata.name : ''}`;
+    // Skeleton CI files whose shell lines render template values.
+    const ciValues = await skeletonCiValues(scope.absolute, template, this.options.root);
     const context = cliCheckContext({
       config: this.config,
-      checkOptions: resolved.options,
+      checkOptions: templateCheckOptions(resolved.options, {
+        scaffolder: this.scaffolder,
+        skeletonCiValues: ciValues ? { [ref]: ciValues } : undefined,
+      }),
       logger: this.logger,
       entities: [template as unknown as Entity],
       published,
@@ -914,7 +938,14 @@ export class FileScanner {
       // Parse problems are diagnostics, not findings: the analyser publishes them with the
       // scores (`diagnostics`); an analyser that still reports `parse-error` results is read
       // the same way.
-      const problems = all.filter(r => isFailing(r) && r.evidence?.rule === 'parse-error');
+      // A template the analyser could not read at all is an `error` result with diagnostics.
+      const problems = all.filter(
+        r =>
+          (isFailing(r) && r.evidence?.rule === 'parse-error') ||
+          (r.outcome === 'error' &&
+            r.location === 'template-analysis' &&
+            r.evidence?.diagnostics !== undefined),
+      );
       const results = all.filter(r => !problems.includes(r));
       const failing = results.filter(isFailing);
       const findings = this.factory.fromResults(meta, resolved.severity, results);

@@ -30,3 +30,5 @@ export { FindingFactory } from '../service/FindingFactory';
 export { CheckRegistry } from '../service/CheckRegistry';
 export type { ResolvedCheck } from '../service/CheckRegistry';
 export { neutralizeCell } from '../service/csv';
+export { ciValuesOfSkeleton } from './templates/skeletonWorkflows';
+export type { SkeletonFile } from './templates/skeletonWorkflows';

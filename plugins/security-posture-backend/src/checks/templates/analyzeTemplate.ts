@@ -39,6 +39,7 @@ import {
 } from './stepCredentials';
 import { ciFileWritten } from './stepEffects';
 import { stepEffectFindings } from './stepFindings';
+import { CiTemplateValues } from './skeletonWorkflows';
 import {
   collectLeaves,
   describeValue,
@@ -101,6 +102,11 @@ export interface AnalyzeTemplateOptions {
   maxLoopItems?: number;
   /** Whether the deployment's scaffolder confines paths; decides the severity of path sinks. */
   scaffolder?: ScaffolderConfinement;
+  /**
+   * Per `fetch:template` step id: the `values.<name>` its skeleton interpolates into shell
+   * lines of CI files, and which file (see `ciValuesOfSkeleton`; the CLI reads skeletons).
+   */
+  ciTemplateValues?: CiTemplateValues;
 }
 
 const V1BETA3 = 'scaffolder.backstage.io/v1beta3';
@@ -146,10 +152,16 @@ interface StepState {
   traits: ActionTraits;
   /** The CI file the step writes (`.github/workflows/x.yml`), when literal. */
   ciFile?: string;
+  /** Skeleton values this step renders into CI shell lines, with the file. */
+  ciValues?: Record<string, string>;
 }
 
-/** A secret the executing user typed into the form (not the Backstage token, not the operator's). */
-function isUserSuppliedSecret(source: TaintSource): boolean {
+/**
+ * A credential the executing user typed into the form: a parameter, or a `secrets.*` value
+ * (Secret fields, requestUserCredentials) other than the Backstage token the frontend adds.
+ */
+function isUserSupplied(source: TaintSource): boolean {
+  if (source.origin === 'parameter') return true;
   return (
     source.origin === 'secret' &&
     source.name.startsWith('secrets.') &&
@@ -206,6 +218,7 @@ class TemplateAnalyzer {
     private readonly sinks: SinkRegistry,
     private readonly maxLoopItems: number,
     private readonly scaffolder: ScaffolderConfinement,
+    private readonly ciTemplateValues: CiTemplateValues = {},
   ) {}
 
   /**
@@ -606,6 +619,12 @@ class TemplateAnalyzer {
       traits,
       credentials: stepCredentials(action, raw.input, traits, this.userSecrets),
       ciFile: ciFileWritten(leaves),
+      ciValues: Object.prototype.hasOwnProperty.call(
+        this.ciTemplateValues,
+        stepId,
+      )
+        ? this.ciTemplateValues[stepId]
+        : undefined,
     };
     const analysed = leaves.map(leaf =>
       this.leaf(leaf, stepId, action, base, eachTaint),
@@ -843,7 +862,9 @@ class TemplateAnalyzer {
     const { credentials, traits } = this.current;
     if (
       credentials.kind === 'user-token' &&
-      (CREDENTIAL_BOUND_KINDS.has(sink.kind) ||
+      // A raw URL is requested from the backend's network whoever's token goes with it.
+      ((CREDENTIAL_BOUND_KINDS.has(sink.kind) &&
+        (sink.kind !== 'url' || sink.guarded === true)) ||
         (sink.kind === 'command' && traits.remoteExecution))
     ) {
       return {
@@ -1035,7 +1056,14 @@ class TemplateAnalyzer {
         return false;
       }
       case 'disclosure': {
-        const ciFile = this.current.ciFile;
+        const valueName = /^values\.([^.[]+)/.exec(context.inputPath)?.[1];
+        const ciFile =
+          this.current.ciFile ??
+          (valueName &&
+          this.current.ciValues &&
+          Object.prototype.hasOwnProperty.call(this.current.ciValues, valueName)
+            ? this.current.ciValues[valueName]
+            : undefined);
         if (!ciFile) return false;
         const tokenVerdict = verdictFor(source, 'command');
         if (tokenVerdict.sanitised) return false;
@@ -1130,7 +1158,7 @@ class TemplateAnalyzer {
       if (
         (credentials.kind === 'user-token' &&
           source.name === credentials.secret) ||
-        isUserSuppliedSecret(source)
+        isUserSupplied(source)
       )
         return;
       severity = 'critical';
@@ -1248,9 +1276,12 @@ class TemplateAnalyzer {
         magic.ref.path.join('.')
       : undefined;
     // Booleans and enums are documented choices; free text deciding a sensitive step is not.
+    // Derived values (`parameters.repoUrl | parseRepoUrl`) route; they hide nothing.
     const free = [
       ...new Set(
-        sources.filter(s => !isChoiceParameter(s.resolved)).map(s => s.name),
+        sources
+          .filter(s => !isChoiceParameter(s.resolved) && s.filters.length === 0)
+          .map(s => s.name),
       ),
     ];
     if (magic && magicName) {
@@ -1347,6 +1378,7 @@ export function analyzeTemplate(
     options.maxLoopItems ?? DEFAULT_MAX_LOOP_ITEMS,
     options.scaffolder ??
       scaffolderConfinement(undefined, 'not given to the analysis'),
+    options.ciTemplateValues,
   );
   const result = analyzer.run(template);
   const scored = scoreTemplate(

@@ -13,6 +13,8 @@ const MAX_DEPTH = 24;
 /** `${{ secrets.NAME }}` or `${{ secrets['NAME'] }}` as the whole value. */
 const SECRET_REF =
   /^\s*\$\{\{\s*secrets(?:\.([A-Za-z_$][\w$]{0,100})|\[\s*['"]([^'"\]]{1,100})['"]\s*\])\s*\}\}\s*$/;
+const PARAMETER_REF =
+  /^\s*\$\{\{\s*parameters\.([A-Za-z_$][\w$]{0,100})\s*\}\}\s*$/;
 /** Names the scaffolder UI and common templates give the executing user's own OAuth token. */
 const USER_TOKEN_NAME =
   /^(?:user[_-]?oauth[_-]?token|user[_-]?token|oauth[_-]?token)$/i;
@@ -48,6 +50,13 @@ export function secretNameOf(value: unknown): string | undefined {
   return match ? match[1] ?? match[2] : undefined;
 }
 
+/** The parameter a value reads as a whole, e.g. `token` for `${{ parameters.token }}`. */
+export function parameterNameOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 300) return undefined;
+  const match = PARAMETER_REF.exec(value);
+  return match ? match[1] : undefined;
+}
+
 /** Where `http:backstage:request` goes: a `/proxy/<endpoint>` path is served by the proxy. */
 export function proxyEndpointOf(path: unknown): string | undefined {
   if (typeof path !== 'string') return undefined;
@@ -69,6 +78,14 @@ export function stepCredentials(
 ): StepCredentials {
   const values = isObject(input) ? input : {};
   const tokenInput = traits.tokenInput ?? 'token';
+  const parameter = parameterNameOf(values[tokenInput]);
+  if (parameter) {
+    return {
+      kind: 'user-token',
+      secret: parameter,
+      reason: `input '${tokenInput}' is a token the executing user types into the form (parameter '${parameter}')`,
+    };
+  }
   const secret = secretNameOf(values[tokenInput]);
   if (
     secret &&

@@ -22,6 +22,7 @@ import {
   scaffolderConfinement,
 } from './scaffolderVersion';
 import { TEMPLATE_RULES } from './rules';
+import { CiTemplateValues } from './skeletonWorkflows';
 import {
   ActionTraits,
   SINK_KINDS,
@@ -48,7 +49,8 @@ export async function scaffolderFromContext(
   if (configured)
     return scaffolderConfinement(
       configured,
-      'options.scaffolderBackendVersion',
+      options.getOptionalString('scaffolderBackendVersionSource') ??
+        'options.scaffolderBackendVersion',
     );
   let inventory: JsonValue | undefined;
   try {
@@ -116,6 +118,26 @@ export function sinksFromOptions(options: Config): {
     destructive: 'remote' as const,
   }));
   return { sinks, traits };
+}
+
+/**
+ * `options.skeletonCiValues`, set by the CLI, which reads template skeletons: per template ref,
+ * per `fetch:template` step, the values rendered into CI shell lines. The portal does not read
+ * skeletons.
+ */
+function ciValuesFor(
+  options: Config,
+  entity: { metadata?: { name?: string; namespace?: string } },
+): CiTemplateValues | undefined {
+  const all = options.getOptional('skeletonCiValues');
+  if (!all || typeof all !== 'object') return undefined;
+  const ref = `template:${entity.metadata?.namespace ?? 'default'}/${
+    entity.metadata?.name ?? ''
+  }`;
+  const values = (all as Record<string, unknown>)[ref];
+  return values && typeof values === 'object'
+    ? (values as CiTemplateValues)
+    : undefined;
 }
 
 function toScore(analysis: TemplateAnalysis): TemplateRiskScore {
@@ -224,6 +246,7 @@ export const templateRiskCheck = createSecurityCheck({
             gating: gating.gating,
             maxLoopItems,
             scaffolder,
+            ciTemplateValues: ciValuesFor(options, entity),
           });
         } catch (error) {
           const message =

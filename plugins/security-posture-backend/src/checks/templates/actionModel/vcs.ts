@@ -144,7 +144,8 @@ export const VCS_ACTIONS: ActionModel[] = [
   ),
   // Group paths are namespaces on the integration's host, not file paths.
   gitlab('gitlab:group:ensureExists', inputs(['path', 'path.*'], 'repo')),
-  gitlab('gitlab:projectVariable:create', inputs(['value'], 'disclosure')),
+  // CI/CD variables are where the project's tokens belong.
+  gitlab('gitlab:projectVariable:create', inputs(['value'], 'credential')),
   gitlab('gitlab:*', [], { complete: false }),
 
   {
