@@ -80,6 +80,13 @@ const scores: TemplateScoresData = {
       band: 'medium',
       legacy: true,
       findingCount: 1,
+      diagnostics: [
+        {
+          location: 'steps[render].input.url',
+          message: 'Expression could not be parsed (unexpected token)',
+          stepId: 'render',
+        },
+      ],
       contributions: [],
     },
   ],
@@ -213,6 +220,12 @@ describe('TemplatesView', () => {
     });
     expect(await screen.findByTestId('template-detail')).toHaveTextContent(
       'Nothing risky was found in this template.',
+    );
+    // What the analyser could not read is shown apart, never as a finding.
+    const diagnostics = screen.getByTestId('template-diagnostics');
+    expect(diagnostics).toHaveTextContent('Not analysed (1)');
+    expect(diagnostics).toHaveTextContent(
+      'steps[render].input.url: Expression could not be parsed (unexpected token)',
     );
   });
 

@@ -243,7 +243,7 @@ export function TemplateDetail(props: {
       title={`Why ${template.title ?? template.entityRef} scores ${
         template.score
       }`}
-      subheader="Findings add points; a score cap and permission gating take some away."
+      subheader="Findings add points; a score cap and permission gating take some away, and the worst finding sets a floor."
       action={
         <Button
           size="small"
@@ -333,6 +333,27 @@ export function TemplateDetail(props: {
             </Table>
           </TableContainer>
         )}
+        {template.diagnostics?.length ? (
+          <Box mt={2} data-testid="template-diagnostics">
+            <Typography variant="subtitle2">
+              Not analysed ({template.diagnostics.length})
+            </Typography>
+            <Typography variant="body2" color="textSecondary">
+              What the analyser could not read; these are not findings and add
+              no points.
+            </Typography>
+            <ul>
+              {template.diagnostics.map((d, i) => (
+                <li key={`${d.location}-${i}`}>
+                  <Typography variant="body2">
+                    <span className={classes.mono}>{d.location}</span>:{' '}
+                    {d.message}
+                  </Typography>
+                </li>
+              ))}
+            </ul>
+          </Box>
+        ) : null}
       </div>
     </InfoCard>
   );
