@@ -975,19 +975,18 @@ class TemplateAnalyzer {
           evidence.guarded = sink.guarded === true;
           const proxied = this.current.credentials.kind === 'proxy-injected';
           const backendPlugin = context.action === 'http:backstage:request';
-          report(
-            'ssrf',
-            parsed?.hostPinned || proxied
-              ? 'low'
-              : backendPlugin
-              ? 'info'
-              : 'medium',
-            parsed?.hostPinned
-              ? `${what} controls the path of ${where} on a fixed host: ${pathVerdict.reason}, so '../' reaches other paths on that host with the backend's credentials for it`
-              : proxied
-              ? `${what} controls the path of ${where} behind a credential-injecting proxy endpoint: ${pathVerdict.reason}`
-              : `${what} controls the destination of ${where}: ${verdict.reason}. The action limits it to configured hosts (integrations, backend.reading.allow, Backstage plugins)`,
-          );
+          let severity: Severity = 'medium';
+          let message = `${what} controls the destination of ${where}: ${verdict.reason}. The action limits it to configured hosts (integrations, backend.reading.allow, Backstage plugins)`;
+          if (parsed?.hostPinned) {
+            severity = 'low';
+            message = `${what} controls the path of ${where} on a fixed host: ${pathVerdict.reason}, so '../' reaches other paths on that host with the backend's credentials for it`;
+          } else if (proxied) {
+            severity = 'low';
+            message = `${what} controls the path of ${where} behind a credential-injecting proxy endpoint: ${pathVerdict.reason}`;
+          } else if (backendPlugin) {
+            severity = 'info';
+          }
+          report('ssrf', severity, message);
           // The destination stays among hosts the deployment chose: not open.
           return false;
         }

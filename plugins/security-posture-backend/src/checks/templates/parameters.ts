@@ -398,12 +398,9 @@ export function maxItemsOf(
     // Unique items drawn from an enum: at most one run per allowed value.
     const items = isObject(schema.items) ? (schema.items as JsonSchema) : {};
     const choices = enumValues(items);
-    const bound =
-      typeof schema.maxItems === 'number'
-        ? schema.maxItems
-        : schema.uniqueItems === true && choices
-        ? choices.length
-        : undefined;
+    let bound: number | undefined;
+    if (typeof schema.maxItems === 'number') bound = schema.maxItems;
+    else if (schema.uniqueItems === true && choices) bound = choices.length;
     if (bound === undefined) return undefined;
     max = Math.max(max ?? 0, bound);
   }

@@ -47,6 +47,18 @@ export interface TemplateScore {
   contributions: TemplateRiskContribution[];
 }
 
+const bandMinimum = (band: TemplateRiskBand) =>
+  TEMPLATE_RISK_BAND_MINIMUMS.find(b => b.band === band)?.min ?? 0;
+
+/** The lowest score of the band that matches each severity. */
+const BAND_FLOOR: Record<Severity, number> = {
+  critical: bandMinimum('critical'),
+  high: bandMinimum('high'),
+  medium: bandMinimum('medium'),
+  low: bandMinimum('low'),
+  info: 0,
+};
+
 /**
  * Scores a template from its findings: each finding adds points by severity (repeats of a rule
  * at {@link REPEAT_FACTOR}), the sum is capped at 100, a restrictive permission policy scales
@@ -118,15 +130,3 @@ export function scoreTemplate(
   }
   return { score, band: templateRiskBand(score), contributions };
 }
-
-const bandMinimum = (band: TemplateRiskBand) =>
-  TEMPLATE_RISK_BAND_MINIMUMS.find(b => b.band === band)?.min ?? 0;
-
-/** The lowest score of the band that matches each severity. */
-const BAND_FLOOR: Record<Severity, number> = {
-  critical: bandMinimum('critical'),
-  high: bandMinimum('high'),
-  medium: bandMinimum('medium'),
-  low: bandMinimum('low'),
-  info: 0,
-};

@@ -64,6 +64,21 @@ export function proxyEndpointOf(path: unknown): string | undefined {
   return match ? match[1] : undefined;
 }
 
+const CREDENTIAL_REASONS: Record<
+  CredentialModel,
+  (modelled: boolean) => string
+> = {
+  'backend-integration': modelled =>
+    modelled
+      ? "the action uses the backend's integration credentials"
+      : "an unknown action runs with the backend's credentials",
+  'backend-service': () =>
+    "the action calls Backstage with the task's credentials",
+  'proxy-injected': () =>
+    'the request goes through a proxy endpoint that adds its configured credentials',
+  none: () => 'the action works in the task workspace only',
+};
+
 /**
  * Decides whose credentials a step uses: a token input filled from the user's own credentials
  * (`requestUserCredentials`) replaces the backend's; `http:backstage:request` to `/proxy/*`
@@ -112,13 +127,6 @@ export function stepCredentials(
   const kind = traits.credentials ?? 'backend-integration';
   return {
     kind,
-    reason:
-      kind === 'backend-integration'
-        ? traits.credentials
-          ? "the action uses the backend's integration credentials"
-          : "an unknown action runs with the backend's credentials"
-        : kind === 'backend-service'
-        ? "the action calls Backstage with the task's credentials"
-        : 'the action works in the task workspace only',
+    reason: CREDENTIAL_REASONS[kind](traits.credentials !== undefined),
   };
 }
