@@ -71,6 +71,9 @@ describe('scanning whole repositories', () => {
   let risky: Run & { report: ScanReport };
   let riskySarif: any;
   let riskyFailing: Run;
+  let riskyPatched: Run & { report: ScanReport };
+  let locked: Run & { report: ScanReport };
+  let lockedOverridden: Run & { report: ScanReport };
 
   beforeAll(async () => {
     const runs = await Promise.all([
@@ -80,12 +83,21 @@ describe('scanning whole repositories', () => {
       runCli(['scan', '.', '--format', 'json'], riskyDir),
       runCli(['scan', '.', '--format', 'sarif'], riskyDir),
       runCli(['scan', '.', '--format', 'json', '--fail-on', 'medium'], riskyDir),
+      runCli(['scan', '.', '--format', 'json', '--scaffolder-backend-version', '4.2.0'], riskyDir),
+      runCli(['scan', '.', '--format', 'json'], join(REPOS, 'locked')),
+      runCli(
+        ['scan', '.', '--format', 'json', '--scaffolder-backend-version', '3.1.1'],
+        join(REPOS, 'locked'),
+      ),
     ]);
     portal = { ...runs[0], report: json(runs[0]) };
     [, portalStrict, portalTable] = runs;
     risky = { ...runs[3], report: json(runs[3]) };
     riskySarif = JSON.parse(runs[4].stdout);
     riskyFailing = runs[5];
+    riskyPatched = { ...runs[6], report: json(runs[6]) };
+    locked = { ...runs[7], report: json(runs[7]) };
+    lockedOverridden = { ...runs[8], report: json(runs[8]) };
   }, 180_000);
 
   describe('a portal repository with Kubernetes, Helm, workflows and template skeletons', () => {
@@ -215,6 +227,59 @@ describe('scanning whole repositories', () => {
       expect(sameName[0].partialFingerprints).not.toEqual(sameName[1].partialFingerprints);
       const all = run.results.map((r: any) => JSON.stringify(r.partialFingerprints));
       expect(new Set(all).size).toBe(all.length);
+    });
+  });
+  describe('what only the files around a template show', () => {
+    const templateFinding = (report: ScanReport, file: string, rule: string) =>
+      report.findings.filter(
+        f => f.file === file && f.rule === `templates/template-risk/${rule}`,
+      );
+
+    it('reads the skeleton: a free parameter rendered into a run: line of a CI file is ci-workflow-injection', () => {
+      const [finding] = templateFinding(
+        risky.report,
+        'ci-skeleton/template.yaml',
+        'ci-workflow-injection',
+      );
+      expect(finding).toMatchObject({
+        severity: 'high',
+        templateStepId: 'render',
+        parameter: 'version',
+      });
+      expect(finding.message).toContain('.github/workflows/release.yml');
+      // `name` is constrained by an anchored token pattern: rendered too, but not reported.
+      expect(
+        templateFinding(risky.report, 'ci-skeleton/template.yaml', 'ci-workflow-injection'),
+      ).toHaveLength(1);
+    });
+
+    it('rates a user-chosen path by the scaffolder-backend version: unknown high, patched medium', () => {
+      const path = (report: ScanReport) =>
+        templateFinding(report, 'ci-skeleton/template.yaml', 'path-traversal');
+      expect(path(risky.report)).toEqual([
+        expect.objectContaining({ severity: 'high', parameter: 'dir' }),
+      ]);
+      expect(path(risky.report)[0].message).toMatch(/version unknown/);
+      expect(path(riskyPatched.report)).toEqual([
+        expect.objectContaining({ severity: 'medium', parameter: 'dir' }),
+      ]);
+      expect(path(riskyPatched.report)[0].message).toMatch(
+        /4\.2\.0 \(--scaffolder-backend-version\) has the workspace-escape fixes/,
+      );
+    });
+
+    it('takes the version from a scanned lockfile unless the flag names one', () => {
+      const [fromLockfile] = templateFinding(locked.report, 'template.yaml', 'path-traversal');
+      expect(fromLockfile.severity).toBe('high');
+      expect(fromLockfile.message).toMatch(
+        /3\.1\.0 \(lockfile package-lock\.json\) is in the range of GHSA-rq6q-wr2q-7pgp/,
+      );
+      const [fromFlag] = templateFinding(
+        lockedOverridden.report,
+        'template.yaml',
+        'path-traversal',
+      );
+      expect(fromFlag.severity).toBe('medium');
     });
   });
 });

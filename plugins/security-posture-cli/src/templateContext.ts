@@ -156,6 +156,9 @@ export function templateCheckOptions(
   ) {
     merged.scaffolderBackendVersion = scaffolder.version;
     merged.scaffolderBackendVersionSource = scaffolder.source;
+  } else if (!scaffolder && own.scaffolderBackendVersion === undefined) {
+    merged.scaffolderBackendVersionSource =
+      'not known to the CLI: give --scaffolder-backend-version or scan the lockfile';
   }
   return new ConfigReader(merged, 'cli');
 }

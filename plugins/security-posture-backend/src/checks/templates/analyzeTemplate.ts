@@ -513,7 +513,7 @@ class TemplateAnalyzer {
     if (parsed.error && this.syntax === 'v1beta3') {
       this.diagnose(
         location,
-        `Expression could not be parsed (${parsed.error}); references were read by a fallback scan`,
+        `Expression is not valid Nunjucks (${parsed.error}), so the scaffolder cannot render it either; references were read by a fallback scan`,
         context.stepId,
       );
     }

@@ -52,6 +52,9 @@ export async function scaffolderFromContext(
       options.getOptionalString('scaffolderBackendVersionSource') ??
         'options.scaffolderBackendVersion',
     );
+  // Where the version would come from, when the caller knows better than the inventory (CLI).
+  const source = options.getOptionalString('scaffolderBackendVersionSource');
+  if (source) return scaffolderConfinement(undefined, source);
   let inventory: JsonValue | undefined;
   try {
     inventory = await getPublished('plugins/inventory', 'inventory');
