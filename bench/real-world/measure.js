@@ -10,7 +10,7 @@
  *
  * Writes results.json (figures, the secret findings, the diagnostics, the triage sample with
  * its verdicts) and results.md beside this file. The sample is deterministic: the template
- * findings at low or above, ordered by a hash of (file, location, rule), first --sample N.
+ * findings at low or above, ordered by a hash of (file, document, location, rule), first --sample N.
  */
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -51,7 +51,9 @@ function scan(dir, extra = []) {
   return { exitCode: result.status, report: JSON.parse(result.stdout) };
 }
 
-const keyOf = f => `${f.file}|${f.location ?? f.field ?? ''}|${f.rule}`;
+// A file may hold several templates with the same step ids: documents after the first are named.
+const keyOf = f =>
+  `${f.file}${f.doc ? `#doc${f.doc}` : ''}|${f.location ?? f.field ?? ''}|${f.rule}`;
 const hash = text => crypto.createHash('sha256').update(text).digest('hex');
 const countBy = (items, fn) =>
   items.reduce((acc, item) => ((acc[fn(item)] = (acc[fn(item)] ?? 0) + 1), acc), {});
@@ -92,9 +94,15 @@ function main() {
 
   // 3. The triage sample and its verdicts (written by hand in triage.json).
   const triagePath = path.join(HERE, 'triage.json');
-  const verdicts = fs.existsSync(triagePath)
-    ? JSON.parse(fs.readFileSync(triagePath, 'utf8')).verdicts
-    : {};
+  const triage = fs.existsSync(triagePath)
+    ? JSON.parse(fs.readFileSync(triagePath, 'utf8'))
+    : { verdicts: {}, secrets: {} };
+  const verdicts = triage.verdicts ?? {};
+  // Every secret finding is judged: is it a placeholder?
+  for (const finding of secretFindings) {
+    const judged = triage.secrets?.[`${finding.file}:${finding.line}|${finding.rule}`];
+    finding.verdict = judged?.verdict;
+  }
   const sample = templateFindings
     .filter(f => f.severity !== 'info')
     .map(f => ({ key: keyOf(f), order: hash(keyOf(f)), f }))
@@ -128,7 +136,12 @@ function main() {
       byRule: countBy(templateFindings, f => `${f.rule.split('/').pop()}/${f.severity}`),
       mediumOrWorsePerTemplate: templates ? +(mediumOrWorse / templates).toFixed(2) : 0,
     },
-    secretFindings: { total: secretFindings.length, list: secretFindings },
+    secretFindings: {
+      total: secretFindings.length,
+      judged: secretFindings.filter(f => f.verdict).length,
+      placeholders: secretFindings.filter(f => f.verdict === 'placeholder').length,
+      list: secretFindings,
+    },
     diagnostics: {
       total: report.diagnostics?.length ?? 0,
       byCode: countBy(report.diagnostics ?? [], d => d.code),
@@ -162,7 +175,7 @@ function markdown(r) {
     `| templates analysed | ${r.templates} |`,
     `| template findings (critical/high/medium/low/info) | ${SEVERITIES.map(s => t.bySeverity[s]).join(' / ')} |`,
     `| medium-or-worse template findings per template | ${t.mediumOrWorsePerTemplate} |`,
-    `| secret findings | ${r.secretFindings.total} |`,
+    `| secret findings (judged / placeholders among them) | ${r.secretFindings.total} (${r.secretFindings.judged} / ${r.secretFindings.placeholders}) |`,
     `| diagnostics | ${r.diagnostics.total} ${JSON.stringify(r.diagnostics.byCode)} |`,
     `| files/documents skipped with a note | ${JSON.stringify(r.notes)} |`,
     `| triage sample (judged/sampled) | ${r.triage.judged}/${r.triage.sampled} |`,

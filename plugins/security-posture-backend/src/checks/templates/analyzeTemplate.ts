@@ -1096,7 +1096,9 @@ class TemplateAnalyzer {
           pickerLimited ? 'low' : 'medium',
           `${what} chooses the repository ${where} writes to with the step's credentials: ${verdict.reason}`,
         );
-        return !pickerLimited && this.current.credentials.kind !== 'user-token';
+        // The host stays one of the configured integrations: a credential sent along goes to
+        // the same service, not to a destination the user invents.
+        return false;
       }
       default:
         return false;
