@@ -410,4 +410,68 @@ describe('analyzeTemplate', () => {
     );
     expect(analysis.score).toBeLessThanOrEqual(100);
   });
+  it('rates a user-chosen path in a confining action by the scaffolder-backend version', () => {
+    const pathSeverity = (targetPath: string, version?: string) =>
+      analyzeTemplate(
+        template({
+          parameters: [{ properties: { dir: { type: 'string' } } }],
+          steps: [
+            {
+              id: 'f',
+              action: 'fetch:template',
+              input: { url: './skeleton', targetPath },
+            },
+          ],
+        }),
+        { scaffolder: scaffolderConfinement(version, 'test') },
+      ).findings.find(f => f.rule === 'path-traversal')?.severity;
+    const free = '${{ parameters.dir }}';
+    const based = 'services/${{ parameters.dir }}';
+    // In the range of GHSA-rq6q-wr2q-7pgp: high wherever the parameter sits.
+    expect(pathSeverity(free, '3.1.0')).toBe('high');
+    expect(pathSeverity(based, '2.2.1')).toBe('high');
+    // Unknown: high when the parameter starts the path, medium below a fixed directory.
+    expect(pathSeverity(free)).toBe('high');
+    expect(pathSeverity(based)).toBe('medium');
+    // Patched: the path stays in the workspace.
+    expect(pathSeverity(free, '3.1.1')).toBe('medium');
+    expect(pathSeverity(free, '4.2.0')).toBe('medium');
+  });
+
+  it('decides severity by whose credentials a step uses', () => {
+    const repoFinding = (token?: string) =>
+      analyzeTemplate(
+        template({
+          parameters: [
+            {
+              properties: {
+                repoUrl: {
+                  type: 'string',
+                  'ui:field': 'RepoUrlPicker',
+                  'ui:options': {
+                    requestUserCredentials: { secretsKey: 'MY_TOKEN' },
+                  },
+                },
+              },
+            },
+          ],
+          steps: [
+            {
+              id: 'p',
+              action: 'publish:github',
+              input: {
+                repoUrl: '${{ parameters.repoUrl }}',
+                ...(token ? { token } : {}),
+              },
+            },
+          ],
+        }),
+      ).findings.find(f => f.rule === 'unvalidated-param');
+    // The backend's integration writes wherever the user points it.
+    expect(repoFinding()?.severity).toBe('medium');
+    // With the user's own token (requestUserCredentials) it can do no more than the user.
+    const own = repoFinding('${{ secrets.MY_TOKEN }}');
+    expect(own?.severity).toBe('info');
+    expect(own?.message).toMatch(/executing user's own token/);
+  });
 });
