@@ -48,6 +48,11 @@ const MAX_DIAGNOSTICS = 50;
 const INCLUDE_KEYS = new Set(['$yaml', '$json', '$text']);
 const MAX_SECRET_SCAN = 256 * 1024;
 
+/** Rules whose severity stands in a legacy template. */
+const LEGACY_KEEPS_SEVERITY = new Set<TemplateRuleId>([
+  'hardcoded-secret',
+  'legacy-template-syntax',
+]);
 /** Rules whose finding on a step makes the step "sensitive" for conditional-step. */
 const SENSITIVE_RULES = new Set<TemplateRuleId>([
   'path-traversal',
@@ -103,7 +108,20 @@ export class TemplateAnalyzer {
   private add(rule: TemplateRuleId, finding: FindingInput): number {
     const key = `${rule}|${finding.location}`;
     const existing = this.seen.get(key);
-    const severity = finding.severity ?? TEMPLATE_RULES[rule].severity;
+    let severity = finding.severity ?? TEMPLATE_RULES[rule].severity;
+    // A backstage.io/v1beta2 template is no longer accepted by the catalog nor run by the
+    // scaffolder: its flows matter only on an obsolete deployment. Literal secrets still leak.
+    if (
+      this.syntax === 'handlebars' &&
+      !LEGACY_KEEPS_SEVERITY.has(rule) &&
+      compareSeverity(severity, 'low') < 0
+    ) {
+      severity = 'low';
+      finding = {
+        ...finding,
+        message: `${finding.message} (rated low: ${V1BETA2} templates are not run by current scaffolders)`,
+      };
+    }
     if (existing !== undefined) {
       const known = this.findings[existing];
       const parameter = finding.parameter;
