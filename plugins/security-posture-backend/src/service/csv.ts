@@ -2,13 +2,49 @@ import { stringify } from 'csv-stringify';
 import { Readable } from 'node:stream';
 import { Finding, SeverityCounts } from '@security-posture/plugin-security-posture-common';
 
-// Cells a spreadsheet would evaluate as a formula (or DDE) when they start with these.
-const FORMULA_PREFIX = /^[=+\-@\t\r]/;
+/**
+ * Cells a spreadsheet may evaluate as a formula (or a DDE call such as `=cmd|' /C calc'!A0`),
+ * after the OWASP CSV Injection guidance:
+ * - a cell starting with a control character: tab, CR, LF, NUL (OWASP, ASVS 1.2.10) and the rest
+ *   of C0/C1;
+ * - a cell whose first character after any whitespace, control or format characters (spaces,
+ *   newlines, no-break and ideographic spaces, a byte-order mark, zero-width and bidi marks;
+ *   spreadsheets and their import dialogs may trim these) is `=`, `+`, `-`, `@`, or a character
+ *   that is one of those in Unicode's compatibility form (NFKC), which spreadsheets in East Asian
+ *   locales may accept too: full-width `＝＋－＠` (U+FF1D, U+FF0B, U+FF0D, U+FF20), small
+ *   `﹦﹢﹣﹫` (U+FE66, U+FE62, U+FE63, U+FE6B), super- and subscript `⁼⁺₌₊`, Hebrew `﬩`, and
+ *   `⩵`/`⩶` (NFKC `==`/`===`).
+ * Negative numbers (`-2`) are neutralised as well: they stay readable, as text (`'-2`).
+ *
+ * Linear time: anchored, and the repeated class is disjoint from the class after it.
+ */
+const FORMULA_TRIGGER =
+  /^(?:\p{Cc}|[\s\p{Cf}]*[=+\-@\u207A\u207C\u208A\u208C\u2A75\u2A76\uFB29\uFE62\uFE63\uFE66\uFE6B\uFF0B\uFF0D\uFF1D\uFF20])/u;
 
-/** Neutralises spreadsheet formula injection by prefixing a quote to risky cells. */
-export function neutralizeCell(value: string): string {
-  return FORMULA_PREFIX.test(value) ? `'${value}` : value;
+/** Whether a spreadsheet might evaluate the cell, see `FORMULA_TRIGGER`. */
+export function isFormulaLike(value: string): boolean {
+  return FORMULA_TRIGGER.test(value);
 }
+
+/**
+ * Neutralises spreadsheet formula injection by prefixing a single quote to risky cells (the
+ * cell then reads as text, the quote itself not shown by Excel), see `FORMULA_TRIGGER`.
+ */
+export function neutralizeCell(value: string): string {
+  return FORMULA_TRIGGER.test(value) ? `'${value}` : value;
+}
+
+/** Options of the CSV exports. */
+export interface CsvOptions {
+  /**
+   * Writes a UTF-8 byte-order mark (U+FEFF, bytes EF BB BF) first, so that Excel reads the file
+   * as UTF-8 (without it Excel assumes the system's legacy code page and garbles non-ASCII text).
+   * Default false: other tools may take the mark for part of the first column's name.
+   */
+  bom?: boolean;
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export const FINDING_CSV_COLUMNS = [
   'severity',
@@ -90,8 +126,9 @@ export function findingRow(finding: Finding): Record<FindingColumn, string> {
 // a quote) covers everything it would quote anyway (delimiter, quote, \n, \r).
 const NEEDS_QUOTES = /[\s,"]/;
 
-function csvStringifier(columns: readonly string[]) {
+function csvStringifier(columns: readonly string[], options: CsvOptions) {
   return stringify({
+    bom: options.bom ?? false,
     header: true,
     columns: [...columns],
     quoted_match: NEEDS_QUOTES,
@@ -122,13 +159,18 @@ class CsvChunkWriter {
     if (!first) this.byte(COMMA);
     const quoted = NEEDS_QUOTES.test(value); // a leading ' never changes this
     if (quoted) this.byte(DOUBLE_QUOTE);
-    if (FORMULA_PREFIX.test(value)) this.byte(SINGLE_QUOTE);
+    if (FORMULA_TRIGGER.test(value)) this.byte(SINGLE_QUOTE);
     this.text(quoted && value.includes('"') ? value.replace(/"/g, '""') : value);
     if (quoted) this.byte(DOUBLE_QUOTE);
   }
 
   endRow() {
     this.byte(NEWLINE);
+  }
+
+  /** Raw bytes, e.g. a byte-order mark. */
+  bytes(value: Buffer) {
+    for (const b of value) this.byte(b);
   }
 
   /** Hands over what is buffered. */
@@ -179,9 +221,10 @@ class FindingsCsvStream extends Readable {
   private pumping = false;
   private finished = false;
 
-  constructor(pages: AsyncIterable<Finding[]>) {
+  constructor(pages: AsyncIterable<Finding[]>, options: CsvOptions) {
     super();
     this.pages = pages[Symbol.asyncIterator]();
+    if (options.bom) this.writer.bytes(UTF8_BOM);
     FINDING_CSV_COLUMNS.forEach((column, i) => this.writer.cell(column, i === 0));
     this.writer.endRow();
   }
@@ -246,16 +289,23 @@ class FindingsCsvStream extends Readable {
 }
 
 /** Streams findings as CSV, one page at a time, with back-pressure. */
-export function findingsCsv(pages: AsyncIterable<Finding[]>): Readable {
-  const stream = new FindingsCsvStream(pages);
+export function findingsCsv(
+  pages: AsyncIterable<Finding[]>,
+  options: CsvOptions = {},
+): Readable {
+  const stream = new FindingsCsvStream(pages, options);
   // Start on the first page right away, while the response headers go out.
   stream.read(0);
   return stream;
 }
 
 /** CSV for callers who may see only counts of an entity's findings. */
-export function countsCsv(entityRef: string, counts: SeverityCounts): Readable {
-  const stringifier = csvStringifier(['entityRef', 'severity', 'openFindings']);
+export function countsCsv(
+  entityRef: string,
+  counts: SeverityCounts,
+  options: CsvOptions = {},
+): Readable {
+  const stringifier = csvStringifier(['entityRef', 'severity', 'openFindings'], options);
   for (const [severity, count] of Object.entries(counts)) {
     stringifier.write({ entityRef, severity, openFindings: String(count) });
   }
@@ -264,8 +314,12 @@ export function countsCsv(entityRef: string, counts: SeverityCounts): Readable {
 }
 
 /** Any table as CSV, with the same cell neutralisation as the findings export. */
-export function rowsCsv(columns: readonly string[], rows: Array<Record<string, string>>): Readable {
-  const stringifier = csvStringifier(columns);
+export function rowsCsv(
+  columns: readonly string[],
+  rows: Array<Record<string, string>>,
+  options: CsvOptions = {},
+): Readable {
+  const stringifier = csvStringifier(columns, options);
   (async () => {
     for (const row of rows) {
       if (!stringifier.write(row)) {

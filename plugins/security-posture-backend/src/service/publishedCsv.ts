@@ -6,7 +6,7 @@ import {
   POLICY_COVERAGE_CHECK_ID,
   POLICY_COVERAGE_MATRIX_KEY,
 } from '@security-posture/plugin-security-posture-common';
-import { rowsCsv } from './csv';
+import { CsvOptions, rowsCsv } from './csv';
 
 type Row = Record<string, string>;
 
@@ -82,10 +82,15 @@ function genericRows(data: JsonValue): { columns: string[]; rows: Row[] } | unde
  * CSV of data a check published: the permission coverage matrix cell by cell, or any tabular
  * data generically. Undefined when the data has no tabular form.
  */
-export function publishedDataCsv(checkId: string, key: string, data: JsonValue): Readable | undefined {
+export function publishedDataCsv(
+  checkId: string,
+  key: string,
+  data: JsonValue,
+  options: CsvOptions = {},
+): Readable | undefined {
   const table =
     checkId === POLICY_COVERAGE_CHECK_ID && key === POLICY_COVERAGE_MATRIX_KEY
       ? coverageRows(data as unknown as PermissionCoverageMatrix)
       : genericRows(data);
-  return table && rowsCsv(table.columns, table.rows);
+  return table && rowsCsv(table.columns, table.rows, options);
 }
