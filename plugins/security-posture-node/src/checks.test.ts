@@ -34,12 +34,12 @@ describe('check contract', () => {
 });
 
 describe('redaction', () => {
-  it('masks with a short prefix and the length only', () => {
+  it('masks with the public format prefix and the length only', () => {
     const secret = ['sk', '_live_', 'Zx8Qm2Lr7Tn4Vb1Wc9Ke5Hs'].join('');
     const { mask, fingerprint } = redactSecret(secret);
-    expect(mask).toBe(`sk_l…(${secret.length} chars)`);
+    expect(mask).toBe(`sk_live_…(${secret.length} chars)`);
     expect(fingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
-    expect(mask).not.toContain(secret.slice(4, 8));
+    expect(mask).not.toContain(secret.slice(8, 12));
     expect(redactSecret('short').mask).toBe('…(5 chars)');
   });
 

@@ -2,7 +2,11 @@ import { createHash, createHmac } from 'node:crypto';
 
 /** How a detected secret is shown and stored: never the value itself. */
 export interface RedactedSecret {
-  /** A few leading characters for recognition, the rest elided, e.g. `AKIA…(20 chars)`. */
+  /**
+   * The secret's public format prefix, if it has one, and its length, e.g. `AKIA…(20 chars)`,
+   * `ghp_…(40 chars)`; a secret without a known format shows no character at all, e.g.
+   * `…(40 chars)` for an AWS secret access key or a password. See {@link publicSecretPrefix}.
+   */
   mask: string;
   /**
    * 16 hex digits of HMAC-SHA-256 under the installation's key (`hmac:`), or of a plain SHA-256
@@ -13,12 +17,60 @@ export interface RedactedSecret {
   fingerprint: string;
 }
 
-/** Masks a secret. Short values reveal nothing; long ones at most 4 leading characters. */
+/**
+ * Secret formats with a prefix that the issuer publishes (the same for every secret of the
+ * format, so showing it reveals nothing of the secret). The whole value must have the format's
+ * shape, not just start with the prefix: a password that happens to start with `ghp_` shows
+ * nothing. Group 1 is the prefix shown. Every pattern is linear: anchored at both ends, a
+ * literal prefix, then character classes that never overlap what follows them.
+ */
+const PUBLIC_PREFIX_FORMATS: readonly RegExp[] = [
+  // AWS access key ids: long-term (AKIA), temporary (ASIA), and the two rarer kinds.
+  /^(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}$/,
+  // GitHub: classic personal, OAuth, user-to-server, server-to-server, refresh; fine-grained.
+  /^(gh[pousr]_)[A-Za-z0-9]{30,255}$/,
+  /^(github_pat_)[A-Za-z0-9_]{22,255}$/,
+  // GitLab: personal, deploy, runner, trigger, feed, SCIM, CI job, OAuth application secrets.
+  /^((?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-)[0-9A-Za-z_.-]{20,400}$/,
+  // Slack: bot, user, workspace-access, refresh, config tokens; app-level tokens.
+  /^(xox[abprse]-|xapp-)[0-9A-Za-z-]{10,400}$/,
+  // Stripe secret and restricted keys.
+  /^((?:sk|rk)_(?:live|test)_)[0-9A-Za-z]{16,255}$/,
+  // Google API keys.
+  /^(AIza)[0-9A-Za-z_-]{35}$/,
+  // npm access tokens.
+  /^(npm_)[A-Za-z0-9]{36}$/,
+  // SendGrid API keys.
+  /^(SG\.)[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16,128}$/,
+  // HashiCorp Vault: service, batch, recovery tokens; the legacy service tokens (`s.`).
+  /^(hv[sbr]\.)[A-Za-z0-9_-]{20,255}$/,
+  /^(s\.)[A-Za-z0-9]{24}$/,
+  // PEM private keys: the header line names the key type.
+  /^(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)[^]+$/,
+  // JSON Web Tokens: `eyJ` is base64url of `{"`, the start of every JWT header.
+  /^(eyJ)[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/,
+];
+
+/**
+ * The public format prefix of a secret (`AKIA`, `ghp_`, `xoxb-`, `sk_live_`, `SG.`, `hvs.`,
+ * `-----BEGIN RSA PRIVATE KEY-----`, `eyJ`, ...), or `''` for a secret without a known format
+ * (AWS secret access keys, passwords, hex or base64 keys, URL passwords, webhook secrets).
+ */
+export function publicSecretPrefix(value: string): string {
+  for (const format of PUBLIC_PREFIX_FORMATS) {
+    const match = format.exec(value);
+    if (match) return match[1];
+  }
+  return '';
+}
+
+/**
+ * Masks a secret: its public format prefix, if it has one, and its length; no other character
+ * of the value, whatever its length. The one place masks are made (the engine's FindingFactory
+ * and the scrubbers below use it).
+ */
 export function redactSecret(value: string, key?: string): RedactedSecret {
-  let shown = 0;
-  if (value.length >= 16) shown = 4;
-  else if (value.length >= 10) shown = 2;
-  const mask = `${value.slice(0, shown)}…(${value.length} chars)`;
+  const mask = `${publicSecretPrefix(value)}…(${value.length} chars)`;
   const fingerprint = key
     ? `hmac:${createHmac('sha256', key).update(value).digest('hex').slice(0, 16)}`
     : `sha256:${createHash('sha256').update(`security-posture:${value}`).digest('hex').slice(0, 16)}`;
