@@ -23,7 +23,7 @@ export function makeFinding(overrides: Partial<Finding> = {}): Finding {
     entityRef: 'component:default/checkout-api',
     entityKind: 'Component',
     owners: ['group:default/payments-checkout'],
-    evidence: { secretMask: 'sk_l…9f2a', secretFingerprint: 'sha256:ab12' },
+    evidence: { secretMask: 'sk_live_…(32 chars)', secretFingerprint: 'sha256:ab12' },
     remediation: 'Move the secret to a secret store and reference it.',
     firstSeenAt: '2026-11-20T08:00:00.000Z',
     lastSeenAt: '2026-11-29T08:00:00.000Z',

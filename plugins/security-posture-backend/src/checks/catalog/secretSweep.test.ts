@@ -71,8 +71,19 @@ describe('planted-secret sweep of the catalog checks', () => {
 
     const leaked = planted.filter(value => dump.includes(value));
     expect(leaked.map(v => `${v.slice(0, 4)}…(${v.length})`)).toEqual([]);
-    // Masks show at most 4 leading characters and the length.
-    for (const f of masked)
-      expect(String(f.evidence.secretMask)).toMatch(/^.{0,4}…\(\d+ chars\)$/s);
+    // Masks show a public format prefix, or nothing, and the length.
+    const PUBLIC =
+      /^(?:|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|gl[a-z]{2,4}-|xox[abprse]-|xapp-|[sr]k_(?:live|test)_|SG\.|AIza|npm_|hv[sbr]\.|s\.|eyJ|-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----)…\(\d+ chars\)$/;
+    for (const f of masked) expect(String(f.evidence.secretMask)).toMatch(PUBLIC);
+    // Formatless planted secrets (passwords, AWS secret access keys, hex keys, webhook secrets)
+    // show none of their characters: their first 4 are nowhere in a mask.
+    const masks = masked.map(f => String(f.evidence.secretMask));
+    const shownHeads = planted
+      .map(value => value.slice(0, 4))
+      .filter(head =>
+        masks.some(mask => mask.includes(head) && !mask.slice(0, mask.lastIndexOf('…(')).includes(head)),
+      );
+    expect(shownHeads).toEqual([]);
+    expect(masks.filter(mask => mask.startsWith('…')).length).toBeGreaterThan(10);
   });
 });

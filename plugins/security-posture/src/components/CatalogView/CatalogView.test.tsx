@@ -28,7 +28,7 @@ const awsKey = makeFinding({
     field: 'metadata.annotations.acme.io/aws-secret-access-key',
     classification: 'secret',
     secretKind: 'aws-secret-access-key',
-    secretMask: 'nfo2…(40 chars)',
+    secretMask: '…(40 chars)',
     secretFingerprint: 'sha256:1',
   },
 });
@@ -57,7 +57,7 @@ const webhook = makeFinding({
   owners: ['group:default/search', 'group:default/platform-team'],
   evidence: {
     secretKind: 'slack-webhook',
-    secretMask: 'http…(77 chars)',
+    secretMask: '…(77 chars)',
     classification: 'secret',
   },
 });
@@ -103,7 +103,7 @@ describe('CatalogView', () => {
     expect(payments).toHaveTextContent('2 findings in 1 entity');
     const aws = within(payments).getByTestId('catalog-finding-fp-aws');
     expect(aws).toHaveTextContent('AWS secret access key');
-    expect(aws).toHaveTextContent('nfo2…(40 chars)');
+    expect(aws).toHaveTextContent('…(40 chars)');
     expect(aws).toHaveTextContent(
       'metadata.annotations.acme.io/aws-secret-access-key',
     );
@@ -137,7 +137,7 @@ describe('CatalogView', () => {
     const drawer = await screen.findByRole('dialog');
     expect(
       within(drawer).getByTestId('finding-details-fp-aws'),
-    ).toHaveTextContent('nfo2…(40 chars)');
+    ).toHaveTextContent('…(40 chars)');
     // One drawer per view, however many lists open it.
     expect(screen.getAllByRole('dialog')).toHaveLength(1);
   });

@@ -81,7 +81,7 @@ describe('EntitySecurityContent', () => {
     expect(first).toHaveTextContent('Secret in entity annotation');
     expect(first).toHaveTextContent('metadata.annotations.payments.io/api-key');
     expect(within(first).getByText('Secret (masked)')).toBeInTheDocument();
-    expect(within(first).getByText('sk_l…9f2a')).toBeInTheDocument();
+    expect(within(first).getByText('sk_live_…(32 chars)')).toBeInTheDocument();
     expect(within(first).getByTestId('finding-remediation')).toHaveTextContent(
       'Move the secret to a secret store and reference it.',
     );

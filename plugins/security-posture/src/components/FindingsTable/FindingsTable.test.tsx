@@ -53,7 +53,7 @@ const critical = makeFinding({
   evidence: {
     field: 'metadata.annotations.acme.io/aws-secret-access-key',
     secretKind: 'aws-secret-access-key',
-    secretMask: 'nfo2…(40 chars)',
+    secretMask: '…(40 chars)',
     secretFingerprint: 'sha256:0badc0de',
   },
   remediation: 'Rotate the key and move it to a secret store.',
@@ -271,7 +271,7 @@ describe('FindingsTable', () => {
 
     const drawer = await screen.findByRole('dialog');
     const details = within(drawer).getByTestId('finding-details-fp-critical');
-    expect(details).toHaveTextContent('nfo2…(40 chars)');
+    expect(details).toHaveTextContent('…(40 chars)');
     expect(details).toHaveTextContent('sha256:0badc0de');
     expect(details).toHaveTextContent('aws-secret-access-key');
     expect(
