@@ -159,16 +159,27 @@ const FILTER_FIELDS: Array<keyof FindingsFilters> = [
   'text',
 ];
 
+/** How a URL state change enters the browser history. */
+export interface UrlUpdateOptions {
+  /**
+   * Replace the current history entry instead of pushing one. Only for normalising the URL
+   * (e.g. a page past the last one); a user's paging and filtering push entries, so that
+   * Back and Forward walk through them.
+   */
+  replace?: boolean;
+}
+
 /**
  * Filters, sorting and paging of a findings table, kept in the URL so that a view can be
- * shared. Changing a filter or the sort order goes back to the first page.
+ * shared. Changing a filter or the sort order goes back to the first page. Every change the
+ * user makes is a history entry (Back returns to the previous page or filters).
  */
 export function useFindingsUrlState() {
   const [params, setParams] = useSearchParams();
   const state = useMemo(() => parseFindingsTableState(params), [params]);
 
   const update = useCallback(
-    (patch: Partial<FindingsTableState>) => {
+    (patch: Partial<FindingsTableState>, options: UrlUpdateOptions = {}) => {
       setParams(
         current => {
           const before = parseFindingsTableState(current);
@@ -184,23 +195,20 @@ export function useFindingsUrlState() {
             page: resetsPage ? 0 : patch.page ?? before.page,
           });
         },
-        { replace: true },
+        { replace: Boolean(options.replace) },
       );
     },
     [setParams],
   );
 
   const reset = useCallback(() => {
-    setParams(
-      current => {
-        const next = new URLSearchParams(current);
-        Object.values(URL_PARAMS)
-          .filter(name => name !== URL_PARAMS.finding)
-          .forEach(name => next.delete(name));
-        return next;
-      },
-      { replace: true },
-    );
+    setParams(current => {
+      const next = new URLSearchParams(current);
+      Object.values(URL_PARAMS)
+        .filter(name => name !== URL_PARAMS.finding)
+        .forEach(name => next.delete(name));
+      return next;
+    });
   }, [setParams]);
 
   return { state, update, reset };

@@ -9,6 +9,15 @@ export const BUILT_IN_CATEGORIES: BuiltInCategory[] = [
   'catalog',
 ];
 
+/**
+ * Built-in categories whose findings belong to catalog entities (the only findings users
+ * without the report permission may see); the others are about the deployment's config.
+ */
+export const ENTITY_FINDING_CATEGORIES: BuiltInCategory[] = [
+  'templates',
+  'catalog',
+];
+
 /** Catalog kinds findings can belong to (the Security tab is on all of them). */
 export const ENTITY_KINDS = [
   'Component',

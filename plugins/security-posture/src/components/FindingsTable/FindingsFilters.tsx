@@ -27,7 +27,11 @@ import {
 } from '../../hooks';
 import { severityLabel } from '../SeverityChip';
 import { categoryLabel } from '../../utils/format';
-import { BUILT_IN_CATEGORIES, ENTITY_KINDS } from '../../utils/options';
+import {
+  BUILT_IN_CATEGORIES,
+  ENTITY_FINDING_CATEGORIES,
+  ENTITY_KINDS,
+} from '../../utils/options';
 
 const useStyles = makeStyles(theme => ({
   root: {
@@ -102,21 +106,32 @@ export interface FindingsFiltersProps {
   onReset: () => void;
   /** Filters fixed by the view (e.g. the category of a category view) are not offered. */
   hide?: Array<keyof Filters>;
+  /**
+   * What the backend lets the user see. With `mine` (no report permission) only findings of
+   * entities are visible, so categories without entity findings are not offered.
+   */
+  scope?: 'all' | 'mine';
 }
 
 /** Filter controls of the findings table: category, severity, status, owner, kind, text. */
 export function FindingsFilters(props: FindingsFiltersProps) {
-  const { filters, onChange, onReset, hide = [] } = props;
+  const { filters, onChange, onReset, hide = [], scope = 'all' } = props;
   const classes = useStyles();
   const checks = useChecks();
   const owners = useOwnerOptions();
 
   const categories = useMemo(() => {
-    const known = new Set<string>(BUILT_IN_CATEGORIES);
-    checks.data?.forEach(check => known.add(check.category));
+    const known = new Set<string>(
+      scope === 'mine' ? ENTITY_FINDING_CATEGORIES : BUILT_IN_CATEGORIES,
+    );
+    checks.data?.forEach(check => {
+      if (scope === 'all' || check.scope === 'entity')
+        known.add(check.category);
+    });
+    // A category already in the URL stays selectable, so it can be removed.
     filters.category.forEach(category => known.add(category));
     return [...known];
-  }, [checks.data, filters.category]);
+  }, [checks.data, filters.category, scope]);
 
   // Typing updates the URL (and so the query) only after a pause.
   const [text, setText] = useState(filters.text);

@@ -1,6 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse, delay } from 'msw';
+import { useNavigate } from 'react-router-dom';
 import { Finding } from '@security-posture/plugin-security-posture-common';
 import {
   BACKEND,
@@ -10,7 +11,7 @@ import {
   renderWithBackend,
   setupBackend,
 } from '../../__testUtils__';
-import { FindingsTable } from './FindingsTable';
+import { FindingsTable, lastPageOf } from './FindingsTable';
 
 // Rendering the whole table with MUI in jsdom takes a few seconds per test.
 jest.setTimeout(30_000);
@@ -74,6 +75,29 @@ const config = makeFinding({
   owners: [],
   evidence: {},
 });
+
+/** The browser's Back and Forward buttons. */
+function HistoryButtons() {
+  const navigate = useNavigate();
+  return (
+    <>
+      <button type="button" onClick={() => navigate(-1)}>
+        Browser back
+      </button>
+      <button type="button" onClick={() => navigate(1)}>
+        Browser forward
+      </button>
+    </>
+  );
+}
+
+/** Ten findings per request, numbered from the requested offset. */
+function numbered(url: URL) {
+  return Array.from({ length: 10 }, (_, i) => {
+    const n = Number(url.searchParams.get('offset')) + i;
+    return makeFinding({ fingerprint: `fp-${n}`, title: `Finding ${n}` });
+  });
+}
 
 describe('FindingsTable', () => {
   it('requests the page, sort and filters from the URL and renders the rows', async () => {
@@ -426,5 +450,197 @@ describe('FindingsTable', () => {
       /^security-posture-catalog-findings-\d{4}-\d{2}-\d{2}\.csv$/,
     );
     click.mockRestore();
+  });
+
+  it('walks back and forward through pages and filters (history entries, not replacements)', async () => {
+    serveFindings(numbered, { totalItems: 35 });
+    await renderWithBackend(
+      <>
+        <FindingsTable />
+        <HistoryButtons />
+      </>,
+      { routeEntries: ['/elsewhere', '/?size=10'] },
+    );
+    expect(await screen.findByText('Finding 0')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: /next page/i }));
+    expect(await screen.findByText('Finding 10')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: /next page/i }));
+    expect(await screen.findByText('Finding 20')).toBeInTheDocument();
+    await userEvent.click(
+      within(screen.getByTestId('filter-status')).getByRole('button'),
+    );
+    await userEvent.click(screen.getByRole('option', { name: 'Resolved' }));
+    await waitFor(() =>
+      expect(currentSearch(screen.getByTestId('location')).get('status')).toBe(
+        'resolved',
+      ),
+    );
+
+    const location = () => screen.getByTestId('location').textContent;
+    await userEvent.click(screen.getByRole('button', { name: 'Browser back' }));
+    await waitFor(() => expect(location()).toBe('/?size=10&page=2'));
+    expect(await screen.findByText('Finding 20')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Browser back' }));
+    await waitFor(() => expect(location()).toBe('/?size=10&page=1'));
+    expect(await screen.findByText('Finding 10')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Browser back' }));
+    await waitFor(() => expect(location()).toBe('/?size=10'));
+    // Still on the table: Back walked through its pages, not off the page.
+    expect(await screen.findByText('Finding 0')).toBeInTheDocument();
+
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Browser forward' }),
+    );
+    await waitFor(() => expect(location()).toBe('/?size=10&page=1'));
+  });
+
+  it('corrects a page past the end without an MUI warning, and shows loading instead of "0-0 of 0"', async () => {
+    const errors = jest.spyOn(console, 'error');
+    const warnings = jest.spyOn(console, 'warn');
+    let answer: () => void = () => {};
+    const answered = new Promise<void>(resolve => {
+      answer = resolve;
+    });
+    const urls: string[] = [];
+    server.use(
+      http.get(`${BACKEND}/findings`, async ({ request }) => {
+        urls.push(request.url);
+        await answered;
+        const url = new URL(request.url);
+        const offset = Number(url.searchParams.get('offset'));
+        return HttpResponse.json(
+          makePage(offset >= 30 ? [] : numbered(url), {
+            totalItems: 30,
+            limit: 10,
+            offset,
+          }),
+        );
+      }),
+    );
+    await renderWithBackend(<FindingsTable />, {
+      routeEntries: ['/?page=999&size=10'],
+    });
+    // While the first page loads, the total is unknown.
+    expect(screen.getByTestId('findings-pagination-loading')).toHaveTextContent(
+      'Loading findings…',
+    );
+    expect(screen.queryByText(/0-0 of 0/)).not.toBeInTheDocument();
+    expect(screen.queryByTestId('findings-empty')).not.toBeInTheDocument();
+
+    answer();
+    expect(await screen.findByText('Finding 20')).toBeInTheDocument();
+    expect(screen.getByText('21-30 of 30')).toBeInTheDocument();
+    expect(currentSearch(screen.getByTestId('location')).get('page')).toBe('2');
+    expect(urls.map(u => new URL(u).searchParams.get('offset'))).toEqual([
+      '9990',
+      '20',
+    ]);
+    const messages = [...errors.mock.calls, ...warnings.mock.calls]
+      .flat()
+      .map(String);
+    expect(messages.filter(m => /out of range/.test(m))).toEqual([]);
+    errors.mockRestore();
+    warnings.mockRestore();
+  });
+
+  it('computes the last page', () => {
+    expect(lastPageOf(0, 25)).toBe(0);
+    expect(lastPageOf(25, 25)).toBe(0);
+    expect(lastPageOf(26, 25)).toBe(1);
+    expect(lastPageOf(30, 10)).toBe(2);
+  });
+
+  it('gives owners and locators room: minimum widths, one owner per line, breaks only at separators', async () => {
+    serveFindings([
+      {
+        ...critical,
+        owners: [
+          'group:default/payments-checkout',
+          'group:default/platform-team',
+          'group:default/security',
+        ],
+      },
+    ]);
+    await renderWithBackend(<FindingsTable />);
+    const row = await screen.findByTestId('finding-row-fp-critical');
+    expect(screen.getByTestId('column-owners')).toHaveStyle({
+      minWidth: '160px',
+    });
+    expect(screen.getByTestId('column-target')).toHaveStyle({
+      minWidth: '200px',
+    });
+    expect(screen.getByTestId('column-title')).toHaveStyle({
+      minWidth: '240px',
+    });
+    const owner = row.querySelector(
+      'span[title="group:default/payments-checkout"]',
+    );
+    expect(owner).toHaveStyle({
+      display: 'block',
+      whiteSpace: 'nowrap',
+      textOverflow: 'ellipsis',
+    });
+    expect(row).toHaveTextContent('+1 more');
+    // The location keeps its text but may only wrap after `.`, `/` or `#`.
+    const location = within(row).getByText(
+      (_content, element) =>
+        element?.tagName === 'P' &&
+        element.textContent ===
+          'metadata.annotations.acme.io/aws-secret-access-key',
+    );
+    expect(location.querySelectorAll('wbr')).toHaveLength(4);
+    expect(location).toHaveStyle({ overflowWrap: 'break-word' });
+  });
+
+  it('offers restricted users only the categories they can see', async () => {
+    serveFindings([critical], { scope: 'mine' });
+    server.use(
+      http.get(`${BACKEND}/checks`, () =>
+        HttpResponse.json({
+          items: [
+            { id: 'auth/guest', category: 'auth', scope: 'deployment' },
+            { id: 'acme/entity-x', category: 'acme', scope: 'entity' },
+          ],
+        }),
+      ),
+    );
+    await renderWithBackend(<FindingsTable />);
+    await screen.findByTestId('finding-row-fp-critical');
+    await waitFor(() =>
+      expect(screen.getByTestId('findings-table')).toHaveTextContent(
+        'Findings of my entities',
+      ),
+    );
+    await userEvent.click(
+      within(screen.getByTestId('filter-category')).getByRole('button'),
+    );
+    const options = within(screen.getByRole('listbox'))
+      .getAllByRole('option')
+      .map(o => o.textContent);
+    expect(options).toEqual(['Templates', 'Catalog', 'Acme']);
+  });
+
+  it('offers platform users every category', async () => {
+    serveFindings([critical]);
+    server.use(
+      http.get(`${BACKEND}/checks`, () => HttpResponse.json({ items: [] })),
+    );
+    await renderWithBackend(<FindingsTable />);
+    await screen.findByTestId('finding-row-fp-critical');
+    await userEvent.click(
+      within(screen.getByTestId('filter-category')).getByRole('button'),
+    );
+    expect(
+      within(screen.getByRole('listbox'))
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual([
+      'Authentication',
+      'Permissions',
+      'Plugins',
+      'Templates',
+      'Catalog',
+    ]);
   });
 });

@@ -34,6 +34,7 @@ import {
 import { SeverityChip } from '../SeverityChip';
 import { FindingDrawer } from '../FindingDrawer';
 import { ExportCsvButton } from '../ExportCsvButton';
+import { Locator } from '../Locator';
 import { FindingsFilters } from './FindingsFilters';
 import { categoryLabel, describeTarget, formatDate } from '../../utils/format';
 
@@ -52,10 +53,14 @@ const useStyles = makeStyles(theme => ({
     textAlign: 'left',
     fontWeight: 500,
   },
-  mono: {
-    fontFamily: 'monospace',
-    fontSize: '0.8rem',
-    overflowWrap: 'anywhere',
+  owner: {
+    // One owner per line, never broken inside its name: long names end in an ellipsis
+    // (the full ref is the tooltip and the drawer lists them all).
+    display: 'block',
+    maxWidth: 240,
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
   },
   progress: {
     height: 2,
@@ -67,32 +72,48 @@ const useStyles = makeStyles(theme => ({
     padding: theme.spacing(4, 2),
     textAlign: 'center',
   },
+  paginationLoading: {
+    display: 'flex',
+    alignItems: 'center',
+    justifyContent: 'flex-end',
+    minHeight: 52,
+    padding: theme.spacing(0, 2),
+  },
 }));
 
 interface Column {
   id: string;
   title: string;
   sortField?: FindingSortField;
+  /** Narrower than this, a column would break words (`Payme/nts/Check/out`). */
+  minWidth?: number;
   render: (finding: Finding) => React.ReactNode;
 }
 
-/** Shows at most a few owners; the drawer lists them all. */
+/** Shows at most a few owners, one per line; the drawer lists them all. */
 function Owners(props: { owners: string[] }) {
+  const classes = useStyles();
   const shown = props.owners.slice(0, 2);
   if (shown.length === 0) return <>—</>;
   return (
     <>
-      {shown.map((owner, i) => (
-        <span key={owner}>
-          {i > 0 ? ', ' : null}
+      {shown.map(owner => (
+        <span key={owner} className={classes.owner} title={owner}>
           <EntityRefLink entityRef={owner} defaultKind="group" />
         </span>
       ))}
-      {props.owners.length > shown.length
-        ? ` +${props.owners.length - shown.length}`
-        : null}
+      {props.owners.length > shown.length ? (
+        <span className={classes.owner}>
+          +{props.owners.length - shown.length} more
+        </span>
+      ) : null}
     </>
   );
+}
+
+/** The last page that has rows (0 when there are none). */
+export function lastPageOf(totalItems: number, pageSize: number): number {
+  return Math.max(0, Math.ceil(totalItems / pageSize) - 1);
 }
 
 export interface FindingsTableProps {
@@ -125,19 +146,22 @@ export function FindingsTable(props: FindingsTableProps) {
     }),
     [state, fixed],
   );
-  const { data, error, isLoading, isFetching } = useFindings(query);
+  const { data, error, isLoading, isFetching, isPlaceholderData } =
+    useFindings(query);
 
-  // A shared link (or a scan) may point past the last page: go to the last one instead.
-  const totalItems = data?.totalItems;
+  // A shared link, a reload after a scan or `?page=999` may point past the last page: once
+  // the total of this query is known, go to the last page instead. That only normalises
+  // the URL, so it replaces the history entry rather than adding one.
+  const lastPage =
+    data && !isPlaceholderData
+      ? lastPageOf(data.totalItems, state.pageSize)
+      : undefined;
+  const pastLastPage = lastPage !== undefined && state.page > lastPage;
   useEffect(() => {
-    if (
-      totalItems !== undefined &&
-      state.page > 0 &&
-      state.page * state.pageSize >= totalItems
-    ) {
-      update({ page: Math.max(0, Math.ceil(totalItems / state.pageSize) - 1) });
+    if (lastPage !== undefined && state.page > lastPage) {
+      update({ page: lastPage }, { replace: true });
     }
-  }, [totalItems, state.page, state.pageSize, update]);
+  }, [lastPage, state.page, update]);
 
   const onFiltersChange = useCallback(
     (patch: Partial<Filters>) => update(patch),
@@ -149,11 +173,13 @@ export function FindingsTable(props: FindingsTableProps) {
       id: 'severity',
       title: 'Severity',
       sortField: 'severity',
+      minWidth: 96,
       render: f => <SeverityChip severity={f.severity} />,
     },
     {
       id: 'title',
       title: 'Finding',
+      minWidth: 240,
       render: f => (
         <>
           <MuiLink
@@ -173,9 +199,7 @@ export function FindingsTable(props: FindingsTableProps) {
               {f.message}
             </Typography>
           ) : null}
-          <Typography variant="caption" component="p" className={classes.mono}>
-            {f.checkId}
-          </Typography>
+          <Locator text={f.checkId} />
         </>
       ),
     },
@@ -189,6 +213,7 @@ export function FindingsTable(props: FindingsTableProps) {
       id: 'target',
       title: 'Target',
       sortField: 'entityRef',
+      minWidth: 200,
       render: f => (
         <>
           {f.entityRef ? (
@@ -196,21 +221,14 @@ export function FindingsTable(props: FindingsTableProps) {
           ) : (
             describeTarget(f.target)
           )}
-          {f.location ? (
-            <Typography
-              variant="caption"
-              component="p"
-              className={classes.mono}
-            >
-              {f.location}
-            </Typography>
-          ) : null}
+          {f.location ? <Locator text={f.location} /> : null}
         </>
       ),
     },
     {
       id: 'owners',
       title: 'Owners',
+      minWidth: 160,
       render: f => <Owners owners={f.owners} />,
     },
     {
@@ -296,6 +314,7 @@ export function FindingsTable(props: FindingsTableProps) {
         onChange={onFiltersChange}
         onReset={reset}
         hide={fixed?.category ? ['category'] : []}
+        scope={data?.scope}
       />
       <div className={classes.progress}>
         {isFetching ? <LinearProgress aria-label="Loading findings" /> : null}
@@ -314,6 +333,12 @@ export function FindingsTable(props: FindingsTableProps) {
                     <TableCell
                       key={column.id}
                       className={classes.nowrap}
+                      style={
+                        column.minWidth
+                          ? { minWidth: column.minWidth }
+                          : undefined
+                      }
+                      data-testid={`column-${column.id}`}
                       sortDirection={
                         column.sortField && state.orderBy === column.sortField
                           ? arrowDirection(column.sortField)
@@ -359,7 +384,7 @@ export function FindingsTable(props: FindingsTableProps) {
               </TableBody>
             </Table>
           </TableContainer>
-          {!isLoading && rows.length === 0 ? (
+          {!isLoading && !pastLastPage && rows.length === 0 ? (
             <div className={classes.empty} data-testid="findings-empty">
               <Typography variant="body1">{emptyText}</Typography>
               {hasFilters ? (
@@ -369,21 +394,33 @@ export function FindingsTable(props: FindingsTableProps) {
               ) : null}
             </div>
           ) : null}
-          <TablePagination
-            component="div"
-            count={data?.totalItems ?? 0}
-            page={
-              data && state.page * state.pageSize >= data.totalItems
-                ? 0
-                : state.page
-            }
-            rowsPerPage={state.pageSize}
-            rowsPerPageOptions={PAGE_SIZES}
-            onPageChange={(_event, page) => update({ page })}
-            onRowsPerPageChange={event =>
-              update({ pageSize: Number(event.target.value) })
-            }
-          />
+          {data ? (
+            <TablePagination
+              component="div"
+              count={data.totalItems}
+              // Never past the last page (MUI warns), also while the URL is being corrected.
+              page={Math.min(
+                state.page,
+                lastPageOf(data.totalItems, state.pageSize),
+              )}
+              rowsPerPage={state.pageSize}
+              rowsPerPageOptions={PAGE_SIZES}
+              onPageChange={(_event, page) => update({ page })}
+              onRowsPerPageChange={event =>
+                update({ pageSize: Number(event.target.value) })
+              }
+            />
+          ) : (
+            // Until the first answer the total is unknown: no "0-0 of 0".
+            <div
+              className={classes.paginationLoading}
+              data-testid="findings-pagination-loading"
+            >
+              <Typography variant="body2" color="textSecondary">
+                Loading findings…
+              </Typography>
+            </div>
+          )}
         </>
       )}
       <FindingDrawer

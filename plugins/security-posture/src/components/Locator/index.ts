@@ -1,0 +1,1 @@
+export { BreakableText, breakableParts, Locator } from './Locator';
