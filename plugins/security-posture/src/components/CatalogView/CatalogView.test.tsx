@@ -1,8 +1,9 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import {
   BACKEND,
+  currentSearch,
   checksHandler,
   findingsHandler,
   makeFinding,
@@ -109,7 +110,12 @@ describe('CatalogView', () => {
     );
     const reference = within(payments).getByTestId('catalog-finding-fp-vault');
     expect(reference).toHaveTextContent('Secret store reference');
-    expect(reference).toHaveTextContent('reference, not a secret');
+    expect(reference).toHaveTextContent(
+      'sensitive reference (no secret value)',
+    );
+    expect(within(payments).getByRole('table')).toHaveTextContent(
+      'Masked secret',
+    );
     expect(screen.getByTestId('owner-group-none')).toHaveTextContent(
       'AWS access key id (documentation example)',
     );
@@ -121,6 +127,92 @@ describe('CatalogView', () => {
       screen.queryByTestId('catalog-finding-fp-vault'),
     ).not.toBeInTheDocument();
     expect(screen.getAllByTestId('catalog-finding-fp-aws')).toHaveLength(1);
+  });
+
+  it('keeps "Secrets only" in the URL: shared links and Back restore it', async () => {
+    server.use(checksHandler, findingsHandler([vault, awsKey]));
+    const { unmount } = await renderWithBackend(<CatalogView />, {
+      routeEntries: ['/?secrets=only'],
+    });
+    await screen.findByTestId('catalog-owner-groups');
+    expect(
+      screen.getByTestId('catalog-secrets-only').querySelector('input'),
+    ).toBeChecked();
+    expect(screen.getByTestId('catalog-finding-fp-aws')).toBeInTheDocument();
+    expect(
+      screen.queryByTestId('catalog-finding-fp-vault'),
+    ).not.toBeInTheDocument();
+    unmount();
+
+    await renderWithBackend(<CatalogView />);
+    await screen.findByTestId('catalog-finding-fp-vault');
+    await userEvent.click(
+      screen.getByTestId('catalog-secrets-only').querySelector('input')!,
+    );
+    await waitFor(() =>
+      expect(currentSearch(screen.getByTestId('location')).get('secrets')).toBe(
+        'only',
+      ),
+    );
+    await userEvent.click(
+      screen.getByTestId('catalog-secrets-only').querySelector('input')!,
+    );
+    await waitFor(() =>
+      expect(currentSearch(screen.getByTestId('location')).has('secrets')).toBe(
+        false,
+      ),
+    );
+    expect(screen.getByTestId('catalog-finding-fp-vault')).toBeInTheDocument();
+  });
+
+  it('labels masks, exposures and references truthfully, and explains an invalid checksum', async () => {
+    const typo = makeFinding({
+      fingerprint: 'fp-typo',
+      category: 'catalog',
+      severity: 'critical',
+      checkId: 'catalog/leaked-secret',
+      entityRef: 'component:default/payments-api',
+      owners: ['group:default/payments-checkout'],
+      evidence: {
+        classification: 'secret',
+        secretKind: 'github-token',
+        secretMask: 'ghp_…(40 chars)',
+        checksum: 'invalid',
+      },
+    });
+    const exposure = makeFinding({
+      fingerprint: 'fp-exposure',
+      category: 'catalog',
+      severity: 'critical',
+      checkId: 'catalog/exposed-sensitive-entity',
+      title: 'Entity with leaked secrets is readable outside its owners',
+      entityRef: 'component:default/payments-api',
+      owners: ['group:default/payments-checkout'],
+      evidence: {
+        readableBy: ['everyone'],
+        secretKinds: ['github-token'],
+        referenceClasses: [],
+      },
+    });
+    server.use(checksHandler, findingsHandler([typo, exposure]));
+    await renderWithBackend(<CatalogView />);
+    const row = await screen.findByTestId('catalog-finding-fp-typo');
+    expect(row).toHaveTextContent('ghp_…(40 chars)');
+    expect(row).not.toHaveTextContent('reference');
+    expect(within(row).getByTestId('checksum-note')).toHaveTextContent(
+      'Checksum invalid: checksum does not match: likely mistyped or truncated, still treat as exposed.',
+    );
+    await userEvent.hover(within(row).getByText('ghp_…(40 chars)'));
+    expect(
+      await screen.findByRole('tooltip', {
+        name: 'Masked secret (first characters of a public prefix at most, and length)',
+      }),
+    ).toBeInTheDocument();
+    const exposureRow = screen.getByTestId('catalog-finding-fp-exposure');
+    expect(exposureRow).toHaveTextContent(
+      'exposure of the leaked secrets listed with their own masks',
+    );
+    expect(exposureRow).not.toHaveTextContent('reference');
   });
 
   it('opens a finding in the view drawer', async () => {

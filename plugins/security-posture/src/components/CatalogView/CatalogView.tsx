@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';
@@ -12,6 +12,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
+import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
@@ -35,7 +36,18 @@ import {
 import { useFindingDrawerParam, useFindings } from '../../hooks';
 import { CategoryView, useNoWrapHead } from '../CategoryView';
 import { SeverityChip, SeverityCountChips } from '../SeverityChip';
+import { useSearchParams } from 'react-router-dom';
 import { plural } from '../../utils/format';
+import {
+  checksumExplanation,
+  isSecretFinding,
+  MASKED_SECRET_EXPLANATION,
+  MASKED_SECRET_LABEL,
+} from '../../utils/evidence';
+import { Locator } from '../Locator';
+
+/** `?secrets=only`: the "Secrets only" switch, kept in the URL like the table's filters. */
+export const PARAM_SECRETS = 'secrets';
 
 /** The API's largest page; the view says so when there are more. */
 const MAX_FINDINGS = 500;
@@ -49,11 +61,6 @@ const useStyles = makeStyles(theme => ({
     flexWrap: 'wrap',
     width: '100%',
   },
-  mono: {
-    fontFamily: 'monospace',
-    fontSize: '0.8rem',
-    overflowWrap: 'anywhere',
-  },
   mask: {
     display: 'inline-flex',
     alignItems: 'center',
@@ -63,8 +70,50 @@ const useStyles = makeStyles(theme => ({
   controls: { display: 'flex', gap: theme.spacing(2), flexWrap: 'wrap' },
 }));
 
-function isSecret(finding: Finding): boolean {
-  return typeof finding.evidence?.secretMask === 'string';
+/** What the "Masked secret" column says about a finding: its mask, or why it has none. */
+function MaskedValue(props: { finding: Finding }) {
+  const { finding } = props;
+  const classes = useStyles();
+  const evidence = finding.evidence ?? {};
+  if (typeof evidence.secretMask === 'string') {
+    const checksum = checksumExplanation(evidence.checksum);
+    return (
+      <>
+        <Tooltip
+          title={`${MASKED_SECRET_LABEL} (${MASKED_SECRET_EXPLANATION})`}
+        >
+          <span className={classes.mask}>
+            <LockIcon fontSize="inherit" aria-hidden />
+            {evidence.secretMask}
+          </span>
+        </Tooltip>
+        {evidence.checksum === 'invalid' && checksum ? (
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            display="block"
+            data-testid="checksum-note"
+          >
+            Checksum invalid: {checksum.replace(/^The token's built-in /, '')}
+          </Typography>
+        ) : null}
+      </>
+    );
+  }
+  let text = 'sensitive reference (no secret value)';
+  if (isSecretFinding(finding)) {
+    text = 'secret (mask not available)';
+  } else if (
+    Array.isArray(evidence.secretKinds) &&
+    evidence.secretKinds.length > 0
+  ) {
+    text = 'exposure of the leaked secrets listed with their own masks';
+  }
+  return (
+    <Typography variant="caption" color="textSecondary">
+      {text}
+    </Typography>
+  );
 }
 
 /** What kind of secret or reference a finding is about, in words. */
@@ -176,7 +225,7 @@ function OwnerFindings(props: {
               <TableCell>Entity</TableCell>
               <TableCell>What</TableCell>
               <TableCell>Where</TableCell>
-              <TableCell>Masked value</TableCell>
+              <TableCell>{MASKED_SECRET_LABEL}</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
@@ -205,20 +254,16 @@ function OwnerFindings(props: {
                     {catalogFindingKind(finding)}
                   </MuiLink>
                 </TableCell>
-                <TableCell className={classes.mono}>
-                  {finding.location ?? String(finding.evidence?.field ?? '—')}
+                <TableCell>
+                  <Locator
+                    variant="inline"
+                    text={
+                      finding.location ?? String(finding.evidence?.field ?? '—')
+                    }
+                  />
                 </TableCell>
                 <TableCell>
-                  {isSecret(finding) ? (
-                    <span className={classes.mask}>
-                      <LockIcon fontSize="inherit" aria-hidden />
-                      {String(finding.evidence.secretMask)}
-                    </span>
-                  ) : (
-                    <Typography variant="caption" color="textSecondary">
-                      reference, not a secret
-                    </Typography>
-                  )}
+                  <MaskedValue finding={finding} />
                 </TableCell>
               </TableRow>
             ))}
@@ -232,7 +277,16 @@ function OwnerFindings(props: {
 export function CatalogByOwner() {
   const classes = useStyles();
   const drawer = useFindingDrawerParam();
-  const [secretsOnly, setSecretsOnly] = useState(false);
+  const [params, setParams] = useSearchParams();
+  const secretsOnly = params.get(PARAM_SECRETS) === 'only';
+  // A history entry, like the table's filters: Back undoes the switch.
+  const setSecretsOnly = (only: boolean) =>
+    setParams(current => {
+      const next = new URLSearchParams(current);
+      if (only) next.set(PARAM_SECRETS, 'only');
+      else next.delete(PARAM_SECRETS);
+      return next;
+    });
   const { data, error, isLoading } = useFindings({
     category: ['catalog'],
     status: ['open'],
@@ -243,7 +297,7 @@ export function CatalogByOwner() {
   const groups = useMemo(
     () =>
       groupByOwner(
-        (data?.items ?? []).filter(f => !secretsOnly || isSecret(f)),
+        (data?.items ?? []).filter(f => !secretsOnly || isSecretFinding(f)),
       ),
     [data, secretsOnly],
   );
@@ -307,7 +361,7 @@ export function CatalogByOwner() {
   return (
     <InfoCard
       title="Entities with secrets or sensitive references, by owner"
-      subheader="Secrets appear only as a mask: a few leading characters and the length."
+      subheader={`Secrets appear only as a mask (${MASKED_SECRET_EXPLANATION}).`}
     >
       {/* The view's findings table below renders the drawer this opens (one drawer per view). */}
       {body}

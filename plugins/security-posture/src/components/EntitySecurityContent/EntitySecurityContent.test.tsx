@@ -80,7 +80,12 @@ describe('EntitySecurityContent', () => {
     expect(first).toHaveTextContent('High');
     expect(first).toHaveTextContent('Secret in entity annotation');
     expect(first).toHaveTextContent('metadata.annotations.payments.io/api-key');
-    expect(within(first).getByText('Secret (masked)')).toBeInTheDocument();
+    expect(within(first).getByText('Masked secret')).toBeInTheDocument();
+    expect(
+      within(first).getByTestId('evidence-note-secretMask'),
+    ).toHaveTextContent(
+      '(first characters of a public prefix at most, and length)',
+    );
     expect(within(first).getByText('sk_live_…(32 chars)')).toBeInTheDocument();
     expect(within(first).getByTestId('finding-remediation')).toHaveTextContent(
       'Move the secret to a secret store and reference it.',

@@ -15,6 +15,11 @@ import {
   describeTarget,
   formatDateTime,
 } from '../../utils/format';
+import {
+  checksumExplanation,
+  MASKED_SECRET_EXPLANATION,
+  MASKED_SECRET_LABEL,
+} from '../../utils/evidence';
 
 const useStyles = makeStyles(theme => ({
   heading: {
@@ -39,6 +44,9 @@ const useStyles = makeStyles(theme => ({
     fontFamily: 'monospace',
     overflowWrap: 'anywhere',
   },
+  note: {
+    fontFamily: theme.typography.fontFamily,
+  },
   secret: {
     display: 'inline-flex',
     alignItems: 'center',
@@ -48,10 +56,18 @@ const useStyles = makeStyles(theme => ({
 
 /** Evidence keys the engine writes for a detected secret: never the secret itself. */
 const SECRET_KEYS: Record<string, string> = {
-  secretMask: 'Secret (masked)',
+  secretMask: MASKED_SECRET_LABEL,
   secretFingerprint: 'Secret fingerprint',
   secretKind: 'Secret kind',
+  checksum: 'Token checksum',
 };
+
+/** What a reader needs to know about an evidence value, under it. */
+function evidenceNote(key: string, value: EvidenceValue): string | undefined {
+  if (key === 'secretMask') return `(${MASKED_SECRET_EXPLANATION})`;
+  if (key === 'checksum') return checksumExplanation(value);
+  return undefined;
+}
 
 export function evidenceText(value: EvidenceValue): string {
   if (value === null) return 'null';
@@ -76,21 +92,35 @@ export function EvidenceList(props: { evidence: Finding['evidence'] }) {
   );
   return (
     <dl className={classes.facts} aria-label="Evidence">
-      {entries.map(([key, value]) => (
-        <Box key={key} display="contents">
-          <dt>{SECRET_KEYS[key] ?? key}</dt>
-          <dd className={classes.mono}>
-            {key === 'secretMask' ? (
-              <span className={classes.secret}>
-                <LockIcon fontSize="inherit" aria-hidden />
-                {evidenceText(value)}
-              </span>
-            ) : (
-              evidenceText(value)
-            )}
-          </dd>
-        </Box>
-      ))}
+      {entries.map(([key, value]) => {
+        const note = evidenceNote(key, value);
+        return (
+          <Box key={key} display="contents">
+            <dt>{SECRET_KEYS[key] ?? key}</dt>
+            <dd className={classes.mono}>
+              {key === 'secretMask' ? (
+                <span className={classes.secret}>
+                  <LockIcon fontSize="inherit" aria-hidden />
+                  {evidenceText(value)}
+                </span>
+              ) : (
+                evidenceText(value)
+              )}
+              {note ? (
+                <Typography
+                  variant="caption"
+                  color="textSecondary"
+                  display="block"
+                  className={classes.note}
+                  data-testid={`evidence-note-${key}`}
+                >
+                  {note}
+                </Typography>
+              ) : null}
+            </dd>
+          </Box>
+        );
+      })}
     </dl>
   );
 }
