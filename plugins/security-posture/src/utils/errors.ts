@@ -7,3 +7,10 @@ export function errorMessage(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The HTTP status of a failed request, when the error carries one. */
+export function errorStatus(error: unknown): number | undefined {
+  if (error instanceof ResponseError) return error.statusCode;
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}

@@ -4,13 +4,43 @@ import IconButton from '@material-ui/core/IconButton';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import CloseIcon from '@material-ui/icons/Close';
-import { Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  EmptyState,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useLocation } from 'react-router-dom';
 import { Finding } from '@security-posture/plugin-security-posture-common';
 import { useFinding } from '../../hooks';
 import { FindingDetails } from '../FindingDetails';
 import { useSecurityPageLink } from '../SecurityPage/SecurityPageContext';
 import { URL_PARAMS } from '../../hooks/useFindingsUrlState';
+import { errorStatus } from '../../utils/errors';
+
+/**
+ * The API answers 404 both for a finding that does not exist and for one the caller may not
+ * see (it never reveals which): say so instead of showing a failure.
+ */
+function FindingNotAvailable(props: { fingerprint: string }) {
+  return (
+    <div data-testid="finding-not-available">
+      <EmptyState
+        missing="info"
+        title="Finding not found, or not yours to see"
+        description={
+          <>
+            No finding <code>{props.fingerprint}</code> is visible to you. It
+            may have been resolved and purged, the link may be mistyped, or it
+            belongs to an entity whose details you may not see (without the
+            platform team&apos;s access you see the findings of your own
+            entities only).
+          </>
+        }
+      />
+    </div>
+  );
+}
 
 const useStyles = makeStyles(theme => ({
   paper: {
@@ -82,7 +112,10 @@ export function FindingDrawer(props: {
         </IconButton>
       </div>
       {isLoading && !data ? <Progress /> : null}
-      {error && !data ? (
+      {error && !data && fingerprint && errorStatus(error) === 404 ? (
+        <FindingNotAvailable fingerprint={fingerprint} />
+      ) : null}
+      {error && !data && errorStatus(error) !== 404 ? (
         <ResponseErrorPanel error={error} title="Could not load the finding" />
       ) : null}
       {data ? (

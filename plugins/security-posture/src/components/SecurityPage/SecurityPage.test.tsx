@@ -439,6 +439,47 @@ describe('SecurityPage', () => {
     expect(requests).not.toContain('summary');
   });
 
+  it('tells users without the report permission that a category view needs the platform team', async () => {
+    server.use(
+      http.get(`${BACKEND}/findings`, () =>
+        HttpResponse.json(makePage([], { scope: 'mine' })),
+      ),
+      http.get(`${BACKEND}/checks`, () => HttpResponse.json({ items: [] })),
+    );
+    await renderPage([], ['/permissions']);
+    const note = await screen.findByTestId('restricted-view-note');
+    expect(note).toHaveTextContent(
+      "The Permissions view of the deployment-wide report needs the platform team's access",
+    );
+    expect(
+      within(note).getByRole('link', { name: "your entities' findings" }),
+    ).toHaveAttribute('href', '/');
+    expect(screen.getByTestId('restricted-note')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('tab', { name: 'Permissions' }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('does not warn restricted users on the page itself or its findings view', async () => {
+    server.use(
+      http.get(`${BACKEND}/findings`, () =>
+        HttpResponse.json(makePage([], { scope: 'mine' })),
+      ),
+      http.get(`${BACKEND}/checks`, () => HttpResponse.json({ items: [] })),
+    );
+    const { unmount } = await renderPage([], ['/']);
+    expect(await screen.findByTestId('restricted-note')).toBeInTheDocument();
+    expect(
+      screen.queryByTestId('restricted-view-note'),
+    ).not.toBeInTheDocument();
+    unmount();
+    await renderPage([], ['/findings']);
+    expect(await screen.findByTestId('restricted-note')).toBeInTheDocument();
+    expect(
+      screen.queryByTestId('restricted-view-note'),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows the backend error when the summary fails', async () => {
     server.use(
       http.get(`${BACKEND}/summary`, () =>

@@ -2,10 +2,11 @@ import { ReactNode } from 'react';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import Alert from '@material-ui/lab/Alert';
-import { useResolvedPath } from 'react-router-dom';
+import { useLocation, useResolvedPath } from 'react-router-dom';
 import {
   Content,
   Header,
+  Link,
   HeaderLabel,
   Page,
   Progress,
@@ -36,12 +37,18 @@ import { PluginsView } from '../PluginsView';
 import { TemplatesView } from '../TemplatesView';
 import { CatalogView } from '../CatalogView';
 import {
+  categoryLabel,
   formatDateTime,
   formatScore,
   scanStatusLabel,
 } from '../../utils/format';
 import { ScanNowButton, ScanProgress } from './ScanControls';
-import { SecurityPageBaseProvider } from './SecurityPageContext';
+import {
+  SecurityPageBaseProvider,
+  useRequestedSecurityView,
+  useSecurityPageLink,
+} from './SecurityPageContext';
+import { BUILT_IN_CATEGORIES } from '../../utils/options';
 
 /** @public */
 export interface SecurityPageProps {
@@ -207,11 +214,37 @@ function SimplePage(props: { children: ReactNode }) {
   );
 }
 
+/**
+ * A link to a view of the deployment-wide report (`/security/permissions`) opened without the
+ * report permission: say that it needs the platform team's access instead of silently
+ * showing the restricted page.
+ */
+function RestrictedViewNote() {
+  const location = useLocation();
+  const view = useRequestedSecurityView(location.pathname);
+  const pageLink = useSecurityPageLink();
+  if (!view || view === 'findings') return null;
+  const known = (BUILT_IN_CATEGORIES as string[]).includes(view);
+  const home = pageLink('')?.replace(/\/$/, '') || '/';
+  return (
+    <Grid item>
+      <Alert severity="warning" data-testid="restricted-view-note">
+        {known ? `The ${categoryLabel(view)} view` : 'This view'} of the
+        deployment-wide report needs the platform team&apos;s access (the
+        security-posture report permission), which you do not have. Ask the
+        platform team if you need it. Below are the findings you may see (
+        <Link to={home}>your entities&apos; findings</Link>).
+      </Alert>
+    </Grid>
+  );
+}
+
 /** Without the report permission: the findings of the user's own entities, and why. */
 function RestrictedPage() {
   return (
     <SimplePage>
       <Grid container spacing={3} direction="column">
+        <RestrictedViewNote />
         <Grid item>
           <Alert severity="info" data-testid="restricted-note">
             Deployment-wide posture is restricted to the platform team. Below

@@ -18,3 +18,17 @@ export function useSecurityPageLink(): (
     return query ? `${path}?${query}` : path;
   };
 }
+
+/**
+ * The view of the Security page the URL asks for (`auth`, `findings`, …; `''` for the
+ * overview), or undefined outside the page.
+ */
+export function useRequestedSecurityView(pathname: string): string | undefined {
+  const base = useContext(SecurityPageBaseContext);
+  if (base === undefined) return undefined;
+  const prefix = base.replace(/\/$/, '');
+  if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) {
+    return undefined;
+  }
+  return pathname.slice(prefix.length).replace(/^\//, '').split('/')[0];
+}
