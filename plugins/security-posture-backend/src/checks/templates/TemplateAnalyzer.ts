@@ -105,10 +105,11 @@ export class TemplateAnalyzer {
    * Records a finding. One finding per (rule, location): further parameters reaching the same
    * input are listed on it (`evidence.parameters`), and it keeps the highest severity.
    */
-  private add(rule: TemplateRuleId, finding: FindingInput): number {
-    const key = `${rule}|${finding.location}`;
+  private add(rule: TemplateRuleId, input: FindingInput): number {
+    const key = `${rule}|${input.location}`;
     const existing = this.seen.get(key);
-    let severity = finding.severity ?? TEMPLATE_RULES[rule].severity;
+    let severity = input.severity ?? TEMPLATE_RULES[rule].severity;
+    let finding = input;
     // A backstage.io/v1beta2 template is no longer accepted by the catalog nor run by the
     // scaffolder: its flows matter only on an obsolete deployment. Literal secrets still leak.
     if (
@@ -118,8 +119,8 @@ export class TemplateAnalyzer {
     ) {
       severity = 'low';
       finding = {
-        ...finding,
-        message: `${finding.message} (rated low: ${V1BETA2} templates are not run by current scaffolders)`,
+        ...input,
+        message: `${input.message} (rated low: ${V1BETA2} templates are not run by current scaffolders)`,
       };
     }
     if (existing !== undefined) {
