@@ -211,6 +211,36 @@ describe('TemplatesView', () => {
     await waitFor(() =>
       expect(screen.queryByTestId('template-detail')).not.toBeInTheDocument(),
     );
+    expect(currentSearch(screen.getByTestId('location')).has('template')).toBe(
+      false,
+    );
+  });
+
+  it('opens the explanation in a drawer where the user is, not below the ranking', async () => {
+    serveScores();
+    await renderWithBackend(<TemplatesView />);
+    await userEvent.click(
+      await screen.findByTestId('template-open-template:default/shell-runner'),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Why Shell runner scores 82',
+    });
+    expect(within(dialog).getByTestId('template-detail')).toBeInTheDocument();
+    expect(
+      within(dialog).getByTestId('template-detail-close'),
+    ).toHaveAccessibleName('Close template details');
+    // Not part of the page's grid any more: the ranking's card does not contain it.
+    expect(
+      screen.getByTestId('template-ranking').closest('.MuiGrid-container'),
+    ).not.toContainElement(within(dialog).getByTestId('template-detail'));
+
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+    expect(currentSearch(screen.getByTestId('location')).has('template')).toBe(
+      false,
+    );
   });
 
   it('opens the drill-down of a shared link', async () => {

@@ -1,6 +1,7 @@
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
+import Drawer from '@material-ui/core/Drawer';
+import IconButton from '@material-ui/core/IconButton';
 import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import MuiLink from '@material-ui/core/Link';
@@ -12,6 +13,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import CloseIcon from '@material-ui/icons/Close';
 import Alert from '@material-ui/lab/Alert';
 import { useSearchParams } from 'react-router-dom';
 import {
@@ -67,6 +69,18 @@ const useStyles = makeStyles(theme => ({
   },
   scoreBar: { width: 120, height: 8, borderRadius: 4 },
   name: { textAlign: 'left' },
+  // Wider than the finding drawer: the contributions table has five columns.
+  drawer: {
+    width: 'min(880px, 100vw)',
+    padding: theme.spacing(2, 3, 3),
+  },
+  drawerHeader: {
+    display: 'flex',
+    alignItems: 'flex-start',
+    justifyContent: 'space-between',
+    gap: theme.spacing(1),
+    marginBottom: theme.spacing(1),
+  },
 }));
 
 export function BandChip(props: { band: TemplateRiskBand }) {
@@ -230,8 +244,38 @@ export function TemplateRanking(props: {
   );
 }
 
-/** One template's score, explained finding by finding (its step findings). */
+/**
+ * One template's score, explained finding by finding (its step findings), in a side drawer
+ * like the finding details: it opens where the user is, not below the fold.
+ */
 export function TemplateDetail(props: {
+  template?: TemplateRiskScore;
+  onClose: () => void;
+}) {
+  const { template, onClose } = props;
+  const classes = useStyles();
+  return (
+    <Drawer
+      anchor="right"
+      open={Boolean(template)}
+      onClose={onClose}
+      classes={{ paper: classes.drawer }}
+      PaperProps={
+        {
+          role: 'dialog',
+          'aria-labelledby': 'template-detail-title',
+        } as object
+      }
+      data-testid="template-detail-drawer"
+    >
+      {template ? (
+        <TemplateDetailContent template={template} onClose={onClose} />
+      ) : null}
+    </Drawer>
+  );
+}
+
+function TemplateDetailContent(props: {
   template: TemplateRiskScore;
   onClose: () => void;
 }) {
@@ -239,21 +283,29 @@ export function TemplateDetail(props: {
   const { template, onClose } = props;
   const classes = useStyles();
   return (
-    <InfoCard
-      title={`Why ${template.title ?? template.entityRef} scores ${
-        template.score
-      }`}
-      subheader="Findings add points; a score cap and permission gating take some away, and the worst finding sets a floor."
-      action={
-        <Button
-          size="small"
+    <>
+      <div className={classes.drawerHeader}>
+        <div>
+          <Typography variant="overline" component="p">
+            Template risk score
+          </Typography>
+          <Typography variant="h6" component="h2" id="template-detail-title">
+            Why {template.title ?? template.entityRef} scores {template.score}
+          </Typography>
+          <Typography variant="body2" color="textSecondary">
+            Findings add points; a score cap and permission gating take some
+            away, and the worst finding sets a floor.
+          </Typography>
+        </div>
+        <IconButton
+          aria-label="Close template details"
           onClick={onClose}
+          size="small"
           data-testid="template-detail-close"
         >
-          Close
-        </Button>
-      }
-    >
+          <CloseIcon />
+        </IconButton>
+      </div>
       <div data-testid="template-detail">
         <Box
           display="flex"
@@ -355,7 +407,7 @@ export function TemplateDetail(props: {
           </Box>
         ) : null}
       </div>
-    </InfoCard>
+    </>
   );
 }
 
@@ -364,6 +416,7 @@ function TemplatesContent(props: { scores: TemplateScoresData }) {
   const [params, setParams] = useSearchParams();
   const selectedRef = params.get(PARAM_TEMPLATE) ?? undefined;
   const selected = scores.templates.find(t => t.entityRef === selectedRef);
+  // Opening is a history entry (Back closes it, as for findings); closing replaces it.
   const select = (entityRef?: string) =>
     setParams(
       current => {
@@ -372,7 +425,7 @@ function TemplatesContent(props: { scores: TemplateScoresData }) {
         else next.delete(PARAM_TEMPLATE);
         return next;
       },
-      { replace: true },
+      { replace: !entityRef },
     );
 
   return (
@@ -411,14 +464,7 @@ function TemplatesContent(props: { scores: TemplateScoresData }) {
           <PublishedAt at={scores.generatedAt} />
         </Box>
       </Grid>
-      {selected ? (
-        <Grid item xs={12}>
-          <TemplateDetail
-            template={selected}
-            onClose={() => select(undefined)}
-          />
-        </Grid>
-      ) : null}
+      <TemplateDetail template={selected} onClose={() => select(undefined)} />
     </Grid>
   );
 }
