@@ -1,12 +1,13 @@
-import { useEffect, useRef } from 'react';
-import Box from '@material-ui/core/Box';
+import { useEffect, useRef, useState } from 'react';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
+import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
+import Snackbar from '@material-ui/core/Snackbar';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import RefreshIcon from '@material-ui/icons/Refresh';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import Alert from '@material-ui/lab/Alert';
 import { Scan } from '@security-posture/plugin-security-posture-common';
 import { isScanActive } from '../../hooks';
 import { errorMessage } from '../../utils/errors';
@@ -22,6 +23,24 @@ const useStyles = makeStyles(theme => ({
   },
   progress: {
     marginTop: theme.spacing(0.5),
+  },
+  // The button keeps its place in the header: the status goes on a line of its own below
+  // it, taken out of the flow, so it neither pushes the button to a second row nor makes
+  // the header taller.
+  scanArea: {
+    position: 'relative',
+  },
+  scanStatus: {
+    position: 'absolute',
+    top: '100%',
+    right: 0,
+    marginTop: theme.spacing(0.5),
+    maxWidth: 320,
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    color: 'rgba(255, 255, 255, 0.85)',
+    lineHeight: 1.4,
   },
   // The header is a dark gradient in every theme: keep the button readable while disabled.
   scanButton: {
@@ -64,7 +83,17 @@ export function ScanProgress(props: { scan?: Scan }) {
   );
 }
 
-/** "Scan now", for those allowed to start scans; reports the outcome when the scan ends. */
+interface Outcome {
+  id: string;
+  message: string;
+  severity: 'success' | 'warning';
+}
+
+/**
+ * "Scan now", for those allowed to start scans, as an item of the page header. Its status
+ * (result or error) is a line below the button; the outcome of a finished scan is also a
+ * toast at the bottom of the screen, away from the grade in the header.
+ */
 export function ScanNowButton(props: {
   start: () => void;
   scan?: Scan;
@@ -73,35 +102,42 @@ export function ScanNowButton(props: {
 }) {
   const { start, scan, isScanning, error } = props;
   const classes = useStyles();
-  const alertApi = useApi(alertApiRef);
   const reported = useRef<string>();
+  const [outcome, setOutcome] = useState<Outcome>();
+  const [toastOpen, setToastOpen] = useState(false);
 
   useEffect(() => {
     if (!scan || isScanActive(scan.status) || reported.current === scan.id) {
       return;
     }
     reported.current = scan.id;
-    alertApi.post({
+    setOutcome({
+      id: scan.id,
       message: `Scan ${scanStatusLabel(scan.status).toLocaleLowerCase(
         'en-US',
       )}${scan.message ? `: ${scan.message}` : ''}`,
       severity: scan.status === 'succeeded' ? 'success' : 'warning',
-      display: 'transient',
     });
-  }, [alertApi, scan]);
+    setToastOpen(true);
+  }, [scan]);
+
+  let status: { text: string; testId: string; alert: boolean } | undefined;
+  if (error) {
+    status = {
+      text: `Scan failed: ${errorMessage(error)}`,
+      testId: 'scan-error',
+      alert: true,
+    };
+  } else if (!isScanning && scan) {
+    status = {
+      text: `Scan ${scanStatusLabel(scan.status).toLocaleLowerCase('en-US')}`,
+      testId: 'scan-result',
+      alert: false,
+    };
+  }
 
   return (
-    <Box display="flex" alignItems="center" style={{ gap: 8 }}>
-      {error ? (
-        <Typography variant="body2" data-testid="scan-error" role="alert">
-          Scan failed: {errorMessage(error)}
-        </Typography>
-      ) : null}
-      {!isScanning && scan ? (
-        <Typography variant="body2" data-testid="scan-result">
-          Scan {scanStatusLabel(scan.status).toLocaleLowerCase('en-US')}
-        </Typography>
-      ) : null}
+    <Grid item className={classes.scanArea} data-testid="scan-controls">
       <Button
         variant="contained"
         color="default"
@@ -119,6 +155,35 @@ export function ScanNowButton(props: {
       >
         {isScanning ? 'Scanning…' : 'Scan now'}
       </Button>
-    </Box>
+      {status ? (
+        <Typography
+          variant="caption"
+          component="p"
+          className={classes.scanStatus}
+          title={status.text}
+          data-testid={status.testId}
+          role={status.alert ? 'alert' : undefined}
+        >
+          {status.text}
+        </Typography>
+      ) : null}
+      <Snackbar
+        open={toastOpen}
+        anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}
+        autoHideDuration={6000}
+        onClose={(_event, reason) => {
+          if (reason !== 'clickaway') setToastOpen(false);
+        }}
+        data-testid="scan-toast"
+      >
+        <Alert
+          severity={outcome?.severity ?? 'success'}
+          onClose={() => setToastOpen(false)}
+          variant="filled"
+        >
+          {outcome?.message}
+        </Alert>
+      </Snackbar>
+    </Grid>
   );
 }

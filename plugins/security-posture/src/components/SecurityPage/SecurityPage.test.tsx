@@ -317,6 +317,20 @@ describe('SecurityPage', () => {
     );
     expect(screen.queryByTestId('scan-progress')).not.toBeInTheDocument();
     expect(screen.getByTestId('scan-now-button')).toBeEnabled();
+    // The status is a line of its own below the button, out of the header's flow: it
+    // neither pushes the button to a second row nor makes the header taller.
+    const controls = screen.getByTestId('scan-controls');
+    expect(controls).toContainElement(screen.getByTestId('scan-result'));
+    expect(controls).toHaveStyle({ position: 'relative' });
+    expect(screen.getByTestId('scan-result')).toHaveStyle({
+      position: 'absolute',
+      top: '100%',
+      whiteSpace: 'nowrap',
+    });
+    // The toast is at the bottom of the screen, not over the grade in the header.
+    const toast = screen.getByTestId('scan-toast');
+    expect(toast).toHaveTextContent('Scan succeeded');
+    expect(toast.className).toMatch(/MuiSnackbar-anchorOriginBottomCenter/);
     expect(
       requests.filter(r => r === 'GET /history').length,
     ).toBeGreaterThanOrEqual(2);
@@ -360,6 +374,13 @@ describe('SecurityPage', () => {
     expect(await screen.findByTestId('scan-error')).toHaveTextContent(
       'A scan is already running',
     );
+    expect(screen.getByTestId('scan-error')).toHaveAttribute(
+      'title',
+      expect.stringContaining('A scan is already running'),
+    );
+    expect(screen.getByTestId('scan-error')).toHaveStyle({
+      position: 'absolute',
+    });
   });
 
   it('says when there is no completed scan yet', async () => {

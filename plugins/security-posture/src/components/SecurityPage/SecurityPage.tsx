@@ -146,14 +146,12 @@ function ReportPage(props: {
       <Header title={TITLE} subtitle={SUBTITLE}>
         <HeaderLabels summary={summary} />
         {canScan ? (
-          <Box ml={2}>
-            <ScanNowButton
-              start={scanNow.start}
-              scan={scanNow.scan}
-              isScanning={anyScanRunning}
-              error={scanNow.error}
-            />
-          </Box>
+          <ScanNowButton
+            start={scanNow.start}
+            scan={scanNow.scan}
+            isScanning={anyScanRunning}
+            error={scanNow.error}
+          />
         ) : null}
       </Header>
       <TabbedLayout>
