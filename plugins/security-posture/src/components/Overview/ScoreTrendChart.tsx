@@ -159,11 +159,15 @@ export function ScoreTrendLines(props: {
           }) => {
             const { x, y, value, index } = label;
             if (!labelAll && index !== rows.length - 1) return null;
+            // The first and last points sit on the chart's edges: keep their labels inside.
+            let anchor: 'start' | 'middle' | 'end' = 'middle';
+            if (rows.length > 1 && index === 0) anchor = 'start';
+            if (rows.length > 1 && index === rows.length - 1) anchor = 'end';
             return (
               <text
-                x={Number(x)}
+                x={Number(x) + (anchor === 'start' ? 4 : 0)}
                 y={Number(y) - 10}
-                textAnchor="middle"
+                textAnchor={anchor}
                 fill={chart.axis.tick.fill}
                 fontSize={11}
                 fontWeight={600}

@@ -42,6 +42,7 @@ import {
   PublishedData,
   useNoWrapHead,
 } from '../CategoryView';
+import { Locator } from '../Locator';
 import { SeverityChip } from '../SeverityChip';
 import { useChartTheme, VisuallyHidden } from '../charts';
 
@@ -354,27 +355,25 @@ function TemplateDetailContent(props: {
                         {c.severity ? (
                           <SeverityChip severity={c.severity} />
                         ) : null}
-                        <span className={classes.mono}>
-                          {c.kind === 'finding' ? c.rule : c.kind}
-                        </span>
+                        <Locator
+                          variant="inline"
+                          text={(c.kind === 'finding' ? c.rule : c.kind) ?? ''}
+                        />
                       </Box>
                     </TableCell>
-                    <TableCell className={classes.mono}>
-                      {c.stepId ?? '—'}
-                      {c.action ? (
-                        <Typography
-                          variant="caption"
-                          color="textSecondary"
-                          display="block"
-                        >
-                          {c.action}
-                        </Typography>
-                      ) : null}
+                    <TableCell>
+                      <Locator variant="inline" text={c.stepId ?? '—'} />
+                      {c.action ? <Locator text={c.action} /> : null}
                     </TableCell>
-                    <TableCell className={classes.mono}>
-                      {c.location ??
-                        c.inputPath ??
-                        (c.parameter ? `parameters.${c.parameter}` : '—')}
+                    <TableCell style={{ minWidth: 160 }}>
+                      <Locator
+                        variant="inline"
+                        text={
+                          c.location ??
+                          c.inputPath ??
+                          (c.parameter ? `parameters.${c.parameter}` : '—')
+                        }
+                      />
                     </TableCell>
                     <TableCell>
                       <Typography variant="body2">{c.explanation}</Typography>
