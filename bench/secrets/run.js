@@ -27,7 +27,9 @@ const YAML = require('yaml');
 const { ConfigReader } = require('@backstage/config');
 const ROOT = path.resolve(__dirname, '../..');
 const CATALOG_SRC = path.join(ROOT, 'plugins/security-posture-backend/src/checks/catalog');
-const { detectSecrets } = require(path.join(CATALOG_SRC, 'secretDetectors.ts'));
+const { detectSecrets } = require(
+  path.join(ROOT, 'plugins/static-analysis/src/secrets/secretDetectors.ts'),
+);
 const { entityStrings } = require(path.join(CATALOG_SRC, 'entityStrings.ts'));
 const { analyzeEntityUncached, catalogCheckSettings } = require(path.join(
   CATALOG_SRC,

@@ -19,7 +19,7 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '../..');
 const ENTRY = path.join(
   ROOT,
-  'plugins/security-posture-backend/src/checks/templates/analyzeTemplate.ts',
+  'plugins/static-analysis/src/templates/analyzeTemplate.ts',
 );
 const RESULTS = path.join(ROOT, 'bench/results/templates.json');
 

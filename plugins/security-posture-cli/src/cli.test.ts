@@ -8,16 +8,8 @@ import { JsonObject } from '@backstage/types';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { Entity } from '@backstage/catalog-model';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
-import {
-  authChecks,
-  builtInChecks,
-  catalogChecks,
-  CheckRegistry,
-  detectSecrets,
-  FindingFactory,
-  permissionsChecks,
-  templatesChecks,
-} from '@security-posture/plugin-security-posture-backend/checks';
+import { authChecks, builtInChecks, catalogChecks, CheckRegistry, FindingFactory, permissionsChecks, templatesChecks } from '@security-posture/plugin-security-posture-backend/checks';
+import { detectSecrets } from '@security-posture/static-analysis';
 import { validate } from './__testUtils__/jsonSchema';
 import { BACKEND_ONLY_CHECKS, CONFIG_ONLY_CHECKS } from './cliChecks';
 import { CLI_CSV_COLUMNS } from './format/csv';

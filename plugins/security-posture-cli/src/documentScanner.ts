@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { SecretMatch } from '@security-posture/plugin-security-posture-backend/checks';
+import { SecretMatch } from '@security-posture/static-analysis';
 import { describeReason, EntityApiVersions, NoteReason } from './classify';
 import { DocumentOutcome, FileContext, fileContext, routeDocument } from './documentRouting';
 import { EntityCheckRunner } from './entityChecks';

@@ -1,9 +1,6 @@
 import path from 'node:path';
-import {
-  AdvisoryIndex,
-  advisoriesFromBundledDataset,
-  loadPackagedBundledData,
-} from '@security-posture/plugin-security-posture-backend/checks';
+import { loadPackagedBundledData } from '@security-posture/plugin-security-posture-backend/checks';
+import { AdvisoryIndex, advisoriesFromBundledDataset } from '@security-posture/static-analysis';
 import { ADVISORY_CHECK_ID } from './cliChecks';
 import { InputFile } from './files';
 import {

@@ -2,11 +2,7 @@ import path from 'node:path';
 import { LineCounter } from 'yaml';
 import { compareSeverity, Severity } from '@security-posture/plugin-security-posture-common';
 import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import {
-  AdvisoryIndex,
-  AdvisoryMatch,
-  parseLockfile,
-} from '@security-posture/plugin-security-posture-backend/checks';
+import { AdvisoryIndex, AdvisoryMatch, parseLockfile } from '@security-posture/static-analysis';
 
 /** One copy of a package: from a lockfile, or an exact version pinned in a manifest. */
 export interface PackageCopy {

@@ -1,8 +1,4 @@
-import {
-  detectSecrets,
-  MAX_DETECTION_LENGTH,
-  SecretMatch,
-} from '@security-posture/plugin-security-posture-backend/checks';
+import { detectSecrets, MAX_DETECTION_LENGTH, SecretMatch } from '@security-posture/static-analysis';
 
 /**
  * Runs the catalog's secret detectors over the raw text of a file, in pieces that end at line

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { SecretMatch } from '@security-posture/plugin-security-posture-backend/checks';
+import { SecretMatch } from '@security-posture/static-analysis';
 import { CollectingLogger } from './checkContext';
 import { NOT_INSPECTED_CHECK } from './cliChecks';
 import { loadConfig, resolveChecks, runConfigChecks } from './configChecks';

@@ -3,11 +3,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { Config, ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
-import {
-  ciValuesOfSkeleton,
-  parseLockfile,
-  SkeletonFile,
-} from '@security-posture/plugin-security-posture-backend/checks';
+import { ciValuesOfSkeleton, parseLockfile, SkeletonFile } from '@security-posture/static-analysis';
 import { InputFile } from './files';
 
 const SCAFFOLDER_BACKEND = '@backstage/plugin-scaffolder-backend';

@@ -3,7 +3,7 @@ import {
   CatalogSecretKind,
 } from '@security-posture/plugin-security-posture-common';
 import { CheckResult, redactSecret } from '@security-posture/plugin-security-posture-node';
-import { SecretMatch } from '@security-posture/plugin-security-posture-backend/checks';
+import { SecretMatch } from '@security-posture/static-analysis';
 import { TEXT_SECRET_CHECK } from './cliChecks';
 import { ScanSession } from './scanSession';
 import { YamlSource } from './yamlSource';

@@ -15,20 +15,12 @@ export const builtInChecks: SecurityCheck[] = [
 ];
 
 // For offline tools such as the security-posture CLI (`@security-posture/cli`), which run the same
-// checks over files: each family's list, the pure functions they are built on (secret detectors,
-// lockfile parser, advisory index), the engine's finding factory (the one place that masks
-// secrets), override resolution and the CSV export's formula neutralisation.
+// checks over files: each family's list, the bundled advisory data, the engine's finding factory
+// (the one place that masks secrets), override resolution and the CSV export's formula
+// neutralisation. The pure analysis the checks are built on is `@security-posture/static-analysis`.
 export { authChecks, catalogChecks, permissionsChecks, pluginsChecks, templatesChecks };
-export { detectSecrets, MAX_DETECTION_LENGTH } from './catalog/secretDetectors';
-export type { SecretMatch } from './catalog/secretDetectors';
-export { TEMPLATE_RULES } from './templates/rules';
-export { parseLockfile } from './plugins/lockfile';
-export { AdvisoryIndex, advisoriesFromBundledDataset } from './plugins/advisories';
-export type { AdvisoryMatch } from './plugins/advisories';
 export { loadPackagedBundledData } from './plugins/PluginAnalysisService';
 export { FindingFactory } from '../service/FindingFactory';
 export { CheckRegistry } from '../service/CheckRegistry';
 export type { ResolvedCheck } from '../service/CheckRegistry';
 export { neutralizeCell } from '../service/csv';
-export { ciValuesOfSkeleton } from './templates/skeletonWorkflows';
-export type { SkeletonFile } from './templates/skeletonWorkflows';

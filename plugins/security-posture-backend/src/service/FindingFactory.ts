@@ -17,7 +17,7 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { JsonValue } from '@backstage/types';
 import { NewFinding } from '../database/PostureStore';
-import { lowerCaseEn } from '../checks/catalog/text';
+import { lowerCaseEn } from '@security-posture/static-analysis';
 import { findingFingerprint } from './fingerprint';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FindingTarget } from '@security-posture/plugin-security-posture-common';
-import { lowerCaseEn } from '../checks/catalog/text';
+import { lowerCaseEn } from '@security-posture/static-analysis';
 
 export function targetKey(target: FindingTarget): string {
   switch (target.type) {

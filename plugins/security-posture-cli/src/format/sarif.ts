@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Severity } from '@security-posture/plugin-security-posture-common';
-import { TEMPLATE_RULES } from '@security-posture/plugin-security-posture-backend/checks';
+import { TEMPLATE_RULES } from '@security-posture/static-analysis';
 import { CliDiagnostic, CliFinding, ScanNote, ScanReport, SuppressedFinding } from '../report';
 
 /** What the rules of a report are described with. */

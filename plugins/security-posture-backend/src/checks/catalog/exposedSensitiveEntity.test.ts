@@ -7,7 +7,7 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
 import { exposedSensitiveEntityCheck } from './exposedSensitiveEntity';
-import { component, fakes } from './__testUtils__/fakes';
+import { component, fakes } from '@security-posture/static-analysis/testUtils';
 
 const ENABLED = { permission: { enabled: true } };
 

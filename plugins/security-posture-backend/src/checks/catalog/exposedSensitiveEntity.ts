@@ -15,7 +15,7 @@ import {
   EntityCheckContext,
 } from '@security-posture/plugin-security-posture-node';
 import { analyzeEntity, catalogCheckSettings, SecretHit } from './entityAnalysis';
-import { ReferenceHit } from './sensitiveReferences';
+import { ReferenceHit } from '@security-posture/static-analysis';
 
 const CATALOG_ENTITY_READ = 'catalog.entity.read';
 // Principals that are not the entity's owners nor the platform team.

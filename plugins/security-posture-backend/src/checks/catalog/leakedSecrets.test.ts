@@ -1,7 +1,7 @@
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
 import { leakedSecretsCheck } from './leakedSecrets';
 import { MAX_DEPTH } from './entityStrings';
-import { component, fakes, mixed } from './__testUtils__/fakes';
+import { component, fakes, mixed } from '@security-posture/static-analysis/testUtils';
 
 describe('catalog/leaked-secret', () => {
   it('finds secrets in annotations, labels, tags, links, description and spec with their field path', async () => {

@@ -1,8 +1,8 @@
 import { JsonObject } from '@backstage/types';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
 import { sensitiveReferenceCheck } from './sensitiveReference';
-import { globMatch } from './sensitiveReferences';
-import { component, hex } from './__testUtils__/fakes';
+import { globMatch } from '@security-posture/static-analysis';
+import { component, hex } from '@security-posture/static-analysis/testUtils';
 
 const withOptions = (options: JsonObject) => ({
   securityPosture: { checks: { catalog: { 'sensitive-reference': { options } } } },

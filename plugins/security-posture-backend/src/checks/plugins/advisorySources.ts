@@ -5,7 +5,7 @@ import {
   canonicalGhsaId,
   isGhsaId,
   normalizeSeverity,
-} from './advisories';
+} from '@security-posture/static-analysis';
 
 /** Installed versions to ask the live sources about. */
 export interface AdvisoryQuery {

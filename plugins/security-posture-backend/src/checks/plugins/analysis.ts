@@ -12,7 +12,7 @@ import {
   advisoriesFromBundledDataset,
   BundledAdvisoryDataset,
   mergeAdvisories,
-} from './advisories';
+} from '@security-posture/static-analysis';
 import {
   AdvisoryQuery,
   githubAdvisorySource,

@@ -4,7 +4,7 @@ import {
   PluginInventory,
   PluginPackageKind,
 } from '@security-posture/plugin-security-posture-common';
-import { LockedPackage, MAX_LOCKFILE_BYTES, ParsedLockfile, parseLockfile } from './lockfile';
+import { LockedPackage, MAX_LOCKFILE_BYTES, ParsedLockfile, parseLockfile } from '@security-posture/static-analysis';
 import {
   exists,
   moduleIdsInPackage,

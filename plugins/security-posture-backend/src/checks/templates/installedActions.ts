@@ -1,5 +1,5 @@
 import { SecurityCheckContext } from '@security-posture/plugin-security-posture-node';
-import { InstalledAction } from './sinks';
+import { InstalledAction } from '@security-posture/static-analysis';
 
 export interface InstalledActionsResult {
   actions?: InstalledAction[];

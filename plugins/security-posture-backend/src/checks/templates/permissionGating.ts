@@ -4,7 +4,7 @@ import {
   PermissionCoverageMatrix,
   POLICY_COVERAGE_CHECK_ID,
 } from '@security-posture/plugin-security-posture-common';
-import { PermissionGating } from './scoring';
+import { PermissionGating } from '@security-posture/static-analysis';
 
 export const TASK_CREATE_PERMISSION = 'scaffolder.task.create';
 export const PARAMETER_READ_PERMISSION = 'scaffolder.template.parameter.read';

@@ -14,22 +14,22 @@ import {
   CheckResult,
   createSecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
-import { analyzeTemplate, TemplateAnalysis } from './analyzeTemplate';
+import { analyzeTemplate, TemplateAnalysis } from '@security-posture/static-analysis';
 import { readInstalledActions } from './installedActions';
 import { gatingFromMatrix } from './permissionGating';
 import {
   ScaffolderConfinement,
   scaffolderConfinement,
-} from './scaffolderVersion';
-import { TEMPLATE_RULES } from './rules';
-import { CiTemplateValues } from './skeletonWorkflows';
+} from '@security-posture/static-analysis';
+import { TEMPLATE_RULES } from '@security-posture/static-analysis';
+import { CiTemplateValues } from '@security-posture/static-analysis';
 import {
   ActionTraits,
   SINK_KINDS,
   SinkDefinition,
   SinkKind,
   SinkRegistry,
-} from './sinks';
+} from '@security-posture/static-analysis';
 
 const DEFAULT_ACTIONS_TIMEOUT_MS = 5000;
 const SCAFFOLDER_BACKEND = '@backstage/plugin-scaffolder-backend';

@@ -15,7 +15,7 @@ import { analyzeTemplateSource } from './analyzeTemplate';
 
 const FIXTURES = path.resolve(
   __dirname,
-  '../../../../../dev/fixtures/templates',
+  '../../../../dev/fixtures/templates',
 );
 
 interface ExpectedFinding {

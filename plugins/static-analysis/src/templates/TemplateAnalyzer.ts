@@ -4,7 +4,7 @@ import {
   TemplateDiagnostic,
   TemplateRuleId,
 } from '@security-posture/plugin-security-posture-common';
-import { detectSecrets } from '../catalog/secretDetectors';
+import { detectSecrets } from '../secrets/secretDetectors';
 import { parseTemplateValue, ParsedValue, SourceRef } from './expressions';
 import {
   allowedLiterals,

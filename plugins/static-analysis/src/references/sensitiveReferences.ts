@@ -5,10 +5,10 @@ import {
   SensitiveReferenceClass,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
-import { isSecretKeyName, keyName, sharedKeyWords } from './keyNames';
-import { isPlaceholderSecret } from './placeholders';
-import { lowerCaseEn, memoizeByKey } from './text';
-import { containsSubstitution, isPlaceholder } from './valueShapes';
+import { isSecretKeyName, keyName, sharedKeyWords } from '../secrets/keyNames';
+import { isPlaceholderSecret } from '../secrets/placeholders';
+import { lowerCaseEn, memoizeByKey } from '../secrets/text';
+import { containsSubstitution, isPlaceholder } from '../secrets/valueShapes';
 
 /** A rule from config: annotation or label keys matching `key` (a `*` glob) are of `class`. */
 export interface SensitiveReferenceRule {

@@ -1,5 +1,5 @@
 import { detectSecrets } from './secretDetectors';
-import { fakes, hex, mixed } from './__testUtils__/fakes';
+import { fakes, hex, mixed } from '../testing/secretFakes';
 
 const kinds = (text: string, context = {}) =>
   detectSecrets(text, context).map(m => `${m.kind}:${m.value}`);

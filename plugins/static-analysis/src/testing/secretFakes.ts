@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
-import { base62, crc32 } from '../checksums';
-import { isPlaceholderSecret } from '../placeholders';
+import { base62, crc32 } from '../secrets/checksums';
+import { isPlaceholderSecret } from '../secrets/placeholders';
 
 // Fake credentials for tests, generated at runtime: no secret-shaped literal sits in the source
 // (the prefixes are joined from pieces so that scanners of this repository stay quiet).

@@ -5,7 +5,7 @@ import { scoreTemplate } from './scoring';
 import { scaffolderConfinement } from './scaffolderVersion';
 import { SinkRegistry } from './sinks';
 
-const DEMO = path.resolve(__dirname, '../../../../../dev/templates');
+const DEMO = path.resolve(__dirname, '../../../../dev/templates');
 // The demo portal runs scaffolder-backend 4.2.0, which has the workspace-escape fixes.
 const PATCHED = scaffolderConfinement('4.2.0', 'demo portal');
 const demo = (name: string) =>
