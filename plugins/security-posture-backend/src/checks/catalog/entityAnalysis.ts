@@ -1,11 +1,7 @@
 import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
 import { EntityWalkLimit, walkEntityStrings } from './entityStrings';
-import {
-  detectSecrets,
-  MAX_DETECTION_LENGTH,
-  SecretMatch,
-} from '@security-posture/static-analysis';
+import { detectSecrets, MAX_DETECTION_LENGTH, SecretMatch } from '@security-posture/static-analysis';
 import {
   FieldArea,
   findSensitiveReferences,
@@ -15,6 +11,7 @@ import {
 } from '@security-posture/static-analysis';
 
 /** A secret found in one field of an entity. */
+// A type alias: an interface extending the re-exported SecretMatch lost its members in tsc.
 export type SecretHit = SecretMatch & {
   path: string;
 };
@@ -46,10 +43,8 @@ export const DEFAULT_MAX_ENTITY_LENGTH = 8 * 1024 * 1024;
 
 // The three catalog checks share one set of settings (and so one analysis per entity), read
 // from the root config so each check sees the same values whatever its own options.
-const LEAKED_SECRET_OPTIONS =
-  'securityPosture.checks.catalog.leaked-secret.options';
-const SENSITIVE_REFERENCE_OPTIONS =
-  'securityPosture.checks.catalog.sensitive-reference.options';
+const LEAKED_SECRET_OPTIONS = 'securityPosture.checks.catalog.leaked-secret.options';
+const SENSITIVE_REFERENCE_OPTIONS = 'securityPosture.checks.catalog.sensitive-reference.options';
 
 const settingsCache = new WeakMap<Config, CatalogCheckSettings>();
 
@@ -59,19 +54,12 @@ export function catalogCheckSettings(config: Config): CatalogCheckSettings {
   if (!settings) {
     const secretOptions = config.getOptionalConfig(LEAKED_SECRET_OPTIONS);
     const maxValueLength =
-      secretOptions?.getOptionalNumber('maxValueLength') ??
-      DEFAULT_MAX_VALUE_LENGTH;
+      secretOptions?.getOptionalNumber('maxValueLength') ?? DEFAULT_MAX_VALUE_LENGTH;
     const maxEntityLength =
-      secretOptions?.getOptionalNumber('maxEntityLength') ??
-      DEFAULT_MAX_ENTITY_LENGTH;
-    for (const [name, value] of Object.entries({
-      maxValueLength,
-      maxEntityLength,
-    })) {
+      secretOptions?.getOptionalNumber('maxEntityLength') ?? DEFAULT_MAX_ENTITY_LENGTH;
+    for (const [name, value] of Object.entries({ maxValueLength, maxEntityLength })) {
       if (!Number.isInteger(value) || value < 1) {
-        throw new Error(
-          `${LEAKED_SECRET_OPTIONS}.${name} must be a positive integer`,
-        );
+        throw new Error(`${LEAKED_SECRET_OPTIONS}.${name} must be a positive integer`);
       }
     }
     settings = {
@@ -99,12 +87,7 @@ export function analyzeEntityUncached(
 ): EntityAnalysis {
   const secrets: SecretHit[] = [];
   const skipped: SkippedField[] = [];
-  const inspected: Array<{
-    path: string;
-    key: string;
-    value: string;
-    area: FieldArea;
-  }> = [];
+  const inspected: Array<{ path: string; key: string; value: string; area: FieldArea }> = [];
   let budget = settings.maxEntityLength;
 
   walkEntityStrings(
@@ -128,14 +111,9 @@ export function analyzeEntityUncached(
   );
 
   const secretPaths = new Set(secrets.map(s => s.path));
-  const links = Array.isArray(entity.metadata.links)
-    ? entity.metadata.links
-    : [];
-  const references = findSensitiveReferences(
-    inspected,
-    links,
-    settings.references,
-    path => secretPaths.has(path),
+  const links = Array.isArray(entity.metadata.links) ? entity.metadata.links : [];
+  const references = findSensitiveReferences(inspected, links, settings.references, path =>
+    secretPaths.has(path),
   );
   return { secrets, references, skipped };
 }
@@ -147,10 +125,7 @@ const analysisCache = new WeakMap<
 >();
 
 /** Analyses one entity, once per entity object and settings. */
-export function analyzeEntity(
-  entity: Entity,
-  settings: CatalogCheckSettings,
-): EntityAnalysis {
+export function analyzeEntity(entity: Entity, settings: CatalogCheckSettings): EntityAnalysis {
   const cached = analysisCache.get(entity);
   if (cached?.settings === settings) return cached.analysis;
   const analysis = analyzeEntityUncached(entity, settings);
