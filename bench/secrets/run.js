@@ -70,10 +70,10 @@ const entities = [
   ...loadDir(path.join(ROOT, 'dev/catalog'), 'demo'),
 ];
 
-/** Planted secrets of the demo catalog, from its PLANTED-SECRETS.md. */
-function demoPlanted() {
+/** Rows (entity ref, field path, kind, value cell) of one section of PLANTED-SECRETS.md. */
+function plantedRows(sectionTitle) {
   const md = fs.readFileSync(path.join(ROOT, 'dev/catalog/PLANTED-SECRETS.md'), 'utf8');
-  const planted = [];
+  const rows = [];
   let section = '';
   for (const line of md.split('\n')) {
     if (line.startsWith('## ')) section = line;
@@ -82,35 +82,33 @@ function demoPlanted() {
       .slice(1, -1)
       .map(c => c.trim());
     if (cells.length !== 4 || !cells[0].includes(':') || cells[0] === 'Entity ref') continue;
-    const secret = (/secret part: `([^`]+)`/.exec(cells[3]) || /`([^`]+)`/.exec(cells[3]))[1];
-    const kind = cells[2].split(' ')[0].replace('url-with-credentials', 'url-credentials');
-    if (section.includes('Fake leaked credentials')) {
-      planted.push({ entityRef: cells[0], path: cells[1], kind, secret, classification: 'secret' });
-    }
-    // Documentation examples are decoys since issue 14: a dashboard must not list them.
+    if (section.includes(sectionTitle)) rows.push(cells);
   }
-  return planted;
+  return rows;
 }
 
-/** The demo catalog's documentation examples: values that must not be reported. */
+/** Planted secrets of the demo catalog. */
+function demoPlanted() {
+  return plantedRows('Fake leaked credentials').map(cells => ({
+    entityRef: cells[0],
+    path: cells[1],
+    kind: cells[2].split(' ')[0].replace('url-with-credentials', 'url-credentials'),
+    secret: (/secret part: `([^`]+)`/.exec(cells[3]) || /`([^`]+)`/.exec(cells[3]))[1],
+    classification: 'secret',
+  }));
+}
+
+/** The demo catalog's documentation examples: decoys since issue 14 (never reported). */
 function demoExamples() {
-  const md = fs.readFileSync(path.join(ROOT, 'dev/catalog/PLANTED-SECRETS.md'), 'utf8');
-  const examples = [];
-  let section = '';
-  for (const line of md.split('\n')) {
-    if (line.startsWith('## ')) section = line;
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map(c => c.trim());
-    if (cells.length !== 4 || !cells[0].includes(':') || cells[0] === 'Entity ref') continue;
-    if (!section.includes('Documentation example')) continue;
-    const value = (/`([^`]+)`/.exec(cells[3]) || [])[1];
-    if (value) {
-      examples.push({ entityRef: cells[0], path: cells[1], value, decoy: 'documentation-example' });
-    }
-  }
-  return examples;
+  return plantedRows('Documentation example')
+    .map(cells => ({ cells, value: (/`([^`]+)`/.exec(cells[3]) || [])[1] }))
+    .filter(({ value }) => value)
+    .map(({ cells, value }) => ({
+      entityRef: cells[0],
+      path: cells[1],
+      value,
+      decoy: 'documentation-example',
+    }));
 }
 
 const planted = [

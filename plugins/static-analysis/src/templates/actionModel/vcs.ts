@@ -45,37 +45,25 @@ const repoSettings: ActionInputModel[] = [
   ...inputs(['secrets.**'], 'credential'),
 ];
 
-function github(
-  action: string,
-  extra: ActionInputModel[],
-  options: Partial<ActionModel> = {},
-): ActionModel {
-  return {
+/** An action of a git-host module: `repoUrl` bound to an integration, an optional `token`. */
+function gitHostAction(module: string) {
+  return (
+    action: string,
+    extra: ActionInputModel[],
+    options: Partial<ActionModel> = {},
+  ): ActionModel => ({
     action,
-    module: GITHUB,
+    module,
     credentials: 'backend-integration',
     tokenInput: 'token',
     inputs: [...repo, ...token, ...extra],
     complete: true,
     ...options,
-  };
+  });
 }
 
-function gitlab(
-  action: string,
-  extra: ActionInputModel[],
-  options: Partial<ActionModel> = {},
-): ActionModel {
-  return {
-    action,
-    module: GITLAB,
-    credentials: 'backend-integration',
-    tokenInput: 'token',
-    inputs: [...repo, ...token, ...extra],
-    complete: true,
-    ...options,
-  };
-}
+const github = gitHostAction(GITHUB);
+const gitlab = gitHostAction(GITLAB);
 
 /**
  * The GitHub and GitLab modules, and every `publish:*` action (Bitbucket, Azure, Gitea, Gerrit
