@@ -21,6 +21,17 @@ export interface Config {
      * @visibility secret
      */
     fingerprintKey?: string;
+    /** Scan starts. */
+    scans?: {
+      /**
+       * Least time between two manual scan starts (`POST /scans`, by users or services); a start
+       * within it is refused with 429 and `Retry-After`, and audited. Scheduled scans are exempt;
+       * a start while a scan waits to run still answers with that scan. Default 60 seconds;
+       * 0 turns the limit off.
+       * @visibility backend
+       */
+      cooldown?: HumanDuration | string;
+    };
     /** Defaults for every check. */
     checkDefaults?: {
       /** How long one check may run before it is stopped with an `error` outcome. Default 2 minutes. */

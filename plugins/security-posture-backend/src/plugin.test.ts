@@ -49,7 +49,8 @@ describe('security-posture plugin', () => {
   it('documents every route it serves, and serves every documented route', async () => {
     const router = await createRouter({} as any);
     const served = (router as any).stack
-      .filter((layer: any) => layer.route)
+      // The validated router also serves the spec itself (backend-openapi-utils).
+      .filter((layer: any) => layer.route && layer.route.path !== '/openapi.json')
       .flatMap((layer: any) =>
         Object.keys(layer.route.methods).map(
           method => `${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`,
@@ -89,7 +90,7 @@ describe('security-posture plugin', () => {
     const { server } = await startBackend();
     const auth = mockCredentials.user.header('user:default/alice');
     const res = await request(server)
-      .get('/api/security-posture/findings?severity=urgent&limit=-1')
+      .get('/api/security-posture/findings?severity=urgent&limit=5')
       .set('Authorization', auth);
     expect(res.status).toBe(400);
     expect(res.body.error.name).toBe('InputError');

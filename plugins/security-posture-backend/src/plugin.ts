@@ -33,6 +33,7 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   initialDelay: { seconds: 15 },
 };
 const DEFAULT_RETENTION: HumanDuration = { days: 90 };
+const DEFAULT_SCAN_COOLDOWN: HumanDuration = { seconds: 60 };
 
 function toMilliseconds(duration: SchedulerServiceTaskScheduleDefinition['timeout']) {
   // luxon Durations and HumanDurations are both accepted by the scheduler
@@ -108,6 +109,10 @@ export const securityPosturePlugin = createBackendPlugin({
           ? readDurationFromConfig(config, { key: 'securityPosture.retention' })
           : DEFAULT_RETENTION;
 
+        const scanCooldown = config.has('securityPosture.scans.cooldown')
+          ? readDurationFromConfig(config, { key: 'securityPosture.scans.cooldown' })
+          : DEFAULT_SCAN_COOLDOWN;
+
         const scans = new DefaultScanService({
           store,
           runner,
@@ -116,6 +121,7 @@ export const securityPosturePlugin = createBackendPlugin({
           trigger: () => scheduler.triggerTask(SCAN_TASK_ID),
           staleAfterMs: toMilliseconds(schedule.timeout),
           retentionMs: durationToMilliseconds(retention),
+          manualCooldownMs: durationToMilliseconds(scanCooldown),
           fingerprintKey: async () =>
             config.getOptionalString('securityPosture.fingerprintKey') ??
             store.getOrCreateSetting('fingerprint-key', () => randomBytes(32).toString('base64')),

@@ -1,19 +1,18 @@
 import {
   AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   LoggerService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request, Response } from 'express';
-import Router from 'express-promise-router';
 import { pipeline } from 'node:stream/promises';
 import {
   FindingsQuery,
   FindingSortField,
-  isSeverity,
   securityPostureScanCreatePermission,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
@@ -21,8 +20,12 @@ import { PostureStore } from './database/PostureStore';
 import { CheckRegistry } from './service/CheckRegistry';
 import { ReportService } from './service/ReportService';
 import { ScanService } from './service/ScanService';
-import { countsCsv, findingsCsv } from './service/csv';
+import { TooManyRequestsError } from './service/errors';
+import { countsCsv, CsvOptions, findingsCsv } from './service/csv';
 import { publishedDataCsv } from './service/publishedCsv';
+import { errorMapper } from './api/errors';
+import { createValidatedRouter } from './api/validation';
+import { openApiSpec } from './schema/spec';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -35,66 +38,39 @@ export interface RouterOptions {
   registry: CheckRegistry;
 }
 
-const SORT_FIELDS: FindingSortField[] = [
-  'severity',
-  'category',
-  'checkId',
-  'entityRef',
-  'firstSeenAt',
-  'lastSeenAt',
-];
+type ValidatedQuery = Request['query'];
 
-function list(value: unknown): string[] | undefined {
+function list<T extends string = string>(value: unknown): T[] | undefined {
   if (value === undefined) return undefined;
-  const values = (Array.isArray(value) ? value : [value]).flatMap(v =>
-    typeof v === 'string' ? v.split(',') : [],
-  );
-  return values.map(v => v.trim()).filter(Boolean);
+  return (Array.isArray(value) ? value : [value]).map(String) as T[];
 }
 
-function integer(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < 0) {
-    throw new InputError(`${name} must be a non-negative integer`);
-  }
-  return n;
+function integer(value: unknown): number | undefined {
+  return value === undefined ? undefined : Number(value);
 }
 
-/** Parses the findings query string; unknown values are rejected, not ignored. */
-export function parseFindingsQuery(query: Request['query']): FindingsQuery {
-  const severity = list(query.severity);
-  if (severity?.some(s => !isSeverity(s))) {
-    throw new InputError(`severity must be one of critical, high, medium, low, info`);
-  }
-  const status = list(query.status);
-  if (status?.some(s => s !== 'open' && s !== 'resolved')) {
-    throw new InputError(`status must be open or resolved`);
-  }
-  const orderBy = query.orderBy;
-  if (orderBy !== undefined && !SORT_FIELDS.includes(orderBy as FindingSortField)) {
-    throw new InputError(`orderBy must be one of ${SORT_FIELDS.join(', ')}`);
-  }
-  const order = query.order;
-  if (order !== undefined && order !== 'asc' && order !== 'desc') {
-    throw new InputError(`order must be asc or desc`);
-  }
-  if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > 200)) {
-    throw new InputError('text must be a string of at most 200 characters');
-  }
+/**
+ * The findings query of a request the OpenAPI validator accepted (types, bounds and enums are
+ * checked there): single values of list parameters become lists.
+ */
+export function findingsQueryOf(query: ValidatedQuery): FindingsQuery {
   return {
     category: list(query.category),
-    severity: severity as Severity[] | undefined,
-    status: status as FindingsQuery['status'],
+    severity: list<Severity>(query.severity),
+    status: list<'open' | 'resolved'>(query.status),
     checkId: list(query.checkId),
     owner: list(query.owner),
     entityKind: list(query.entityKind),
     text: query.text as string | undefined,
-    orderBy: orderBy as FindingSortField | undefined,
-    order: order as FindingsQuery['order'],
-    limit: integer(query.limit, 'limit'),
-    offset: integer(query.offset, 'offset'),
+    orderBy: query.orderBy as FindingSortField | undefined,
+    order: query.order as FindingsQuery['order'],
+    limit: integer(query.limit),
+    offset: integer(query.offset),
   };
+}
+
+function csvOptionsOf(query: ValidatedQuery): CsvOptions {
+  return { bom: String(query.bom) === 'true' };
 }
 
 function entityRefOf(req: Request) {
@@ -116,10 +92,19 @@ function safeFileName(text: string) {
   return text.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(0, 120);
 }
 
+function requesterOf(credentials: BackstageCredentials) {
+  const principal = credentials.principal as { userEntityRef?: string; subject?: string };
+  return principal.userEntityRef ?? `service:${principal.subject}`;
+}
+
+/**
+ * HTTP only: every request is validated against src/schema/openapi.yaml first, then handlers
+ * authenticate, authorize, audit and call the services; one error handler decides what a caller
+ * learns about a failure.
+ */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, report, scans, store, registry } = options;
-  const router = Router();
-  router.use(express.json({ limit: '16kb' }));
+  const { httpAuth, permissions, auditor, logger, report, scans, store, registry } = options;
+  const router = createValidatedRouter(openApiSpec());
 
   const userOrService = (req: Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
@@ -141,16 +126,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/findings', async (req, res) => {
-    const query = parseFindingsQuery(req.query);
+    const query = findingsQueryOf(req.query);
     const credentials = await userOrService(req);
     const event = await auditor.createEvent({
       eventId: 'report-read',
       request: req,
       meta: { queryType: 'findings', query: JSON.parse(JSON.stringify(query)) },
     });
-    const page = await report.findings(query, credentials);
-    await event.success({ meta: { scope: page.scope, totalItems: page.totalItems } });
-    res.json(page);
+    try {
+      const page = await report.findings(query, credentials);
+      await event.success({ meta: { scope: page.scope, totalItems: page.totalItems } });
+      res.json(page);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   router.get('/findings/:fingerprint', async (req, res) => {
@@ -190,6 +180,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/entities/:kind/:namespace/:name/findings.csv', async (req, res) => {
     const credentials = await userOrService(req);
     const entityRef = entityRefOf(req);
+    const csvOptions = csvOptionsOf(req.query);
     const event = await auditor.createEvent({
       eventId: 'report-export',
       severityLevel: 'medium',
@@ -203,8 +194,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         result.visibility === 'details'
           ? findingsCsv(
               store.streamFindings({ entityRef: result.entityRef, status: ['open'] }, { type: 'all' }),
+              csvOptions,
             )
-          : countsCsv(result.entityRef, result.counts);
+          : countsCsv(result.entityRef, result.counts, csvOptions);
       await pipeline(body, res);
       await event.success({ meta: { visibility: result.visibility } });
     } catch (error) {
@@ -214,7 +206,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/export.csv', async (req, res) => {
-    const query = parseFindingsQuery(req.query);
+    const query = findingsQueryOf(req.query);
+    const csvOptions = csvOptionsOf(req.query);
     const credentials = await userOrService(req);
     const event = await auditor.createEvent({
       eventId: 'report-export',
@@ -225,7 +218,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     try {
       const visibility = await report.visibilityFor(credentials);
       sendCsv(res, `security-posture-${visibility.scope === 'all' ? 'report' : 'my-entities'}.csv`);
-      await pipeline(findingsCsv(store.streamFindings(query, visibility)), res);
+      await pipeline(findingsCsv(store.streamFindings(query, visibility), csvOptions), res);
       await event.success({ meta: { scope: visibility.scope } });
     } catch (error) {
       await event.fail({ error: error as Error });
@@ -248,23 +241,27 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       if (decision.result !== AuthorizeResult.ALLOW) {
         throw new NotAllowedError('Starting a security posture scan is not allowed');
       }
-      const requestedBy =
-        'userEntityRef' in credentials.principal
-          ? credentials.principal.userEntityRef
-          : `service:${(credentials.principal as { subject: string }).subject}`;
-      const scan = await scans.requestScan({ trigger: 'manual', requestedBy });
+      const scan = await scans.requestScan({
+        trigger: 'manual',
+        requestedBy: requesterOf(credentials),
+      });
       await event.success({ meta: { scanId: scan.id } });
       res.status(202).json(scan);
     } catch (error) {
-      await event.fail({ error: error as Error });
+      await event.fail({
+        error: error as Error,
+        meta:
+          error instanceof TooManyRequestsError
+            ? { throttled: true, retryAfterSeconds: error.retryAfterSeconds }
+            : undefined,
+      });
       throw error;
     }
   });
 
   router.get('/scans', async (req, res) => {
     await report.assertCanReadReport(await userOrService(req));
-    const limit = Math.min(integer(req.query.limit, 'limit') ?? 20, 200);
-    res.json({ items: await store.listScans({ limit }) });
+    res.json({ items: await store.listScans({ limit: integer(req.query.limit) ?? 20 }) });
   });
 
   router.get('/scans/:id', async (req, res) => {
@@ -276,8 +273,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/history', async (req, res) => {
     await report.assertCanReadReport(await userOrService(req));
-    const limit = Math.min(integer(req.query.limit, 'limit') ?? 90, 1000);
-    res.json({ items: await store.listHistory({ limit }) });
+    res.json({ items: await store.listHistory({ limit: integer(req.query.limit) ?? 90 }) });
   });
 
   router.get('/checks/:category/:name/data/:key', async (req, res) => {
@@ -302,7 +298,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     try {
       await report.assertCanReadReport(credentials);
       const record = await store.getPublished(checkId, req.params.key);
-      const body = record && publishedDataCsv(checkId, record.key, record.data);
+      const body =
+        record && publishedDataCsv(checkId, record.key, record.data, csvOptionsOf(req.query));
       if (!body) {
         throw new NotFoundError(`Check ${checkId} has no '${req.params.key}' data to export`);
       }
@@ -320,5 +317,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ items: registry.listMetadata() });
   });
 
+  router.use(errorMapper(logger));
   return router;
 }

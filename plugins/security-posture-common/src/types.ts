@@ -192,5 +192,4 @@ export type EntityFindingsResponse =
       entityRef: string;
       visibility: 'counts';
       counts: SeverityCounts;
-      lastScan?: Scan;
     };

@@ -131,7 +131,7 @@ async function realStore(options: { allowed?: () => boolean; catalog?: unknown }
         })),
     } as any,
     catalog: (options.catalog ?? {}) as any,
-    auth: {} as any,
+    auth: mockServices.auth(),
   });
   return { store, scanRecord, service };
 }
@@ -235,18 +235,69 @@ describe('ReportService.entityFindings', () => {
       entityRef: 'component:default/small',
       visibility: 'counts',
       counts: await store.countOpenBySeverity('component:default/small'),
-      lastScan: expect.objectContaining({ id: scanRecord.id }),
     });
     expect(countsOnly).not.toHaveProperty('findings');
+    // Nothing about scans or who started them for counts-only callers (issue 21, defect 2).
+    expect(countsOnly).not.toHaveProperty('lastScan');
+    allowed = true;
     // The scan's per-check results describe the deployment: not part of an entity's answer.
     await store.updateScan(scanRecord.id, {
       status: 'succeeded',
       checkRuns: [{ checkId: 'auth/live-probes', outcome: 'error', durationMs: 1, findingCount: 0, errorCount: 1, message: 'probe failed' }],
     });
     expect((await store.listScans({ limit: 1 }))[0].checkRuns).toHaveLength(1);
-    const { lastScan } = await service.entityFindings('component:default/small', credentials);
+    const withDetails = await service.entityFindings('component:default/small', credentials);
+    const lastScan = withDetails.visibility === 'details' ? withDetails.lastScan : undefined;
     expect(lastScan).toMatchObject({ id: scanRecord.id, status: 'succeeded' });
     expect(lastScan?.checkRuns).toBeUndefined();
     expect(JSON.stringify(lastScan)).not.toContain('probe failed');
+  });
+});
+
+describe('ReportService.entityFindings and the catalog (issue 21)', () => {
+  const credentials = mockCredentials.user();
+
+  it('404 for an entity the catalog does not know, also for callers who may read every detail', async () => {
+    const lookups: unknown[] = [];
+    const { service } = await realStore({
+      allowed: () => true,
+      catalog: {
+        getEntityByRef: async (ref: string, options: { credentials: unknown }) => {
+          lookups.push(options.credentials);
+          return ref === 'component:default/known' ? { kind: 'Component' } : undefined;
+        },
+      },
+    });
+    await expect(service.entityFindings('component:default/gone', credentials)).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
+    await expect(service.entityFindings('component:default/known', credentials)).resolves.toMatchObject({
+      visibility: 'details',
+    });
+    // Asked as the plugin itself: the caller may read the details anyway.
+    expect(lookups[0]).toMatchObject({ principal: { type: 'service' } });
+  });
+
+  it('does not pass catalog errors through', async () => {
+    const failure = Object.assign(
+      new Error('Request failed: http://localhost:7007/api/catalog/entities/by-name {"error":{"message":"select * from final_entities"}}'),
+      { name: 'ResponseError', statusCode: 500 },
+    );
+    const refused = Object.assign(new Error('http://localhost:7007 says: invalid name'), {
+      name: 'ResponseError',
+      statusCode: 400,
+    });
+    for (const [error, expected] of [
+      [failure, { name: 'Error', message: 'Catalog lookup failed' }],
+      [refused, { name: 'InputError', message: 'Invalid entity reference' }],
+    ] as const) {
+      const { service } = await realStore({
+        allowed: () => false,
+        catalog: { getEntityByRef: async () => Promise.reject(error) },
+      });
+      const thrown = await service.entityFindings('component:default/x', credentials).catch(e => e);
+      expect(thrown).toMatchObject(expected);
+      expect(thrown.message).not.toContain('localhost');
+    }
   });
 });

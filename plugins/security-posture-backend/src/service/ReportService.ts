@@ -3,7 +3,7 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, isError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -222,12 +222,39 @@ export class ReportService {
         ? countBySeverity(items)
         : await store.countOpenBySeverity(ref);
     if (details) {
+      // The caller may see this entity's details: asking the catalog as the plugin reveals nothing.
+      await this.assertEntityKnown(ref, await this.deps.auth.getOwnServiceCredentials());
       return { entityRef: ref, visibility: 'details', counts, findings: items, lastScan };
     }
-    // Counts only, and only for entities the caller can read in the catalog at all.
-    const entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
-    if (!entity) throw new NotFoundError(`No entity ${entityRef}`);
-    return { entityRef: ref, visibility: 'counts', counts, lastScan };
+    // Counts only, and only for entities the caller can read in the catalog at all: an entity the
+    // caller may not read gets the same 404 as one that does not exist. Nothing about scans or
+    // who started them: the scan list is not theirs to read.
+    await this.assertEntityKnown(ref, credentials);
+    return { entityRef: ref, visibility: 'counts', counts };
+  }
+
+  /**
+   * 404 unless the catalog returns the entity to `credentials`. Catalog failures do not pass
+   * through: a refused name is a 400, anything else an internal error (logged by the router).
+   */
+  private async assertEntityKnown(ref: string, credentials: BackstageCredentials) {
+    let entity: unknown;
+    try {
+      entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
+    } catch (error) {
+      const status = isError(error)
+        ? ((error as { statusCode?: number }).statusCode ??
+          (error as { response?: { status?: number } }).response?.status)
+        : undefined;
+      if (status === 404 || (isError(error) && error.name === 'NotFoundError')) {
+        entity = undefined;
+      } else if (status === 400 || (isError(error) && error.name === 'InputError')) {
+        throw new InputError('Invalid entity reference');
+      } else {
+        throw new Error('Catalog lookup failed', { cause: error });
+      }
+    }
+    if (!entity) throw new NotFoundError(`No entity ${ref}`);
   }
 
   async mayReadDetails(entityRef: string, credentials: BackstageCredentials) {

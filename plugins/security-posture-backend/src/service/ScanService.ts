@@ -9,6 +9,7 @@ import { PostureStore } from '../database/PostureStore';
 import { CheckRegistry } from './CheckRegistry';
 import { CheckRunner, CheckRunOutput, RunProgress } from './CheckRunner';
 import { FindingFactory } from './FindingFactory';
+import { TooManyRequestsError } from './errors';
 import { computeSummary } from './scoring';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
@@ -40,6 +41,11 @@ export class DefaultScanService implements ScanService {
       /** How long a scan may stay running before it is considered abandoned. */
       staleAfterMs: number;
       retentionMs: number;
+      /**
+       * Least time between two manual scan starts (across replicas: read from the store);
+       * 0 or unset: no limit. Scheduled scans are exempt.
+       */
+      manualCooldownMs?: number;
       /** Key of secret fingerprints (HMAC); from config or generated once per installation. */
       fingerprintKey?(): Promise<string>;
     },
@@ -51,7 +57,11 @@ export class DefaultScanService implements ScanService {
   }): Promise<Scan> {
     // A scan still waiting to start covers this request too: "Scan now" pressed twice runs once
     // (and the queue stays short, so the latest scans always include the running one).
-    const [latest] = await this.deps.store.listScans({ limit: 1, withCheckRuns: false });
+    const recent = await this.deps.store.listScans({ limit: 20, withCheckRuns: false });
+    const latest = recent[0];
+    if (latest?.status !== 'queued' && options.trigger === 'manual') {
+      this.assertCooledDown(recent);
+    }
     const scan =
       latest?.status === 'queued' ? latest : await this.deps.store.createScan(options);
     // Not awaited: the request returns while the scan runs (schedulers may run the task inline).
@@ -60,6 +70,21 @@ export class DefaultScanService implements ScanService {
       this.deps.logger.debug(`Scan task not triggered: ${toError(e).message}`),
     );
     return scan;
+  }
+
+  /** Refuses a manual start within the cooldown after the previous manual start. */
+  private assertCooledDown(recent: Scan[]) {
+    const cooldownMs = this.deps.manualCooldownMs ?? 0;
+    const lastManual = recent.find(s => s.trigger === 'manual');
+    if (cooldownMs <= 0 || !lastManual) return;
+    const waitMs = Date.parse(lastManual.createdAt) + cooldownMs - Date.now();
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new TooManyRequestsError(
+        `A scan was started less than ${Math.ceil(cooldownMs / 1000)} s ago; try again in ${seconds} s`,
+        seconds,
+      );
+    }
   }
 
   /** Scheduled runs queue a scan of their own, then drain the queue. */

@@ -194,6 +194,24 @@ describe('SecurityPostureClient', () => {
     expect(findingsQueryString({ offset: 0 })).toBe('?offset=0');
   });
 
+  it('never sends what the backend rejects: empty items, undeclared parameters', async () => {
+    expect(
+      findingsQueryString({ owner: ['', ' '], category: ['auth', ''], text: '  ' }),
+    ).toBe('?category=auth');
+    // entityRef is not a parameter of GET /findings (the backend answers 400 to unknown ones).
+    expect(findingsQueryString({ entityRef: 'component:default/x' })).toBe('');
+    // The export takes filters only, no paging or order.
+    expect(
+      await createClient().exportCsvUrl({
+        severity: ['high'],
+        orderBy: 'severity',
+        order: 'asc',
+        limit: 5,
+        offset: 10,
+      }),
+    ).toBe(`${baseUrl}/export.csv?severity=high`);
+  });
+
   it('fetches one finding by encoded fingerprint', async () => {
     const finding = makeFinding({ fingerprint: 'a/b' });
     server.use(

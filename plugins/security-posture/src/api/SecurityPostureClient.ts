@@ -16,16 +16,21 @@ import { CsvDownload, SecurityPostureApi } from './SecurityPostureApi';
 
 const PLUGIN_ID = 'security-posture';
 
-/** Query parameters in a stable order; arrays repeat their parameter. */
-const QUERY_KEYS: Array<keyof FindingsQuery> = [
+/**
+ * The query parameters the backend accepts (its OpenAPI spec), in a stable order; arrays repeat
+ * their parameter. The backend rejects parameters it does not declare, and empty values.
+ */
+const EXPORT_KEYS: Array<keyof FindingsQuery> = [
   'category',
   'severity',
   'status',
   'checkId',
   'owner',
   'entityKind',
-  'entityRef',
   'text',
+];
+const QUERY_KEYS: Array<keyof FindingsQuery> = [
+  ...EXPORT_KEYS,
   'orderBy',
   'order',
   'limit',
@@ -33,19 +38,19 @@ const QUERY_KEYS: Array<keyof FindingsQuery> = [
 ];
 
 /** Serializes a findings query the way the backend parses it. */
-export function findingsQueryString(query: FindingsQuery = {}): string {
+export function findingsQueryString(
+  query: FindingsQuery = {},
+  keys: Array<keyof FindingsQuery> = QUERY_KEYS,
+): string {
   const params = new URLSearchParams();
-  for (const key of QUERY_KEYS) {
+  for (const key of keys) {
     const value = query[key];
-    if (value === undefined || value === null || value === '') {
-      continue;
-    }
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        params.append(key, String(item));
-      }
-    } else {
-      params.append(key, String(value));
+    const values = (Array.isArray(value) ? value : [value])
+      .filter(item => item !== undefined && item !== null)
+      .map(item => String(item).trim())
+      .filter(item => item !== '');
+    for (const item of values) {
+      params.append(key, item);
     }
   }
   const text = params.toString();
@@ -163,7 +168,10 @@ export class SecurityPostureClient implements SecurityPostureApi {
   }
 
   async exportCsvUrl(query: FindingsQuery = {}): Promise<string> {
-    return `${await this.baseUrl()}/export.csv${findingsQueryString(query)}`;
+    return `${await this.baseUrl()}/export.csv${findingsQueryString(
+      query,
+      EXPORT_KEYS,
+    )}`;
   }
 
   async entityCsvUrl(entityRef: string | CompoundEntityRef): Promise<string> {

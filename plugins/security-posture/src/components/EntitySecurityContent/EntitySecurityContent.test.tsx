@@ -8,7 +8,6 @@ import {
   BACKEND,
   makeEntityDetails,
   makeFinding,
-  makeScan,
   renderWithBackend,
   setupBackend,
 } from '../../__testUtils__';
@@ -161,7 +160,6 @@ describe('EntitySecurityContent', () => {
       entityRef: 'component:default/checkout-api',
       visibility: 'counts',
       counts: { critical: 1, high: 2, medium: 0, low: 3, info: 0 },
-      lastScan: makeScan(),
     });
 
     await renderTab();
@@ -198,7 +196,10 @@ describe('EntitySecurityContent', () => {
   });
 
   it('says when the entity has not been scanned yet', async () => {
-    serveEntity({ ...makeEntityDetails([]), lastScan: undefined });
+    serveEntity({
+      ...(makeEntityDetails([]) as Extract<EntityFindingsResponse, { visibility: 'details' }>),
+      lastScan: undefined,
+    });
     await renderTab();
     expect(
       await screen.findByTestId('entity-security-not-scanned'),

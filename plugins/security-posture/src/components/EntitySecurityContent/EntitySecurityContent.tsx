@@ -165,7 +165,8 @@ function EntitySecurityContentInner() {
   if (!data) {
     return null;
   }
-  if (!data.lastScan) {
+  // Counts-only answers say nothing about scans: only callers with details learn of "not scanned".
+  if (data.visibility === 'details' && !data.lastScan) {
     return (
       <div data-testid="entity-security-not-scanned">
         <EmptyState
@@ -195,9 +196,6 @@ function EntitySecurityContentInner() {
               platform team. You see how many findings there are by severity,
               not what or where they are.
             </Alert>
-          </Box>
-          <Box mt={1}>
-            <LastScan scan={data.lastScan} />
           </Box>
         </div>
       </Layout>
