@@ -143,6 +143,10 @@ test('platform team browses every view of the Security page', async ({
   await expect(page.getByTestId('template-detail')).toContainText(/\+\d+/);
   await expect(page).toHaveURL(/template=template%3A/);
   await saveFullPageScreenshot(page, testInfo, 'security-page-templates');
+  // The explanation is a drawer over the page: close it before moving on.
+  await page.getByTestId('template-detail-close').click();
+  await expect(page.getByTestId('template-detail')).toHaveCount(0);
+  await expect(page).not.toHaveURL(/template=template%3A/);
 
   // Catalog: entities grouped by owner, masks only.
   await page.getByRole('tab', { name: 'Catalog' }).click();
