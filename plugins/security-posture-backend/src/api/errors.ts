@@ -17,9 +17,12 @@ const PUBLIC_ERRORS: Record<string, number> = {
 const MAX_MESSAGE = 300;
 
 function statusOf(error: unknown): number | undefined {
-  const value = (error as { statusCode?: unknown; status?: unknown } | undefined) ?? {};
+  const value =
+    (error as { statusCode?: unknown; status?: unknown } | undefined) ?? {};
   const status = value.statusCode ?? value.status;
-  return typeof status === 'number' && Number.isInteger(status) ? status : undefined;
+  return typeof status === 'number' && Number.isInteger(status)
+    ? status
+    : undefined;
 }
 
 export interface PublicError {
@@ -44,7 +47,10 @@ export function toPublicError(error: unknown): PublicError {
     return {
       status: known,
       name,
-      message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message,
+      message:
+        message.length > MAX_MESSAGE
+          ? `${message.slice(0, MAX_MESSAGE)}…`
+          : message,
       headers:
         error instanceof TooManyRequestsError
           ? { 'Retry-After': String(error.retryAfterSeconds) }
@@ -62,7 +68,9 @@ export function toPublicError(error: unknown): PublicError {
       name: 'InputError',
       message:
         generic[status ?? 0] ??
-        (name === 'URIError' ? 'Malformed percent-encoding in the request' : 'Malformed request'),
+        (name === 'URIError'
+          ? 'Malformed percent-encoding in the request'
+          : 'Malformed request'),
     };
   }
   const correlationId = randomUUID();

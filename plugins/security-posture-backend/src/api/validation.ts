@@ -39,11 +39,15 @@ export function strictQuery(spec: OpenApiDocument): RequestHandler {
     for (const [name, value] of params) {
       if (!FLAT_NAME.test(name)) {
         throw new InputError(
-          `Query parameter ${shown(name)} is not accepted: names are plain words, without brackets or dots`,
+          `Query parameter ${shown(
+            name,
+          )} is not accepted: names are plain words, without brackets or dots`,
         );
       }
       if (integerNames.has(name) && !DECIMAL.test(value)) {
-        throw new InputError(`Query parameter ${name} must be written as plain decimal digits`);
+        throw new InputError(
+          `Query parameter ${name} must be written as plain decimal digits`,
+        );
       }
     }
     next();

@@ -69,8 +69,12 @@ export function resolveSchema(
   schema: OpenApiSchema | undefined,
 ): OpenApiSchema | undefined {
   if (!schema) return undefined;
-  const base = schema.$ref ? spec.components.schemas[schema.$ref.split('/').pop()!] : schema;
-  return base.items ? { ...base, items: resolveSchema(spec, base.items) } : base;
+  const base = schema.$ref
+    ? spec.components.schemas[schema.$ref.split('/').pop()!]
+    : schema;
+  return base.items
+    ? { ...base, items: resolveSchema(spec, base.items) }
+    : base;
 }
 
 export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -79,11 +83,15 @@ export const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 export function specOperations(spec: OpenApiDocument) {
   return Object.entries(spec.paths).flatMap(([path, operations]) =>
     Object.entries(operations)
-      .filter(([method]) => (HTTP_METHODS as readonly string[]).includes(method))
+      .filter(([method]) =>
+        (HTTP_METHODS as readonly string[]).includes(method),
+      )
       .map(([method, operation]) => ({
         method,
         path,
-        parameters: (operation.parameters ?? []).map(p => resolveParameter(spec, p)),
+        parameters: (operation.parameters ?? []).map(p =>
+          resolveParameter(spec, p),
+        ),
       })),
   );
 }
