@@ -6,14 +6,7 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { detectSecrets } from '../secrets/secretDetectors';
 import { parseTemplateValue, ParsedValue, SourceRef } from './expressions';
-import {
-  allowedLiterals,
-  indexParameters,
-  isChoiceParameter,
-  maxItemsOf,
-  ParameterIndex,
-  resolveParameter,
-} from './parameters';
+import { indexParameters, maxItemsOf, ParameterIndex } from './parameters';
 import { TEMPLATE_RULES } from './rules';
 import { ScaffolderConfinement } from './scaffolderVersion';
 import { SinkRegistry } from './sinks';
@@ -30,6 +23,7 @@ import {
   Leaf,
   MAX_INPUT_DEPTH,
 } from './templateShapes';
+import { conditionFindings } from './conditionFindings';
 import { resolveSources } from './resolveSources';
 import { describeSource, TaintSource, verdictFor } from './taint';
 import {
@@ -582,53 +576,15 @@ export class TemplateAnalyzer {
     const sources = this.resolveAll(
       [...parsed.refs, ...parsed.conditionRefs],
       eachTaint,
-    ).filter(s => s.untrusted && s.origin === 'parameter');
-    // A comparison with a literal the form never offers is a hidden trigger.
-    const magic = parsed.comparisons.find(({ ref, literal }) => {
-      // A comparison of a derived value (`(parameters.repoUrl | parseRepoUrl).host`) routes
-      // between documented choices; only the raw parameter can hide a trigger.
-      if (ref.root !== 'parameters' || ref.filters.length > 0) return false;
-      const allowed = allowedLiterals(resolveParameter(this.params, ref.path));
-      return !allowed || !allowed.has(literal);
-    });
-    const magicName = magic
-      ? resolveParameter(this.params, magic.ref.path)?.name ??
-        magic.ref.path.join('.')
-      : undefined;
-    // Booleans and enums are documented choices; free text deciding a sensitive step is not.
-    // Derived values (`parameters.repoUrl | parseRepoUrl`) route; they hide nothing.
-    const free = [
-      ...new Set(
-        sources
-          .filter(s => !isChoiceParameter(s.resolved) && s.filters.length === 0)
-          .map(s => s.name),
-      ),
-    ];
-    if (magic && magicName) {
-      this.add('conditional-step', {
-        location: `${base}.if`,
-        stepId,
-        action,
-        parameter: magicName,
-        severity: sensitive ? 'high' : 'medium',
-        message: `Step '${stepId}' (${action}) runs only when parameter '${magicName}' equals '${magic.literal.slice(
-          0,
-          60,
-        )}', a value the form does not offer: a hidden trigger`,
-        evidence: { hiddenTrigger: true, sensitiveStep: sensitive },
-      });
-    }
-    if (!sensitive) return;
-    for (const name of free) {
-      if (name === magicName) continue;
-      this.add('conditional-step', {
-        location: `${base}.if`,
-        stepId,
-        action,
-        parameter: name,
-        message: `Free-form parameter '${name}' decides whether sensitive step '${stepId}' (${action}) runs`,
-        evidence: { hiddenTrigger: false, sensitiveStep: true },
-      });
+    );
+    for (const finding of conditionFindings({
+      parsed,
+      sources,
+      params: this.params,
+      step: { stepId, action, base },
+      sensitive,
+    })) {
+      this.add('conditional-step', finding);
     }
   }
 

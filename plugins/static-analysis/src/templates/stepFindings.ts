@@ -79,7 +79,7 @@ export function stepEffectFindings(args: {
       analysed.find(a => a.leaf === leaf)?.sources ?? [];
     const changes = privilegeChanges(leaves, leaf =>
       sourcesOf(leaf).some(isFree),
-    ).filter(c => c.what !== 'allow_force_pushes: true');
+    );
     for (const change of changes) {
       const chosenBy = sourcesOf(change.leaf).find(isFree);
       findings.push({
