@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ import { runSecurityCheck } from '@security-posture/plugin-security-posture-node
 import { authChecks, builtInChecks, catalogChecks, CheckRegistry, FindingFactory, permissionsChecks, templatesChecks } from '@security-posture/plugin-security-posture-backend/checks';
 import { detectSecrets } from '@security-posture/static-analysis';
 import { validate } from './__testUtils__/jsonSchema';
+import { Run, runCli as runCliIn } from './__testUtils__/runCli';
 import { BACKEND_ONLY_CHECKS, CONFIG_ONLY_CHECKS } from './cliChecks';
 import { CLI_CSV_COLUMNS } from './format/csv';
 import { sarifFingerprint } from './format/sarif';
@@ -18,7 +18,7 @@ import { CliFinding, ScanReport } from './report';
 
 // The CLI runs as a process, the way CI runs it: `node bin/security-posture.js`.
 const ROOT = resolve(__dirname, '../../..');
-const BIN = resolve(__dirname, '../bin/security-posture.js');
+const runCli = (args: string[], cwd = ROOT) => runCliIn(args, cwd);
 const REPORT_SCHEMA = JSON.parse(readFileSync(join(__dirname, 'report.schema.json'), 'utf8'));
 const SARIF_SCHEMA = JSON.parse(
   readFileSync(join(__dirname, '__fixtures__/sarif/sarif-2.1.0-rtm.5.json'), 'utf8'),
@@ -34,28 +34,6 @@ const SCANNED = [
 ];
 const CONFIGS = ['app-config.yaml', 'dev/config/app-config.demo.yaml'];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], cwd = ROOT): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.SECURITY_POSTURE_FINGERPRINT_KEY;
-  return new Promise(done => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        let code = 0;
-        if (error) code = typeof error.code === 'number' ? error.code : -1;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 /** Files of a scanned folder that the CLI reads (YAML, lockfiles, package.json). */
 function scannedFiles(dir: string): string[] {

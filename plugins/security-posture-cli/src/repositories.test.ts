@@ -1,42 +1,19 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { validate } from './__testUtils__/jsonSchema';
+import { Run, runCli } from './__testUtils__/runCli';
 import { ScanReport } from './report';
 
 // Whole repositories as a new user scans them (`security-posture scan .` from the repository
 // root): only Backstage files are entities, everything else is skipped with a note, parse and
 // include problems are diagnostics, and the exit code follows --fail-on alone. The fixture trees
 // under __fixtures__/repos are invented for these tests.
-const BIN = resolve(__dirname, '../bin/security-posture.js');
 const REPOS = join(__dirname, '__fixtures__/repos');
 const REPORT_SCHEMA = JSON.parse(readFileSync(join(__dirname, 'report.schema.json'), 'utf8'));
 const SARIF_SCHEMA = JSON.parse(
   readFileSync(join(__dirname, '__fixtures__/sarif/sarif-2.1.0-rtm.5.json'), 'utf8'),
 );
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], cwd: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.SECURITY_POSTURE_FINGERPRINT_KEY;
-  return new Promise(done => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        let code = 0;
-        if (error) code = typeof error.code === 'number' ? error.code : -1;
-        done({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 const json = (run: Run) => JSON.parse(run.stdout) as ScanReport;
 

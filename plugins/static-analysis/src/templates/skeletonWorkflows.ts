@@ -1,3 +1,5 @@
+import { CI_FILE } from './stepEffects';
+
 /** A file of a template's skeleton folder, as `fetch:template` would render it. */
 export interface SkeletonFile {
   /** Path inside the skeleton, with `/` separators. */
@@ -8,8 +10,6 @@ export interface SkeletonFile {
 /** Which `values.<name>` of a `fetch:template` step end up in `run:` lines of CI files. */
 export type CiTemplateValues = Record<string, Record<string, string>>;
 
-const CI_FILE =
-  /^(?:\.github\/workflows\/[^/]{1,200}\.ya?ml|\.gitlab-ci\.ya?ml|Jenkinsfile|azure-pipelines\.ya?ml|\.circleci\/config\.ya?ml|bitbucket-pipelines\.ya?ml)$/;
 const RUN_KEY =
   /^(\s*)(?:-\s+)?(?:run|script|before_script|after_script|sh|command)\s*:\s?(.*)$/;
 const VALUE_REF = /\$\{\{\s*values\.([A-Za-z_$][\w$]{0,100})/g;

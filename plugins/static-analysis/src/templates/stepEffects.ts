@@ -4,7 +4,7 @@ import { Leaf } from './templateShapes';
 // bounded repetitions, no nested quantifiers.
 
 /** Files that define CI pipelines: text written into them runs on every push. */
-const CI_FILE =
+export const CI_FILE =
   /(?:^|\/)(?:\.github\/workflows\/[^/]{1,200}\.ya?ml|\.gitlab-ci\.ya?ml|Jenkinsfile|azure-pipelines\.ya?ml|\.circleci\/config\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|\.buildkite\/pipeline\.ya?ml)$/;
 
 /** `git push --force`, `git push -f`, `--force-with-lease`, `+refs` are history rewrites. */
