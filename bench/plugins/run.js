@@ -18,14 +18,15 @@ const os = require('os');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '../..');
-const PLUGINS = path.join(ROOT, 'plugins/security-posture-backend/src/checks/plugins');
+const PLUGINS = path.join(ROOT, 'plugins/security-posture-checks/src/plugins');
+const ADVISORIES = path.join(ROOT, 'plugins/static-analysis/src/advisories');
 const RESULTS = path.join(ROOT, 'bench/results/plugins.json');
 
 require(require.resolve('sucrase/register/ts', { paths: [ROOT] }));
 const semver = require(require.resolve('semver', { paths: [ROOT] }));
-const { parseNpmLockfile } = require(path.join(PLUGINS, 'lockfile.ts'));
+const { parseNpmLockfile } = require(path.join(ADVISORIES, 'lockfile.ts'));
 const { AdvisoryIndex, advisoriesFromBundledDataset, mergeAdvisories } = require(path.join(
-  PLUGINS,
+  ADVISORIES,
   'advisories.ts',
 ));
 const { versionsBehind } = require(path.join(PLUGINS, 'staleness.ts'));
@@ -58,7 +59,7 @@ function scaledAdvisories(lockedNames, installed, total, rnd) {
   const bundled = advisoriesFromBundledDataset(
     JSON.parse(
       fs.readFileSync(
-        path.join(ROOT, 'plugins/security-posture-backend/data/backstage-advisories.json'),
+        path.join(ROOT, 'plugins/security-posture-checks/data/backstage-advisories.json'),
         'utf8',
       ),
     ),

@@ -26,7 +26,7 @@ require('sucrase/register/ts');
 const YAML = require('yaml');
 const { ConfigReader } = require('@backstage/config');
 const ROOT = path.resolve(__dirname, '../..');
-const CATALOG_SRC = path.join(ROOT, 'plugins/security-posture-backend/src/checks/catalog');
+const CATALOG_SRC = path.join(ROOT, 'plugins/security-posture-checks/src/catalog');
 const { detectSecrets } = require(
   path.join(ROOT, 'plugins/static-analysis/src/secrets/secretDetectors.ts'),
 );

@@ -17,9 +17,8 @@ import {
   securityPostureChecksExtensionPoint,
 } from '@security-posture/plugin-security-posture-node';
 import { DatabasePostureStore } from './database/DatabasePostureStore';
-import { builtInChecks } from './checks';
+import { builtInChecks, CheckRegistry } from '@security-posture/checks';
 import { CatalogEntitySource } from './service/CatalogEntitySource';
-import { CheckRegistry } from './service/CheckRegistry';
 import { CheckRunner } from './service/CheckRunner';
 import { ReportService } from './service/ReportService';
 import { DefaultScanService } from './service/ScanService';

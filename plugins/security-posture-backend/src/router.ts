@@ -17,7 +17,7 @@ import {
   Severity,
 } from '@security-posture/plugin-security-posture-common';
 import { PostureStore } from './database/PostureStore';
-import { CheckRegistry } from './service/CheckRegistry';
+import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from './service/ReportService';
 import { ScanService } from './service/ScanService';
 import { TooManyRequestsError } from './service/errors';

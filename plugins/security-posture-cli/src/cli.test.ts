@@ -7,7 +7,7 @@ import { JsonObject } from '@backstage/types';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { Entity } from '@backstage/catalog-model';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
-import { authChecks, builtInChecks, catalogChecks, CheckRegistry, FindingFactory, permissionsChecks, templatesChecks } from '@security-posture/plugin-security-posture-backend/checks';
+import { authChecks, builtInChecks, catalogChecks, CheckRegistry, FindingFactory, permissionsChecks, templatesChecks } from '@security-posture/checks';
 import { detectSecrets } from '@security-posture/static-analysis';
 import { validate } from './__testUtils__/jsonSchema';
 import { Run, runCli as runCliIn } from './__testUtils__/runCli';

@@ -1,5 +1,5 @@
 import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
-import { builtInChecks, CheckRegistry } from '@security-posture/plugin-security-posture-backend/checks';
+import { builtInChecks, CheckRegistry } from '@security-posture/checks';
 import { configData, mergeConfigs } from './appConfig';
 import { cliCheckContext } from './checkContext';
 import { CLI_CHECKS, CONFIG_DEPENDENT_ENTITY_CHECKS, CONFIG_ONLY_CHECKS } from './cliChecks';

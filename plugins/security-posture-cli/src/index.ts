@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSeverity, Severity } from '@security-posture/plugin-security-posture-common';
-import { builtInChecks } from '@security-posture/plugin-security-posture-backend/checks';
+import { builtInChecks } from '@security-posture/checks';
 import { CLI_CHECKS } from './cliChecks';
 import { UsageError } from './files';
 import { toCsv } from './format/csv';

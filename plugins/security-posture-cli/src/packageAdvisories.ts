@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadPackagedBundledData } from '@security-posture/plugin-security-posture-backend/checks';
+import { loadPackagedBundledData } from '@security-posture/checks';
 import { AdvisoryIndex, advisoriesFromBundledDataset } from '@security-posture/static-analysis';
 import { ADVISORY_CHECK_ID } from './cliChecks';
 import { InputFile } from './files';

@@ -4,7 +4,7 @@ import {
   Severity,
   SEVERITIES,
 } from '@security-posture/plugin-security-posture-common';
-import { FindingFactory } from '@security-posture/plugin-security-posture-backend/checks';
+import { FindingFactory } from '@security-posture/checks';
 import { NoteReason } from './classify';
 import {
   ADVISORY_CHECK_ID,

@@ -1,7 +1,7 @@
 import { Config } from '@backstage/config';
 import { Severity } from '@security-posture/plugin-security-posture-common';
 import { CheckResult, SecurityCheckMeta } from '@security-posture/plugin-security-posture-node';
-import { FindingFactory, ResolvedCheck } from '@security-posture/plugin-security-posture-backend/checks';
+import { FindingFactory, ResolvedCheck } from '@security-posture/checks';
 import { ConfigSource, mergeConfigs } from './appConfig';
 import { CollectingLogger } from './checkContext';
 import { CheckTracker } from './checkTracker';

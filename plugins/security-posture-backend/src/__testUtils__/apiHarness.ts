@@ -7,7 +7,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { securityPostureEntityDetailsReadPermission } from '@security-posture/plugin-security-posture-common';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { NewFinding } from '../database/PostureStore';
-import { CheckRegistry } from '../service/CheckRegistry';
+import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from '../service/ReportService';
 import { DefaultScanService } from '../service/ScanService';
 import { createRouter } from '../router';

@@ -11,11 +11,9 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import type { ScoringSource } from '../service/scoring';
 
-/** A finding as a scan produces it, before first/last-seen bookkeeping. */
-export type NewFinding = Omit<
-  Finding,
-  'status' | 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt'
->;
+import type { NewFinding } from '@security-posture/checks';
+
+export type { NewFinding };
 
 /**
  * Which findings a caller may see. `all` for the deployment-wide report; otherwise only findings

@@ -14,8 +14,11 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { NewFinding } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
-import { CheckRegistry, ResolvedCheck } from './CheckRegistry';
-import { FindingFactory } from './FindingFactory';
+import {
+  CheckRegistry,
+  FindingFactory,
+  ResolvedCheck,
+} from '@security-posture/checks';
 
 /** What one check produced in one scan. */
 export interface CheckRunOutput {

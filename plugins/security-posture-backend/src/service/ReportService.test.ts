@@ -7,7 +7,7 @@ import { PostureStore, ScoringFinding } from '../database/PostureStore';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
-import { CheckRegistry } from './CheckRegistry';
+import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from './ReportService';
 
 function scan(overrides: Partial<Scan>): Scan {

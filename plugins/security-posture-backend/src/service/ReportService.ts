@@ -19,7 +19,7 @@ import {
   securityPostureReportReadPermission,
 } from '@security-posture/plugin-security-posture-common';
 import { FindingsVisibility, PostureStore } from '../database/PostureStore';
-import { CheckRegistry } from './CheckRegistry';
+import { CheckRegistry } from '@security-posture/checks';
 import { computeSummary, OpenFindingGroup } from './scoring';
 
 const AUTHORIZE_BATCH = 250;

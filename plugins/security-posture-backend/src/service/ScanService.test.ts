@@ -15,7 +15,7 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
-import { CheckRegistry } from './CheckRegistry';
+import { CheckRegistry } from '@security-posture/checks';
 import { CheckRunner } from './CheckRunner';
 import { DefaultScanService } from './ScanService';
 

@@ -6,9 +6,8 @@ import {
   ScanStatus,
 } from '@security-posture/plugin-security-posture-common';
 import { PostureStore } from '../database/PostureStore';
-import { CheckRegistry } from './CheckRegistry';
 import { CheckRunner, CheckRunOutput, RunProgress } from './CheckRunner';
-import { FindingFactory } from './FindingFactory';
+import { CheckRegistry, FindingFactory } from '@security-posture/checks';
 import { TooManyRequestsError } from './errors';
 import { computeSummary } from './scoring';
 

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { neutralizeCell } from '@security-posture/plugin-security-posture-backend/checks';
+import { neutralizeCell } from '@security-posture/plugin-security-posture-common';
 import { CliFinding, ScanReport } from '../report';
 
 export const CLI_CSV_COLUMNS = [

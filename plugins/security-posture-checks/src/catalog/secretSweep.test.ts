@@ -4,13 +4,13 @@ import { Entity } from '@backstage/catalog-model';
 import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-node';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
 import { parseAllDocuments } from 'yaml';
-import { FindingFactory } from '../../service/FindingFactory';
+import { FindingFactory } from '../engine/FindingFactory';
 import { catalogChecks } from '.';
 
 // The planted-secret sweep over the fixture catalog and the demo catalog: what the catalog
 // checks produce, once through the engine's finding factory (the one place that masks), holds
 // no planted secret anywhere (titles, messages, locations, evidence), only masks.
-const ROOT = resolve(__dirname, '../../../../..');
+const ROOT = resolve(__dirname, '../../../..');
 
 function yamlEntities(dir: string): Entity[] {
   return readdirSync(dir)

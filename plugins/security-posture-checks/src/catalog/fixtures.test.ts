@@ -14,7 +14,7 @@ import { sensitiveReferenceCheck } from './sensitiveReference';
 
 // Precision and recall of the catalog checks over the fixture catalog in dev/fixtures/catalog
 // (written by its generate.js, with the expected results beside it).
-const FIXTURES = resolve(__dirname, '../../../../../dev/fixtures/catalog');
+const FIXTURES = resolve(__dirname, '../../../../dev/fixtures/catalog');
 
 interface Expected {
   entityCount: number;

@@ -12,7 +12,7 @@ import path from 'path';
 import { parse } from 'yaml';
 import { templateRiskCheck } from './templateRisk';
 
-const DEMO = path.resolve(__dirname, '../../../../../dev/templates');
+const DEMO = path.resolve(__dirname, '../../../../dev/templates');
 const demo = (name: string) =>
   parse(
     fs.readFileSync(path.join(DEMO, name, 'template.yaml'), 'utf8'),

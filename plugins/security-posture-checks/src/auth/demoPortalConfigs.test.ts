@@ -21,7 +21,7 @@ import YAML from 'yaml';
 import { JsonObject } from '@backstage/types';
 import { DEMO_INSTALLED_PLUGINS, mergeConfigs, withEnv } from './testHelpers';
 
-const repoRoot = path.resolve(__dirname, '../../../../..');
+const repoRoot = path.resolve(__dirname, '../../../..');
 
 /** The demo portal's config: app-config.yaml plus `dev/config/app-config.<variant>.yaml`. */
 function demoPortalConfig(variant: 'demo' | 'hardened'): JsonObject {

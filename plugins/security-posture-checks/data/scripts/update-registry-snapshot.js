@@ -7,7 +7,7 @@
  * Packages: every @backstage/* package in the repository's package-lock.json, every package of
  * the demo fixture (dev/fixtures/plugins), and every package named in the bundled advisories.
  *
- * Usage (from the repository root): node plugins/security-posture-backend/data/scripts/update-registry-snapshot.js
+ * Usage (from the repository root): node plugins/security-posture-checks/data/scripts/update-registry-snapshot.js
  *   [--registry https://registry.npmjs.org]
  */
 require('sucrase/register/ts');
@@ -17,7 +17,7 @@ const {
   metadataFromPackument,
   packumentUrl,
   snapshotEntryFromMetadata,
-} = require('../../src/checks/plugins/registry.ts');
+} = require('../../src/plugins/registry.ts');
 
 const dataDir = path.resolve(__dirname, '..');
 const repoRoot = path.resolve(dataDir, '..', '..', '..');

@@ -4,6 +4,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
+  Finding,
   FindingEvidence,
   FindingTarget,
   Severity,
@@ -16,9 +17,14 @@ import {
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
 import { JsonValue } from '@backstage/types';
-import { NewFinding } from '../database/PostureStore';
 import { lowerCaseEn } from '@security-posture/static-analysis';
 import { findingFingerprint } from './fingerprint';
+
+/** A finding as a scan produces it, before first/last-seen bookkeeping. */
+export type NewFinding = Omit<
+  Finding,
+  'status' | 'firstSeenAt' | 'lastSeenAt' | 'resolvedAt'
+>;
 
 /**
  * Turns check results into findings. This is the one place where secrets are masked: the raw

@@ -28,7 +28,7 @@ async function readJsonIfPresent<T>(file: string): Promise<T | undefined> {
 /** Reads `data/backstage-advisories.json` and `data/registry-snapshot.json` of this package. */
 export async function loadPackagedBundledData(): Promise<BundledData> {
   const dataFile = (name: string) =>
-    resolvePackagePath('@security-posture/plugin-security-posture-backend', 'data', name);
+    resolvePackagePath('@security-posture/checks', 'data', name);
   const [advisories, snapshot] = await Promise.all([
     readJsonIfPresent<BundledData['advisories']>(dataFile('backstage-advisories.json')),
     readJsonIfPresent<BundledData['snapshot']>(dataFile('registry-snapshot.json')),

@@ -7,7 +7,7 @@ import { leakedSecretsCheck } from './leakedSecrets';
 
 // The demo portal's catalog and its list of planted values (both owned by the demo): every
 // planted leak must be found at its field path, every listed non-secret must stay quiet.
-const DEMO_CATALOG = resolve(__dirname, '../../../../../dev/catalog');
+const DEMO_CATALOG = resolve(__dirname, '../../../../dev/catalog');
 
 interface PlantedRow {
   section: string;

@@ -11,7 +11,7 @@ import {
 describe('the bundled advisory dataset', () => {
   const dataset: BundledAdvisoryDataset = JSON.parse(
     fs.readFileSync(
-      path.resolve(__dirname, '../../../data/backstage-advisories.json'),
+      path.resolve(__dirname, '../../data/backstage-advisories.json'),
       'utf8',
     ),
   );
@@ -60,7 +60,7 @@ describe('the bundled advisory dataset', () => {
   });
 
   it('does not flag the Backstage 1.55 packages this repository runs', () => {
-    const root = path.resolve(__dirname, '../../../../..');
+    const root = path.resolve(__dirname, '../../../..');
     const pins: Record<string, string> = JSON.parse(
       fs.readFileSync(path.join(root, 'package.json'), 'utf8'),
     ).overrides;

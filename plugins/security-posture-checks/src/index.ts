@@ -1,0 +1,25 @@
+import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { authChecks } from './auth';
+import { catalogChecks } from './catalog';
+import { permissionsChecks } from './permissions';
+import { pluginsChecks } from './plugins';
+import { templatesChecks } from './templates';
+
+/** Checks that ship with security-posture, one list per family (each family's index.ts). */
+export const builtInChecks: SecurityCheck[] = [
+  ...authChecks,
+  ...permissionsChecks,
+  ...pluginsChecks,
+  ...templatesChecks,
+  ...catalogChecks,
+];
+
+// The backend plugin registers these; offline tools such as the CLI (`@security-posture/cli`) run
+// the same checks over files, with the same finding factory (the one place that masks secrets)
+// and override resolution. The pure analysis they are built on is `@security-posture/static-analysis`.
+export { authChecks, catalogChecks, permissionsChecks, pluginsChecks, templatesChecks };
+export { loadPackagedBundledData } from './plugins/PluginAnalysisService';
+export { FindingFactory } from './engine/FindingFactory';
+export type { NewFinding } from './engine/FindingFactory';
+export { CheckRegistry } from './engine/CheckRegistry';
+export type { ResolvedCheck } from './engine/CheckRegistry';
