@@ -5,6 +5,7 @@
  * the package that exports it.
  *
  *   node scripts/compat/check-api.js 1.45.0 [--json]
+ *   node scripts/compat/check-api.js 1.45.0 --history   # also: the first version of every imported symbol
  *
  * Versions come from scripts/compat/releases/<release>.json; packages are fetched with `npm pack` into
  * <tmpdir>/security-posture-compat/registry-cache (kept between runs). Only the existence of exports (and of
@@ -183,8 +184,23 @@ function main() {
       }
     }
   }
+  let history;
+  if (process.argv.includes('--history')) {
+    history = [];
+    for (const mod of Object.keys(imports).sort()) {
+      const { name, subpath } = splitModule(mod);
+      if (!latest[name]) continue;
+      const oldest = stableVersions(name)[0];
+      for (const symbol of Object.keys(imports[mod]).sort()) {
+        const first = has(unpack(name, oldest), subpath, symbol)
+          ? `<=${oldest}`
+          : firstVersionWith(name, subpath, symbol, oldest, latest[name]);
+        history.push({ module: mod, symbol, firstVersion: first, inRelease: pins[name] });
+      }
+    }
+  }
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ release, checked, missing }, null, 1));
+    console.log(JSON.stringify({ release, checked, missing, history }, null, 1));
     return;
   }
   console.log(`${checked} imported symbols checked against Backstage ${release}; ${missing.length} missing:`);
@@ -194,6 +210,10 @@ function main() {
         m.note ? ` ${m.note}` : ''
       }\n    used in ${(m.files || []).join(', ')}`,
     );
+  }
+  if (history) {
+    console.log('\nfirst version (of those in this registry) that exports each imported symbol:');
+    for (const h of history) console.log(`${h.module}\t${h.symbol}\t${h.firstVersion || '?'}\t(${release}: ${h.inRelease})`);
   }
 }
 
