@@ -6,7 +6,9 @@ export interface Config {
   securityPosture?: {
     /**
      * When scans run. Defaults to every 6 hours, 30 minute timeout, first run 15 s after start.
-     * Scans run in the global scope: with several replicas, one scan runs at a time.
+     * The schedule runs in the global scope (one replica per period queues a scan); `timeout` is
+     * the longest a scan may run before it is stopped and fails. With several replicas, one scan
+     * runs at a time across them (see `scans.heartbeat`).
      */
     schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     /**
@@ -31,6 +33,19 @@ export interface Config {
        * @visibility backend
        */
       cooldown?: HumanDuration | string;
+      /**
+       * How often a running scan renews its lease in the database, and how often every replica
+       * looks for queued scans and for scans whose replica stopped. Default 10 seconds.
+       * @visibility backend
+       */
+      heartbeat?: HumanDuration | string;
+      /**
+       * A running scan whose lease was not renewed for this long is closed as failed
+       * ("interrupted": its replica was killed or lost the database), and the next scan may start
+       * on any replica. At least three heartbeats. Default 1 minute.
+       * @visibility backend
+       */
+      staleAfter?: HumanDuration | string;
     };
     /** Defaults for every check. */
     checkDefaults?: {

@@ -25,6 +25,7 @@ import { DefaultScanService } from './service/ScanService';
 import { createRouter } from './router';
 
 export const SCAN_TASK_ID = 'security-posture:scan';
+const SCAN_WORKER_TASK_ID = 'security-posture:scan-worker';
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   frequency: { hours: 6 },
@@ -33,6 +34,8 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 };
 const DEFAULT_RETENTION: HumanDuration = { days: 90 };
 const DEFAULT_SCAN_COOLDOWN: HumanDuration = { seconds: 60 };
+const DEFAULT_HEARTBEAT: HumanDuration = { seconds: 10 };
+const DEFAULT_STALE_AFTER: HumanDuration = { minutes: 1 };
 
 function toMilliseconds(duration: SchedulerServiceTaskScheduleDefinition['timeout']) {
   // luxon Durations and HumanDurations are both accepted by the scheduler
@@ -66,6 +69,7 @@ export const securityPosturePlugin = createBackendPlugin({
         logger: coreServices.logger,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
@@ -77,7 +81,7 @@ export const securityPosturePlugin = createBackendPlugin({
         catalog: catalogServiceRef,
       },
       async init(deps) {
-        const { config, logger, scheduler } = deps;
+        const { config, logger, scheduler, lifecycle } = deps;
         deps.permissionsRegistry.addPermissions(securityPosturePermissions);
 
         const registry = new CheckRegistry(config);
@@ -108,31 +112,53 @@ export const securityPosturePlugin = createBackendPlugin({
           ? readDurationFromConfig(config, { key: 'securityPosture.retention' })
           : DEFAULT_RETENTION;
 
-        const scanCooldown = config.has('securityPosture.scans.cooldown')
-          ? readDurationFromConfig(config, { key: 'securityPosture.scans.cooldown' })
-          : DEFAULT_SCAN_COOLDOWN;
+        const durationOr = (key: string, fallback: HumanDuration) =>
+          durationToMilliseconds(
+            config.has(key) ? readDurationFromConfig(config, { key }) : fallback,
+          );
+        const heartbeatMs = durationOr('securityPosture.scans.heartbeat', DEFAULT_HEARTBEAT);
+        const staleAfterMs = durationOr('securityPosture.scans.staleAfter', DEFAULT_STALE_AFTER);
+        if (staleAfterMs < 3 * heartbeatMs) {
+          // Otherwise a scan that is merely slow to renew its lease is closed as abandoned.
+          throw new Error(
+            'securityPosture.scans.staleAfter must be at least three times securityPosture.scans.heartbeat',
+          );
+        }
 
         const scans = new DefaultScanService({
           store,
           runner,
           registry,
           logger,
-          trigger: () => scheduler.triggerTask(SCAN_TASK_ID),
-          staleAfterMs: toMilliseconds(schedule.timeout),
+          timeoutMs: toMilliseconds(schedule.timeout),
+          heartbeatMs,
+          staleAfterMs,
           retentionMs: durationToMilliseconds(retention),
-          manualCooldownMs: durationToMilliseconds(scanCooldown),
+          manualCooldownMs: durationOr('securityPosture.scans.cooldown', DEFAULT_SCAN_COOLDOWN),
           fingerprintKey: async () =>
             config.getOptionalString('securityPosture.fingerprintKey') ??
             store.getOrCreateSetting('fingerprint-key', () => randomBytes(32).toString('base64')),
         });
 
+        // The schedule: one replica per period queues a scan (global scope).
         await scheduler.scheduleTask({
           id: SCAN_TASK_ID,
           ...schedule,
-          // One scan at a time across replicas.
           scope: 'global',
-          fn: signal => scans.runScheduled(signal),
+          fn: () => scans.runScheduled(),
         });
+        // Every replica looks for queued and abandoned scans as often as running scans renew
+        // their lease: a scan queued on a replica that died is run by another, and a scan whose
+        // replica died is closed. The scans lock keeps it to one running scan across replicas.
+        await scheduler.scheduleTask({
+          id: SCAN_WORKER_TASK_ID,
+          frequency: { milliseconds: heartbeatMs },
+          timeout: schedule.timeout,
+          initialDelay: schedule.initialDelay,
+          scope: 'local',
+          fn: () => scans.processQueue(),
+        });
+        lifecycle.addShutdownHook(() => scans.stop());
 
         const report = new ReportService({
           store,

@@ -222,6 +222,8 @@ export async function createApiHarness(
     registry,
     logger,
     trigger: async () => {},
+    timeoutMs: 60_000,
+    heartbeatMs: 10_000,
     staleAfterMs: 60_000,
     retentionMs: 86_400_000,
     manualCooldownMs: options.cooldownMs ?? 60_000,

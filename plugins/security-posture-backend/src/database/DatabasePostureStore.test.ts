@@ -1,5 +1,6 @@
+import knexFactory, { Knex } from 'knex';
 import { mockServices } from '@backstage/backend-test-utils';
-import { Finding } from '@security-posture/plugin-security-posture-common';
+import { Finding, Scan } from '@security-posture/plugin-security-posture-common';
 import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { NewFinding } from './PostureStore';
@@ -34,7 +35,114 @@ async function createStore(databaseId: TestDatabaseId) {
   return { knex, store };
 }
 
+/**
+ * The store of a second replica: its own connection pool to the same database. SQLite in memory
+ * lives in one connection, so there the "replicas" share it.
+ */
+async function secondReplicaStore(databaseId: TestDatabaseId, knex: Knex) {
+  const other = databaseId === 'SQLITE_3' ? knex : knexFactory(knex.client.config);
+  const store = await DatabasePostureStore.create({
+    database: mockServices.database({ knex: other }),
+    skipMigrations: true,
+  });
+  return { store, close: async () => (other === knex ? undefined : other.destroy()) };
+}
+
+/** Like ScanService's rule: a queued scan covers the request; one manual start at a time. */
+function admitLikeTheService(recent: Scan[]) {
+  const queued = recent.find(s => s.status === 'queued');
+  if (queued) return queued;
+  if (recent.some(s => s.trigger === 'manual')) throw new Error('in cooldown');
+  return undefined;
+}
+
 describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databaseId => {
+  it('decides concurrent scan starts and claims one at a time, across connection pools', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const other = await secondReplicaStore(databaseId, knex);
+    try {
+      const replicas = [store, other.store];
+      const starts = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          replicas[i % 2].enqueueScan(
+            { trigger: 'manual', requestedBy: `user:default/u${i}` },
+            admitLikeTheService,
+          ),
+        ),
+      );
+      const started = starts.flatMap(r => (r.status === 'fulfilled' ? [r.value.id] : []));
+      // Every request was answered with the one queued scan; none saw an empty history.
+      expect(started).toHaveLength(20);
+      expect(new Set(started).size).toBe(1);
+      expect(await store.listScans({ limit: 50 })).toHaveLength(1);
+
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          replicas[i % 2].claimQueuedScan({
+            startedAt: new Date().toISOString(),
+            runner: `replica-${i % 2}`,
+          }),
+        ),
+      );
+      expect(claims.filter(Boolean).map(c => c!.id)).toEqual([started[0]]);
+
+      // While it runs, further manual starts are refused and nothing else is claimed.
+      const refused = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          replicas[i % 2].enqueueScan({ trigger: 'manual' }, admitLikeTheService),
+        ),
+      );
+      expect(refused.map(r => r.status)).toEqual(Array(6).fill('rejected'));
+      const scheduled = await other.store.enqueueScan({ trigger: 'schedule' }, recent =>
+        recent.find(s => s.status === 'queued'),
+      );
+      expect(
+        await store.claimQueuedScan({ startedAt: new Date().toISOString(), runner: 'x' }),
+      ).toBeUndefined();
+      expect((await store.getScan(scheduled.id))?.status).toBe('queued');
+      expect(await store.listScans({ limit: 50 })).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('keeps a renewed scan, closes one whose heartbeat stopped, and never reopens it', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const scan = await store.createScan({ trigger: 'manual' });
+    await store.claimQueuedScan({ startedAt: '2026-11-01T00:00:00.000Z', runner: 'host:42:abcd' });
+    expect(await knex('security_posture_scans').where({ id: scan.id }).first()).toMatchObject({
+      runner: 'host:42:abcd',
+      heartbeat_at: '2026-11-01T00:00:00.000Z',
+    });
+    const page = {
+      seenAt: '2026-11-01T00:00:01.000Z',
+      refreshSeenBefore: '2026-10-31T00:00:00.000Z',
+      checks: [],
+    };
+    await store.applyEntityPage({ ...page, scanId: scan.id, entityRefs: ['component:default/a'] });
+    await store.applyEntityPage({ ...page, scanId: 'ended', entityRefs: ['component:default/a'] });
+
+    expect(await store.heartbeatScan(scan.id, '2026-11-01T00:01:00.000Z')).toBe(true);
+    // Renewed at 00:01: not stale for a cut-off before that.
+    expect(await store.failStaleScans('2026-11-01T00:00:30.000Z', 'gone')).toEqual([]);
+    // Passes of scans that do not run are forgotten; the running scan's pass is kept.
+    await store.clearEntityPasses();
+    const passes = async () =>
+      (await knex('security_posture_scan_entities').select('scan_id')).map(r => r.scan_id);
+    expect(await passes()).toEqual([scan.id]);
+
+    const interrupted = { status: 'failed', message: 'Scan was interrupted' };
+    expect(await store.failStaleScans('2026-11-01T00:02:00.000Z', interrupted.message)).toEqual([
+      scan.id,
+    ]);
+    expect(await store.getScan(scan.id)).toMatchObject(interrupted);
+    expect(await passes()).toEqual([]);
+    // The replica that ran it learns it lost the scan, and cannot overwrite the outcome.
+    expect(await store.heartbeatScan(scan.id, '2026-11-01T00:03:00.000Z')).toBe(false);
+    expect(await store.finishScan(scan.id, { status: 'succeeded', message: null })).toBe(false);
+    expect(await store.getScan(scan.id)).toMatchObject(interrupted);
+  });
+
   it('tracks first/last seen, resolves missing findings and reopens them', async () => {
     const { store } = await createStore(databaseId);
     const scan1 = await store.createScan({ trigger: 'manual' });
@@ -270,9 +378,11 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
   it('claims queued scans once and keeps history in order', async () => {
     const { store } = await createStore(databaseId);
     const scan = await store.createScan({ trigger: 'manual', requestedBy: 'user:default/alice' });
-    const claimed = await store.claimQueuedScan('2026-11-01T00:00:01.000Z');
+    const claimed = await store.claimQueuedScan({ startedAt: '2026-11-01T00:00:01.000Z', runner: 'a' });
     expect(claimed?.id).toBe(scan.id);
-    expect(await store.claimQueuedScan('2026-11-01T00:00:02.000Z')).toBeUndefined();
+    expect(
+      await store.claimQueuedScan({ startedAt: '2026-11-01T00:00:02.000Z', runner: 'a' }),
+    ).toBeUndefined();
     await store.updateScan(scan.id, {
       status: 'succeeded',
       progress: { done: 5, total: 5 },

@@ -39,6 +39,8 @@ const SUMMARIES = 'security_posture_summaries';
 const CHECK_DATA = 'security_posture_check_data';
 const SETTINGS = 'security_posture_settings';
 const SCAN_ENTITIES = 'security_posture_scan_entities';
+const LOCKS = 'security_posture_locks';
+const SCANS_LOCK = 'scans';
 
 // SQLite limits bound parameters per statement; keep batches well under it on every engine.
 const BATCH = 200;
@@ -137,6 +139,36 @@ function toScan(row: ScanRow): Scan {
   };
 }
 
+function newScanRow(scan: Pick<Scan, 'trigger' | 'requestedBy'>): ScanRow {
+  return {
+    id: randomUUID(),
+    status: 'queued',
+    trigger: scan.trigger,
+    requested_by: scan.requestedBy ?? null,
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    progress_done: 0,
+    progress_total: 0,
+    message: null,
+    check_runs: null,
+  };
+}
+
+function toScanUpdate(patch: ScanPatch): Partial<ScanRow> {
+  const update: Partial<ScanRow> = {};
+  if (patch.status) update.status = patch.status;
+  if (patch.startedAt) update.started_at = patch.startedAt;
+  if (patch.finishedAt) update.finished_at = patch.finishedAt;
+  if (patch.progress) {
+    update.progress_done = patch.progress.done;
+    update.progress_total = patch.progress.total;
+  }
+  if (patch.message !== undefined) update.message = patch.message;
+  if (patch.checkRuns) update.check_runs = JSON.stringify(patch.checkRuns);
+  return update;
+}
+
 function toFinding(row: FindingRow): Finding {
   return {
     fingerprint: row.fingerprint,
@@ -215,35 +247,40 @@ export class DatabasePostureStore implements PostureStore {
   private constructor(private readonly db: Knex) {}
 
   async createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan> {
-    const row: ScanRow = {
-      id: randomUUID(),
-      status: 'queued',
-      trigger: scan.trigger,
-      requested_by: scan.requestedBy ?? null,
-      created_at: new Date().toISOString(),
-      started_at: null,
-      finished_at: null,
-      progress_done: 0,
-      progress_total: 0,
-      message: null,
-      check_runs: null,
-    };
+    const row = newScanRow(scan);
     await this.db(SCANS).insert(row);
     return toScan(row);
   }
 
+  async enqueueScan(
+    scan: Pick<Scan, 'trigger' | 'requestedBy'>,
+    admit: (recent: Scan[]) => Scan | undefined,
+  ): Promise<Scan> {
+    return this.withScansLock('enqueue', async tx => {
+      const recent = (
+        (await tx(SCANS)
+          .select(SCAN_COLUMNS.filter(column => column !== 'check_runs'))
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(20)) as ScanRow[]
+      ).map(toScan);
+      const covering = admit(recent);
+      if (covering) return covering;
+      const row = newScanRow(scan);
+      await tx(SCANS).insert(row);
+      return toScan(row);
+    });
+  }
+
   async updateScan(id: string, patch: ScanPatch): Promise<void> {
-    const update: Partial<ScanRow> = {};
-    if (patch.status) update.status = patch.status;
-    if (patch.startedAt) update.started_at = patch.startedAt;
-    if (patch.finishedAt) update.finished_at = patch.finishedAt;
-    if (patch.progress) {
-      update.progress_done = patch.progress.done;
-      update.progress_total = patch.progress.total;
-    }
-    if (patch.message !== undefined) update.message = patch.message;
-    if (patch.checkRuns) update.check_runs = JSON.stringify(patch.checkRuns);
-    await this.db(SCANS).where({ id }).update(update);
+    await this.db(SCANS).where({ id }).update(toScanUpdate(patch));
+  }
+
+  async finishScan(id: string, patch: ScanPatch): Promise<boolean> {
+    const updated = await this.db(SCANS)
+      .where({ id, status: 'running' })
+      .update(toScanUpdate(patch));
+    return updated > 0;
   }
 
   async getScan(id: string): Promise<Scan | undefined> {
@@ -264,32 +301,73 @@ export class DatabasePostureStore implements PostureStore {
     return rows.map(toScan);
   }
 
-  async claimQueuedScan(startedAt: string): Promise<Scan | undefined> {
+  /**
+   * Runs `work` in a transaction that first updates the lock row: PostgreSQL holds the row lock
+   * and SQLite its write lock until commit, so every other replica's locked work waits, and then
+   * (read committed) sees what this one committed.
+   */
+  private async withScansLock<T>(
+    purpose: string,
+    work: (tx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
     return this.db.transaction(async tx => {
-      const row = await tx<ScanRow>(SCANS)
-        .where({ status: 'queued' })
-        .orderBy('created_at', 'asc')
-        .first();
-      if (!row) return undefined;
-      // The status condition makes the claim safe if another replica got there first.
-      const claimed = await tx(SCANS)
-        .where({ id: row.id, status: 'queued' })
-        .update({ status: 'running', started_at: startedAt });
-      return claimed ? toScan({ ...row, status: 'running', started_at: startedAt }) : undefined;
+      const lock = { locked_by: purpose, locked_at: new Date().toISOString() };
+      const locked = await tx(LOCKS).where({ name: SCANS_LOCK }).update(lock);
+      if (!locked) {
+        // The migration creates the row; recreate it should someone have deleted it.
+        await tx(LOCKS).insert({ name: SCANS_LOCK, ...lock }).onConflict('name').ignore();
+        await tx(LOCKS).where({ name: SCANS_LOCK }).update(lock);
+      }
+      return work(tx);
     });
   }
 
-  async failStaleScans(before: string, message: string): Promise<number> {
-    return this.db(SCANS)
-      .whereIn('status', ['queued', 'running'])
-      .where('created_at', '<', before)
-      .update({ status: 'failed', finished_at: new Date().toISOString(), message });
+  async claimQueuedScan(options: {
+    startedAt: string;
+    runner: string;
+  }): Promise<Scan | undefined> {
+    const { startedAt, runner } = options;
+    return this.withScansLock('claim', async tx => {
+      const running = await tx(SCANS).select('id').where({ status: 'running' }).first();
+      if (running) return undefined;
+      const row = await tx<ScanRow>(SCANS)
+        .where({ status: 'queued' })
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .first();
+      if (!row) return undefined;
+      await tx(SCANS)
+        .where({ id: row.id })
+        .update({ status: 'running', started_at: startedAt, heartbeat_at: startedAt, runner });
+      return toScan({ ...row, status: 'running', started_at: startedAt });
+    });
   }
 
-  async failInterruptedScans(message: string): Promise<number> {
-    return this.db(SCANS)
-      .where({ status: 'running' })
-      .update({ status: 'failed', finished_at: new Date().toISOString(), message });
+  async heartbeatScan(id: string, at: string): Promise<boolean> {
+    const updated = await this.db(SCANS)
+      .where({ id, status: 'running' })
+      .update({ heartbeat_at: at });
+    return updated > 0;
+  }
+
+  async failStaleScans(heartbeatBefore: string, message: string): Promise<string[]> {
+    return this.withScansLock('reap', async tx => {
+      const stale: Array<{ id: string }> = await tx(SCANS)
+        .select('id')
+        .where({ status: 'running' })
+        .where(old =>
+          old
+            .where('heartbeat_at', '<', heartbeatBefore)
+            .orWhere(never => never.whereNull('heartbeat_at').where('started_at', '<', heartbeatBefore)),
+        );
+      const ids = stale.map(r => r.id);
+      if (!ids.length) return ids;
+      await tx(SCANS)
+        .whereIn('id', ids)
+        .update({ status: 'failed', finished_at: new Date().toISOString(), message });
+      await tx(SCAN_ENTITIES).whereIn('scan_id', ids).delete();
+      return ids;
+    });
   }
 
   async applyCheckFindings(options: {
@@ -395,7 +473,12 @@ export class DatabasePostureStore implements PostureStore {
 
   async clearEntityPasses(scanId?: string): Promise<void> {
     const q = this.db(SCAN_ENTITIES);
-    if (scanId) q.where({ scan_id: scanId });
+    if (scanId) {
+      q.where({ scan_id: scanId });
+    } else {
+      // A scan may be running on another replica: keep its pass.
+      q.whereNotIn('scan_id', this.db(SCANS).select('id').where({ status: 'running' }));
+    }
     await q.delete();
   }
 

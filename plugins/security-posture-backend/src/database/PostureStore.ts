@@ -42,19 +42,36 @@ export interface ScoringFinding {
 
 export interface PostureStore extends ScoringSource {
   createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
+  /**
+   * Queues a scan unless `admit` answers with a scan that covers the request (or throws to refuse
+   * it). `admit` sees the newest scans under the scans lock, which every replica's starts and
+   * claims take: two requests at once, on any replicas, are decided one after the other.
+   */
+  enqueueScan(
+    scan: Pick<Scan, 'trigger' | 'requestedBy'>,
+    admit: (recent: Scan[]) => Scan | undefined,
+  ): Promise<Scan>;
   updateScan(id: string, patch: ScanPatch): Promise<void>;
+  /**
+   * Records a running scan's end; false (nothing written) when it is no longer running, e.g.
+   * because another replica closed it as abandoned.
+   */
+  finishScan(id: string, patch: ScanPatch): Promise<boolean>;
   getScan(id: string): Promise<Scan | undefined>;
   /** Newest first; `withCheckRuns: false` leaves out each scan's per-check results. */
   listScans(options: { limit: number; withCheckRuns?: boolean }): Promise<Scan[]>;
-  /** Oldest queued scan, atomically marked running; undefined when none is queued. */
-  claimQueuedScan(startedAt: string): Promise<Scan | undefined>;
-  /** Scans left `running`/`queued` by a crashed process are closed as failed. */
-  failStaleScans(before: string, message: string): Promise<number>;
   /**
-   * Closes every `running` scan as failed. Only safe for the holder of the scan task's global
-   * lock, which is the only place scans run: anything still `running` was interrupted.
+   * Under the scans lock: when no scan runs on any replica, marks the oldest queued scan as
+   * running on `runner` (its heartbeat starting now) and returns it; otherwise undefined.
    */
-  failInterruptedScans(message: string): Promise<number>;
+  claimQueuedScan(options: { startedAt: string; runner: string }): Promise<Scan | undefined>;
+  /** Renews a running scan's lease; false when the scan is no longer running. */
+  heartbeatScan(id: string, at: string): Promise<boolean>;
+  /**
+   * Under the scans lock: closes as failed every running scan whose last heartbeat is older than
+   * `heartbeatBefore` (its replica stopped) and forgets its catalog pass; returns their ids.
+   */
+  failStaleScans(heartbeatBefore: string, message: string): Promise<string[]>;
 
   /**
    * Records one check's findings of a scan: new ones are inserted, known ones refreshed (and
@@ -87,7 +104,7 @@ export interface PostureStore extends ScoringSource {
    * report again in this scan.
    */
   finishEntityPass(options: { scanId: string; checkId: string; resolvedAt: string }): Promise<number>;
-  /** Forgets the entities a scan's pass met (all scans' when no id is given). */
+  /** Forgets the entities a scan's pass met (without an id: of every scan not running). */
   clearEntityPasses(scanId?: string): Promise<void>;
   /** Resolves open findings of checks that are no longer registered or enabled. */
   resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string): Promise<number>;

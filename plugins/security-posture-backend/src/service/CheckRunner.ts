@@ -68,14 +68,21 @@ async function withTimeout<T>(
   timeoutMs: number,
   parent: AbortSignal,
 ): Promise<T> {
+  parent.throwIfAborted();
   const controller = new AbortController();
-  const onParentAbort = () => controller.abort(parent.reason);
+  let rejectOnAbort: (reason: unknown) => void = () => {};
+  // A stopped scan does not wait for a check that ignores its signal.
+  const onParentAbort = () => {
+    controller.abort(parent.reason);
+    rejectOnAbort(parent.reason);
+  };
   parent.addEventListener('abort', onParentAbort);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       work(controller.signal),
       new Promise<never>((_, reject) => {
+        rejectOnAbort = reject;
         timer = setTimeout(() => {
           const error = new TimeoutError(`timed out after ${timeoutMs} ms`);
           controller.abort(error);
@@ -243,7 +250,10 @@ export class CheckRunner {
       { length: Math.min(DEPLOYMENT_CHECK_CONCURRENCY, queue.length) },
       async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
-          await finish(await this.runDeploymentCheck(next, factory, logger, signal));
+          const output = await this.runDeploymentCheck(next, factory, logger, signal);
+          // A stopped scan records nothing more: its checks' errors are the stop, not findings.
+          signal.throwIfAborted();
+          await finish(output);
           progress.done += 1;
           onProgress({ ...progress });
         }
@@ -261,6 +271,7 @@ export class CheckRunner {
         onProgress,
         onEntityPage,
       )) {
+        signal.throwIfAborted();
         await finish(output);
       }
     }
@@ -476,6 +487,11 @@ export class CheckRunner {
       }
     } catch (e) {
       if (writeError) throw writeError;
+      if (signal.aborted) {
+        // A stopped scan is not a catalog failure: let the page being written finish, then stop.
+        await pendingWrite;
+        throw toError(signal.reason);
+      }
       catalogError = toError(e);
       logger.error(
         `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,

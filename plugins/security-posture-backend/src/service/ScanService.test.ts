@@ -19,6 +19,8 @@ import { CheckRegistry } from '@security-posture/checks';
 import { CheckRunner } from './CheckRunner';
 import { DefaultScanService } from './ScanService';
 
+type ScanServiceDeps = ConstructorParameters<typeof DefaultScanService>[0];
+
 const databases = TestDatabases.create({ ids: ['SQLITE_3'], disableDocker: true });
 
 const TABLES = [
@@ -117,16 +119,22 @@ async function setup(checks: SecurityCheck[], config: JsonObject = {}) {
     getPublished: async (checkId, key) => (await store.getPublished(checkId, key))?.data,
     entityPageSize: 2,
   });
-  const service = new DefaultScanService({
+  const serviceDeps: ScanServiceDeps = {
     store,
     runner,
     registry,
     logger,
     fingerprintKey: async () => 'installation-key',
     trigger: async () => {},
-    staleAfterMs: 60 * 60 * 1000,
+    timeoutMs: 60 * 60 * 1000,
+    heartbeatMs: 60 * 1000,
+    staleAfterMs: 5 * 60 * 1000,
     retentionMs: 90 * 24 * 60 * 60 * 1000,
-  });
+  };
+  const service = new DefaultScanService(serviceDeps);
+  /** Another service on the same store, as a second replica would run it. */
+  const replica = (overrides: Partial<ScanServiceDeps> = {}) =>
+    new DefaultScanService({ ...serviceDeps, ...overrides });
   const scan = async () => {
     const requested = await service.requestScan({ trigger: 'manual' });
     await service.processQueue();
@@ -140,7 +148,7 @@ async function setup(checks: SecurityCheck[], config: JsonObject = {}) {
         all,
       )
     ).items;
-  return { knex, store, logger, catalog, scan, findings };
+  return { knex, store, logger, catalog, scan, findings, replica };
 }
 
 const runOf = (scan: Scan, id: string) =>
@@ -436,13 +444,16 @@ describe('DefaultScanService', () => {
     let calls = 0;
     jest.spyOn(store, 'applyEntityPage').mockImplementation(async options => {
       calls += 1;
-      if (calls === 2) throw new Error('database is gone');
+      if (calls === 2) throw new Error('select * from security_posture_findings: database is gone');
       return apply(options);
     });
     context.catalog.entities = ['a', 'b', 'c'].map(entity);
     const second = await context.scan();
     expect(second.status).toBe('failed');
-    expect(second.message).toMatch(/database is gone; previous results are kept/);
+    // Said plainly; the database's own text is only logged.
+    expect(second.message).toBe(
+      'Scan failed: its results could not be written to the database; previous results are kept',
+    );
     expect((await context.findings('catalog/no-owner')).map(f => f.entityRef)).toEqual(
       ['a', 'b', 'c', 'd', 'e'].map(refOf),
     );
@@ -458,6 +469,8 @@ describe('DefaultScanService', () => {
       registry: new CheckRegistry(new ConfigReader({})),
       logger: mockServices.logger.mock(),
       trigger: async () => {},
+      timeoutMs: 60_000,
+      heartbeatMs: 10_000,
       staleAfterMs: 60_000,
       retentionMs: 60_000,
     });
@@ -721,7 +734,7 @@ describe('DefaultScanService', () => {
     expect(open.map(f => f.entityRef)).toEqual([refOf('a')]);
   });
 
-  it('closes a scan a restart interrupted and honours severity overrides', async () => {
+  it('closes a scan whose replica stopped renewing it, and honours severity overrides', async () => {
     const check = createSecurityCheck({
       meta: meta('auth/overridden', { defaultSeverity: 'low' }),
       run: async () => [{ ...configFinding('auth.x'), severity: 'info' as const }],
@@ -730,16 +743,194 @@ describe('DefaultScanService', () => {
       securityPosture: { checks: { auth: { overridden: { severity: 'critical' } } } },
     });
     const stuck = await store.createScan({ trigger: 'manual' });
-    await store.claimQueuedScan(new Date().toISOString());
+    // Its last heartbeat is older than staleAfter (5 minutes in this setup).
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60 * 1000).toISOString();
+    await store.claimQueuedScan({ startedAt: tenMinutesAgo, runner: 'gone:1:x' });
     expect((await store.getScan(stuck.id))?.status).toBe('running');
 
     const done = await scan();
     expect(done.status).toBe('succeeded');
     expect(await store.getScan(stuck.id)).toMatchObject({
       status: 'failed',
-      message: expect.stringMatching(/interrupted/),
+      message:
+        'Scan was interrupted: the backend running it stopped (no heartbeat for 5 min); previous results are kept',
     });
     const [found] = await findings('auth/overridden');
     expect(found.severity).toBe('critical');
+  });
+});
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function wait(ms: number, signal?: AbortSignal) {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** A deployment check that takes `ms` (or until the scan stops it), then reports one finding. */
+const slowCheck = (id: string, ms: number) =>
+  createSecurityCheck({
+    meta: meta(id),
+    run: async ({ signal }) => {
+      await wait(ms, signal);
+      return [configFinding(`${id.replace('/', '.')}.setting`)];
+    },
+  });
+
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await wait(10);
+  }
+}
+
+describe('DefaultScanService across replicas', () => {
+  const lease = { heartbeatMs: 50, staleAfterMs: 200 };
+
+  it('starts one scan for many manual starts at once through two replicas', async () => {
+    const { store, replica } = await setup([]);
+    const [a, b] = ['a', 'b'].map(runnerId => replica({ runnerId, manualCooldownMs: 60_000 }));
+    const request = (i: number) =>
+      (i % 2 ? a : b).requestScan({
+        trigger: 'manual',
+        requestedBy: `user:default/u${i}`,
+      });
+
+    const first = await Promise.all(Array.from({ length: 10 }, (_, i) => request(i)));
+    expect(new Set(first.map(s => s.id)).size).toBe(1);
+    await a.processQueue();
+    expect((await store.getScan(first[0].id))?.status).toBe('succeeded');
+
+    // The one scan ran: within the cooldown every start is refused, on either replica.
+    const again = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => request(i)));
+    expect(again.map(r => r.status === 'rejected' && r.reason.name)).toEqual(
+      Array(10).fill('TooManyRequestsError'),
+    );
+    expect(await store.listScans({ limit: 50 })).toHaveLength(1);
+  });
+
+  it('keeps a long scan that renews its lease: another replica neither closes it nor runs a second', async () => {
+    const { store, replica } = await setup([slowCheck('auth/slow', 600)]);
+    const a = replica({ ...lease, runnerId: 'a' });
+    const b = replica({ ...lease, runnerId: 'b' });
+    const first = await a.requestScan({ trigger: 'manual' });
+    const draining = a.processQueue();
+    await until(
+      'the scan to run',
+      async () => (await store.getScan(first.id))?.status === 'running',
+    );
+    await wait(400); // twice staleAfter
+
+    const second = await b.requestScan({ trigger: 'manual' });
+    await b.processQueue();
+    expect((await store.getScan(first.id))?.status).toBe('running');
+    expect((await store.getScan(second.id))?.status).toBe('queued');
+
+    await draining; // a runs the queued scan after its own
+    expect((await store.getScan(first.id))?.status).toBe('succeeded');
+    expect((await store.getScan(second.id))?.status).toBe('succeeded');
+  });
+
+  it('closes a scan whose replica stopped renewing it; that replica then writes nothing', async () => {
+    const { store, replica, findings } = await setup([slowCheck('auth/slow', 800)]);
+    const a = replica({ ...lease, runnerId: 'a' });
+    const b = replica({ ...lease, runnerId: 'b' });
+    // a's renewals do not reach the database (as if its process hung), until `frozen` ends.
+    const renew = store.heartbeatScan.bind(store);
+    let frozen = true;
+    jest
+      .spyOn(store, 'heartbeatScan')
+      .mockImplementation(async (id, at) => (frozen ? true : renew(id, at)));
+
+    const lost = await a.requestScan({ trigger: 'manual' });
+    const draining = a.processQueue();
+    await wait(350);
+    await b.processQueue();
+    const interrupted = {
+      status: 'failed',
+      message:
+        'Scan was interrupted: the backend running it stopped (no heartbeat for 200 ms); previous results are kept',
+    };
+    expect(await store.getScan(lost.id)).toMatchObject(interrupted);
+
+    // a's next renewal finds the scan closed: it stops at once and records nothing.
+    frozen = false;
+    const started = Date.now();
+    await draining;
+    expect(Date.now() - started).toBeLessThan(600);
+    expect(await store.getScan(lost.id)).toMatchObject(interrupted);
+    expect(await findings('auth/slow')).toEqual([]);
+    expect(await store.listHistory({ limit: 10 })).toEqual([]);
+
+    const next = await b.requestScan({ trigger: 'manual' });
+    await b.processQueue();
+    expect((await store.getScan(next.id))?.status).toBe('succeeded');
+    expect(await findings('auth/slow')).toHaveLength(1);
+  });
+
+  it('fails a scan that cannot reach the database, mid catalog pass, and keeps the previous results', async () => {
+    const slowEntityCheck = createEntitySecurityCheck({
+      meta: meta('catalog/slow'),
+      evaluate: async (e, context) => {
+        await wait(150, context.signal);
+        return [failOn(e)];
+      },
+    });
+    const { store, replica, findings, scan } = await setup([slowEntityCheck]);
+    expect((await scan()).status).toBe('succeeded');
+    const before = await findings();
+    expect(before.map(f => f.entityRef)).toEqual(['a', 'b', 'c'].map(refOf));
+
+    const a = replica({ ...lease, runnerId: 'a' });
+    jest
+      .spyOn(store, 'heartbeatScan')
+      .mockRejectedValue(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const failed = await a.requestScan({ trigger: 'schedule' });
+    await a.processQueue();
+    // A failure, not a catalog error: no error findings, nothing of the pass recorded.
+    expect(await store.getScan(failed.id)).toMatchObject({
+      status: 'failed',
+      message:
+        'Scan failed: the database could not be reached during the scan; previous results are kept',
+    });
+    expect(await findings(undefined, ['open', 'resolved'])).toEqual(before);
+  });
+
+  it('stops a scan at its timeout, and a running scan when the backend shuts down', async () => {
+    const { store, replica, findings } = await setup([slowCheck('auth/slow', 5000)]);
+    const a = replica({ runnerId: 'a', timeoutMs: 200 });
+    const timedOut = await a.requestScan({ trigger: 'manual' });
+    const started = Date.now();
+    await a.processQueue();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await store.getScan(timedOut.id)).toMatchObject({
+      status: 'failed',
+      message:
+        'Scan failed: it ran longer than the scan timeout (200 ms); previous results are kept',
+    });
+
+    const b = replica({ runnerId: 'b' });
+    const stopped = await b.requestScan({ trigger: 'manual' });
+    const draining = b.processQueue();
+    await until(
+      'the scan to run',
+      async () => (await store.getScan(stopped.id))?.status === 'running',
+    );
+    await b.stop();
+    await draining;
+    expect(await store.getScan(stopped.id)).toMatchObject({
+      status: 'failed',
+      message: 'Scan was interrupted: the backend shut down; previous results are kept',
+    });
+    expect(await findings('auth/slow')).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { toError } from '@backstage/errors';
 import {
@@ -24,25 +26,77 @@ const LAST_SEEN_REFRESH_MS = 24 * 60 * 60 * 1000;
 export interface ScanService {
   /** Queues a scan and asks for it to run now; returns the queued scan. */
   requestScan(options: { trigger: Scan['trigger']; requestedBy?: string }): Promise<Scan>;
-  /** Runs queued scans until none is left (the scheduled task's body). */
-  processQueue(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Closes abandoned scans, then runs queued scans on this replica while no replica runs one;
+   * resolves when the queue is empty or another replica runs a scan.
+   */
+  processQueue(): Promise<void>;
+}
+
+/** Why a scan stopped before its end; `message` is what the scan record says. */
+export class ScanInterruptedError extends Error {
+  name = 'ScanInterruptedError';
+
+  constructor(
+    message: string,
+    /** The scan was closed by another replica: nothing more is written for it. */
+    readonly takenOver = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A database write of the scan failed; the scan record says so without database text. */
+class ScanWriteError extends Error {
+  name = 'ScanWriteError';
+}
+
+const KEPT = 'previous results are kept';
+
+function humanDuration(ms: number) {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
+function sleep(ms: number) {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+/** The current host, process and a random instance tag: replicas may share a pid (containers). */
+export function defaultRunnerId() {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
 export class DefaultScanService implements ScanService {
+  private draining: Promise<void> | undefined;
+  private pending = false;
+  private stopping = false;
+  private current: AbortController | undefined;
+  private ownRunnerId: string | undefined;
+
   constructor(
     private readonly deps: {
       store: PostureStore;
       runner: CheckRunner;
       registry: CheckRegistry;
       logger: LoggerService;
-      /** Asks the scheduler to run the scan task now (on whichever replica holds it). */
-      trigger(): Promise<void>;
-      /** How long a scan may stay running before it is considered abandoned. */
+      /**
+       * Asks for queued scans to run soon. Default: this replica's `processQueue`, not awaited
+       * (the request returns while the scan runs).
+       */
+      trigger?(): Promise<void>;
+      /** Identifies this replica on the scans it runs (default: host, pid, instance tag). */
+      runnerId?: string;
+      /** A scan running longer is stopped and fails. */
+      timeoutMs: number;
+      /** How often a running scan renews its lease. */
+      heartbeatMs: number;
+      /** A running scan without a heartbeat for this long is closed as interrupted. */
       staleAfterMs: number;
       retentionMs: number;
       /**
-       * Least time between two manual scan starts (across replicas: read from the store);
-       * 0 or unset: no limit. Scheduled scans are exempt.
+       * Least time between two manual scan starts (across replicas: decided under the store's
+       * scans lock); 0 or unset: no limit. Scheduled scans are exempt.
        */
       manualCooldownMs?: number;
       /** Key of secret fingerprints (HMAC); from config or generated once per installation. */
@@ -50,24 +104,20 @@ export class DefaultScanService implements ScanService {
     },
   ) {}
 
-  async requestScan(options: {
-    trigger: Scan['trigger'];
-    requestedBy?: string;
-  }): Promise<Scan> {
+  private get runnerId() {
+    return (this.ownRunnerId ??= this.deps.runnerId ?? defaultRunnerId());
+  }
+
+  async requestScan(options: { trigger: Scan['trigger']; requestedBy?: string }): Promise<Scan> {
     // A scan still waiting to start covers this request too: "Scan now" pressed twice runs once
     // (and the queue stays short, so the latest scans always include the running one).
-    const recent = await this.deps.store.listScans({ limit: 20, withCheckRuns: false });
-    const latest = recent[0];
-    if (latest?.status !== 'queued' && options.trigger === 'manual') {
-      this.assertCooledDown(recent);
-    }
-    const scan =
-      latest?.status === 'queued' ? latest : await this.deps.store.createScan(options);
-    // Not awaited: the request returns while the scan runs (schedulers may run the task inline).
-    this.deps.trigger().catch(e =>
-      // Typically "already running": the running task picks queued scans up when it finishes.
-      this.deps.logger.debug(`Scan task not triggered: ${toError(e).message}`),
-    );
+    const scan = await this.deps.store.enqueueScan(options, recent => {
+      const queued = recent.find(s => s.status === 'queued');
+      if (queued) return queued;
+      if (options.trigger === 'manual') this.assertCooledDown(recent);
+      return undefined;
+    });
+    this.kick();
     return scan;
   }
 
@@ -80,83 +130,211 @@ export class DefaultScanService implements ScanService {
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       throw new TooManyRequestsError(
-        `A scan was started less than ${Math.ceil(cooldownMs / 1000)} s ago; try again in ${seconds} s`,
+        `A scan was started less than ${Math.ceil(
+          cooldownMs / 1000,
+        )} s ago; try again in ${seconds} s`,
         seconds,
       );
     }
   }
 
-  /** Scheduled runs queue a scan of their own, then drain the queue. */
-  async runScheduled(signal?: AbortSignal) {
-    const queued = await this.deps.store.listScans({ limit: 1 });
-    if (queued[0]?.status !== 'queued') {
-      await this.deps.store.createScan({ trigger: 'schedule' });
-    }
-    await this.processQueue({ signal });
+  private kick() {
+    const trigger = this.deps.trigger ?? (() => this.processQueue());
+    // Not awaited: the scan runs after the request returns.
+    trigger().catch(e =>
+      this.deps.logger.warn(`Queued scans could not be processed now: ${toError(e).message}`),
+    );
   }
 
   /**
-   * Must run inside the scan task (global scope), whose lock makes this the only place scans
-   * run: a scan still marked running here was interrupted by a restart.
+   * The scheduled task (global scope: one replica per period): queues a scheduled scan and
+   * prunes old history. The scan itself runs outside the task, under the scans lease, so a
+   * replica killed mid-scan does not hold the task's lock until the task timeout.
    */
-  async processQueue(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const { store, logger } = this.deps;
-    const interrupted = await store.failInterruptedScans(
-      'Scan was interrupted (the backend restarted while it ran); previous results are kept',
+  async runScheduled() {
+    await this.deps.store.enqueueScan({ trigger: 'schedule' }, recent =>
+      recent.find(s => s.status === 'queued'),
     );
-    if (interrupted) logger.warn(`Marked ${interrupted} interrupted scan(s) as failed`);
-    // No scan runs now: what interrupted passes recorded is of no use.
-    await store.clearEntityPasses();
-    const staleBefore = new Date(Date.now() - this.deps.staleAfterMs).toISOString();
-    const abandoned = await store.failStaleScans(
-      staleBefore,
-      'Scan was abandoned (the backend stopped or the scan timed out)',
-    );
-    if (abandoned) logger.warn(`Marked ${abandoned} abandoned scan(s) as failed`);
-
-    for (;;) {
-      const scan = await store.claimQueuedScan(new Date().toISOString());
-      if (!scan) break;
-      await this.execute(scan, options.signal ?? new AbortController().signal);
-    }
-    await store.prune(new Date(Date.now() - this.deps.retentionMs).toISOString());
+    await this.deps.store.prune(new Date(Date.now() - this.deps.retentionMs).toISOString());
+    this.kick();
   }
 
-  private async execute(scan: Scan, signal: AbortSignal) {
+  processQueue(): Promise<void> {
+    this.pending = true;
+    if (!this.draining) {
+      this.draining = (async () => {
+        try {
+          // Requests arriving while a drain runs are served by the same drain.
+          while (this.pending && !this.stopping) {
+            this.pending = false;
+            await this.drainOnce();
+          }
+        } finally {
+          this.draining = undefined;
+        }
+      })();
+    }
+    return this.draining;
+  }
+
+  /** Stops the running scan (recorded as interrupted) and waits for it, at most `waitMs`. */
+  async stop(waitMs = 5000) {
+    this.stopping = true;
+    this.current?.abort(
+      new ScanInterruptedError(`Scan was interrupted: the backend shut down; ${KEPT}`),
+    );
+    if (this.draining) {
+      await Promise.race([this.draining.catch(() => {}), sleep(waitMs)]);
+    }
+  }
+
+  private async drainOnce() {
+    const { store, logger, staleAfterMs } = this.deps;
+    const abandoned = await store.failStaleScans(
+      new Date(Date.now() - staleAfterMs).toISOString(),
+      `Scan was interrupted: the backend running it stopped (no heartbeat for ${humanDuration(
+        staleAfterMs,
+      )}); ${KEPT}`,
+    );
+    if (abandoned.length) {
+      logger.warn(`Closed abandoned scan(s) ${abandoned.join(', ')} as interrupted`);
+    }
+    // Passes of scans that ended without clearing theirs (e.g. the database was gone then).
+    await store.clearEntityPasses();
+    while (!this.stopping) {
+      const scan = await store.claimQueuedScan({
+        startedAt: new Date().toISOString(),
+        runner: this.runnerId,
+      });
+      if (!scan) break;
+      await this.execute(scan);
+    }
+  }
+
+  /**
+   * Writes that end a scan: retried while the database is away (a restart), at most for as long
+   * as other replicas would wait before closing the scan as abandoned (and at least 30 s).
+   */
+  private async retryEndWrite<T>(what: string, write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + Math.max(2 * this.deps.staleAfterMs, 30_000);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await write();
+      } catch (e) {
+        if (this.stopping || Date.now() > deadline) throw e;
+        this.deps.logger.warn(`Could not ${what} (retrying): ${toError(e).message}`);
+        await sleep(Math.min(500 * 2 ** attempt, 5000));
+      }
+    }
+  }
+
+  /**
+   * Renews the scan's lease every `heartbeatMs`. A renewal that finds the scan closed (another
+   * replica took it as abandoned) or cannot reach the database stops the scan: a replica that
+   * cannot renew its lease must not go on writing as if it still held it.
+   */
+  private startHeartbeat(scanId: string, controller: AbortController) {
+    let inFlight = false;
+    const timer = setInterval(() => {
+      if (inFlight) return;
+      inFlight = true;
+      this.deps.store
+        .heartbeatScan(scanId, new Date().toISOString())
+        .then(
+          alive => {
+            if (!alive) {
+              controller.abort(
+                new ScanInterruptedError('Scan was closed by another replica', true),
+              );
+            }
+          },
+          e => {
+            this.deps.logger.warn(
+              `Security posture scan ${scanId} could not renew its lease: ${toError(e).message}`,
+            );
+            controller.abort(
+              new ScanInterruptedError(
+                `Scan failed: the database could not be reached during the scan; ${KEPT}`,
+              ),
+            );
+          },
+        )
+        .finally(() => {
+          inFlight = false;
+        });
+    }, this.deps.heartbeatMs);
+    return () => clearInterval(timer);
+  }
+
+  /** What the scan record says about an error that ended the scan; the real one is logged. */
+  private failureMessage(scan: Scan, error: Error): string {
+    if (error instanceof ScanInterruptedError) return error.message;
+    if (error instanceof ScanWriteError) {
+      return `Scan failed: its results could not be written to the database; ${KEPT}`;
+    }
+    return `Scan failed with an internal error (see the backend log for scan ${scan.id}); ${KEPT}`;
+  }
+
+  private async execute(scan: Scan) {
     const { store, runner, logger } = this.deps;
+    const controller = new AbortController();
+    this.current = controller;
+    const timeout = setTimeout(
+      () =>
+        controller.abort(
+          new ScanInterruptedError(
+            `Scan failed: it ran longer than the scan timeout (${humanDuration(
+              this.deps.timeoutMs,
+            )}); ${KEPT}`,
+          ),
+        ),
+      this.deps.timeoutMs,
+    );
+    const stopHeartbeat = this.startHeartbeat(scan.id, controller);
+    const { signal } = controller;
+    // Store writes of the scan: a failure is reported as such, not with the database's text.
+    const written = <T>(write: Promise<T>): Promise<T> =>
+      write.catch(e => {
+        logger.error(`Security posture scan ${scan.id} could not write its results`, toError(e));
+        throw new ScanWriteError('write failed');
+      });
+
     const factory = new FindingFactory(await this.deps.fingerprintKey?.());
     const checkRuns: CheckRunSummary[] = [];
     let lastWrite = 0;
     let latest: RunProgress = { done: 0, total: 0 };
-    const writeProgress = (force = false) => {
+    const writeProgress = () => {
       const now = Date.now();
-      if (!force && now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return Promise.resolve();
+      if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
       lastWrite = now;
-      return store.updateScan(scan.id, { progress: latest });
+      store
+        .updateScan(scan.id, { progress: latest })
+        .catch(e => logger.warn(`Could not record scan progress: ${toError(e).message}`));
     };
 
-    logger.info(`Security posture scan ${scan.id} started (${scan.trigger})`);
+    logger.info(`Security posture scan ${scan.id} started (${scan.trigger}) on ${this.runnerId}`);
     let status: ScanStatus;
     let message: string | null = null;
+    let takenOver = false;
     try {
       const outputs = await runner.run({
         signal,
         factory,
         onProgress: progress => {
           latest = progress;
-          writeProgress().catch(e =>
-            logger.warn(`Could not record scan progress: ${toError(e).message}`),
-          );
+          writeProgress();
         },
         onEntityPage: page => {
           const now = Date.now();
-          return store.applyEntityPage({
-            scanId: scan.id,
-            seenAt: new Date(now).toISOString(),
-            refreshSeenBefore: new Date(now - LAST_SEEN_REFRESH_MS).toISOString(),
-            entityRefs: page.entityRefs,
-            checks: page.checks,
-          });
+          return written(
+            store.applyEntityPage({
+              scanId: scan.id,
+              seenAt: new Date(now).toISOString(),
+              refreshSeenBefore: new Date(now - LAST_SEEN_REFRESH_MS).toISOString(),
+              entityRefs: page.entityRefs,
+              checks: page.checks,
+            }),
+          );
         },
         onCheckDone: async (output: CheckRunOutput) => {
           checkRuns.push({
@@ -169,37 +347,45 @@ export class DefaultScanService implements ScanService {
           });
           const seenAt = new Date().toISOString();
           // Entity checks: what is left after the pages, e.g. an error about the catalog.
-          await store.applyCheckFindings({
-            scanId: scan.id,
-            checkId: output.checkId,
-            findings: output.findings,
-            seenAt,
-            resolveMissing: output.scope === 'deployment' && output.outcome !== 'error',
-          });
-          if (output.scope === 'entity' && output.passComplete) {
-            await store.finishEntityPass({
+          await written(
+            store.applyCheckFindings({
               scanId: scan.id,
               checkId: output.checkId,
-              resolvedAt: seenAt,
-            });
+              findings: output.findings,
+              seenAt,
+              resolveMissing: output.scope === 'deployment' && output.outcome !== 'error',
+            }),
+          );
+          if (output.scope === 'entity' && output.passComplete) {
+            await written(
+              store.finishEntityPass({
+                scanId: scan.id,
+                checkId: output.checkId,
+                resolvedAt: seenAt,
+              }),
+            );
           }
           // Published only when run() returned (a thrown or timed-out run publishes nothing), even
           // if some results are errors: one unreachable plugin must not drop a whole matrix.
           for (const { key, data } of output.published) {
-            await store.savePublished({
-              checkId: output.checkId,
-              key,
-              scanId: scan.id,
-              updatedAt: new Date().toISOString(),
-              data,
-            });
+            await written(
+              store.savePublished({
+                checkId: output.checkId,
+                key,
+                scanId: scan.id,
+                updatedAt: new Date().toISOString(),
+                data,
+              }),
+            );
           }
         },
       });
+      // A lease lost after the last check still means another replica closed the scan.
+      signal.throwIfAborted();
       const errored = outputs.filter(o => o.outcome === 'error');
       if (outputs.length > 0 && errored.length === outputs.length) {
         status = 'failed';
-        message = `All ${outputs.length} checks failed; previous results are kept`;
+        message = `All ${outputs.length} checks failed; ${KEPT}`;
       } else if (errored.length) {
         status = 'partial';
         message = `${errored.length} of ${outputs.length} checks could not complete: ${errored
@@ -209,16 +395,55 @@ export class DefaultScanService implements ScanService {
         status = 'succeeded';
       }
     } catch (e) {
+      // An abort ends the run with the abort's reason, whatever the runner was doing then.
+      const error = signal.aborted ? toError(signal.reason) : toError(e);
+      takenOver = error instanceof ScanInterruptedError && error.takenOver;
       status = 'failed';
-      message = `Scan failed: ${factory.scrub(toError(e).message)}; previous results are kept`;
-      logger.error(`Security posture scan ${scan.id} failed: ${message}`);
+      message = this.failureMessage(scan, error);
+      logger.error(
+        `Security posture scan ${scan.id} failed: ${message}`,
+        error instanceof ScanInterruptedError ? undefined : error,
+      );
+    } finally {
+      clearTimeout(timeout);
+      this.current = undefined;
     }
 
+    try {
+      if (takenOver) {
+        logger.warn(`Security posture scan ${scan.id} was closed by another replica; not recorded`);
+        return;
+      }
+      await this.finish(scan, { status, message, checkRuns, progress: latest });
+    } catch (e) {
+      logger.error(
+        `Security posture scan ${scan.id} could not be recorded as ${status}; another replica ` +
+          `closes it as interrupted once its heartbeat is ${humanDuration(
+            this.deps.staleAfterMs,
+          )} old`,
+        toError(e),
+      );
+    } finally {
+      stopHeartbeat();
+    }
+  }
+
+  /** Records a scan's end (its lease still renewed meanwhile) and, unless it failed, its summary. */
+  private async finish(
+    scan: Scan,
+    result: {
+      status: ScanStatus;
+      message: string | null;
+      checkRuns: CheckRunSummary[];
+      progress: RunProgress;
+    },
+  ) {
+    const { store, logger } = this.deps;
+    const { status, message } = result;
     await store
       .clearEntityPasses(scan.id)
       .catch(e => logger.warn(`Could not clear the scan's entity pass: ${toError(e).message}`));
     const finishedAt = new Date().toISOString();
-    await writeProgress(true);
     const enabled = this.deps.registry.list().filter(c => c.enabled);
     if (status !== 'failed') {
       // Findings of checks that were disabled or removed no longer describe the deployment.
@@ -228,7 +453,19 @@ export class DefaultScanService implements ScanService {
         finishedAt,
       );
     }
-    await store.updateScan(scan.id, { status, finishedAt, message, checkRuns });
+    const recorded = await this.retryEndWrite(`record scan ${scan.id} as ${status}`, () =>
+      store.finishScan(scan.id, {
+        status,
+        finishedAt,
+        message,
+        checkRuns: result.checkRuns,
+        progress: result.progress,
+      }),
+    );
+    if (!recorded) {
+      logger.warn(`Security posture scan ${scan.id} was closed by another replica meanwhile`);
+      return;
+    }
     if (status !== 'failed') {
       const categories = [...new Set(enabled.map(c => c.check.meta.category))];
       const summary = await computeSummary(store, categories);
@@ -238,10 +475,15 @@ export class DefaultScanService implements ScanService {
         status,
         score: summary.score,
         grade: summary.grade,
-        categories: summary.categories.map(c => ({ category: c.category, score: c.score })),
+        categories: summary.categories.map(c => ({
+          category: c.category,
+          score: c.score,
+        })),
         counts: summary.counts,
       });
     }
-    logger.info(`Security posture scan ${scan.id} finished: ${status}${message ? ` (${message})` : ''}`);
+    logger.info(
+      `Security posture scan ${scan.id} finished: ${status}${message ? ` (${message})` : ''}`,
+    );
   }
 }
