@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 /* eslint-disable */
-// Runs the TypeScript sources directly (in this repo and when installed from source); a
-// published build would point at dist instead.
+// The published package ships dist/ only. In this repository (src/ present) the sources run
+// through sucrase (a devDependency), since the workspace packages they import are sources too.
 const path = require('node:path');
 const fs = require('node:fs');
-const dist = path.resolve(__dirname, '../dist/index.cjs.js');
 // exitCode, not exit(): exit() would cut off output still being written to a pipe.
 const finish = code => {
   process.exitCode = code;
 };
-if (fs.existsSync(dist)) {
-  require(dist).main(process.argv.slice(2)).then(finish);
-} else {
+const sources = path.resolve(__dirname, '../src/index.ts');
+if (fs.existsSync(sources)) {
   require('sucrase/register/ts');
-  require('../src/index.ts').main(process.argv.slice(2)).then(finish);
+  require(sources).main(process.argv.slice(2)).then(finish);
+} else {
+  require('../dist/index.cjs.js').main(process.argv.slice(2)).then(finish);
 }

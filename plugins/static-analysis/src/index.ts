@@ -6,6 +6,7 @@
 
 // Scaffolder templates: taint analysis over the action model, scores, diagnostics.
 export * from './templates/analyzeTemplate';
+export { analyzeTemplateSource } from './templates/templateSource';
 export type { SourceDocumentAnalysis } from './templates/templateSource';
 export { TEMPLATE_RULES } from './templates/rules';
 export type { TemplateRule } from './templates/rules';

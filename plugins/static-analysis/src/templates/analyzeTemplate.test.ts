@@ -1,6 +1,7 @@
 import fs from 'fs';
 import path from 'path';
-import { analyzeTemplate, analyzeTemplateSource } from './analyzeTemplate';
+import { analyzeTemplate } from './analyzeTemplate';
+import { analyzeTemplateSource } from './templateSource';
 import { scoreTemplate } from './scoring';
 import { scaffolderConfinement } from './scaffolderVersion';
 import { SinkRegistry } from './sinks';

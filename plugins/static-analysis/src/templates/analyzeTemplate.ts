@@ -48,6 +48,3 @@ export function analyzeTemplate(
   );
   return { ...result, ...scored };
 }
-
-export { analyzeTemplateSource } from './templateSource';
-export type { SourceDocumentAnalysis } from './templateSource';

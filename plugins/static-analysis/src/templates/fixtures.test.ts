@@ -5,7 +5,7 @@ import {
 import fs from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
-import { analyzeTemplateSource } from './analyzeTemplate';
+import { analyzeTemplateSource } from './templateSource';
 
 /**
  * Runs the analyser over the hand-written fixture set in dev/fixtures/templates and compares it
