@@ -29,7 +29,7 @@ test('platform team browses every view of the Security page', async ({
   await signInAs(page, 'alice');
   await scanUntilFindings(page);
 
-  // Overview: grade, categories with their worst findings, charts, biggest gains.
+  // Overview: grade, categories with their worst findings, charts, what to fix first.
   await page.goto('/security');
   await expect(page.getByTestId('posture-grade')).toHaveText(/^[A-F]$/);
   await expect(page.getByTestId('posture-last-scan')).toContainText(
@@ -56,8 +56,26 @@ test('platform team browses every view of the Security page', async ({
   await expect(
     page.getByTestId('score-trend').locator('svg').first(),
   ).toBeVisible();
+  // Risk first: the demo's open criticals (leaked secrets readable by guests) lead the list,
+  // although a fix in the saturated catalog gains less than one in another category.
   const drag = page.getByTestId(/^grade-drag-/).first();
   await expect(drag).toContainText(/overall/);
+  await expect(drag.getByTestId('severity-chip-critical')).toBeVisible();
+  await expect(
+    drag.getByTestId(/^exposure-(anyone|guests|signed-in)$/),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByTestId('grade-drags')
+      .getByTestId(/^grade-drag-/)
+      .filter({ hasText: 'catalog/leaked-secret' })
+      .first(),
+  ).toBeVisible();
+  // The path to the next grade: how many fixes, the first of them with the score after each.
+  await expect(page.getByTestId('next-grade-summary')).toContainText(/reach D/);
+  await expect(page.getByTestId(/^next-grade-step-/).first()).toContainText(
+    /score \d/,
+  );
   await saveFullPageScreenshot(page, testInfo, 'security-page-overview');
 
   // What holds the grade down opens the finding's details; Escape closes them.

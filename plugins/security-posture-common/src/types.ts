@@ -112,6 +112,26 @@ export interface CategoryScore {
 
 export type SeverityCounts = Record<Severity, number>;
 
+/**
+ * Who can reach what a finding is about, widest first: `anyone` (no sign-in at all), `guests`
+ * (guest sign-in), `signed-in` (every signed-in user, e.g. one who owns nothing), `owners` (only
+ * the owners and the platform team).
+ */
+export type ExposureLevel = 'anyone' | 'guests' | 'signed-in' | 'owners';
+
+/** The exposure of one finding and where it comes from. */
+export interface FindingExposure {
+  level: ExposureLevel;
+  /**
+   * The permission that decides it: `catalog.entity.read` for catalog entities, the wider of
+   * `catalog.entity.read` and `scaffolder.task.create` for templates, the finding's own
+   * permission for policy findings.
+   */
+  permission: string;
+  /** One sentence, e.g. `catalog.entity.read is allowed for Guest (user:development/guest)`. */
+  basis: string;
+}
+
 /** One open finding that lowers the grade, with what fixing it would bring. */
 export interface GradeDrag {
   fingerprint: string;
@@ -119,9 +139,41 @@ export interface GradeDrag {
   title: string;
   category: FindingCategory;
   severity: Severity;
+  /** `error`: a check that errored; fixing means making it run. */
+  outcome?: Exclude<CheckOutcome, 'pass'>;
+  entityRef?: string;
+  /** Who can reach what the finding is about; absent when not assessed (deployment settings). */
+  exposure?: FindingExposure;
   /** Overall score points gained if this finding alone were fixed. */
   overallGain: number;
   categoryGain: number;
+}
+
+/** One fix on the path to the next grade: what it gains at that point and the score after it. */
+export interface GradePathStep extends GradeDrag {
+  scoreAfter: number;
+}
+
+/**
+ * The fixes that raise the grade to the next letter: the open criticals when the grade is
+ * capped, then each time the fix that gains the most points.
+ */
+export interface GradePath {
+  /** The next better grade. */
+  grade: Grade;
+  /** The score that grade needs. */
+  minimumScore: number;
+  /** Fixes on the path (a lower bound when `incomplete`). */
+  fixCount: number;
+  /** How many of them are open criticals, all of which must go for any grade above D. */
+  criticalFixes: number;
+  /** Score and grade once every fix of the path is done. */
+  scoreAfter: number;
+  gradeAfter: Grade;
+  /** The path was not followed to its end (it needs more fixes than are computed). */
+  incomplete?: boolean;
+  /** The first fixes of the path, in order. */
+  steps: GradePathStep[];
 }
 
 export interface PostureSummary {
@@ -132,7 +184,13 @@ export interface PostureSummary {
   categories: CategoryScore[];
   counts: SeverityCounts;
   openFindings: number;
+  /**
+   * Risk first: open findings by severity, then by exposure (anyone, guests, signed-in users,
+   * not assessed, owners only), then by the points their fix gains.
+   */
   heldDownBy: GradeDrag[];
+  /** How to reach the next grade; absent at A. */
+  nextGrade?: GradePath;
   lastScan?: Scan;
   lastCompletedScan?: Scan;
 }

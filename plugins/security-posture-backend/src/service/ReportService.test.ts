@@ -1,7 +1,11 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { Scan } from '@security-posture/plugin-security-posture-common';
+import {
+  FindingsQuery,
+  PermissionCoverageMatrix,
+  Scan,
+} from '@security-posture/plugin-security-posture-common';
 import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
 import { PostureStore, ScoringFinding } from '../database/PostureStore';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
@@ -43,6 +47,12 @@ function setup() {
       return source.countOpenFindingGroups();
     },
     listOpenFindingsOfGroups: source.listOpenFindingsOfGroups,
+    listFindings: async (query: FindingsQuery) => ({
+      items: findings
+        .filter(f => query.category!.includes(f.category) && query.severity!.includes(f.severity))
+        .map(f => ({ ...f, target: { type: 'deployment' }, evidence: {} })),
+    }),
+    getPublished: async () => undefined,
     listScans: async () => scans,
   } as unknown as PostureStore;
   const registry = new CheckRegistry(new ConfigReader({}));
@@ -88,7 +98,12 @@ describe('ReportService.summary', () => {
       service.summary(credentials),
       service.summary(credentials),
     ]);
-    expect(first).toMatchObject({ grade: 'D', counts: { critical: 1 } });
+    expect(first).toMatchObject({
+      grade: 'D',
+      counts: { critical: 1 },
+      heldDownBy: [{ fingerprint: 'a', severity: 'critical' }],
+      nextGrade: { grade: 'C', fixCount: 1, criticalFixes: 1, steps: [{ fingerprint: 'a' }] },
+    });
     expect(second.score).toBe(first.score);
     expect(groupReads()).toBe(1);
 
@@ -114,16 +129,34 @@ describe('ReportService.summary', () => {
 const databases = createTestDatabases();
 
 /** A real SQLite store with one scan, and a ReportService over it. */
-async function realStore(options: { allowed?: () => boolean; catalog?: unknown } = {}) {
+async function realStore(
+  options: { allowed?: () => boolean; catalog?: unknown; categories?: string[] } = {},
+) {
   const knex = await databases.init('SQLITE_3');
   const store = await DatabasePostureStore.create({
     database: mockServices.database({ knex, migrations: { skip: false } }),
   });
   const scanRecord = await store.createScan({ trigger: 'manual' });
   const allowed = options.allowed ?? (() => true);
+  const registry = new CheckRegistry(new ConfigReader({}));
+  for (const category of options.categories ?? []) {
+    registry.add(
+      createSecurityCheck({
+        meta: {
+          id: `${category}/check`,
+          title: category,
+          category,
+          defaultSeverity: 'high',
+          description: 'd',
+          remediation: 'r',
+        },
+        run: async () => [],
+      }),
+    );
+  }
   const service = new ReportService({
     store,
-    registry: new CheckRegistry(new ConfigReader({})),
+    registry,
     permissions: {
       authorize: async (requests: unknown[]) =>
         requests.map(() => ({
@@ -137,6 +170,164 @@ async function realStore(options: { allowed?: () => boolean; catalog?: unknown }
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+describe('ReportService.summary over a store', () => {
+  it('lists what holds the grade down risk first, with exposure from the coverage matrix', async () => {
+    const { store, scanRecord, service } = await realStore({
+      categories: ['auth', 'catalog', 'permissions', 'plugins', 'templates'],
+    });
+    const base = {
+      message: 'M',
+      owners: [],
+      remediation: 'R',
+      outcome: 'fail' as const,
+    };
+    const entity = (name: string) => ({
+      target: { type: 'entity' as const, entityRef: `component:default/${name}` },
+      entityRef: `component:default/${name}`,
+      entityKind: 'component',
+    });
+    await store.applyCheckFindings({
+      scanId: scanRecord.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [
+        ...Array.from({ length: 40 }, (_, i) => ({
+          ...base,
+          ...entity(`svc-${i}`),
+          fingerprint: `low-${String(i).padStart(2, '0')}`,
+          checkId: 'catalog/leaked-secret',
+          category: 'catalog',
+          severity: 'low' as const,
+          title: 'Reference',
+          evidence: {},
+        })),
+        {
+          ...base,
+          ...entity('payments-api'),
+          fingerprint: 'crit',
+          checkId: 'catalog/leaked-secret',
+          category: 'catalog',
+          severity: 'critical' as const,
+          title: 'Leaked AWS secret access key',
+          evidence: { secretMask: '…(40 chars)' },
+        },
+      ],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await store.applyCheckFindings({
+      scanId: scanRecord.id,
+      checkId: 'permissions/policy-coverage',
+      findings: [
+        {
+          ...base,
+          fingerprint: 'perm',
+          checkId: 'permissions/policy-coverage',
+          category: 'permissions',
+          severity: 'high' as const,
+          title: 'scaffolder.task.create is open to every signed-in user',
+          target: { type: 'deployment' as const },
+          evidence: { permission: 'scaffolder.task.create' },
+        },
+      ],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    const principals: PermissionCoverageMatrix['principals'] = [
+      { id: 'guest', label: 'Guest', kind: 'guest', source: 'live' },
+      { id: 'nobody', label: 'Dana', kind: 'user-owns-nothing', source: 'policy-evaluation' },
+    ];
+    const matrix: PermissionCoverageMatrix = {
+      generatedAt: '2026-11-01T00:00:00.000Z',
+      frameworkEnabled: true,
+      policyRegistered: true,
+      plugins: [],
+      permissions: ['catalog.entity.read', 'scaffolder.task.create'].map(name => ({
+        name,
+        type: 'basic' as const,
+        pluginId: name.split('.')[0],
+        sensitive: true,
+      })),
+      principals,
+      cells: [
+        { permission: 'catalog.entity.read', principal: 'guest', decision: { result: 'ALLOW' } },
+        { permission: 'catalog.entity.read', principal: 'nobody', decision: { result: 'ALLOW' } },
+        { permission: 'scaffolder.task.create', principal: 'guest', decision: { result: 'DENY' } },
+        { permission: 'scaffolder.task.create', principal: 'nobody', decision: { result: 'ALLOW' } },
+      ],
+      notes: [],
+    };
+    await store.savePublished({
+      checkId: 'permissions/policy-coverage',
+      key: 'matrix',
+      scanId: scanRecord.id,
+      updatedAt: '2026-11-01T00:00:00.000Z',
+      data: matrix,
+    });
+    await store.updateScan(scanRecord.id, {
+      status: 'succeeded',
+      finishedAt: '2026-11-01T00:00:01.000Z',
+    });
+
+    const summary = await service.summary(mockCredentials.user());
+    expect(summary.heldDownBy.slice(0, 2)).toMatchObject([
+      {
+        fingerprint: 'crit',
+        entityRef: 'component:default/payments-api',
+        exposure: { level: 'guests', permission: 'catalog.entity.read' },
+      },
+      { fingerprint: 'perm', exposure: { level: 'signed-in', permission: 'scaffolder.task.create' } },
+    ]);
+    // the critical gains less than the high: a gain-first list would have put it second
+    expect(summary.heldDownBy[0].overallGain).toBeLessThan(summary.heldDownBy[1].overallGain);
+    expect(summary.heldDownBy.slice(2).every(d => d.severity === 'low')).toBe(true);
+    // capped at D by the critical: the path to C starts with it
+    expect(summary).toMatchObject({ grade: 'D', gradeCap: expect.stringMatching(/critical/) });
+    expect(summary.nextGrade).toMatchObject({
+      grade: 'C',
+      minimumScore: 70,
+      criticalFixes: 1,
+      steps: [{ fingerprint: 'crit', exposure: { level: 'guests' } }],
+    });
+    expect(summary.nextGrade!.steps.length).toBe(summary.nextGrade!.fixCount);
+  });
+});
+
+describe('ReportService.summary: findings of one outcome crowded out by the other', () => {
+  it('still finds the failed finding among many errored ones of its category and severity', async () => {
+    const { store, scanRecord, service } = await realStore({ categories: ['auth', 'plugins'] });
+    const row = (fingerprint: string, outcome: 'fail' | 'error') => ({
+      fingerprint,
+      checkId: 'plugins/known-vulnerability',
+      category: 'plugins',
+      severity: 'high' as const,
+      outcome,
+      title: outcome === 'fail' ? 'Vulnerable package' : 'Check errored',
+      message: 'M',
+      target: { type: 'package' as const, name: 'p' },
+      owners: [],
+      evidence: {},
+      remediation: 'R',
+    });
+    await store.applyCheckFindings({
+      scanId: scanRecord.id,
+      checkId: 'plugins/known-vulnerability',
+      findings: [
+        ...Array.from({ length: 60 }, (_, i) => row(`e-${String(i).padStart(2, '0')}`, 'error')),
+        row('zz-fail', 'fail'),
+      ],
+      seenAt: '2026-11-01T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await store.updateScan(scanRecord.id, {
+      status: 'succeeded',
+      finishedAt: '2026-11-01T00:00:01.000Z',
+    });
+    const { heldDownBy } = await service.summary(mockCredentials.user());
+    expect(heldDownBy[0]).toMatchObject({ fingerprint: 'zz-fail', outcome: 'fail' });
+    expect(heldDownBy.slice(1).every(d => d.outcome === 'error')).toBe(true);
+  });
+});
 
 describe('ReportService.findings', () => {
 

@@ -12,6 +12,8 @@ import {
   Finding,
   FindingsPage,
   FindingsQuery,
+  POLICY_COVERAGE_CHECK_ID,
+  POLICY_COVERAGE_MATRIX_KEY,
   PostureSummary,
   Scan,
   SeverityCounts,
@@ -20,7 +22,9 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { FindingsVisibility, PostureStore } from '../database/PostureStore';
 import { CheckRegistry } from '@security-posture/checks';
-import { computeSummary, OpenFindingGroup } from './scoring';
+import { computeSummary, FindingGroupKey, OpenFindingGroup } from './scoring';
+import { computeFixPlan, FixCandidate } from './fixPlan';
+import { ExposureModel, isCoverageMatrix } from './exposure';
 
 const AUTHORIZE_BATCH = 250;
 // Findings of one entity returned at most (the entity tab shows them all).
@@ -32,7 +36,8 @@ function countBySeverity(findings: Finding[]): SeverityCounts {
   return counts;
 }
 
-type Scores = Awaited<ReturnType<typeof computeSummary>>;
+type Scores = Awaited<ReturnType<typeof computeSummary>> &
+  Awaited<ReturnType<typeof computeFixPlan>>;
 
 /**
  * Answers report queries with the caller's visibility applied: the report permission sees all;
@@ -111,16 +116,64 @@ export class ReportService {
           .map(c => c.check.meta.category),
       ),
     ];
-    return this.memo('scores', scans, () =>
-      computeSummary(
+    return this.memo('scores', scans, async () => {
+      const groups = await this.openGroups(scans);
+      const scores = await computeSummary({ countOpenFindingGroups: async () => groups }, categories);
+      const exposure = await this.exposureModel();
+      const plan = await computeFixPlan(
         {
-          countOpenFindingGroups: () => this.openGroups(scans),
-          listOpenFindingsOfGroups: (groups, limit) =>
-            this.deps.store.listOpenFindingsOfGroups(groups, limit),
+          groups,
+          categories,
+          listCandidates: (group, limit) => this.fixCandidates(group, limit, exposure),
         },
-        categories,
-      ),
+        scores.grade,
+      );
+      return { ...scores, ...plan };
+    });
+  }
+
+  /** Exposure from the permission coverage matrix of the last scan that published one. */
+  private async exposureModel(): Promise<ExposureModel> {
+    const published = await this.deps.store.getPublished(
+      POLICY_COVERAGE_CHECK_ID,
+      POLICY_COVERAGE_MATRIX_KEY,
     );
+    return new ExposureModel(isCoverageMatrix(published?.data) ? published!.data : undefined);
+  }
+
+  /**
+   * Open findings of one group with their entity and exposure. The findings list filters by
+   * category and severity, not outcome: when findings of the other outcome may have crowded the
+   * group out of the rows read, the group's own listing fills in (without exposure).
+   */
+  private async fixCandidates(
+    group: FindingGroupKey,
+    limit: number,
+    exposure: ExposureModel,
+  ): Promise<FixCandidate[]> {
+    const { items } = await this.deps.store.listFindings(
+      { status: ['open'], category: [group.category], severity: [group.severity], limit },
+      { type: 'all' },
+      { withTotal: false },
+    );
+    const candidates: FixCandidate[] = items
+      .filter(f => f.outcome === group.outcome)
+      .map(f => ({
+        fingerprint: f.fingerprint,
+        checkId: f.checkId,
+        title: f.title,
+        category: f.category,
+        severity: f.severity,
+        outcome: f.outcome,
+        entityRef: f.entityRef,
+        exposure: exposure.exposureOf(f),
+      }));
+    if (items.length === limit && candidates.length < limit) {
+      const known = new Set(candidates.map(c => c.fingerprint));
+      const ofGroup = await this.deps.store.listOpenFindingsOfGroups([group], limit);
+      candidates.push(...ofGroup.filter(f => !known.has(f.fingerprint)));
+    }
+    return candidates.slice(0, limit);
   }
 
   /**

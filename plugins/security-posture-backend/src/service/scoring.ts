@@ -3,7 +3,6 @@ import {
   emptySeverityCounts,
   Grade,
   CheckOutcome,
-  GradeDrag,
   PostureSummary,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
@@ -21,14 +20,18 @@ export const SEVERITY_WEIGHTS: Record<Severity, number> = {
 /** An errored check hides part of the posture: it costs like a low finding, never nothing. */
 export const ERROR_WEIGHT = 3;
 
-const HELD_DOWN_LIMIT = 10;
-
 export function gradeFor(score: number): Grade {
   if (score >= 90) return 'A';
   if (score >= 80) return 'B';
   if (score >= 70) return 'C';
   if (score >= 60) return 'D';
   return 'F';
+}
+
+/** The grade of a score, capped at D while a critical finding is open. */
+export function cappedGrade(score: number, openCriticals: number): Grade {
+  const grade = gradeFor(score);
+  return openCriticals > 0 && grade < 'D' ? 'D' : grade;
 }
 
 /**
@@ -59,32 +62,87 @@ export interface ScoringSource {
   listOpenFindingsOfGroups(groups: FindingGroupKey[], limit: number): Promise<ScoringFinding[]>;
 }
 
-function weightOf(group: FindingGroupKey) {
+export function weightOf(group: FindingGroupKey) {
   return group.outcome === 'error' ? ERROR_WEIGHT : SEVERITY_WEIGHTS[group.severity];
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+export const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Penalties per category and the scores they give, with what fixing findings would change:
+ * the arithmetic shared by the summary, the fix order and the path to the next grade.
+ */
+export class ScoreState {
+  /** Every category scored: the registered ones and any that only findings name. */
+  readonly categories: string[];
+  private readonly known: Set<string>;
+  private readonly penalty = new Map<string, number>();
+  private readonly findingsIn = new Map<string, number>();
+
+  constructor(groups: OpenFindingGroup[], registered: string[]) {
+    this.known = new Set(registered);
+    this.categories = [...new Set([...registered, ...groups.map(g => g.category)])];
+    for (const c of this.categories) {
+      this.penalty.set(c, 0);
+      this.findingsIn.set(c, 0);
+    }
+    for (const group of groups) {
+      this.penalty.set(group.category, this.penalty.get(group.category)! + weightOf(group) * group.count);
+      this.findingsIn.set(group.category, this.findingsIn.get(group.category)! + group.count);
+    }
+  }
+
+  /** Categories in the mean: a category known only from findings leaves it with its last one. */
+  private scored(): string[] {
+    return this.categories.filter(c => this.known.has(c) || this.findingsIn.get(c)! > 0);
+  }
+
+  categoryScore(category: string): number {
+    return categoryScore(this.penalty.get(category) ?? 0);
+  }
+
+  /** The unrounded overall score: the mean of the scored categories, 100 without any. */
+  overall(): number {
+    const scored = this.scored();
+    if (!scored.length) return 100;
+    return scored.reduce((sum, c) => sum + this.categoryScore(c), 0) / scored.length;
+  }
+
+  /** What fixing one finding of the group would gain, overall and in its category. */
+  gainOf(group: FindingGroupKey): { overallGain: number; categoryGain: number } {
+    const before = this.overall();
+    const categoryBefore = this.categoryScore(group.category);
+    this.fix(group);
+    const result = {
+      overallGain: this.overall() - before,
+      categoryGain: this.categoryScore(group.category) - categoryBefore,
+    };
+    this.fix(group, -1);
+    return result;
+  }
+
+  /** Applies `count` fixes of the group (a negative count undoes them). */
+  fix(group: FindingGroupKey, count = 1) {
+    const category = group.category;
+    this.penalty.set(category, (this.penalty.get(category) ?? 0) - weightOf(group) * count);
+    this.findingsIn.set(category, (this.findingsIn.get(category) ?? 0) - count);
+  }
+}
 
 /**
  * Scores per category and overall (the mean of the categories), graded A–F. Any open critical
- * finding caps the grade at D. `heldDownBy` lists the findings whose fix gains the most (ties in
- * fingerprint order).
+ * finding caps the grade at D. What holds the grade down is computed apart (fixPlan.ts).
  */
 export async function computeSummary(
-  source: ScoringSource,
+  source: Pick<ScoringSource, 'countOpenFindingGroups'>,
   categories: string[],
 ): Promise<
-  Pick<
-    PostureSummary,
-    'score' | 'grade' | 'gradeCap' | 'categories' | 'counts' | 'openFindings' | 'heldDownBy'
-  >
+  Pick<PostureSummary, 'score' | 'grade' | 'gradeCap' | 'categories' | 'counts' | 'openFindings'>
 > {
   const groups = (await source.countOpenFindingGroups()).filter(g => g.count > 0);
-  const allCategories = [...new Set([...categories, ...groups.map(g => g.category)])];
-  const penalty = new Map<string, number>(allCategories.map(c => [c, 0]));
-  const findingsIn = new Map<string, number>(allCategories.map(c => [c, 0]));
+  const state = new ScoreState(groups, categories);
   const perCategory = new Map<string, CategoryScore>(
-    allCategories.map(c => [
+    state.categories.map(c => [
       c,
       { category: c, score: 100, grade: 'A', counts: emptySeverityCounts(), errors: 0 },
     ]),
@@ -92,8 +150,6 @@ export async function computeSummary(
   const counts = emptySeverityCounts();
   let openFindings = 0;
   for (const group of groups) {
-    penalty.set(group.category, penalty.get(group.category)! + weightOf(group) * group.count);
-    findingsIn.set(group.category, findingsIn.get(group.category)! + group.count);
     const category = perCategory.get(group.category)!;
     if (group.outcome === 'error') {
       category.errors += group.count;
@@ -104,71 +160,16 @@ export async function computeSummary(
     }
   }
   for (const [name, category] of perCategory) {
-    category.score = round1(categoryScore(penalty.get(name)!));
+    category.score = round1(state.categoryScore(name));
     category.grade = gradeFor(category.score);
   }
 
-  const n = allCategories.length || 1;
-  const rawOverall =
-    allCategories.reduce((sum, c) => sum + categoryScore(penalty.get(c)!), 0) / n;
-  const score = allCategories.length ? round1(rawOverall) : 100;
-  let grade = gradeFor(score);
-  let gradeCap: string | undefined;
-  if (counts.critical > 0 && grade < 'D') {
-    grade = 'D';
-    gradeCap = `Capped at D: ${counts.critical} open critical finding(s)`;
-  }
-
-  // Every finding of a group gains the same by being fixed, so gains are computed per group and
-  // only the findings shown are read.
-  const known = new Set(categories);
-  const gains = groups
-    .filter(group => weightOf(group) > 0)
-    .map(group => {
-      const before = categoryScore(penalty.get(group.category)!);
-      const after = categoryScore(penalty.get(group.category)! - weightOf(group));
-      // A category known only from this finding is no longer scored once it is fixed: the
-      // mean is then over one category fewer, not over the category at 100.
-      const vanishes = !known.has(group.category) && findingsIn.get(group.category) === 1;
-      let overallAfter = rawOverall + (after - before) / n;
-      if (vanishes) overallAfter = n > 1 ? (rawOverall * n - before) / (n - 1) : 100;
-      return {
-        group,
-        categoryGain: round1(after - before),
-        overallGain: round1(overallAfter - rawOverall),
-      };
-    })
-    // Only what fixing would actually improve holds the grade down.
-    .filter(gain => gain.overallGain > 0);
-
-  const heldDownBy: GradeDrag[] = [];
-  const levels = [...new Set(gains.map(g => g.overallGain))].sort((a, b) => b - a);
-  for (const level of levels) {
-    if (heldDownBy.length >= HELD_DOWN_LIMIT) break;
-    const atLevel = gains.filter(g => g.overallGain === level);
-    const findings = await source.listOpenFindingsOfGroups(
-      atLevel.map(g => g.group),
-      HELD_DOWN_LIMIT - heldDownBy.length,
-    );
-    for (const f of findings) {
-      const gain = atLevel.find(
-        g =>
-          g.group.category === f.category &&
-          g.group.severity === f.severity &&
-          g.group.outcome === f.outcome,
-      );
-      if (!gain) continue;
-      heldDownBy.push({
-        fingerprint: f.fingerprint,
-        checkId: f.checkId,
-        title: f.title,
-        category: f.category,
-        severity: f.severity,
-        categoryGain: gain.categoryGain,
-        overallGain: gain.overallGain,
-      });
-    }
-  }
+  const score = round1(state.overall());
+  const grade = cappedGrade(score, counts.critical);
+  const gradeCap =
+    grade !== gradeFor(score)
+      ? `Capped at D: ${counts.critical} open critical finding(s)`
+      : undefined;
 
   return {
     score,
@@ -177,6 +178,5 @@ export async function computeSummary(
     categories: [...perCategory.values()].sort((a, b) => a.category.localeCompare(b.category)),
     counts,
     openFindings,
-    heldDownBy: heldDownBy.slice(0, HELD_DOWN_LIMIT),
   };
 }

@@ -5,12 +5,25 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { InfoCard } from '@backstage/core-components';
 import { GradeDrag } from '@security-posture/plugin-security-posture-common';
+import { ExposureChip } from '../ExposureChip';
 import { SeverityChip } from '../SeverityChip';
 import { categoryLabel, formatGain } from '../../utils/format';
 
 const useStyles = makeStyles(theme => ({
   item: {
     gap: theme.spacing(2),
+    alignItems: 'flex-start',
+  },
+  text: {
+    margin: 0,
+    minWidth: 0,
+  },
+  where: {
+    display: 'block',
+    overflowWrap: 'anywhere',
+  },
+  exposure: {
+    marginTop: theme.spacing(0.5),
   },
   gain: {
     textAlign: 'right',
@@ -23,7 +36,16 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** The open findings whose fix would raise the score most, with the points each brings. */
+/** Where a finding is: its entity, else its category and check. */
+export function dragLocation(item: GradeDrag): string {
+  const check = `${categoryLabel(item.category)} · ${item.checkId}`;
+  return item.entityRef ? `${item.entityRef} · ${check}` : check;
+}
+
+/**
+ * What holds the grade down, riskiest first (the server's order: severity, then who can reach
+ * the finding, then the points its fix gains), with the points each fix alone brings.
+ */
 export function GradeDragList(props: {
   items: GradeDrag[];
   onOpen: (fingerprint: string) => void;
@@ -33,7 +55,7 @@ export function GradeDragList(props: {
   return (
     <InfoCard
       title="What holds the grade down"
-      subheader="Fix these first: each line shows the points its fix alone would gain."
+      subheader="Riskiest first: by severity, then by who can reach it (anyone, guests, every signed-in user), then by the points its fix alone gains."
     >
       {items.length === 0 ? (
         <Typography variant="body2" color="textSecondary">
@@ -51,8 +73,23 @@ export function GradeDragList(props: {
             >
               <SeverityChip severity={item.severity} />
               <ListItemText
-                primary={item.title}
-                secondary={`${categoryLabel(item.category)} · ${item.checkId}`}
+                className={classes.text}
+                primary={
+                  item.outcome === 'error'
+                    ? `${item.title} (check errored)`
+                    : item.title
+                }
+                secondaryTypographyProps={{ component: 'div' }}
+                secondary={
+                  <>
+                    <span className={classes.where}>{dragLocation(item)}</span>
+                    {item.exposure ? (
+                      <div className={classes.exposure}>
+                        <ExposureChip exposure={item.exposure} />
+                      </div>
+                    ) : null}
+                  </>
+                }
               />
               <div className={classes.gain}>
                 <Typography variant="body2" className={classes.gainValue}>

@@ -5,11 +5,15 @@ import { useFindingDrawerParam } from '../../hooks';
 import { FindingDrawer } from '../FindingDrawer';
 import { NoScanYet } from '../StateViews';
 import { CategoryCards } from './CategoryCards';
-import { GradeDragList } from './GradeDragList';
+import { GradeDragList } from '../GradeDragList';
+import { NextGradePath } from '../NextGradePath';
 import { ScoreTrendChart } from './ScoreTrendChart';
 import { SeverityDistributionChart } from './SeverityDistributionChart';
 
-/** The platform team's overview: categories, severity distribution, trend, biggest gains. */
+/**
+ * The platform team's overview: categories, what holds the grade down (riskiest first), the
+ * path to the next grade, severity distribution and trend.
+ */
 export function OverviewView(props: {
   summary: PostureSummary;
   canScan: boolean;
@@ -36,14 +40,23 @@ export function OverviewView(props: {
           onOpenFinding={drawer.open}
         />
       </Grid>
+      <Grid item xs={12} md={summary.nextGrade ? 7 : 12}>
+        <GradeDragList items={summary.heldDownBy} onOpen={drawer.open} />
+      </Grid>
+      {summary.nextGrade ? (
+        <Grid item xs={12} md={5}>
+          <NextGradePath
+            nextGrade={summary.nextGrade}
+            score={summary.score}
+            onOpen={drawer.open}
+          />
+        </Grid>
+      ) : null}
       <Grid item xs={12} md={6}>
         <SeverityDistributionChart categories={summary.categories} />
       </Grid>
       <Grid item xs={12} md={6}>
         <ScoreTrendChart />
-      </Grid>
-      <Grid item xs={12}>
-        <GradeDragList items={summary.heldDownBy} onOpen={drawer.open} />
       </Grid>
       <FindingDrawer fingerprint={drawer.fingerprint} onClose={drawer.close} />
     </Grid>

@@ -135,7 +135,44 @@ describe('SecurityPage', () => {
             overallGain: 12.3,
             categoryGain: 24.6,
           },
+          {
+            fingerprint: 'fp-checkout',
+            checkId: 'catalog/leaked-secret',
+            title: 'Leaked AWS secret access key',
+            category: 'catalog',
+            severity: 'high',
+            outcome: 'fail',
+            entityRef: 'component:default/checkout-api',
+            exposure: {
+              level: 'guests',
+              permission: 'catalog.entity.read',
+              basis: 'catalog.entity.read is allowed for Guest',
+            },
+            overallGain: 0.4,
+            categoryGain: 2,
+          },
         ],
+        nextGrade: {
+          grade: 'B',
+          minimumScore: 80,
+          fixCount: 1,
+          criticalFixes: 1,
+          scoreAfter: 84.8,
+          gradeAfter: 'B',
+          steps: [
+            {
+              fingerprint: 'fp-guest',
+              checkId: 'auth/guest-outside-development',
+              title: 'Guest sign-in is possible outside development',
+              category: 'auth',
+              severity: 'critical',
+              outcome: 'fail',
+              overallGain: 12.3,
+              categoryGain: 24.6,
+              scoreAfter: 84.8,
+            },
+          ],
+        },
         gradeCap: 'An open critical finding caps the grade at D.',
       }),
       findings: [authFinding, makeFinding()],
@@ -186,9 +223,24 @@ describe('SecurityPage', () => {
       '1 check errored',
     );
 
-    const drag = screen.getByTestId('grade-drag-fp-guest');
-    expect(drag).toHaveTextContent('+12.3 overall');
-    expect(drag).toHaveTextContent('+24.6 in Authentication');
+    const drags = within(screen.getByTestId('grade-drags')).getAllByTestId(
+      /^grade-drag-/,
+    );
+    expect(drags.map(d => d.getAttribute('data-testid'))).toEqual([
+      'grade-drag-fp-guest',
+      'grade-drag-fp-checkout',
+    ]);
+    expect(drags[0]).toHaveTextContent('+12.3 overall');
+    expect(drags[0]).toHaveTextContent('+24.6 in Authentication');
+    expect(drags[1]).toHaveTextContent('component:default/checkout-api');
+    expect(within(drags[1]).getByTestId('exposure-guests')).toBeInTheDocument();
+    expect(screen.getByText('Path to grade B')).toBeInTheDocument();
+    expect(screen.getByTestId('next-grade-summary')).toHaveTextContent(
+      'Fix this one to reach B.',
+    );
+    expect(screen.getByTestId('next-grade-step-fp-guest')).toHaveTextContent(
+      'score 84.8',
+    );
 
     const distribution = screen.getByTestId('severity-distribution');
     expect(within(distribution).getByRole('table')).toHaveTextContent(
@@ -237,6 +289,48 @@ describe('SecurityPage', () => {
     expect(currentSearch(screen.getByTestId('location')).get('finding')).toBe(
       'fp-guest',
     );
+  });
+
+  it('opens a step of the path to the next grade in the drawer', async () => {
+    serveReport({
+      summary: makeSummary({
+        nextGrade: {
+          grade: 'B',
+          minimumScore: 80,
+          fixCount: 12,
+          criticalFixes: 0,
+          scoreAfter: 80.2,
+          gradeAfter: 'B',
+          steps: [
+            {
+              fingerprint: 'fp-guest',
+              checkId: 'auth/guest-outside-development',
+              title: 'Guest sign-in is possible outside development',
+              category: 'auth',
+              severity: 'high',
+              outcome: 'fail',
+              overallGain: 3.2,
+              categoryGain: 16,
+              scoreAfter: 75.7,
+            },
+          ],
+        },
+      }),
+    });
+    server.use(
+      http.get(`${BACKEND}/findings/fp-guest`, () =>
+        HttpResponse.json(authFinding),
+      ),
+    );
+    await renderPage([REPORT]);
+    expect(await screen.findByTestId('next-grade-summary')).toHaveTextContent(
+      '12 fixes reach B. The first 1:',
+    );
+    await userEvent.click(screen.getByTestId('next-grade-step-fp-guest'));
+    const drawer = await screen.findByRole('dialog');
+    expect(
+      await within(drawer).findByTestId('finding-details-fp-guest'),
+    ).toBeInTheDocument();
   });
 
   it('hides "Scan now" without the scan permission', async () => {

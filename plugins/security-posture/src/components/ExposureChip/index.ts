@@ -1,0 +1,1 @@
+export { ExposureChip, exposureLabel } from './ExposureChip';

@@ -1,0 +1,1 @@
+export { GradeDragList, dragLocation } from './GradeDragList';

@@ -1,0 +1,1 @@
+export { NextGradePath, pathHeadline } from './NextGradePath';
