@@ -150,11 +150,12 @@ export const securityPosturePlugin = createBackendPlugin({
         // Every replica looks for queued and abandoned scans as often as running scans renew
         // their lease: a scan queued on a replica that died is run by another, and a scan whose
         // replica died is closed. The scans lock keeps it to one running scan across replicas.
+        // Not delayed like the schedule: only scans someone asked for are waiting.
         await scheduler.scheduleTask({
           id: SCAN_WORKER_TASK_ID,
           frequency: { milliseconds: heartbeatMs },
           timeout: schedule.timeout,
-          initialDelay: schedule.initialDelay,
+          initialDelay: { milliseconds: heartbeatMs },
           scope: 'local',
           fn: () => scans.processQueue(),
         });

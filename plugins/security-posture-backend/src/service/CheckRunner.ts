@@ -472,6 +472,8 @@ export class CheckRunner {
         if (!counted) {
           progress.total += page.totalItems;
           counted = true;
+          // The catalog's size is known now: say so before the page is evaluated.
+          onProgress({ ...progress });
         }
         for (const entity of page.items) {
           if (signal.aborted) throw toError(signal.reason ?? new Error('scan aborted'));

@@ -934,3 +934,31 @@ describe('DefaultScanService across replicas', () => {
     expect(await findings('auth/slow')).toEqual([]);
   });
 });
+
+describe('DefaultScanService progress', () => {
+  it('shows the catalog size while the first page is still evaluated', async () => {
+    const { store, replica } = await setup([
+      createEntitySecurityCheck({
+        meta: meta('catalog/slow'),
+        evaluate: async (_e, context) => {
+          await wait(400, context.signal);
+          return [];
+        },
+      }),
+    ]);
+    const service = replica();
+    const { id } = await service.requestScan({ trigger: 'manual' });
+    const done = service.processQueue();
+    // The first page (2 of 3 entities) takes 800 ms; progress writes are at most every 500 ms.
+    await wait(700);
+    expect(await store.getScan(id)).toMatchObject({
+      status: 'running',
+      progress: { done: 0, total: 3 },
+    });
+    await done;
+    expect(await store.getScan(id)).toMatchObject({
+      status: 'succeeded',
+      progress: { done: 3, total: 3 },
+    });
+  });
+});

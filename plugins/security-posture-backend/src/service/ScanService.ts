@@ -302,11 +302,20 @@ export class DefaultScanService implements ScanService {
     const factory = new FindingFactory(await this.deps.fingerprintKey?.());
     const checkRuns: CheckRunSummary[] = [];
     let lastWrite = 0;
+    let trailingWrite: NodeJS.Timeout | undefined;
     let latest: RunProgress = { done: 0, total: 0 };
+    // At most one write per interval, and the latest progress always written in the end: a long
+    // step after a skipped update must not leave the scan showing stale progress.
     const writeProgress = () => {
-      const now = Date.now();
-      if (now - lastWrite < PROGRESS_WRITE_INTERVAL_MS) return;
-      lastWrite = now;
+      const waitMs = lastWrite + PROGRESS_WRITE_INTERVAL_MS - Date.now();
+      if (waitMs > 0) {
+        trailingWrite ??= setTimeout(() => {
+          trailingWrite = undefined;
+          writeProgress();
+        }, waitMs);
+        return;
+      }
+      lastWrite = Date.now();
       store
         .updateScan(scan.id, { progress: latest })
         .catch(e => logger.warn(`Could not record scan progress: ${toError(e).message}`));
@@ -406,6 +415,7 @@ export class DefaultScanService implements ScanService {
       );
     } finally {
       clearTimeout(timeout);
+      clearTimeout(trailingWrite);
       this.current = undefined;
     }
 
