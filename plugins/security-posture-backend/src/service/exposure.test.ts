@@ -94,6 +94,32 @@ describe('ExposureModel', () => {
     expect(model.exposureOf(templateFinding)).toMatchObject({ level: 'owners' });
   });
 
+  it('counts no one for a principal that could not be obtained, and needs a signed-in user for owners only', () => {
+    const withoutGuest = (m: PermissionCoverageMatrix): PermissionCoverageMatrix => ({
+      ...m,
+      principals: m.principals.map(p =>
+        p.kind === 'guest' ? { ...p, source: 'not-available' } : p,
+      ),
+      cells: m.cells.map(c =>
+        c.principal === 'guest'
+          ? { ...c, decision: { result: 'NOT_EVALUATED', reason: 'no guest session' } }
+          : c,
+      ),
+    });
+    const noGuests = new ExposureModel(
+      withoutGuest(matrix({ 'scaffolder.task.create': [DENY, ALLOW, DENY] })),
+    );
+    expect(noGuests.exposureOf(policyFinding('scaffolder.task.create'))).toMatchObject({
+      level: 'owners',
+    });
+    const nobodyEvaluated = matrix({ 'scaffolder.task.create': [DENY, DENY, DENY] });
+    const onlyAnonymous = new ExposureModel({
+      ...nobodyEvaluated,
+      principals: nobodyEvaluated.principals.filter(p => p.kind === 'unauthenticated'),
+    });
+    expect(onlyAnonymous.exposureOf(policyFinding('scaffolder.task.create'))).toBeUndefined();
+  });
+
   it('takes the wider of reading and running a template', () => {
     const model = new ExposureModel(
       matrix({

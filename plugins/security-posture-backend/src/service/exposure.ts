@@ -40,9 +40,13 @@ function permissionExposure(
   const cellOf = (principal: CoveragePrincipal): CoverageDecision | undefined =>
     matrix.cells.find(c => c.permission === permission && c.principal === principal.id)?.decision;
   let undecided = false;
-  let evaluated = 0;
+  let signedInEvaluated = false;
   for (const outsider of OUTSIDERS) {
-    for (const principal of matrix.principals.filter(p => p.kind === outsider.kind)) {
+    // A principal that could not be obtained is no one (no guest session: guests cannot sign in).
+    const principals = matrix.principals.filter(
+      p => p.kind === outsider.kind && p.source !== 'not-available',
+    );
+    for (const principal of principals) {
       const decision = cellOf(principal);
       if (decision?.result === 'ALLOW') {
         return {
@@ -51,13 +55,12 @@ function permissionExposure(
           basis: `${permission} is allowed for ${principal.label}`,
         };
       }
-      if (decision?.result === 'DENY') {
-        evaluated += 1;
-      } else if (
-        decision?.result === 'CONDITIONAL' &&
-        decision.rules.every(rule => OWNER_ONLY_RULES.has(rule))
-      ) {
-        evaluated += 1;
+      const ownersOnly =
+        decision?.result === 'DENY' ||
+        (decision?.result === 'CONDITIONAL' &&
+          decision.rules.every(rule => OWNER_ONLY_RULES.has(rule)));
+      if (ownersOnly) {
+        if (outsider.kind === 'user-owns-nothing') signedInEvaluated = true;
       } else {
         // not evaluated, an error, or conditions the matrix cannot apply per finding
         undecided = true;
@@ -71,7 +74,8 @@ function permissionExposure(
       basis: 'the permission framework is disabled: every signed-in user may do everything',
     };
   }
-  if (undecided || !evaluated) return undefined;
+  // Owners only needs the word of a signed-in user who owns nothing, not just of the anonymous.
+  if (undecided || !signedInEvaluated) return undefined;
   return {
     level: 'owners',
     permission,
