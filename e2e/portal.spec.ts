@@ -71,8 +71,10 @@ test('developer who owns nothing: counts only, restricted report', async ({
   await page.goto('/security');
   await expect(page.getByTestId('restricted-note')).toBeVisible();
   await expect(page.getByTestId('posture-grade')).toHaveCount(0);
-  await expect(page.getByTestId('findings-table')).not.toContainText(
-    'Payments API',
+  // Dana owns nothing (no entity or template of hers, her guild's or acme's): no details at all.
+  await expect(page.getByTestId('findings-empty')).toHaveText(
+    'No open findings in the entities you may see in detail.',
   );
+  await expect(page.getByTestId(/^finding-row-/)).toHaveCount(0);
   await expectNoPlantedSecrets(page, bodies);
 });

@@ -1,10 +1,11 @@
 /*
- * The coverage matrix of the demo portal's own policy, computed by security-posture inside a real
- * backend (real catalog with the demo org, real permission backend with DemoPermissionPolicy,
- * real scaffolder; permissions enumerated from each plugin's metadata endpoint), checked twice:
+ * The coverage matrix of the demo portal's own policy, in both its modes (`open` for npm start,
+ * `hardened` for npm run start:hardened), computed by security-posture inside a real backend
+ * (real catalog with the demo org, real permission backend with DemoPermissionPolicy, real
+ * scaffolder; permissions enumerated from each plugin's metadata endpoint), checked twice:
  * against a table written from reading DemoPermissionPolicy, and against what the live
- * permission backend answers for the same users. Identities are mocked as in
- * securityPosture.integration.test.ts.
+ * permission backend answers for the same users; and the grade of the permissions category the
+ * scan gives. Identities are mocked as in securityPosture.integration.test.ts.
  */
 import path from 'node:path';
 import request from 'supertest';
@@ -61,12 +62,13 @@ const OWNERSHIP = Object.fromEntries(
 /**
  * What DemoPermissionPolicy grants, written from its code: [user who owns nothing, owner of
  * payments-api, platform team]. `OWNER` = CONDITIONAL(IS_ENTITY_OWNER), shown with its outcome on
- * payments-api. Platform team: everything. Others: catalog reads, all scaffolder permissions,
- * catalog-entity changes and security-posture entity details for owners only; the rest denied.
+ * payments-api. Platform team: everything. Others (open): catalog reads, all scaffolder
+ * permissions, catalog-entity changes and security-posture entity details for owners only; the
+ * rest denied.
  */
 const OWNER_DENY = 'CONDITIONAL(IS_ENTITY_OWNER)→DENY';
 const OWNER_ALLOW = 'CONDITIONAL(IS_ENTITY_OWNER)→ALLOW';
-const EXPECTED: Record<string, [string, string, string]> = {
+const EXPECTED_OPEN: Record<string, [string, string, string]> = {
   'catalog.entity.read': ['ALLOW', 'ALLOW', 'ALLOW'],
   'catalog.entity.create': ['DENY', 'DENY', 'ALLOW'],
   'catalog.entity.delete': [OWNER_DENY, OWNER_ALLOW, 'ALLOW'],
@@ -90,7 +92,32 @@ const EXPECTED: Record<string, [string, string, string]> = {
   'security-posture.scan.create': ['DENY', 'DENY', 'ALLOW'],
   'security-posture.entity.details.read': [OWNER_DENY, OWNER_ALLOW, 'ALLOW'],
 };
+
+/**
+ * Hardened: entities are read by their owners and, for the organisation kinds, by everyone
+ * (payments-api is a Component: Dana may not read it); the scaffolder is the platform team's.
+ */
+const READ_DENY = 'CONDITIONAL(IS_ENTITY_OWNER,IS_ENTITY_KIND)→DENY';
+const READ_ALLOW = 'CONDITIONAL(IS_ENTITY_OWNER,IS_ENTITY_KIND)→ALLOW';
+const PLATFORM_ONLY: [string, string, string] = ['DENY', 'DENY', 'ALLOW'];
+const EXPECTED_HARDENED: Record<string, [string, string, string]> = {
+  ...EXPECTED_OPEN,
+  'catalog.entity.read': [READ_DENY, READ_ALLOW, 'ALLOW'],
+  ...Object.fromEntries(
+    Object.keys(EXPECTED_OPEN)
+      .filter(name => name.startsWith('scaffolder.'))
+      .map(name => [name, PLATFORM_ONLY]),
+  ),
+};
+
 const SYNTHETIC = ['user-owns-nothing', 'owner', 'platform-team'] as const;
+
+/** Rule names of a condition tree, in order. */
+function rulesOf(condition: any): string[] {
+  if (condition.rule) return [condition.rule];
+  const children = condition.anyOf ?? condition.allOf ?? (condition.not ? [condition.not] : []);
+  return children.flatMap(rulesOf);
+}
 
 function show(decision: any): string {
   return decision.result === 'CONDITIONAL'
@@ -98,7 +125,19 @@ function show(decision: any): string {
     : decision.result;
 }
 
-describe('policy coverage matrix of the demo policy in a real backend', () => {
+/** Sensitive permissions each mode leaves open to a user who owns nothing, and the grade. */
+const OPEN_IN_OPEN_MODE = [
+  'catalog.entity.read',
+  'scaffolder.action.execute',
+  'scaffolder.task.cancel',
+  'scaffolder.task.create',
+  'scaffolder.template.management',
+];
+
+describe.each([
+  ['open', EXPECTED_OPEN, OPEN_IN_OPEN_MODE, 'F'],
+  ['hardened', EXPECTED_HARDENED, [], 'A'],
+] as const)('policy coverage matrix of the %s demo policy in a real backend', (mode, EXPECTED, OPEN, GRADE) => {
   let server: any;
   let matrix: PermissionCoverageMatrix;
   let scanStatus = '';
@@ -120,6 +159,7 @@ describe('policy coverage matrix of the demo policy in a real backend', () => {
         mockServices.rootLogger.factory({ level: 'warn' }),
         mockServices.rootConfig.factory({
           data: {
+            demo: { permissionPolicy: mode },
             permission: { enabled: true },
             catalog: {
               rules: [
@@ -266,12 +306,31 @@ describe('policy coverage matrix of the demo policy in a real backend', () => {
         return [
           name,
           live.result,
-          conditional ? [live.conditions.rule] : null,
+          conditional ? rulesOf(live.conditions) : null,
           conditional ? applied.get(name) ?? null : null,
         ];
       });
       expect([principal, fromMatrix]).toEqual([principal, fromLive]);
     }
+  });
+
+  it('grades the permissions category by what the policy leaves open', async () => {
+    const findings = await request(server)
+      .get('/api/security-posture/findings?category=permissions&status=open&limit=100')
+      .set('Authorization', alice);
+    expect(findings.status).toBe(200);
+    const open = findings.body.items
+      .filter((f: any) => f.checkId === 'permissions/policy-coverage')
+      .map((f: any) => f.evidence.permission)
+      .sort();
+    const summary = await request(server)
+      .get('/api/security-posture/summary')
+      .set('Authorization', alice);
+    const permissions = summary.body.categories.find((c: any) => c.category === 'permissions');
+    expect(open).toEqual(OPEN);
+    // nothing else of the category is open either
+    expect(findings.body.items).toHaveLength(OPEN.length);
+    expect(permissions.grade).toBe(GRADE);
   });
 
   it('the unauthenticated column is live (mock auth lets no-header requests in, so only its source is asserted here)', () => {
