@@ -157,9 +157,17 @@ async function pathToNextGrade(
   const target = NEXT_GRADE[grade];
   if (!target) return undefined;
   const state = new ScoreState(input.groups, input.categories);
+  // Within a category the heaviest finding always gains the most, so each step weighs one
+  // candidate per category: its first group with findings left in this order.
   const left = input.groups
     .filter(group => group.count > 0 && weightOf(group) > 0)
-    .map(group => ({ group, count: group.count }));
+    .map(group => ({ group, count: group.count }))
+    .sort(
+      (a, b) =>
+        a.group.category.localeCompare(b.group.category) ||
+        weightOf(b.group) - weightOf(a.group) ||
+        severityRank(a.group) - severityRank(b.group),
+    );
   let openCriticals = left.filter(l => isCritical(l.group)).reduce((n, l) => n + l.count, 0);
   const gradeNow = () => cappedGrade(round1(state.overall()), openCriticals);
   const reached = () => gradeNow() <= target; // 'A' < 'B' < 'C' < 'D' < 'F'
@@ -167,9 +175,48 @@ async function pathToNextGrade(
   const planned: PlannedFix[] = [];
   let fixCount = 0;
   let criticalFixes = 0;
-  const fixBest = (pool: typeof left) => {
-    let best: { entry: (typeof left)[number]; overallGain: number; categoryGain: number } | undefined;
-    for (const entry of pool) {
+  type Entry = (typeof left)[number];
+  const apply = (entry: Entry, count: number) => {
+    state.fix(entry.group, count);
+    entry.count -= count;
+    fixCount += count;
+    if (isCritical(entry.group)) {
+      openCriticals -= count;
+      criticalFixes += count;
+    }
+  };
+  /** The fewest fixes of the entry's group (at most `most`) that reach the grade; `most` if none. */
+  const fixesToReach = (entry: Entry, most: number) => {
+    const reachedAfter = (count: number) => {
+      apply(entry, count);
+      const result = reached();
+      apply(entry, -count);
+      return result;
+    };
+    let low = 1;
+    let high = most;
+    if (!reachedAfter(high)) return most;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      if (reachedAfter(middle)) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  };
+  /**
+   * Takes the fix that gains the most (ties: the higher severity). A category's gain per fix
+   * grows as its penalty falls and no other category's changes, so the same group stays the best
+   * until it runs out: it is fixed as often as needed in one go, each of the first listed fixes
+   * with its own gain.
+   */
+  const fixBest = (criticalsOnly: boolean) => {
+    let best: { entry: Entry; overallGain: number; categoryGain: number } | undefined;
+    let category: string | undefined;
+    for (const entry of left) {
+      // `left` is sorted by category: the first entry of a category with findings is its candidate
+      if (entry.count === 0 || (criticalsOnly && !isCritical(entry.group))) continue;
+      if (entry.group.category === category) continue;
+      category = entry.group.category;
       const gain = state.gainOf(entry.group);
       if (
         !best ||
@@ -181,34 +228,25 @@ async function pathToNextGrade(
       }
     }
     if (!best) return false;
-    state.fix(best.entry.group);
-    best.entry.count -= 1;
-    fixCount += 1;
-    if (isCritical(best.entry.group)) {
-      openCriticals -= 1;
-      criticalFixes += 1;
+    const { entry } = best;
+    while (planned.length < PATH_STEPS_SHOWN && entry.count > 0 && fixCount < PATH_STEPS_MAX) {
+      const gain = state.gainOf(entry.group);
+      apply(entry, 1);
+      planned.push({ group: entry.group, ...gain, scoreAfter: round1(state.overall()) });
+      if (!criticalsOnly && reached()) return true;
     }
-    if (planned.length < PATH_STEPS_SHOWN) {
-      planned.push({
-        group: best.entry.group,
-        overallGain: best.overallGain,
-        categoryGain: best.categoryGain,
-        scoreAfter: round1(state.overall()),
-      });
-    }
+    const most = Math.min(entry.count, PATH_STEPS_MAX - fixCount);
+    if (most > 0) apply(entry, criticalsOnly ? most : fixesToReach(entry, most));
     return true;
   };
-  const remaining = (critical: boolean) =>
-    left.filter(l => l.count > 0 && (!critical || isCritical(l.group)));
-
   // Above D, the criticals go first whatever they gain: no score lifts the cap while one is open.
   if (target < 'D') {
-    while (openCriticals > 0 && fixCount < PATH_STEPS_MAX && fixBest(remaining(true))) {
-      // each pass fixes one critical
+    while (openCriticals > 0 && fixCount < PATH_STEPS_MAX && fixBest(true)) {
+      // each pass fixes a group of criticals
     }
   }
-  while (!reached() && fixCount < PATH_STEPS_MAX && fixBest(remaining(false))) {
-    // each pass fixes the finding that gains the most
+  while (!reached() && fixCount < PATH_STEPS_MAX && fixBest(false)) {
+    // each pass fixes the findings that gain the most
   }
 
   // The listed steps: per group, its riskiest findings in order.

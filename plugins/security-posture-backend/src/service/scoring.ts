@@ -92,20 +92,24 @@ export class ScoreState {
     }
   }
 
-  /** Categories in the mean: a category known only from findings leaves it with its last one. */
-  private scored(): string[] {
-    return this.categories.filter(c => this.known.has(c) || this.findingsIn.get(c)! > 0);
-  }
-
   categoryScore(category: string): number {
     return categoryScore(this.penalty.get(category) ?? 0);
   }
 
-  /** The unrounded overall score: the mean of the scored categories, 100 without any. */
+  /**
+   * The unrounded overall score: the mean of the scored categories, 100 without any. A category
+   * known only from findings leaves the mean with its last one.
+   */
   overall(): number {
-    const scored = this.scored();
-    if (!scored.length) return 100;
-    return scored.reduce((sum, c) => sum + this.categoryScore(c), 0) / scored.length;
+    let sum = 0;
+    let scored = 0;
+    for (const c of this.categories) {
+      if (this.known.has(c) || this.findingsIn.get(c)! > 0) {
+        sum += this.categoryScore(c);
+        scored += 1;
+      }
+    }
+    return scored ? sum / scored : 100;
   }
 
   /** What fixing one finding of the group would gain, overall and in its category. */
