@@ -227,12 +227,18 @@ async function testRelease(release, opts) {
       r = { ok: false, detail: String(e.message || e) };
     }
     const ms = Date.now() - started;
-    results[name] = { status: r.ok ? 'ok' : r.skipped ? 'skipped' : 'FAILED', ms, detail: r.detail || '', log };
+    results[name] = {
+      status: r.ok ? 'ok' : r.skipped ? 'skipped' : 'FAILED',
+      ms,
+      detail: r.detail || '',
+      log,
+      ...(r.data ? { data: r.data } : {}),
+    };
     console.log(`${results[name].status} (${fmt(ms)})${r.detail ? ` — ${r.detail}` : ''}`);
     if (!r.ok && !r.skipped) {
-      console.log(`    log: ${log}\n    ---- last lines ----`);
+      console.log(`    log: ${log}\n    ---- ${r.excerpt ? 'excerpt' : 'last lines'} ----`);
       console.log(
-        tail(log, 40)
+        (r.excerpt || tail(log, 40))
           .split('\n')
           .map(l => `    | ${l}`)
           .join('\n'),
@@ -281,6 +287,7 @@ async function testRelease(release, opts) {
       const text = fs.readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
       const errors = [...text.matchAll(/^(\S[^\n(:]*?)[(:](\d+)[,:](\d+)\)?:? - error (TS\d+): (.*)$/gm)].map(m => ({
         file: m[1],
+        line: m[2],
         code: m[4],
         message: m[5],
       }));
@@ -289,12 +296,17 @@ async function testRelease(release, opts) {
       fs.appendFileSync(
         log,
         `\n${ours.length} error(s) in our declarations; ${others} in other packages' declarations (not counted)\n` +
-          ours.map(e => `OURS ${e.file}: ${e.code} ${e.message}`).join('\n') +
+          ours.map(e => `OURS ${e.file}:${e.line}: ${e.code} ${e.message}`).join('\n') +
           '\n',
       );
       if (!ours.length && errors.length) return { ok: true, detail: `${others} error(s) in other packages' .d.ts ignored` };
       if (!errors.length) return { ok: false, detail: `tsc exited with ${code}` };
-      return { ok: false, detail: `${ours.length} error(s) in our declarations, first: ${ours[0].file}: ${ours[0].message}` };
+      const distinct = [...new Set(ours.map(e => `${e.file}:${e.line}: ${e.code} ${e.message}`))];
+      return {
+        ok: false,
+        detail: `${ours.length} error(s) in our declarations, first: ${ours[0].file}: ${ours[0].message}`,
+        excerpt: `${ours.length} error(s) in our declarations against ${release}'s types (distinct):\n${distinct.join('\n')}`,
+      };
     });
   }
 
@@ -305,6 +317,7 @@ async function testRelease(release, opts) {
   if (!opts.skip.has('frontend')) {
     await step('frontend build', async log => {
       if (!hasFrontend && !opts.allowNoPacks) return { ok: false, detail: 'no frontend plugin tarball' };
+      fs.rmSync(path.join(dir, 'packages', 'app', 'dist'), { recursive: true, force: true });
       const code = await run(bin('backstage-cli'), ['package', 'build', '--config', '../../app-config.yaml'], {
         cwd: path.join(dir, 'packages', 'app'),
         log,
@@ -455,15 +468,17 @@ async function backendSteps({ dir, port, step, hasBackend }) {
       }
       fs.appendFileSync(log, `${JSON.stringify(scan, null, 1)}\n`);
       const runs = scan.checkRuns || [];
+      const data = Object.fromEntries(runs.map(c => [c.checkId, c.outcome]));
       const count = o => runs.filter(c => c.outcome === o).length;
       const outcomes = `${runs.length} checks: ${count('pass')} pass, ${count('fail')} fail, ${count('notApplicable')} n/a, ${count('error')} error`;
-      if (scan.status === 'succeeded') return { ok: true, detail: `succeeded; ${outcomes}` };
+      if (scan.status === 'succeeded') return { ok: true, detail: `succeeded; ${outcomes}`, data };
       const errored = runs
         .filter(c => c.outcome === 'error')
         .map(c => `${c.checkId}: ${c.message || ''}`)
         .join(' | ');
       return {
         ok: false,
+        data,
         detail: `scan ${scan.status || 'did not finish'}${scan.message ? ` (${scan.message})` : ''}; ${outcomes}${errored ? `; errors: ${errored}` : ''}`,
       };
     });
@@ -520,6 +535,16 @@ async function main() {
         })
         .join('  ')}`,
     );
+  }
+  // check outcomes that differ between releases (what degrades on older releases)
+  const withScan = releases.filter(r => all[r].scan.data);
+  if (withScan.length > 1) {
+    const ids = [...new Set(withScan.flatMap(r => Object.keys(all[r].scan.data)))].sort();
+    const differing = ids.filter(id => new Set(withScan.map(r => all[r].scan.data[id])).size > 1);
+    console.log(`\ncheck outcomes that differ between releases: ${differing.length ? '' : 'none'}`);
+    for (const id of differing) {
+      console.log(`  ${id.padEnd(44)} ${withScan.map(r => `${r}: ${all[r].scan.data[id] || '-'}`).join('  ')}`);
+    }
   }
   const failures = [];
   for (const r of releases) {
