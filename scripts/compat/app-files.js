@@ -10,7 +10,8 @@ const FRONTEND_PLUGIN = '@security-posture/plugin-security-posture';
 
 /** Exact pin of a @backstage package from the release set (throws when the set lacks it). */
 function pinOf(pins, name) {
-  if (!pins[name]) throw new Error(`the release set has no version for ${name}`);
+  if (!pins[name])
+    throw new Error(`the release set has no version for ${name}`);
   return pins[name];
 }
 
@@ -185,7 +186,10 @@ spec:
     '@backstage/plugin-permission-node',
   ]);
   if (hasBackend) backendDeps[BACKEND_PLUGIN] = `^${ours[BACKEND_PLUGIN]}`;
-  Object.assign(backendDeps, { 'better-sqlite3': '^12.0.0', 'node-gyp': '^10.0.0' });
+  Object.assign(backendDeps, {
+    'better-sqlite3': '^12.0.0',
+    'node-gyp': '^10.0.0',
+  });
   files['packages/backend/package.json'] = json({
     name: 'backend',
     version: '0.0.0',
@@ -197,7 +201,9 @@ spec:
     dependencies: backendDeps,
     devDependencies: { '@backstage/cli': pinOf(pins, '@backstage/cli') },
   });
-  files['packages/backend/src/index.ts'] = `import { createBackend } from '@backstage/backend-defaults';
+  files[
+    'packages/backend/src/index.ts'
+  ] = `import { createBackend } from '@backstage/backend-defaults';
 
 const backend = createBackend();
 
@@ -255,12 +261,19 @@ backend.start();
     private: true,
     bundled: true,
     backstage: { role: 'frontend' },
-    scripts: { start: 'backstage-cli package start', build: 'backstage-cli package build' },
+    scripts: {
+      start: 'backstage-cli package start',
+      build: 'backstage-cli package build',
+    },
     dependencies: appDeps,
     devDependencies: { '@types/react': '^18', '@types/react-dom': '^18' },
     browserslist: {
       production: ['>0.2%', 'not dead', 'not op_mini all'],
-      development: ['last 1 chrome version', 'last 1 firefox version', 'last 1 safari version'],
+      development: [
+        'last 1 chrome version',
+        'last 1 firefox version',
+        'last 1 safari version',
+      ],
     },
     files: ['dist'],
   });
@@ -284,7 +297,9 @@ import '@backstage/ui/css/styles.css';
 
 ReactDOM.createRoot(document.getElementById('root')!).render(<App />);
 `;
-  files['packages/app/src/App.tsx'] = `import { Navigate, Route } from 'react-router-dom';
+  files[
+    'packages/app/src/App.tsx'
+  ] = `import { Navigate, Route } from 'react-router-dom';
 import {
   CatalogEntityPage,
   CatalogIndexPage,
@@ -296,7 +311,9 @@ import {
 } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
-${hasFrontend ? `import { SecurityPage } from '${FRONTEND_PLUGIN}';\n` : ''}import { entityPage } from './components/catalog/EntityPage';
+${
+  hasFrontend ? `import { SecurityPage } from '${FRONTEND_PLUGIN}';\n` : ''
+}import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root';
 
 const app = createApp({
@@ -315,7 +332,11 @@ const routes = (
     >
       {entityPage}
     </Route>
-${hasFrontend ? '    <Route path="/security" element={<SecurityPage />} />\n' : ''}  </FlatRoutes>
+${
+  hasFrontend
+    ? '    <Route path="/security" element={<SecurityPage />} />\n'
+    : ''
+}  </FlatRoutes>
 );
 
 export default app.createRoot(
@@ -328,10 +349,16 @@ export default app.createRoot(
   </>,
 );
 `;
-  files['packages/app/src/components/Root/index.ts'] = `export { Root } from './Root';\n`;
-  files['packages/app/src/components/Root/Root.tsx'] = `import { PropsWithChildren } from 'react';
+  files[
+    'packages/app/src/components/Root/index.ts'
+  ] = `export { Root } from './Root';\n`;
+  files[
+    'packages/app/src/components/Root/Root.tsx'
+  ] = `import { PropsWithChildren } from 'react';
 import HomeIcon from '@material-ui/icons/Home';
-${hasFrontend ? "import SecurityIcon from '@material-ui/icons/Security';\n" : ''}import {
+${
+  hasFrontend ? "import SecurityIcon from '@material-ui/icons/Security';\n" : ''
+}import {
   Sidebar,
   SidebarGroup,
   SidebarItem,
@@ -343,15 +370,25 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
     <Sidebar>
       <SidebarGroup label="Menu">
         <SidebarItem icon={HomeIcon} to="catalog" text="Home" />
-${hasFrontend ? '        <SidebarItem icon={SecurityIcon} to="security" text="Security" />\n' : ''}      </SidebarGroup>
+${
+  hasFrontend
+    ? '        <SidebarItem icon={SecurityIcon} to="security" text="Security" />\n'
+    : ''
+}      </SidebarGroup>
     </Sidebar>
     {children}
   </SidebarPage>
 );
 `;
-  files['packages/app/src/components/catalog/EntityPage.tsx'] = `import Grid from '@material-ui/core/Grid';
+  files[
+    'packages/app/src/components/catalog/EntityPage.tsx'
+  ] = `import Grid from '@material-ui/core/Grid';
 import { EntityAboutCard, EntityLayout } from '@backstage/plugin-catalog';
-${hasFrontend ? `import { EntitySecurityContent } from '${FRONTEND_PLUGIN}';\n` : ''}
+${
+  hasFrontend
+    ? `import { EntitySecurityContent } from '${FRONTEND_PLUGIN}';\n`
+    : ''
+}
 export const entityPage = (
   <EntityLayout>
     <EntityLayout.Route path="/" title="Overview">
@@ -375,9 +412,14 @@ ${
   // ---- the declarations check: our packages' .d.ts against this release's types ------------------------------
   const entries = [];
   for (const p of packs) {
-    for (const sub of p.typedEntryPoints) entries.push(sub === '.' ? p.name : `${p.name}/${sub.replace(/^\.\//, '')}`);
+    for (const sub of p.typedEntryPoints)
+      entries.push(
+        sub === '.' ? p.name : `${p.name}/${sub.replace(/^\.\//, '')}`,
+      );
   }
-  files['compat-types/index.ts'] = `${entries.map((e, i) => `export * as entry${i} from '${e}';`).join('\n')}\n`;
+  files['compat-types/index.ts'] = `${entries
+    .map((e, i) => `export * as entry${i} from '${e}';`)
+    .join('\n')}\n`;
   files['tsconfig.compat-types.json'] = json({
     extends: './tsconfig.json',
     include: ['compat-types'],

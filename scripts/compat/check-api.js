@@ -20,17 +20,25 @@ const path = require('node:path');
 const { collect } = require('./list-backstage-imports');
 const { cmp } = require('./release-versions');
 
-const cacheDir = path.join(os.tmpdir(), 'security-posture-compat', 'registry-cache');
+const cacheDir = path.join(
+  os.tmpdir(),
+  'security-posture-compat',
+  'registry-cache',
+);
 
 function unpack(name, version) {
   const dir = path.join(cacheDir, `${name.replace('/', '+')}-${version}`);
   if (!fs.existsSync(path.join(dir, 'package', 'package.json'))) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const out = execFileSync('npm', ['pack', `${name}@${version}`, '--json', '--pack-destination', dir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const out = execFileSync(
+      'npm',
+      ['pack', `${name}@${version}`, '--json', '--pack-destination', dir],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     const [packed] = JSON.parse(out);
     execFileSync('tar', ['-xzf', path.join(dir, packed.filename), '-C', dir]);
   }
@@ -38,13 +46,16 @@ function unpack(name, version) {
 }
 
 function typesFile(pkgDir, subpath) {
-  const pj = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  const pj = JSON.parse(
+    fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'),
+  );
   const key = subpath ? `./${subpath}` : '.';
   const exp = pj.exports && pj.exports[key];
   const candidates = [];
   if (exp && typeof exp === 'object' && exp.types) candidates.push(exp.types);
   if (!subpath) candidates.push(pj.types || pj.typings || 'dist/index.d.ts');
-  const tv = pj.typesVersions && pj.typesVersions['*'] && pj.typesVersions['*'][subpath];
+  const tv =
+    pj.typesVersions && pj.typesVersions['*'] && pj.typesVersions['*'][subpath];
   if (tv) candidates.push(...tv);
   if (subpath) candidates.push(`dist/${subpath}.d.ts`);
   for (const c of candidates) {
@@ -77,7 +88,10 @@ function exportsOf(file, seen = new Set()) {
   const starRe = /export\s+\*\s+from\s+['"](\.[^'"]+)['"]/g;
   while ((m = starRe.exec(text))) {
     let target = path.resolve(path.dirname(file), m[1]);
-    if (!target.endsWith('.d.ts')) target = fs.existsSync(`${target}.d.ts`) ? `${target}.d.ts` : path.join(target, 'index.d.ts');
+    if (!target.endsWith('.d.ts'))
+      target = fs.existsSync(`${target}.d.ts`)
+        ? `${target}.d.ts`
+        : path.join(target, 'index.d.ts');
     const sub = exportsOf(target, seen);
     sub.names.forEach(n => names.add(n));
     text += `\n${sub.text}`;
@@ -113,7 +127,8 @@ function coreServiceMembers(text) {
     if (depth === 0) flat += ch;
     if (ch === '}' || ch === '>' || ch === ')') depth--;
   }
-  const re = /(?:^|[;,\n])\s*(?:\/\*\*[\s\S]*?\*\/\s*)?(?:const\s+|readonly\s+)?([A-Za-z_$][\w$]*)\s*:/g;
+  const re =
+    /(?:^|[;,\n])\s*(?:\/\*\*[\s\S]*?\*\/\s*)?(?:const\s+|readonly\s+)?([A-Za-z_$][\w$]*)\s*:/g;
   let m;
   while ((m = re.exec(flat))) members.add(m[1]);
   return members;
@@ -121,7 +136,8 @@ function coreServiceMembers(text) {
 
 function has(pkgDir, subpath, symbol) {
   const { names, text } = exportsOf(typesFile(pkgDir, subpath));
-  if (symbol.startsWith('coreServices.')) return coreServiceMembers(text).has(symbol.slice('coreServices.'.length));
+  if (symbol.startsWith('coreServices.'))
+    return coreServiceMembers(text).has(symbol.slice('coreServices.'.length));
   return names.has(symbol);
 }
 
@@ -131,7 +147,9 @@ function splitModule(mod) {
 }
 
 function stableVersions(name) {
-  const out = execFileSync('npm', ['view', name, 'versions', '--json'], { encoding: 'utf8' });
+  const out = execFileSync('npm', ['view', name, 'versions', '--json'], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out)
     .filter(v => /^\d+\.\d+\.\d+$/.test(v))
     .sort(cmp);
@@ -139,7 +157,9 @@ function stableVersions(name) {
 
 /** First version in (from, to] that exports the symbol (binary search; assumes it stays once added). */
 function firstVersionWith(name, subpath, symbol, from, to) {
-  const versions = stableVersions(name).filter(v => cmp(v, from) > 0 && cmp(v, to) <= 0);
+  const versions = stableVersions(name).filter(
+    v => cmp(v, from) > 0 && cmp(v, to) <= 0,
+  );
   let lo = 0;
   let hi = versions.length - 1;
   let found;
@@ -159,8 +179,15 @@ function main() {
     console.error('usage: check-api.js <release> [--json]');
     process.exit(2);
   }
-  const pins = JSON.parse(fs.readFileSync(path.join(__dirname, 'releases', `${release}.json`), 'utf8')).pins;
-  const latest = JSON.parse(fs.readFileSync(path.join(__dirname, 'releases', '1.55.0.json'), 'utf8')).pins;
+  const pins = JSON.parse(
+    fs.readFileSync(
+      path.join(__dirname, 'releases', `${release}.json`),
+      'utf8',
+    ),
+  ).pins;
+  const latest = JSON.parse(
+    fs.readFileSync(path.join(__dirname, 'releases', '1.55.0.json'), 'utf8'),
+  ).pins;
   const imports = collect();
   const missing = [];
   let checked = 0;
@@ -168,19 +195,37 @@ function main() {
     const { name, subpath } = splitModule(mod);
     const version = pins[name];
     if (!version) {
-      missing.push({ module: mod, symbol: '*', version: '-', note: `${name} is not in the ${release} set` });
+      missing.push({
+        module: mod,
+        symbol: '*',
+        version: '-',
+        note: `${name} is not in the ${release} set`,
+      });
       continue;
     }
     const dir = unpack(name, version);
     if (!typesFile(dir, subpath)) {
-      missing.push({ module: mod, symbol: '*', version, note: `no type declarations for ${mod}` });
+      missing.push({
+        module: mod,
+        symbol: '*',
+        version,
+        note: `no type declarations for ${mod}`,
+      });
       continue;
     }
     for (const symbol of Object.keys(imports[mod]).sort()) {
       checked++;
       if (!has(dir, subpath, symbol)) {
-        const first = latest[name] ? firstVersionWith(name, subpath, symbol, version, latest[name]) : undefined;
-        missing.push({ module: mod, symbol, version, firstVersion: first, files: imports[mod][symbol] });
+        const first = latest[name]
+          ? firstVersionWith(name, subpath, symbol, version, latest[name])
+          : undefined;
+        missing.push({
+          module: mod,
+          symbol,
+          version,
+          firstVersion: first,
+          files: imports[mod][symbol],
+        });
       }
     }
   }
@@ -195,25 +240,43 @@ function main() {
         const first = has(unpack(name, oldest), subpath, symbol)
           ? `<=${oldest}`
           : firstVersionWith(name, subpath, symbol, oldest, latest[name]);
-        history.push({ module: mod, symbol, firstVersion: first, inRelease: pins[name] });
+        history.push({
+          module: mod,
+          symbol,
+          firstVersion: first,
+          inRelease: pins[name],
+        });
       }
     }
   }
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ release, checked, missing, history }, null, 1));
+    console.log(
+      JSON.stringify({ release, checked, missing, history }, null, 1),
+    );
     return;
   }
-  console.log(`${checked} imported symbols checked against Backstage ${release}; ${missing.length} missing:`);
+  console.log(
+    `${checked} imported symbols checked against Backstage ${release}; ${missing.length} missing:`,
+  );
   for (const m of missing) {
     console.log(
-      `- ${m.symbol} (${m.module}; ${release} has ${m.version}; first in ${m.firstVersion || '?'})${
-        m.note ? ` ${m.note}` : ''
-      }\n    used in ${(m.files || []).join(', ')}`,
+      `- ${m.symbol} (${m.module}; ${release} has ${m.version}; first in ${
+        m.firstVersion || '?'
+      })${m.note ? ` ${m.note}` : ''}\n    used in ${(m.files || []).join(
+        ', ',
+      )}`,
     );
   }
   if (history) {
-    console.log('\nfirst version (of those in this registry) that exports each imported symbol:');
-    for (const h of history) console.log(`${h.module}\t${h.symbol}\t${h.firstVersion || '?'}\t(${release}: ${h.inRelease})`);
+    console.log(
+      '\nfirst version (of those in this registry) that exports each imported symbol:',
+    );
+    for (const h of history)
+      console.log(
+        `${h.module}\t${h.symbol}\t${h.firstVersion || '?'}\t(${release}: ${
+          h.inRelease
+        })`,
+      );
   }
 }
 

@@ -13,13 +13,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const repo = path.resolve(__dirname, '..', '..');
-const TEST_FILE = /(\.test\.tsx?$|\.stories\.tsx?$|setupTests\.ts$|[\\/]__fixtures__[\\/]|[\\/]testUtils?[\\/]|[\\/]__testUtils__[\\/])/;
+const TEST_FILE =
+  /(\.test\.tsx?$|\.stories\.tsx?$|setupTests\.ts$|[\\/]__fixtures__[\\/]|[\\/]testUtils?[\\/]|[\\/]__testUtils__[\\/])/;
 
 function walk(dir, out) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) walk(p, out);
-    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(p);
+    else if (/\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+      out.push(p);
   }
   return out;
 }
@@ -38,7 +40,8 @@ function collect() {
       const rel = path.relative(repo, file);
       if (TEST_FILE.test(rel)) continue;
       const text = fs.readFileSync(file, 'utf8');
-      const importRe = /import\s+(type\s+)?([^;'"]*?)\s+from\s+'(@backstage\/[^']+)'/g;
+      const importRe =
+        /import\s+(type\s+)?([^;'"]*?)\s+from\s+'(@backstage\/[^']+)'/g;
       let m;
       while ((m = importRe.exec(text))) {
         const clause = m[2];
@@ -60,7 +63,8 @@ function collect() {
         if (def && def[1] !== 'type') add(mod, 'default', rel);
       }
       const svcRe = /coreServices\.(\w+)/g;
-      while ((m = svcRe.exec(text))) add('@backstage/backend-plugin-api', `coreServices.${m[1]}`, rel);
+      while ((m = svcRe.exec(text)))
+        add('@backstage/backend-plugin-api', `coreServices.${m[1]}`, rel);
     }
   }
   return result;

@@ -79,7 +79,11 @@ const ROOTS = [
   '@backstage/plugin-scaffolder-backend',
 ];
 
-const cacheDir = path.join(os.tmpdir(), 'security-posture-compat', 'registry-cache');
+const cacheDir = path.join(
+  os.tmpdir(),
+  'security-posture-compat',
+  'registry-cache',
+);
 
 async function npmJson(args) {
   const { stdout } = await execFileAsync('npm', [...args, '--json'], {
@@ -90,16 +94,23 @@ async function npmJson(args) {
 
 // --- minimal semver (x.y.z[-pre]) and range checks: ^, ~, exact, *, >=a <b, a || b --------------------------
 function parse(v) {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(String(v).trim());
-  return m ? { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] } : undefined;
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(
+    String(v).trim(),
+  );
+  return m
+    ? { major: +m[1], minor: +m[2], patch: +m[3], pre: m[4] }
+    : undefined;
 }
 function cmp(a, b) {
   const x = parse(a);
   const y = parse(b);
-  for (const k of ['major', 'minor', 'patch']) if (x[k] !== y[k]) return x[k] - y[k];
+  for (const k of ['major', 'minor', 'patch'])
+    if (x[k] !== y[k]) return x[k] - y[k];
   if (!x.pre && y.pre) return 1;
   if (x.pre && !y.pre) return -1;
-  return String(x.pre || '').localeCompare(String(y.pre || ''), 'en', { numeric: true });
+  return String(x.pre || '').localeCompare(String(y.pre || ''), 'en', {
+    numeric: true,
+  });
 }
 function satisfiesComparator(v, c) {
   if (c === '*' || c === '' || c === 'x') return true;
@@ -141,7 +152,9 @@ function satisfies(v, range) {
   let unknown = false;
   for (const alt of alternatives) {
     const parts = alt.trim().split(/\s+/).filter(Boolean);
-    const results = (parts.length ? parts : ['*']).map(p => satisfiesComparator(v, p));
+    const results = (parts.length ? parts : ['*']).map(p =>
+      satisfiesComparator(v, p),
+    );
     if (results.some(r => r === undefined)) unknown = true;
     else if (results.every(Boolean)) return true;
   }
@@ -161,7 +174,12 @@ async function createAppManifest(version) {
       '--pack-destination',
       dir,
     ]);
-    await execFileAsync('tar', ['-xzf', path.join(dir, packed.filename), '-C', dir]);
+    await execFileAsync('tar', [
+      '-xzf',
+      path.join(dir, packed.filename),
+      '-C',
+      dir,
+    ]);
   }
   // eslint-disable-next-line import/no-dynamic-require
   return require(file).packageVersions;
@@ -180,14 +198,24 @@ async function findCreateApp(release) {
     const d = cmp(manifest.root, release);
     if (d === 0) {
       const packageJson = JSON.parse(
-        fs.readFileSync(path.join(cacheDir, `create-app-${versions[mid]}`, 'package', 'package.json'), 'utf8'),
+        fs.readFileSync(
+          path.join(
+            cacheDir,
+            `create-app-${versions[mid]}`,
+            'package',
+            'package.json',
+          ),
+          'utf8',
+        ),
       );
       return { version: versions[mid], manifest, packageJson };
     }
     if (d < 0) lo = mid + 1;
     else hi = mid - 1;
   }
-  throw new Error(`no @backstage/create-app release embeds Backstage ${release}`);
+  throw new Error(
+    `no @backstage/create-app release embeds Backstage ${release}`,
+  );
 }
 
 // --- closure ------------------------------------------------------------------------------------------------------
@@ -196,7 +224,10 @@ function packument(name) {
   if (!packumentCache.has(name)) {
     packumentCache.set(
       name,
-      npmJson(['view', name, 'time', 'versions']).then(p => ({ time: p.time, versions: p.versions })),
+      npmJson(['view', name, 'time', 'versions']).then(p => ({
+        time: p.time,
+        versions: p.versions,
+      })),
     );
   }
   return packumentCache.get(name);
@@ -211,7 +242,10 @@ function depsOf(name, version) {
         // npm view with two fields returns {dependencies, peerDependencies}; with one present only, the object.
         if (!r) return { dependencies: {}, peerDependencies: {} };
         if (r.dependencies || r.peerDependencies) {
-          return { dependencies: r.dependencies || {}, peerDependencies: r.peerDependencies || {} };
+          return {
+            dependencies: r.dependencies || {},
+            peerDependencies: r.peerDependencies || {},
+          };
         }
         return { dependencies: r, peerDependencies: {} };
       }),
@@ -222,7 +256,9 @@ function depsOf(name, version) {
 
 /** The lower bound of a range like ^1.2.3, ~1.2.3, 1.2.3 or >=1.2.3 (the version Backstage's workspace:^ had). */
 function lowerBound(range) {
-  const m = /^\s*(?:\^|~|>=|=)?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(String(range));
+  const m = /^\s*(?:\^|~|>=|=)?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(
+    String(range),
+  );
   return m ? m[1] : undefined;
 }
 
@@ -238,7 +274,9 @@ async function pick(name, manifest, wanted) {
   const bounds = wanted.map(w => lowerBound(w.range)).filter(Boolean);
   const release = m || bounds.sort(cmp).pop();
   if (!release) return undefined;
-  return versions.includes(release) ? { version: release } : { missing: release };
+  return versions.includes(release)
+    ? { version: release }
+    : { missing: release };
 }
 
 /**
@@ -260,7 +298,9 @@ async function substitute(name, missing, wanted, pins) {
     );
     if (ok) return v;
   }
-  throw new Error(`${name}: release version ${missing} is not in this registry and no other version fits the set`);
+  throw new Error(
+    `${name}: release version ${missing} is not in this registry and no other version fits the set`,
+  );
 }
 
 /** create-app's own dependency ranges were published with the release too (workspace:^ -> ^<release version>). */
@@ -270,7 +310,8 @@ function seedRanges(createApp) {
     ...createApp.packageJson.dependencies,
     ...createApp.packageJson.devDependencies,
   })) {
-    if (dep.startsWith('@backstage/')) wanted[dep] = [{ from: '@backstage/create-app', range }];
+    if (dep.startsWith('@backstage/'))
+      wanted[dep] = [{ from: '@backstage/create-app', range }];
   }
   return wanted;
 }
@@ -292,7 +333,10 @@ async function derive(release, { extra = [] } = {}) {
     if (!picked) {
       // neither in the manifest nor wanted by a package seen so far: retry after the others
       const n = (deferred.get(name) || 0) + 1;
-      if (n > 3) throw new Error(`${name}: not in the manifest and no dependent range tells its version`);
+      if (n > 3)
+        throw new Error(
+          `${name}: not in the manifest and no dependent range tells its version`,
+        );
       deferred.set(name, n);
       queue.push(name);
       continue;
@@ -303,7 +347,10 @@ async function derive(release, { extra = [] } = {}) {
     }
     pins[name] = picked.version;
     const { dependencies, peerDependencies } = await depsOf(name, pins[name]);
-    for (const [dep, range] of Object.entries({ ...dependencies, ...peerDependencies })) {
+    for (const [dep, range] of Object.entries({
+      ...dependencies,
+      ...peerDependencies,
+    })) {
       if (!dep.startsWith('@backstage/')) continue;
       (wanted[dep] = wanted[dep] || []).push({ from: name, range });
       if (!seen.has(dep)) {
@@ -324,16 +371,24 @@ async function derive(release, { extra = [] } = {}) {
   const notes = [];
   for (const [name, version] of Object.entries(missing)) {
     pins[name] = await substitute(name, version, wanted[name] || [], pins);
-    notes.push(`${name}: the release's ${version} is not in this registry; took ${pins[name]}`);
+    notes.push(
+      `${name}: the release's ${version} is not in this registry; took ${pins[name]}`,
+    );
     const { dependencies } = await depsOf(name, pins[name]);
     for (const dep of Object.keys(dependencies)) {
       if (dep.startsWith('@backstage/') && !pins[dep]) {
-        notes.push(`${name}@${pins[name]} needs ${dep}, which nothing else in the set pins: add it by hand`);
+        notes.push(
+          `${name}@${pins[name]} needs ${dep}, which nothing else in the set pins: add it by hand`,
+        );
       }
     }
   }
   const problems = await checkRanges(pins);
-  const sorted = Object.fromEntries(Object.keys(pins).sort().map(k => [k, pins[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(pins)
+      .sort()
+      .map(k => [k, pins[k]]),
+  );
   return {
     about:
       `Exact versions of the @backstage/* packages of Backstage release ${release}: @backstage/create-app ` +
@@ -353,10 +408,16 @@ async function checkRanges(pins) {
   await Promise.all(
     Object.entries(pins).map(async ([name, version]) => {
       const { dependencies, peerDependencies } = await depsOf(name, version);
-      for (const [dep, range] of Object.entries({ ...dependencies, ...peerDependencies })) {
+      for (const [dep, range] of Object.entries({
+        ...dependencies,
+        ...peerDependencies,
+      })) {
         if (!pins[dep]) continue;
         const ok = satisfies(pins[dep], range);
-        if (ok === false) problems.push(`${name}@${version} wants ${dep}@${range}, set has ${pins[dep]}`);
+        if (ok === false)
+          problems.push(
+            `${name}@${version} wants ${dep}@${range}, set has ${pins[dep]}`,
+          );
       }
     }),
   );
@@ -367,7 +428,9 @@ async function main() {
   const args = process.argv.slice(2);
   const release = args.find(a => /^\d+\.\d+\.\d+$/.test(a));
   if (!release) {
-    console.error('usage: release-versions.js <release, e.g. 1.45.0> [--write] [--check <file>] [--extra pkg,...]');
+    console.error(
+      'usage: release-versions.js <release, e.g. 1.45.0> [--write] [--check <file>] [--extra pkg,...]',
+    );
     process.exit(2);
   }
   const extraIdx = args.indexOf('--extra');
@@ -386,12 +449,24 @@ async function main() {
     const onlyFile = Object.keys(file.pins).filter(n => !result.pins[n]);
     const onlyDerived = Object.keys(result.pins).filter(n => !file.pins[n]);
     console.log(`only in file: ${onlyFile.join(' ') || '-'}`);
-    console.log(`only derived: ${onlyDerived.map(n => `${n}@${result.pins[n]}`).join(' ') || '-'}`);
+    console.log(
+      `only derived: ${
+        onlyDerived.map(n => `${n}@${result.pins[n]}`).join(' ') || '-'
+      }`,
+    );
     console.log(`notes: ${result.notes.join('; ') || '-'}`);
-    console.log(`range problems in the derived set: ${result.rangeProblems.join('; ') || '-'}`);
+    console.log(
+      `range problems in the derived set: ${
+        result.rangeProblems.join('; ') || '-'
+      }`,
+    );
     const fileProblems = await checkRanges(file.pins);
-    console.log(`range problems in the file's set: ${fileProblems.join('; ') || '-'}`);
-    console.log(diffs ? `${diffs} version(s) differ` : 'all common versions agree');
+    console.log(
+      `range problems in the file's set: ${fileProblems.join('; ') || '-'}`,
+    );
+    console.log(
+      diffs ? `${diffs} version(s) differ` : 'all common versions agree',
+    );
     process.exit(diffs ? 1 : 0);
   }
   const json = `${JSON.stringify(result, null, 1)}\n`;
