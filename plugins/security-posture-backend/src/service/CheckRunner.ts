@@ -1,7 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
-import { toError } from '@backstage/errors';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { CheckOutcome, Severity } from '@security-posture/plugin-security-posture-common';
@@ -14,6 +13,7 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { NewFinding } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
+import { asError } from './errors';
 import {
   CheckRegistry,
   FindingFactory,
@@ -338,7 +338,7 @@ export class CheckRunner {
         scope: 'deployment',
       };
     } catch (e) {
-      const error = toError(e);
+      const error = asError(e);
       logger.warn(`Security check ${check.meta.id} failed: ${error.message}`);
       return {
         checkId: check.meta.id,
@@ -421,7 +421,7 @@ export class CheckRunner {
           if (found.outcome === 'fail') state.failCount += 1;
         }
       } catch (e) {
-        const error = toError(e);
+        const error = asError(e);
         state.errorCount += 1;
         state.firstError ??= factory.scrub(error.message);
         state.pageUnevaluated.push(stringifyEntityRef(entity));
@@ -458,7 +458,7 @@ export class CheckRunner {
         state.pageUnevaluated = [];
       }
       pendingWrite = onEntityPage(page).catch(e => {
-        writeError = toError(e);
+        writeError = asError(e);
       });
     };
 
@@ -476,7 +476,7 @@ export class CheckRunner {
           onProgress({ ...progress });
         }
         for (const entity of page.items) {
-          if (signal.aborted) throw toError(signal.reason ?? new Error('scan aborted'));
+          if (signal.aborted) throw asError(signal.reason ?? new Error('scan aborted'));
           for (const state of states) {
             await evaluate(state, entity);
           }
@@ -492,9 +492,9 @@ export class CheckRunner {
       if (signal.aborted) {
         // A stopped scan is not a catalog failure: let the page being written finish, then stop.
         await pendingWrite;
-        throw toError(signal.reason);
+        throw asError(signal.reason);
       }
-      catalogError = toError(e);
+      catalogError = asError(e);
       logger.error(
         `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,
       );

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { toError } from '@backstage/errors';
 import {
   CheckRunSummary,
   Scan,
@@ -10,7 +9,7 @@ import {
 import { PostureStore } from '../database/PostureStore';
 import { CheckRunner, CheckRunOutput, RunProgress } from './CheckRunner';
 import { CheckRegistry, FindingFactory } from '@security-posture/checks';
-import { TooManyRequestsError } from './errors';
+import { asError, TooManyRequestsError } from './errors';
 import { computeSummary } from './scoring';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
@@ -142,7 +141,7 @@ export class DefaultScanService implements ScanService {
     const trigger = this.deps.trigger ?? (() => this.processQueue());
     // Not awaited: the scan runs after the request returns.
     trigger().catch(e =>
-      this.deps.logger.warn(`Queued scans could not be processed now: ${toError(e).message}`),
+      this.deps.logger.warn(`Queued scans could not be processed now: ${asError(e).message}`),
     );
   }
 
@@ -222,7 +221,7 @@ export class DefaultScanService implements ScanService {
         return await write();
       } catch (e) {
         if (this.stopping || Date.now() > deadline) throw e;
-        this.deps.logger.warn(`Could not ${what} (retrying): ${toError(e).message}`);
+        this.deps.logger.warn(`Could not ${what} (retrying): ${asError(e).message}`);
         await sleep(Math.min(500 * 2 ** attempt, 5000));
       }
     }
@@ -250,7 +249,7 @@ export class DefaultScanService implements ScanService {
           },
           e => {
             this.deps.logger.warn(
-              `Security posture scan ${scanId} could not renew its lease: ${toError(e).message}`,
+              `Security posture scan ${scanId} could not renew its lease: ${asError(e).message}`,
             );
             controller.abort(
               new ScanInterruptedError(
@@ -295,7 +294,7 @@ export class DefaultScanService implements ScanService {
     // Store writes of the scan: a failure is reported as such, not with the database's text.
     const written = <T>(write: Promise<T>): Promise<T> =>
       write.catch(e => {
-        logger.error(`Security posture scan ${scan.id} could not write its results`, toError(e));
+        logger.error(`Security posture scan ${scan.id} could not write its results`, asError(e));
         throw new ScanWriteError('write failed');
       });
 
@@ -318,7 +317,7 @@ export class DefaultScanService implements ScanService {
       lastWrite = Date.now();
       store
         .updateScan(scan.id, { progress: latest })
-        .catch(e => logger.warn(`Could not record scan progress: ${toError(e).message}`));
+        .catch(e => logger.warn(`Could not record scan progress: ${asError(e).message}`));
     };
 
     logger.info(`Security posture scan ${scan.id} started (${scan.trigger}) on ${this.runnerId}`);
@@ -405,7 +404,7 @@ export class DefaultScanService implements ScanService {
       }
     } catch (e) {
       // An abort ends the run with the abort's reason, whatever the runner was doing then.
-      const error = signal.aborted ? toError(signal.reason) : toError(e);
+      const error = signal.aborted ? asError(signal.reason) : asError(e);
       takenOver = error instanceof ScanInterruptedError && error.takenOver;
       status = 'failed';
       message = this.failureMessage(scan, error);
@@ -431,7 +430,7 @@ export class DefaultScanService implements ScanService {
           `closes it as interrupted once its heartbeat is ${humanDuration(
             this.deps.staleAfterMs,
           )} old`,
-        toError(e),
+        asError(e),
       );
     } finally {
       stopHeartbeat();
@@ -452,7 +451,7 @@ export class DefaultScanService implements ScanService {
     const { status, message } = result;
     await store
       .clearEntityPasses(scan.id)
-      .catch(e => logger.warn(`Could not clear the scan's entity pass: ${toError(e).message}`));
+      .catch(e => logger.warn(`Could not clear the scan's entity pass: ${asError(e).message}`));
     const finishedAt = new Date().toISOString();
     const enabled = this.deps.registry.list().filter(c => c.enabled);
     if (status !== 'failed') {
