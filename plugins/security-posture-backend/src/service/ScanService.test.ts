@@ -962,3 +962,26 @@ describe('DefaultScanService progress', () => {
     });
   });
 });
+
+describe('DefaultScanService when the fingerprint key cannot be read', () => {
+  it('fails the scan and stops renewing it', async () => {
+    const { store, replica } = await setup([slowCheck('auth/slow', 10)]);
+    const service = replica({
+      heartbeatMs: 20,
+      staleAfterMs: 100,
+      fingerprintKey: async () => {
+        throw new Error('select value from security_posture_settings: connection refused');
+      },
+    });
+    const renew = jest.spyOn(store, 'heartbeatScan');
+    const { id } = await service.requestScan({ trigger: 'manual' });
+    await service.processQueue();
+    expect(await store.getScan(id)).toMatchObject({
+      status: 'failed',
+      message: `Scan failed with an internal error (see the backend log for scan ${id}); previous results are kept`,
+    });
+    const renewals = renew.mock.calls.length;
+    await wait(100);
+    expect(renew.mock.calls.length).toBe(renewals);
+  });
+});

@@ -298,7 +298,6 @@ export class DefaultScanService implements ScanService {
         throw new ScanWriteError('write failed');
       });
 
-    const factory = new FindingFactory(await this.deps.fingerprintKey?.());
     const checkRuns: CheckRunSummary[] = [];
     let lastWrite = 0;
     let trailingWrite: NodeJS.Timeout | undefined;
@@ -325,6 +324,8 @@ export class DefaultScanService implements ScanService {
     let message: string | null = null;
     let takenOver = false;
     try {
+      // Inside the try: the scan must end (and its heartbeat stop) whatever fails.
+      const factory = new FindingFactory(await this.deps.fingerprintKey?.());
       const outputs = await runner.run({
         signal,
         factory,
