@@ -76,6 +76,17 @@ test('platform team browses every view of the Security page', async ({
   await expect(page.getByTestId(/^next-grade-step-/).first()).toContainText(
     /score \d/,
   );
+  // Titles and locations wrap instead of being clipped (the theme clips dense list text).
+  const clipped = await page
+    .locator(
+      '[data-testid^="grade-drag-"] .MuiListItemText-root, [data-testid^="next-grade-step-"] .MuiListItemText-root',
+    )
+    .evaluateAll(items =>
+      items
+        .filter(item => item.scrollWidth > item.clientWidth + 1)
+        .map(item => item.textContent),
+    );
+  expect(clipped).toEqual([]);
   await saveFullPageScreenshot(page, testInfo, 'security-page-overview');
 
   // What holds the grade down opens the finding's details; Escape closes them.

@@ -31,6 +31,9 @@ const useStyles = makeStyles(theme => ({
   text: {
     margin: 0,
     minWidth: 0,
+    // Backstage's theme clips dense list text to one line; titles and locations wrap here.
+    whiteSpace: 'normal',
+    overflow: 'visible',
   },
   where: {
     display: 'block',
