@@ -3,7 +3,9 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  OverridableFrontendPlugin,
   PageBlueprint,
+  RouteRef,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import SecurityIcon from '@material-ui/icons/Security';
@@ -12,7 +14,7 @@ import { isSecurityTabKind } from './conditions';
 import { rootRouteRef } from './routes';
 
 /** The API client, for the new frontend system. */
-export const securityPostureApi = ApiBlueprint.make({
+const securityPostureApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: securityPostureApiRef,
@@ -23,7 +25,7 @@ export const securityPostureApi = ApiBlueprint.make({
 });
 
 /** The Security page at `/security` (its own header, hence no plugin header). */
-export const securityPostureSecurityPage = PageBlueprint.make({
+const securityPostureSecurityPage = PageBlueprint.make({
   params: {
     path: '/security',
     title: 'Security',
@@ -36,7 +38,7 @@ export const securityPostureSecurityPage = PageBlueprint.make({
 });
 
 /** The Security tab of components, APIs, resources, systems and templates. */
-export const securityPostureEntityContent = EntityContentBlueprint.make({
+const securityPostureEntityContent = EntityContentBlueprint.make({
   params: {
     path: 'security',
     title: 'Security',
@@ -50,20 +52,29 @@ export const securityPostureEntityContent = EntityContentBlueprint.make({
 
 /**
  * security-posture for the new frontend system: install with
- * `features: [import('@security-posture/plugin-security-posture/alpha')]`.
+ * `features: [import('@security-posture/plugin-security-posture/alpha')]`. Its extensions are
+ * `api:security-posture`, `page:security-posture` and `entity-content:security-posture`
+ * (`getExtension(id)` to override one).
+ *
+ * Declared with the plain plugin type rather than the inferred one: the inferred type names
+ * types that Backstage releases before 1.48 do not have, and these declarations must type-check
+ * in every supported release. (On 1.45 to 1.47 the page's title and icon are ignored.)
  *
  * @alpha
  */
-export default createFrontendPlugin({
-  pluginId: 'security-posture',
-  title: 'Security',
-  icon: <SecurityIcon fontSize="inherit" />,
-  extensions: [
-    securityPostureApi,
-    securityPostureSecurityPage,
-    securityPostureEntityContent,
-  ],
-  routes: {
-    root: rootRouteRef,
-  },
-});
+const securityPosturePlugin: OverridableFrontendPlugin<{ root: RouteRef }> =
+  createFrontendPlugin({
+    pluginId: 'security-posture',
+    title: 'Security',
+    icon: <SecurityIcon fontSize="inherit" />,
+    extensions: [
+      securityPostureApi,
+      securityPostureSecurityPage,
+      securityPostureEntityContent,
+    ],
+    routes: {
+      root: rootRouteRef,
+    },
+  });
+
+export default securityPosturePlugin;
