@@ -8,7 +8,8 @@
  *   closes the scan as interrupted once its lease (heartbeat) expired, serves the previous
  *   results unchanged and runs the next scan;
  * - PostgreSQL stopped and started again during a scan: the scan fails with a plain message,
- *   the API answers again without restarting the backend, and the next scan succeeds.
+ *   the API answers again without restarting the backend, and the next scan succeeds;
+ * - a replica stopped (SIGTERM) during a scan records it as interrupted before it exits.
  *
  * The replicas run src/__testUtils__/faultTestBackend.ts: the demo backend plus one test-only
  * check that makes each scan's catalog pass last a few seconds.
@@ -111,6 +112,20 @@ async function startReplica(
           cooldown: { seconds: 1 },
           heartbeat: { milliseconds: HEARTBEAT_MS },
           staleAfter: { milliseconds: STALE_AFTER_MS },
+        },
+        // Offline: the plugins checks use their bundled data (a closed local port for the registry,
+        // no OSV), so that no scan depends on the network; the check that reports missing live
+        // data is off, else every scan here would be partial.
+        checks: {
+          plugins: {
+            inventory: {
+              options: {
+                registry: 'http://127.0.0.1:9/',
+                advisorySources: { osv: { enabled: false } },
+              },
+            },
+            'live-data-unavailable': { enabled: false },
+          },
         },
       },
     }),
@@ -415,5 +430,18 @@ describeWithPostgres(
       expect(await scanEnd(survivor, next.id)).toMatchObject({ status: 'succeeded' });
       expect(await results(survivor)).toEqual(before);
     }, 120_000);
+
+    it('a replica shut down during a scan records the scan as interrupted on its way out', async () => {
+      const [survivor] = replicas;
+      const scan = await scanInCatalogPass(survivor);
+      await survivor.kill('SIGTERM');
+      replicas.splice(0, 1);
+      expect(
+        await pg.query(
+          database,
+          `select status || ' | ' || message from security_posture_scans where id = '${scan.id}'`,
+        ),
+      ).toBe('failed | Scan was interrupted: the backend shut down; previous results are kept');
+    }, 60_000);
   },
 );

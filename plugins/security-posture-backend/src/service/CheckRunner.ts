@@ -339,7 +339,8 @@ export class CheckRunner {
       };
     } catch (e) {
       const error = asError(e);
-      logger.warn(`Security check ${check.meta.id} failed: ${error.message}`);
+      // A stopped scan says why once; its checks did not fail.
+      if (!scanSignal.aborted) logger.warn(`Security check ${check.meta.id} failed: ${error.message}`);
       return {
         checkId: check.meta.id,
         outcome: 'error',
