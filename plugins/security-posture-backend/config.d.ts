@@ -57,18 +57,90 @@ export interface Config {
      * `checks.<category>.<name>` for check `<category>/<name>`.
      */
     checks?: {
-      [category: string]: {
-        [name: string]: {
-          /** Set false to skip the check. */
+      /** The plugins checks; their shared options live under `plugins.inventory.options`. */
+      plugins?: {
+        inventory?: {
           enabled?: boolean;
-          /** Replaces the check's default severity. */
           severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
-          /** Replaces `checkDefaults.timeout` for this check. */
           timeout?: HumanDuration | string;
-          /** Check-specific options, documented with each check. */
-          options?: { [key: string]: unknown };
+          /** Shared by every `plugins/*` check (docs/checks/plugins.md lists them all). */
+          options?: {
+            /** Live advisory sources, asked about every installed package version. */
+            advisorySources?: {
+              /** OSV (`POST /v1/querybatch`, no credentials). */
+              osv?: {
+                /**
+                 * On by default. Set false where the backend cannot reach OSV (air-gapped
+                 * deployments): advisories then come from the bundled dataset alone, whose age is
+                 * reported. An OSV that is on but unreachable makes the scan partial.
+                 * @visibility backend
+                 */
+                enabled?: boolean;
+                /**
+                 * OSV API base URL; default `https://api.osv.dev` (an internal mirror of the OSV
+                 * API works the same way).
+                 * @visibility backend
+                 */
+                baseUrl?: string;
+                /**
+                 * Requests under way at once, 1 to 16; default 4.
+                 * @visibility backend
+                 */
+                concurrency?: number;
+                /**
+                 * Distinct vulnerability records read per scan; default 2000.
+                 * @visibility backend
+                 */
+                maxVulnerabilities?: number;
+              };
+              /** The registry's bulk advisory endpoint (what `npm audit` uses); off by default. */
+              npm?: {
+                /** @visibility backend */
+                enabled?: boolean;
+              };
+              /** GitHub's global advisory API; off by default. */
+              github?: {
+                /** @visibility backend */
+                enabled?: boolean;
+                /** @visibility backend */
+                baseUrl?: string;
+                /**
+                 * Raises GitHub's rate limit; sent only as a header to `baseUrl`'s origin.
+                 * @visibility secret
+                 */
+                token?: string;
+              };
+            };
+            [key: string]: unknown;
+          };
         };
+        // `| undefined` (here and below): the schema compiler treats the optional named keys
+        // above as possibly undefined, which an index signature must then allow.
+        [name: string]:
+          | {
+              enabled?: boolean;
+              severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+              timeout?: HumanDuration | string;
+              options?: { [key: string]: unknown };
+            }
+          | undefined;
       };
+      [category: string]:
+        | {
+            [name: string]:
+              | {
+                  /** Set false to skip the check. */
+                  enabled?: boolean;
+                  /** Replaces the check's default severity. */
+                  severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+                  /** Replaces `checkDefaults.timeout` for this check. */
+                  timeout?: HumanDuration | string;
+                  /** Check-specific options, documented with each check. */
+                  options?: { [key: string]: unknown };
+                }
+              | undefined;
+          }
+        | undefined;
     };
   };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { SecurityCheckContext } from '@security-posture/plugin-security-posture-node';
-import { analyzePlugins, BundledData, PluginAnalysis } from './analysis';
+import { AnalysisInput, analyzePlugins, BundledData, PluginAnalysis } from './analysis';
 import { resolvePluginsOptions } from './options';
 
 // The checks of one scan start within seconds of each other: they share one analysis.
@@ -27,8 +27,7 @@ async function readJsonIfPresent<T>(file: string): Promise<T | undefined> {
 
 /** Reads `data/backstage-advisories.json` and `data/registry-snapshot.json` of this package. */
 export async function loadPackagedBundledData(): Promise<BundledData> {
-  const dataFile = (name: string) =>
-    resolvePackagePath('@security-posture/checks', 'data', name);
+  const dataFile = (name: string) => resolvePackagePath('@security-posture/checks', 'data', name);
   const [advisories, snapshot] = await Promise.all([
     readJsonIfPresent<BundledData['advisories']>(dataFile('backstage-advisories.json')),
     readJsonIfPresent<BundledData['snapshot']>(dataFile('registry-snapshot.json')),
@@ -60,6 +59,8 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 export class PluginAnalysisService {
   private readonly registryCache = new Map<string, any>();
+  // OSV records outlive a scan: querybatch says when one changed, so only those are fetched again.
+  private readonly osvRecords: NonNullable<AnalysisInput['osvRecords']> = new Map();
   private bundled?: Promise<BundledData>;
   private shared?: {
     key: string;
@@ -103,6 +104,7 @@ export class PluginAnalysisService {
       now,
       registryCache: this.registryCache,
       bundled,
+      osvRecords: this.osvRecords,
     });
     const entry = { key, fetch: context.services.fetch, at: now, promise };
     this.shared = entry;

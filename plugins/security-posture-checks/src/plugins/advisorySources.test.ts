@@ -1,13 +1,11 @@
 import {
-  advisoryFromOsv,
   githubAdvisorySource,
   githubRangeToNpm,
   npmBulkAdvisorySource,
-  osvAdvisorySource,
   osvEventsToRanges,
   rangesWithPatched,
 } from './advisorySources';
-import { StandInServer, startStandIn, unreachableUrl } from './testHelpers';
+import { StandInServer, startStandIn } from './testHelpers';
 
 const context = () => ({
   fetch,
@@ -78,7 +76,7 @@ describe('npm bulk advisory source (local stand-in)', () => {
           }
         : { status: 405 },
     );
-    const advisories = await npmBulkAdvisorySource(`${server.url}/`).query(queries, context());
+    const { advisories } = await npmBulkAdvisorySource(`${server.url}/`).query(queries, context());
     expect(JSON.parse(server.requests[0].body)).toEqual({
       '@backstage/backend-defaults': ['0.13.1'],
       '@backstage/plugin-techdocs-node': ['1.14.0', '1.12.0'],
@@ -104,99 +102,13 @@ describe('npm bulk advisory source (local stand-in)', () => {
   });
 
   it('fails the way the registry these machines reach does (405)', async () => {
-    server = await startStandIn(() => ({ status: 405, body: { error: 'Method not allowed' } }));
+    server = await startStandIn(() => ({
+      status: 405,
+      body: { error: 'Method not allowed' },
+    }));
     await expect(npmBulkAdvisorySource(server.url).query(queries, context())).rejects.toThrow(
       /405/,
     );
-  });
-});
-
-describe('OSV source (local stand-in)', () => {
-  let server: StandInServer;
-  afterEach(() => server?.close());
-
-  const vuln = {
-    id: 'GHSA-6jr7-99pf-8vgf',
-    aliases: ['CVE-2026-25153'],
-    summary: 'Code execution via MkDocs hooks',
-    published: '2026-02-02T00:00:00Z',
-    database_specific: { severity: 'HIGH' },
-    affected: [
-      {
-        package: { ecosystem: 'npm', name: '@backstage/plugin-techdocs-node' },
-        ranges: [
-          {
-            type: 'SEMVER',
-            events: [
-              { introduced: '0' },
-              { fixed: '1.13.11' },
-              { introduced: '1.14.0' },
-              { fixed: '1.14.1' },
-            ],
-          },
-        ],
-      },
-      { package: { ecosystem: 'PyPI', name: 'mkdocs' }, ranges: [] },
-    ],
-  };
-
-  it('queries in a batch, then reads each distinct vulnerability once', async () => {
-    server = await startStandIn(({ method, url, body }) => {
-      if (method === 'POST' && url === '/v1/querybatch') {
-        const { queries: batch } = JSON.parse(body);
-        return {
-          status: 200,
-          body: {
-            results: batch.map((q: { package: { name: string } }) => ({
-              vulns: q.package.name.endsWith('techdocs-node')
-                ? [{ id: vuln.id, modified: '2026-02-03' }]
-                : [],
-            })),
-          },
-        };
-      }
-      if (method === 'GET' && url === `/v1/vulns/${vuln.id}`) return { status: 200, body: vuln };
-      return { status: 404 };
-    });
-    const advisories = await osvAdvisorySource(server.url).query(queries, context());
-    expect(JSON.parse(server.requests[0].body).queries).toHaveLength(3);
-    expect(server.requests.filter(r => r.url.startsWith('/v1/vulns/'))).toHaveLength(1);
-    expect(advisories).toEqual([
-      {
-        id: 'GHSA-6jr7-99pf-8vgf',
-        aliases: ['CVE-2026-25153'],
-        severity: 'high',
-        summary: 'Code execution via MkDocs hooks',
-        url: 'https://github.com/advisories/GHSA-6jr7-99pf-8vgf',
-        publishedAt: '2026-02-02T00:00:00Z',
-        affected: [
-          {
-            package: '@backstage/plugin-techdocs-node',
-            ranges: [
-              { vulnerable: '>=0.0.0-0 <1.13.11', patched: '1.13.11' },
-              { vulnerable: '>=1.14.0 <1.14.1', patched: '1.14.1' },
-            ],
-          },
-        ],
-        sources: ['osv'],
-      },
-    ]);
-  });
-
-  it('keys OSV-only records by their GHSA alias', () => {
-    const advisory = advisoryFromOsv({
-      ...vuln,
-      id: 'OSV-2026-1',
-      aliases: ['GHSA-6JR7-99PF-8VGF'],
-    });
-    expect(advisory.id).toBe('GHSA-6jr7-99pf-8vgf');
-    expect(advisory.aliases).toEqual(['OSV-2026-1']);
-  });
-
-  it('fails when the source cannot be reached', async () => {
-    await expect(
-      osvAdvisorySource(await unreachableUrl()).query(queries, context()),
-    ).rejects.toThrow();
   });
 });
 
@@ -232,7 +144,10 @@ describe('GitHub advisory source (local stand-in)', () => {
       summary: 'MkDocs allowlist gap',
       vulnerabilities: [
         {
-          package: { ecosystem: 'npm', name: '@backstage/plugin-techdocs-node' },
+          package: {
+            ecosystem: 'npm',
+            name: '@backstage/plugin-techdocs-node',
+          },
           vulnerable_version_range: '< 1.14.3',
           first_patched_version: null,
         },
@@ -254,7 +169,7 @@ describe('GitHub advisory source (local stand-in)', () => {
       if (url === '/advisories?page=2') return { status: 200, body: page2 };
       return { status: 404 };
     });
-    const advisories = await githubAdvisorySource(server.url, 'ghp_testtoken').query(
+    const { advisories } = await githubAdvisorySource(server.url, 'ghp_testtoken').query(
       queries,
       context(),
     );
@@ -281,9 +196,11 @@ describe('GitHub advisory source (local stand-in)', () => {
     server = await startStandIn(() => ({
       status: 200,
       body: page1,
-      headers: { link: '<https://attacker.example/advisories?page=2>; rel="next"' },
+      headers: {
+        link: '<https://attacker.example/advisories?page=2>; rel="next"',
+      },
     }));
-    const advisories = await githubAdvisorySource(server.url, 'ghp_testtoken').query(
+    const { advisories } = await githubAdvisorySource(server.url, 'ghp_testtoken').query(
       queries,
       context(),
     );

@@ -3,9 +3,9 @@ import {
   Advisory,
   AdvisoryRange,
   canonicalGhsaId,
-  isGhsaId,
   normalizeSeverity,
 } from '@security-posture/static-analysis';
+import { chunk, fetchJson, LiveSourceContext } from './liveHttp';
 
 /** Installed versions to ask the live sources about. */
 export interface AdvisoryQuery {
@@ -13,42 +13,32 @@ export interface AdvisoryQuery {
   versions: string[];
 }
 
-export interface LiveSourceContext {
-  fetch: typeof fetch;
-  signal: AbortSignal;
-  requestTimeoutMs: number;
+export type { LiveSourceContext } from './liveHttp';
+export { advisoryFromOsv, osvEventsToRanges } from './osvRecords';
+export { OsvCache, osvAdvisorySource, OSV_BATCH_LIMIT } from './osvSource';
+
+/** What a live source answered. */
+export interface LiveAnswer {
+  advisories: Advisory[];
+  /** Requests that failed while others answered: the answer is partial. */
+  problems: string[];
+  /** Distinct package versions asked about, and how many of them got a complete answer. */
+  asked: number;
+  answered: number;
+  /** Answers taken from the source's cache instead of asking again. */
+  cacheHits?: number;
 }
 
 /** A live advisory source: asks about installed versions, answers in the common shape. */
 export interface LiveAdvisorySource {
   name: 'npm' | 'osv' | 'github';
-  query(packages: AdvisoryQuery[], context: LiveSourceContext): Promise<Advisory[]>;
+  /** Where it is asked (no credentials in it). */
+  url: string;
+  query(packages: AdvisoryQuery[], context: LiveSourceContext): Promise<LiveAnswer>;
 }
 
-const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-
-async function fetchJson(
-  context: LiveSourceContext,
-  url: string,
-  init: RequestInit = {},
-): Promise<{ body: unknown; response: Response }> {
-  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(context.requestTimeoutMs)]);
-  const response = await context.fetch(url, { ...init, signal });
-  if (!response.ok) {
-    throw new Error(
-      `${new URL(url).origin} answered ${response.status} ${response.statusText}`.trim(),
-    );
-  }
-  const text = await response.text();
-  if (text.length > MAX_RESPONSE_BYTES)
-    throw new Error(`response from ${new URL(url).origin} too large`);
-  return { body: JSON.parse(text), response };
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
+function countVersions(packages: AdvisoryQuery[]): number {
+  return packages.reduce((n, p) => n + p.versions.length, 0);
 }
 
 const GHSA_IN_URL = /GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}/i;
@@ -79,12 +69,16 @@ export function npmBulkAdvisorySource(registry: string): LiveAdvisorySource {
   const base = registry.endsWith('/') ? registry.slice(0, -1) : registry;
   return {
     name: 'npm',
+    url: base,
     async query(packages, context) {
       const advisories: Advisory[] = [];
       for (const part of chunk(packages, 1000)) {
         const { body } = await fetchJson(context, `${base}/-/npm/v1/security/advisories/bulk`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
           body: JSON.stringify(Object.fromEntries(part.map(p => [p.name, p.versions]))),
         });
         for (const [name, list] of Object.entries((body ?? {}) as Record<string, unknown>)) {
@@ -108,125 +102,8 @@ export function npmBulkAdvisorySource(registry: string): LiveAdvisorySource {
           }
         }
       }
-      return advisories;
-    },
-  };
-}
-
-interface OsvEvent {
-  introduced?: string;
-  fixed?: string;
-  last_affected?: string;
-}
-
-interface OsvVulnerability {
-  id: string;
-  aliases?: string[];
-  summary?: string;
-  details?: string;
-  published?: string;
-  affected?: Array<{
-    package?: { ecosystem?: string; name?: string };
-    ranges?: Array<{ type?: string; events?: OsvEvent[] }>;
-    versions?: string[];
-    database_specific?: { severity?: string };
-  }>;
-  database_specific?: { severity?: string };
-}
-
-/** OSV's introduced/fixed events as npm ranges with their fixes. */
-export function osvEventsToRanges(events: OsvEvent[]): AdvisoryRange[] {
-  const ranges: AdvisoryRange[] = [];
-  let introduced: string | undefined;
-  const lower = (v: string) => (v === '0' || v === '0.0.0' ? '>=0.0.0-0' : `>=${v}`);
-  for (const event of events) {
-    if (event.introduced !== undefined) {
-      introduced = event.introduced;
-    } else if (event.fixed !== undefined && introduced !== undefined) {
-      ranges.push({ vulnerable: `${lower(introduced)} <${event.fixed}`, patched: event.fixed });
-      introduced = undefined;
-    } else if (event.last_affected !== undefined && introduced !== undefined) {
-      ranges.push({ vulnerable: `${lower(introduced)} <=${event.last_affected}` });
-      introduced = undefined;
-    }
-  }
-  if (introduced !== undefined) ranges.push({ vulnerable: lower(introduced) });
-  return ranges;
-}
-
-export function advisoryFromOsv(vuln: OsvVulnerability): Advisory {
-  const ids = [vuln.id, ...(vuln.aliases ?? [])];
-  const found = ids.find(isGhsaId);
-  const ghsa = found ? canonicalGhsaId(found) : undefined;
-  const affected = (vuln.affected ?? [])
-    .filter(a => a.package?.ecosystem === 'npm' && a.package.name)
-    .map(a => {
-      const ranges = (a.ranges ?? [])
-        .filter(r => r.type === 'SEMVER' || r.type === 'ECOSYSTEM')
-        .flatMap(r => osvEventsToRanges(r.events ?? []));
-      // Records that list versions instead of ranges.
-      const listed = ranges.length ? [] : (a.versions ?? []).map(v => ({ vulnerable: `=${v}` }));
-      return { package: a.package!.name!, ranges: [...ranges, ...listed] };
-    })
-    .filter(a => a.ranges.length);
-  const severityWord =
-    vuln.database_specific?.severity ??
-    vuln.affected?.find(a => a.database_specific?.severity)?.database_specific?.severity;
-  return {
-    id: ghsa ?? vuln.id,
-    aliases: ids.filter(id => !(found ? id === found : id === vuln.id)),
-    severity: normalizeSeverity(severityWord),
-    summary: vuln.summary ?? vuln.details?.slice(0, 200) ?? '',
-    url: ghsa
-      ? `https://github.com/advisories/${ghsa}`
-      : `https://osv.dev/vulnerability/${vuln.id}`,
-    publishedAt: vuln.published,
-    affected,
-    sources: ['osv'],
-  };
-}
-
-/**
- * OSV: `POST /v1/querybatch` (one query per installed version, ids only), then
- * `GET /v1/vulns/{id}` once per distinct id for ranges and severity.
- */
-export function osvAdvisorySource(baseUrl: string, maxVulns = 500): LiveAdvisorySource {
-  const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
-  return {
-    name: 'osv',
-    async query(packages, context) {
-      const queries = packages.flatMap(p =>
-        p.versions.map(version => ({ package: { name: p.name, ecosystem: 'npm' }, version })),
-      );
-      const ids = new Set<string>();
-      for (const part of chunk(queries, 1000)) {
-        const { body } = await fetchJson(context, `${base}/v1/querybatch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ queries: part }),
-        });
-        for (const result of ((body as { results?: unknown[] })?.results ?? []) as Array<{
-          vulns?: Array<{ id?: string }>;
-        }>) {
-          for (const vuln of result?.vulns ?? []) if (vuln.id) ids.add(vuln.id);
-        }
-      }
-      if (ids.size > maxVulns) {
-        throw new Error(
-          `OSV reported ${ids.size} vulnerabilities, more than the ${maxVulns} this check reads`,
-        );
-      }
-      const advisories: Advisory[] = [];
-      const queue = [...ids];
-      await Promise.all(
-        Array.from({ length: Math.min(8, queue.length) }, async () => {
-          for (let id = queue.shift(); id; id = queue.shift()) {
-            const { body } = await fetchJson(context, `${base}/v1/vulns/${encodeURIComponent(id)}`);
-            advisories.push(advisoryFromOsv(body as OsvVulnerability));
-          }
-        }),
-      );
-      return advisories;
+      const asked = countVersions(packages);
+      return { advisories, problems: [], asked, answered: asked };
     },
   };
 }
@@ -268,7 +145,10 @@ export function advisoryFromGithub(item: GithubAdvisory): Advisory | undefined {
     const patched =
       typeof patchedRaw === 'string' ? patchedRaw : patchedRaw?.identifier ?? undefined;
     const list = affected.get(name) ?? [];
-    list.push({ vulnerable: githubRangeToNpm(vuln.vulnerable_version_range), patched });
+    list.push({
+      vulnerable: githubRangeToNpm(vuln.vulnerable_version_range),
+      patched,
+    });
     affected.set(name, list);
   }
   return {
@@ -307,6 +187,7 @@ export function githubAdvisorySource(
   const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
   return {
     name: 'github',
+    url: base,
     async query(packages, context) {
       const headers: Record<string, string> = {
         accept: 'application/vnd.github+json',
@@ -341,7 +222,8 @@ export function githubAdvisorySource(
           url = next && new URL(next).origin === new URL(base).origin ? next : undefined;
         }
       }
-      return advisories;
+      const asked = countVersions(packages);
+      return { advisories, problems: [], asked, answered: asked };
     },
   };
 }

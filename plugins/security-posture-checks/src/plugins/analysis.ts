@@ -18,8 +18,8 @@ import {
   githubAdvisorySource,
   LiveAdvisorySource,
   npmBulkAdvisorySource,
-  osvAdvisorySource,
 } from './advisorySources';
+import { OsvCache, osvAdvisorySource } from './osvSource';
 import { buildInventory, InventoryEntry, InventoryInput } from './inventory';
 import { PluginsCheckOptions } from './options';
 import { displayUrl, MetadataLookup, RegistryClient, RegistrySnapshot } from './registry';
@@ -39,6 +39,8 @@ export interface AnalysisInput {
   now: number;
   registryCache: Map<string, any>;
   bundled: BundledData;
+  /** OSV records kept between scans (refreshed when OSV reports them modified). */
+  osvRecords?: OsvCache['records'];
 }
 
 /** What every plugins check reads: the published inventory plus a few details kept back. */
@@ -48,8 +50,13 @@ export interface PluginAnalysis {
   locations: Map<string, Map<string, string[]>>;
   /** Package → lookup outcome, for messages about the data's age. */
   lookups: Map<string, MetadataLookup>;
-  /** Failed live sources (registry and advisory sources) with their errors. */
-  liveFailures: Array<{ source: string; error: string; fallback: string }>;
+  /** Failed live sources (registry and advisory sources) with their errors; `partial` when some requests answered. */
+  liveFailures: Array<{
+    source: string;
+    error: string;
+    fallback: string;
+    partial?: boolean;
+  }>;
   advisoryIndex: AdvisoryIndex;
   /** Installed packages that are only needed for development (all lockfile copies dev). */
   devOnly: Set<string>;
@@ -67,11 +74,24 @@ function sortVersionsDescending(versions: Iterable<string>): string[] {
   );
 }
 
-function liveSources(options: PluginsCheckOptions): LiveAdvisorySource[] {
+function liveSources(
+  options: PluginsCheckOptions,
+  osvRecords?: OsvCache['records'],
+): LiveAdvisorySource[] {
   const sources: LiveAdvisorySource[] = [];
   if (options.advisorySources.npm) sources.push(npmBulkAdvisorySource(options.registry));
-  if (options.advisorySources.osv)
-    sources.push(osvAdvisorySource(options.advisorySources.osv.baseUrl));
+  const osv = options.advisorySources.osv;
+  if (osv) {
+    sources.push(
+      osvAdvisorySource({
+        baseUrl: osv.baseUrl,
+        concurrency: osv.concurrency,
+        maxVulnerabilities: osv.maxVulnerabilities,
+        // One scan's answers per analysis; the records themselves outlive it.
+        cache: new OsvCache(osvRecords),
+      }),
+    );
+  }
   if (options.advisorySources.github) {
     sources.push(
       githubAdvisorySource(
@@ -81,6 +101,12 @@ function liveSources(options: PluginsCheckOptions): LiveAdvisorySource[] {
     );
   }
   return sources;
+}
+
+/** The first problems of a partial answer, and how many more there were. */
+function summarize(problems: string[]): string {
+  const shown = problems.slice(0, 2).join('; ');
+  return problems.length > 2 ? `${shown}; and ${problems.length - 2} more` : shown;
 }
 
 function errorMessage(e: unknown): string {
@@ -143,25 +169,54 @@ export async function analyzePlugins(input: AnalysisInput): Promise<PluginAnalys
     versions: [...versions],
   }));
 
-  for (const source of liveSources(options)) {
+  const bundledFallback = input.bundled.advisories
+    ? `the bundled advisory dataset of ${input.bundled.advisories.compiledAt}`
+    : 'no bundled advisory dataset';
+  const checkedAt = new Date(now).toISOString();
+  for (const source of liveSources(options, input.osvRecords)) {
+    const where = { checkedAt, url: displayUrl(source.url) };
     try {
-      const found = await source.query(queries, {
+      const answer = await source.query(queries, {
         fetch: input.fetch,
         signal: input.signal,
         requestTimeoutMs: options.requestTimeoutMs,
       });
-      advisoryLists.push(found);
-      advisorySourceStatus.push({ name: source.name, status: 'ok', advisories: found.length });
+      advisoryLists.push(answer.advisories);
+      const partial = answer.problems.length > 0;
+      advisorySourceStatus.push({
+        name: source.name,
+        status: partial ? 'partial' : 'ok',
+        ...where,
+        queried: answer.asked,
+        answered: answer.answered,
+        advisories: answer.advisories.length,
+        ...(answer.cacheHits ? { cacheHits: answer.cacheHits } : {}),
+        ...(partial ? { error: summarize(answer.problems) } : {}),
+      });
+      if (partial) {
+        liveFailures.push({
+          source: `${source.name} advisory source`,
+          error: summarize(answer.problems),
+          fallback: `${answer.answered} of ${answer.asked} package versions answered; ${bundledFallback} covers the rest`,
+          partial: true,
+        });
+      }
     } catch (e) {
       if (input.signal.aborted) throw e;
       const error = errorMessage(e);
-      advisorySourceStatus.push({ name: source.name, status: 'failed', advisories: 0, error });
+      advisorySourceStatus.push({
+        name: source.name,
+        status: 'failed',
+        ...where,
+        queried: queries.reduce((n, q) => n + q.versions.length, 0),
+        answered: 0,
+        advisories: 0,
+        error,
+      });
       liveFailures.push({
         source: `${source.name} advisory source`,
         error,
-        fallback: input.bundled.advisories
-          ? `bundled advisory dataset of ${input.bundled.advisories.compiledAt} and the other sources`
-          : 'the other sources',
+        fallback: `${bundledFallback} and the other sources`,
       });
     }
   }

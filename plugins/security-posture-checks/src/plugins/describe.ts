@@ -1,4 +1,7 @@
-import { InventoryPackage } from '@security-posture/plugin-security-posture-common';
+import {
+  InventoryPackage,
+  PluginInventory,
+} from '@security-posture/plugin-security-posture-common';
 import { PluginAnalysis } from './analysis';
 import { daysSince } from './staleness';
 
@@ -86,4 +89,29 @@ export function dataEvidence(pkg: InventoryPackage) {
     dataSource: pkg.dataSource,
     ...(pkg.dataAsOf ? { dataAsOf: pkg.dataAsOf } : {}),
   };
+}
+
+/**
+ * Which advisory sources stand behind a statement and when each answered, e.g.
+ * `osv (https://api.osv.dev, asked 2026-12-06T02:50:00.000Z)`, `bundled dataset of 2026-12-06`.
+ */
+export function sourcesText(names: string[], inventory: PluginInventory): string[] {
+  return names.map(name => {
+    const status = inventory.advisorySources.find(s => s.name === name);
+    if (name === 'bundled') return `bundled dataset of ${status?.asOf ?? 'unknown date'}`;
+    if (!status?.checkedAt) return name;
+    return `${name} (${status.url ? `${status.url}, ` : ''}asked ${status.checkedAt})`;
+  });
+}
+
+/** Live sources that were on but did not (fully) answer, for messages: `osv: <error>`. */
+export function unavailableSources(inventory: PluginInventory): string[] {
+  return inventory.advisorySources
+    .filter(s => s.status === 'failed' || s.status === 'partial')
+    .map(
+      s =>
+        `${s.name} ${s.status === 'failed' ? 'unavailable' : 'partial'} (${
+          s.error ?? 'no reason given'
+        })`,
+    );
 }

@@ -9,6 +9,7 @@ import {
   unreachableUrl,
   writeMonorepo,
 } from './testHelpers';
+import { osvRecord, startOsvStandIn } from './osvStandIn';
 
 describe('plugins/live-data-unavailable', () => {
   let root: string;
@@ -67,14 +68,54 @@ describe('plugins/live-data-unavailable', () => {
     );
   });
 
+  it('reports OSV answering in part: the scan is partial and the bundled data covers the rest', async () => {
+    const record = osvRecord({
+      id: 'GHSA-9999-8888-7777',
+      pkg: '@backstage/plugin-app-backend',
+      ranges: [['0', '0.6.0']],
+    });
+    // querybatch answers; reading the record fails.
+    const osv = await startOsvStandIn([record], {
+      recordAnswer: () => ({
+        status: 500,
+        body: { code: 13, message: 'internal' },
+      }),
+    });
+    try {
+      const { results, published } = await runPluginsCheck('plugins/live-data-unavailable', {
+        root,
+        registry: registry.url,
+        installedPlugins: [{ pluginId: 'app' }],
+        options: { advisorySources: { osv: { baseUrl: osv.url } } },
+      });
+      expect(results).toEqual([
+        expect.objectContaining({
+          outcome: 'error',
+          title: 'Partial data: osv advisory source answered in part',
+          message: expect.stringContaining(
+            `vulnerability GHSA-9999-8888-7777: ${osv.url} answered 500 Internal Server Error); 1 of 1 package versions answered; the bundled advisory dataset of 2026-11-01 covers the rest`,
+          ),
+        }),
+      ]);
+      expect(published).toEqual({});
+    } finally {
+      await osv.close();
+    }
+  });
+
   it('reports a configured advisory source that fails, while the registry answers', async () => {
-    const osv = await startStandIn(() => ({ status: 500, body: { error: 'boom' } }));
+    const osv = await startStandIn(() => ({
+      status: 500,
+      body: { error: 'boom' },
+    }));
     try {
       const { results } = await runPluginsCheck('plugins/live-data-unavailable', {
         root,
         registry: registry.url,
         installedPlugins: [{ pluginId: 'app' }],
-        options: { advisorySources: { osv: { enabled: true, baseUrl: osv.url } } },
+        options: {
+          advisorySources: { osv: { enabled: true, baseUrl: osv.url } },
+        },
       });
       expect(results).toEqual([
         expect.objectContaining({

@@ -14,9 +14,9 @@ export function createLiveDataUnavailableCheck(service: PluginAnalysisService) {
       category: 'plugins',
       defaultSeverity: 'low',
       description:
-        'Reports when the npm registry, or a configured live advisory source (npm bulk advisories, OSV, GitHub), did not answer. The plugins checks then fall back to cached data or to the snapshot and advisory dataset bundled with security-posture, and say how old that data is.',
+        'Reports when the npm registry, or a live advisory source (OSV, on by default; npm bulk advisories and GitHub when configured), did not answer or answered only in part. The plugins checks then fall back to cached data or to the snapshot and advisory dataset bundled with security-posture, and say how old that data is.',
       remediation:
-        'Let the backend reach the registry it installs from (set `securityPosture.checks.plugins.inventory.options.registry` to your mirror, e.g. an Artifactory or Verdaccio URL) and the configured advisory sources (`advisorySources.osv.baseUrl`, `advisorySources.github.baseUrl`), or disable the sources it cannot reach.',
+        'Let the backend reach the registry it installs from (set `securityPosture.checks.plugins.inventory.options.registry` to your mirror, e.g. an Artifactory or Verdaccio URL) and the advisory sources (OSV at https://api.osv.dev or `advisorySources.osv.baseUrl`, `advisorySources.github.baseUrl`). In an air-gapped deployment switch OSV off with `advisorySources.osv.enabled: false`: matching then rests on the bundled dataset alone, and its age is reported.',
     },
     async run(context) {
       const analysis = await service.get(context);
@@ -37,9 +37,17 @@ export function createLiveDataUnavailableCheck(service: PluginAnalysisService) {
         outcome: 'error' as const,
         target: { type: 'deployment' as const },
         location: failure.source,
-        title: `Partial data: ${failure.source} unavailable`,
-        message: `${failure.source} did not answer (${failure.error}); ${failure.fallback}`,
-        evidence: { source: failure.source, error: failure.error, fallback: failure.fallback },
+        title: `Partial data: ${failure.source} ${
+          failure.partial ? 'answered in part' : 'unavailable'
+        }`,
+        message: `${failure.source} ${failure.partial ? 'answered in part' : 'did not answer'} (${
+          failure.error
+        }); ${failure.fallback}`,
+        evidence: {
+          source: failure.source,
+          error: failure.error,
+          fallback: failure.fallback,
+        },
       }));
     },
   });

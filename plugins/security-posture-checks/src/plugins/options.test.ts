@@ -20,7 +20,9 @@ describe('resolvePluginsOptions', () => {
     resolvePluginsOptions({
       own: new ConfigReader((opts.own ?? {}) as any),
       config: new ConfigReader({
-        securityPosture: { checks: { plugins: { inventory: { options: opts.shared ?? {} } } } },
+        securityPosture: {
+          checks: { plugins: { inventory: { options: opts.shared ?? {} } } },
+        },
       } as any),
       cwd: opts.cwd ?? path.join(root, 'packages/backend'),
       env: opts.env ?? {},
@@ -35,7 +37,23 @@ describe('resolvePluginsOptions', () => {
     expect(options.appLockfile).toBe(path.join(root, 'package-lock.json'));
     expect(options.backstageJson).toBe(path.join(root, 'backstage.json'));
     expect(options.staleAfterDays).toBe(90);
-    expect(options.advisorySources).toEqual({ npm: false, osv: undefined, github: undefined });
+    // OSV is on out of the box; the registry's bulk endpoint and GitHub are opt-in.
+    expect(options.advisorySources).toEqual({
+      npm: false,
+      osv: {
+        baseUrl: 'https://api.osv.dev',
+        concurrency: 4,
+        maxVulnerabilities: 2000,
+      },
+      github: undefined,
+    });
+  });
+
+  it('switches OSV off with one key (air-gapped deployments)', async () => {
+    const options = await resolve({
+      shared: { advisorySources: { osv: { enabled: false } } },
+    });
+    expect(options.advisorySources.osv).toBeUndefined();
   });
 
   it('resolves configured paths against the repository root; own options win over shared', async () => {
@@ -59,7 +77,9 @@ describe('resolvePluginsOptions', () => {
       expect((await resolve({ own: { registry: 'https://mirror.example' } })).registry).toBe(
         'https://mirror.example',
       );
-      const fromEnv = await resolve({ env: { npm_config_registry: 'https://env.example/' } });
+      const fromEnv = await resolve({
+        env: { npm_config_registry: 'https://env.example/' },
+      });
       expect([fromEnv.registry, fromEnv.registryFrom]).toEqual(['https://env.example/', 'env']);
       const fromNpmrc = await resolve({});
       expect([fromNpmrc.registry, fromNpmrc.registryFrom]).toEqual([
@@ -71,13 +91,17 @@ describe('resolvePluginsOptions', () => {
     }
   });
 
-  it('enables live advisory sources only when configured', async () => {
+  it('enables the other live advisory sources only when configured', async () => {
     const options = await resolve({
       shared: {
         advisorySources: {
           npm: { enabled: true },
-          osv: { enabled: true },
-          github: { enabled: true, baseUrl: 'https://ghe.example/api/v3', token: 'ghp_x' },
+          osv: { baseUrl: 'http://osv.internal:8080', concurrency: 40 },
+          github: {
+            enabled: true,
+            baseUrl: 'https://ghe.example/api/v3',
+            token: 'ghp_x',
+          },
         },
         registryCacheTtl: { minutes: 5 },
         requestTimeout: { seconds: 3 },
@@ -85,7 +109,12 @@ describe('resolvePluginsOptions', () => {
     });
     expect(options.advisorySources).toEqual({
       npm: true,
-      osv: { baseUrl: 'https://api.osv.dev' },
+      // Concurrency is capped at 16.
+      osv: {
+        baseUrl: 'http://osv.internal:8080',
+        concurrency: 16,
+        maxVulnerabilities: 2000,
+      },
       github: { baseUrl: 'https://ghe.example/api/v3', token: 'ghp_x' },
     });
     expect(options.registryCacheTtlMs).toBe(5 * 60 * 1000);

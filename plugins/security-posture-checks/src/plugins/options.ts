@@ -27,7 +27,8 @@ export interface PluginsCheckOptions {
   staleAfterDays: number;
   advisorySources: {
     npm: boolean;
-    osv?: { baseUrl: string };
+    /** On unless `advisorySources.osv.enabled: false` (air-gapped deployments). */
+    osv?: { baseUrl: string; concurrency: number; maxVulnerabilities: number };
     github?: { baseUrl: string; token?: string };
   };
 }
@@ -167,7 +168,10 @@ export async function resolvePluginsOptions(options: {
     registryFrom = 'default';
   }
 
-  const osvEnabled = reader.boolean('advisorySources.osv.enabled') ?? false;
+  // OSV needs no credentials and sees the whole tree, third-party packages included: on by
+  // default. The registry's bulk endpoint and GitHub stay opt-in (mirrors often lack the first,
+  // the second rate-limits without a token).
+  const osvEnabled = reader.boolean('advisorySources.osv.enabled') ?? true;
   const githubEnabled = reader.boolean('advisorySources.github.enabled') ?? false;
 
   return {
@@ -186,7 +190,17 @@ export async function resolvePluginsOptions(options: {
     advisorySources: {
       npm: reader.boolean('advisorySources.npm.enabled') ?? false,
       osv: osvEnabled
-        ? { baseUrl: reader.string('advisorySources.osv.baseUrl') ?? 'https://api.osv.dev' }
+        ? {
+            baseUrl: reader.string('advisorySources.osv.baseUrl') ?? 'https://api.osv.dev',
+            concurrency: Math.max(
+              1,
+              Math.min(16, reader.number('advisorySources.osv.concurrency') ?? 4),
+            ),
+            maxVulnerabilities: Math.max(
+              1,
+              reader.number('advisorySources.osv.maxVulnerabilities') ?? 2000,
+            ),
+          }
         : undefined,
       github: githubEnabled
         ? {

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
@@ -45,7 +45,9 @@ async function writeJson(file: string, value: unknown) {
 export async function writeMonorepo(spec: MonorepoSpec): Promise<string> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'plugins-check-'));
   if (spec.backstageRelease) {
-    await writeJson(path.join(root, 'backstage.json'), { version: spec.backstageRelease });
+    await writeJson(path.join(root, 'backstage.json'), {
+      version: spec.backstageRelease,
+    });
   }
   await writeJson(path.join(root, 'package.json'), {
     name: 'root',
@@ -81,8 +83,16 @@ export async function writeMonorepo(spec: MonorepoSpec): Promise<string> {
   }
 
   const locked = [
-    ...backend.map(p => ({ path: `node_modules/${p.name}`, version: p.version, dev: false })),
-    ...app.map(p => ({ path: `node_modules/${p.name}`, version: p.version, dev: false })),
+    ...backend.map(p => ({
+      path: `node_modules/${p.name}`,
+      version: p.version,
+      dev: false,
+    })),
+    ...app.map(p => ({
+      path: `node_modules/${p.name}`,
+      version: p.version,
+      dev: false,
+    })),
     ...(spec.locked ?? []).map(l => ({ dev: false, ...l })),
   ];
   if (spec.yarn) {
@@ -113,7 +123,10 @@ export async function writeMonorepo(spec: MonorepoSpec): Promise<string> {
       'node_modules/app': { resolved: 'packages/app', link: true },
     };
     for (const l of locked) {
-      packages[l.path] = { version: l.version, ...(l.dev ? { dev: true } : {}) };
+      packages[l.path] = {
+        version: l.version,
+        ...(l.dev ? { dev: true } : {}),
+      };
     }
     await writeJson(path.join(root, 'package-lock.json'), {
       name: 'root',
@@ -142,7 +155,11 @@ export function packument(name: string, spec: FakePackument) {
     versions: Object.fromEntries(
       Object.entries(spec.versions).map(([version, v]) => [
         version,
-        { name, version, ...(v.deprecated ? { deprecated: v.deprecated } : {}) },
+        {
+          name,
+          version,
+          ...(v.deprecated ? { deprecated: v.deprecated } : {}),
+        },
       ]),
     ),
     time,
@@ -151,7 +168,12 @@ export function packument(name: string, spec: FakePackument) {
 
 export interface StandInServer {
   url: string;
-  requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }>;
+  requests: Array<{
+    method: string;
+    url: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+  }>;
   close(): Promise<void>;
 }
 
@@ -162,7 +184,7 @@ export async function startStandIn(
     url: string;
     body: string;
     headers: http.IncomingHttpHeaders;
-  }) => { status: number; body?: unknown; headers?: Record<string, string> },
+  }) => StandInAnswer | Promise<StandInAnswer>,
 ): Promise<StandInServer> {
   const requests: StandInServer['requests'] = [];
   const server = http.createServer((req, res) => {
@@ -176,18 +198,47 @@ export async function startStandIn(
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(request);
-      const answer = handle(request);
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      Promise.resolve(handle(request)).then(async answer => {
+        if (answer.delayMs) {
+          // unref: a test that gave up waiting must not be kept alive by the delay.
+          await new Promise(resolve => setTimeout(resolve, answer.delayMs).unref());
+        }
+        if (res.destroyed) return;
+        res.writeHead(answer.status, {
+          'content-type': 'application/json',
+          ...answer.headers,
+        });
+        const body = answer.body === undefined ? '' : JSON.stringify(answer.body);
+        res.end(answer.raw ?? body);
+      });
     });
+  });
+  // A delayed answer must not keep close() waiting after the client gave up.
+  const sockets = new Set<Socket>();
+  server.on('connection', socket => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>(resolve => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
+}
+
+/** What a stand-in answers: a JSON body, or `raw` text as is, optionally after a delay. */
+export interface StandInAnswer {
+  status: number;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
 }
 
 /** A registry stand-in serving packuments by name (GET only, like the one these machines reach). */
@@ -272,7 +323,10 @@ export interface RunPluginsCheckOptions {
   root: string;
   registry: string;
   options?: Record<string, unknown>;
-  installedPlugins?: Array<{ pluginId: string; modules?: Array<{ moduleId: string }> }>;
+  installedPlugins?: Array<{
+    pluginId: string;
+    modules?: Array<{ moduleId: string }>;
+  }>;
   bundled?: BundledData;
   fetch?: typeof fetch;
   now?: number;
@@ -293,7 +347,12 @@ export async function runPluginsCheck(checkId: string, opts: RunPluginsCheckOpti
   const published: Record<string, any> = {};
   const results = await runSecurityCheck(check, {
     installedPlugins: opts.installedPlugins,
-    options: { registry: opts.registry, ...opts.options } as any,
+    options: {
+      registry: opts.registry,
+      // OSV is on by default; tests never reach the real one, they opt into a stand-in.
+      advisorySources: { osv: { enabled: false } },
+      ...opts.options,
+    } as any,
     services: { fetch: opts.fetch ?? fetch },
     onPublish: (key, data) => {
       published[key] = data;

@@ -89,9 +89,22 @@ export interface InventoryPackage {
 export interface AdvisorySourceStatus {
   /** `bundled`, `npm`, `osv` or `github`. */
   name: string;
-  status: 'ok' | 'failed' | 'disabled';
+  /**
+   * `ok`: answered for every installed version; `partial`: some requests failed (the bundled
+   * dataset covers the rest); `failed`: unreachable or unusable; `disabled`: switched off.
+   */
+  status: 'ok' | 'partial' | 'failed' | 'disabled';
   /** For the bundled dataset: the date it was compiled. */
   asOf?: string;
+  /** For live sources: when this scan asked it. */
+  checkedAt?: string;
+  /** For live sources: where it was asked (origin and path, no credentials). */
+  url?: string;
+  /** For live sources: distinct package versions asked about, and how many were answered. */
+  queried?: number;
+  answered?: number;
+  /** Answers served from the cache instead of asking again. */
+  cacheHits?: number;
   advisories: number;
   error?: string;
 }
