@@ -56,4 +56,5 @@ export * from './references/sensitiveReferences';
 
 // Lockfiles and advisories.
 export * from './advisories/lockfile';
+export * from './advisories/dependencyPaths';
 export * from './advisories/advisories';

@@ -20,7 +20,8 @@ import {
   npmBulkAdvisorySource,
 } from './advisorySources';
 import { OsvCache, osvAdvisorySource } from './osvSource';
-import { buildInventory, InventoryEntry, InventoryInput } from './inventory';
+import { attribute, isPluginName } from './attribution';
+import { buildInventory, displayPath, InventoryEntry, InventoryInput } from './inventory';
 import { PluginsCheckOptions } from './options';
 import { displayUrl, MetadataLookup, RegistryClient, RegistrySnapshot } from './registry';
 import { versionsBehind } from './staleness';
@@ -311,6 +312,24 @@ export async function analyzePlugins(input: AnalysisInput): Promise<PluginAnalys
       devOnly.add(entry.name);
     }
     if (entry.direct || entry.loaded) direct.add(entry.name);
+  }
+  // Who pulls each vulnerable package in, and whether it is in the runtime tree at all.
+  const attributionInput = {
+    lockfiles: raw.lockfiles,
+    runtimeWorkspaces: raw.runtimeWorkspaces,
+    show: (file: string) => displayPath(options.rootDir, file),
+    isPlugin: (name: string) => {
+      const kind = entries.get(name)?.kind;
+      return kind && kind !== 'library' ? true : isPluginName(name);
+    },
+  };
+  for (const pkg of packages) {
+    if (!pkg.advisories.length) continue;
+    const affected = [...new Set(pkg.advisories.flatMap(a => a.affectedVersions))];
+    const { dependencyPaths, scope, pulledInBy } = attribute(pkg, affected, attributionInput);
+    if (dependencyPaths.length) pkg.dependencyPaths = dependencyPaths;
+    if (scope) pkg.scope = scope;
+    if (pulledInBy.length) pkg.pulledInBy = pulledInBy;
   }
   packages.sort(
     (a, b) =>

@@ -41,6 +41,12 @@ export function relationOf(
       ? 'frontend plugin of the app'
       : 'direct dependency of the backend or app';
   }
+  const devNote = analysis.devOnly.has(pkg.name) || pkg.scope === 'development';
+  if (pkg.pulledInBy?.length) {
+    // From the lockfile's dependency graph: the plugins (or top-level dependencies) behind it.
+    const by = `transitive dependency pulled in by ${pkg.pulledInBy.slice(0, 3).join(', ')}`;
+    return pkg.scope === 'development' ? `${by}, development only` : by;
+  }
   const parents = new Set<string>();
   for (const version of considered) {
     for (const location of analysis.locations.get(pkg.name)?.get(version) ?? []) {
@@ -49,9 +55,7 @@ export function relationOf(
     }
   }
   const via = parents.size ? ` via ${[...parents].slice(0, 3).join(', ')}` : '';
-  return analysis.devOnly.has(pkg.name)
-    ? `transitive dependency${via}, development only`
-    : `transitive dependency${via}`;
+  return devNote ? `transitive dependency${via}, development only` : `transitive dependency${via}`;
 }
 
 /**

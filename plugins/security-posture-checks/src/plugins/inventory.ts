@@ -4,7 +4,12 @@ import {
   PluginInventory,
   PluginPackageKind,
 } from '@security-posture/plugin-security-posture-common';
-import { LockedPackage, MAX_LOCKFILE_BYTES, ParsedLockfile, parseLockfile } from '@security-posture/static-analysis';
+import {
+  LockedPackage,
+  MAX_LOCKFILE_BYTES,
+  ParsedLockfile,
+  parseLockfile,
+} from '@security-posture/static-analysis';
 import {
   exists,
   moduleIdsInPackage,
@@ -54,6 +59,10 @@ export interface RawInventory {
   entries: Map<string, InventoryEntry>;
   /** Every installed package copy the lockfiles list (for advisory matching). */
   locked: LockedPackage[];
+  /** The parsed lockfiles by file, for dependency paths. */
+  lockfiles: Map<string, ParsedLockfile>;
+  /** Per lockfile: the folders (relative to it) of the backend and app it installs. */
+  runtimeWorkspaces: Map<string, Set<string>>;
   unmappedFeatures: PluginInventory['unmappedFeatures'];
   warnings: string[];
 }
@@ -390,11 +399,25 @@ export async function buildInventory(input: InventoryInput): Promise<RawInventor
     }
   }
 
+  const runtimeWorkspaces = new Map<string, Set<string>>();
+  const addRuntime = (lockfile: string | undefined, dir: string | undefined) => {
+    if (!lockfile || !dir || !lockfiles.has(lockfile)) return;
+    const relative = toPosix(path.relative(path.dirname(lockfile), dir));
+    if (relative.startsWith('..') || path.isAbsolute(relative)) return;
+    const set = runtimeWorkspaces.get(lockfile) ?? new Set<string>();
+    set.add(relative);
+    runtimeWorkspaces.set(lockfile, set);
+  };
+  addRuntime(input.backendLockfile, input.backendDir);
+  addRuntime(input.appLockfile, input.appManifest ? path.dirname(input.appManifest) : undefined);
+
   return {
     backstageRelease,
     sources,
     entries: entries.entries,
     locked,
+    lockfiles,
+    runtimeWorkspaces,
     unmappedFeatures,
     warnings,
   };

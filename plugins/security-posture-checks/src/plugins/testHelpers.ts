@@ -31,7 +31,15 @@ export interface MonorepoSpec {
   /** Dependencies of packages/app (locked in the lockfile, not installed). */
   app?: Array<{ name: string; version: string; range?: string }>;
   /** Further lockfile entries: install path (e.g. `node_modules/a/node_modules/b`) → version. */
-  locked?: Array<{ path: string; version: string; dev?: boolean }>;
+  locked?: Array<{
+    path: string;
+    version: string;
+    dev?: boolean;
+    /** Recorded like npm 7+ does, so the lockfile has a dependency graph. */
+    dependencies?: Record<string, string>;
+  }>;
+  /** Record the workspaces' dependencies in the lockfile (npm 7+), root devDependencies too. */
+  graph?: { rootDevDependencies?: Record<string, string> };
   /** Write a yarn.lock instead of package-lock.json. */
   yarn?: boolean;
 }
@@ -116,9 +124,27 @@ export async function writeMonorepo(spec: MonorepoSpec): Promise<string> {
     await fs.writeFile(path.join(root, 'yarn.lock'), lines.join('\n'));
   } else {
     const packages: Record<string, unknown> = {
-      '': { name: 'root', workspaces: ['packages/*'] },
-      'packages/backend': { name: 'backend', version: '0.0.0' },
-      'packages/app': { name: 'app', version: '0.0.0' },
+      '': {
+        name: 'root',
+        workspaces: ['packages/*'],
+        ...(spec.graph?.rootDevDependencies
+          ? { devDependencies: spec.graph.rootDevDependencies }
+          : {}),
+      },
+      'packages/backend': {
+        name: 'backend',
+        version: '0.0.0',
+        ...(spec.graph
+          ? { dependencies: Object.fromEntries(backend.map(p => [p.name, p.version])) }
+          : {}),
+      },
+      'packages/app': {
+        name: 'app',
+        version: '0.0.0',
+        ...(spec.graph
+          ? { dependencies: Object.fromEntries(app.map(p => [p.name, p.range ?? p.version])) }
+          : {}),
+      },
       'node_modules/backend': { resolved: 'packages/backend', link: true },
       'node_modules/app': { resolved: 'packages/app', link: true },
     };
@@ -126,6 +152,7 @@ export async function writeMonorepo(spec: MonorepoSpec): Promise<string> {
       packages[l.path] = {
         version: l.version,
         ...(l.dev ? { dev: true } : {}),
+        ...('dependencies' in l && l.dependencies ? { dependencies: l.dependencies } : {}),
       };
     }
     await writeJson(path.join(root, 'package-lock.json'), {

@@ -54,6 +54,20 @@ export interface InventoryAdvisory {
   sources: string[];
 }
 
+/** One way an installed copy is pulled in. */
+export interface PackageDependencyPath {
+  version: string;
+  /** The lockfile, relative to the repository root when inside it. */
+  lockfile: string;
+  /** Workspace folder relative to the lockfile whose manifest starts the path ('' = its root). */
+  workspace: string;
+  via: 'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies';
+  /** Package names from the workspace's dependency down to this package. */
+  chain: string[];
+  /** Starts in the backend's or app's own (non-dev) dependencies. */
+  runtime: boolean;
+}
+
 /** One package of the deployment with its versions, staleness and advisories. */
 export interface InventoryPackage {
   name: string;
@@ -80,6 +94,19 @@ export interface InventoryPackage {
   /** Deprecation message of the highest installed version, or of the package's latest. */
   deprecated?: string;
   advisories: InventoryAdvisory[];
+  /**
+   * For packages with advisories: how the affected copies are pulled in, read from the npm
+   * lockfile's dependency graph (v2/v3), runtime paths first, at most five.
+   */
+  dependencyPaths?: PackageDependencyPath[];
+  /**
+   * For packages with advisories: `runtime` when a copy is reached through `dependencies` from the
+   * backend or app (or is a loaded plugin), `development` when only through devDependencies (or
+   * workspaces neither loads); absent when the lockfile does not tell (yarn, lockfile v1).
+   */
+  scope?: 'runtime' | 'development';
+  /** The plugins (else top-level dependencies) whose dependency paths lead to the package. */
+  pulledInBy?: string[];
   dataSource: PackageDataSource;
   /** When the registry metadata was fetched (or the bundled snapshot was generated). */
   dataAsOf?: string;

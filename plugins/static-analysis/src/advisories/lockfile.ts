@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { buildLockGraph, LockEntry, LockGraph } from './dependencyPaths';
 
 /** One installed copy of a package as a lockfile records it. */
 export interface LockedPackage {
@@ -24,6 +25,12 @@ export interface ParsedLockfile {
    * lockfile's directory, '' for the root) resolves to, as the package manager would load it.
    */
   resolve(name: string, range: string | undefined, workspacePath: string): string | undefined;
+  /**
+   * Who requires whom, for dependency paths to an installed copy. npm lockfiles v2/v3 only
+   * (v1 and yarn lockfiles do not record it per install location): undefined for the others.
+   * Built on first use.
+   */
+  dependencyGraph?(): LockGraph | undefined;
 }
 
 // Lockfiles beyond this size are refused rather than parsed (a real one is a few MB).
@@ -39,10 +46,7 @@ function nameFromInstallPath(path: string): string {
 export function parseNpmLockfile(text: string): ParsedLockfile {
   const lock = JSON.parse(text) as {
     lockfileVersion?: number;
-    packages?: Record<
-      string,
-      { name?: string; version?: string; link?: boolean; dev?: boolean; resolved?: string }
-    >;
+    packages?: Record<string, LockEntry & { version?: string; dev?: boolean }>;
     dependencies?: Record<string, NpmV1Dependency>;
   };
   const packages: LockedPackage[] = [];
@@ -67,9 +71,14 @@ export function parseNpmLockfile(text: string): ParsedLockfile {
     throw new Error('not an npm lockfile: neither "packages" nor "dependencies" found');
   }
 
+  let graph: LockGraph | undefined;
   return {
     format: 'npm',
     packages,
+    dependencyGraph() {
+      if (lock.packages) graph ??= buildLockGraph(lock.packages);
+      return graph;
+    },
     resolve(name, _range, workspacePath) {
       // Node's lookup: the closest node_modules folder upwards from the workspace wins.
       let dir = trimTrailingSlashes(workspacePath);
