@@ -51,6 +51,14 @@ export interface CheckResult {
   severity?: Severity;
   evidence?: FindingEvidence;
   secret?: DetectedSecret;
+  /**
+   * The catalog entity the result is about, when a deployment-wide check reads entities itself
+   * (the template check streams `kind: Template`): the finding then carries the entity's ref,
+   * kind and owners (`spec.owner` and its `ownedBy` relations), exactly like a finding of an
+   * entity check, so kind and owner filters, visibility rules and exports treat it the same.
+   * Entity checks need not set it: the engine knows their entity.
+   */
+  entity?: Entity;
 }
 
 /** Read access to the catalog, paged so a check never holds the whole catalog in memory. */

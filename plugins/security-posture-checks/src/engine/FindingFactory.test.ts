@@ -5,7 +5,7 @@ import {
   redactSecret,
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
-import { FindingFactory } from './FindingFactory';
+import { FindingFactory, ownersOf } from './FindingFactory';
 
 const meta: SecurityCheckMeta = {
   id: 'catalog/leaked-secret',
@@ -104,6 +104,56 @@ describe('FindingFactory', () => {
     // Scan 2: a no longer reveals it; b's finding must keep its identity.
     const [inScan2] = new FindingFactory().fromResults(meta, 'high', [later]);
     expect(inScan2.fingerprint).toBe(inScan1.fingerprint);
+  });
+
+  it("gives a deployment check's result about an entity (a template) its ref, kind and owners (issue 17, defect 2)", () => {
+    const template: Entity = {
+      apiVersion: 'scaffolder.backstage.io/v1beta3',
+      kind: 'Template',
+      metadata: { name: 'Deploy-Key', namespace: 'default' },
+      spec: { owner: 'Identity-SSO' },
+      relations: [{ type: RELATION_OWNED_BY, targetRef: 'group:default/identity-sso' }],
+    };
+    const templateResult: CheckResult = {
+      outcome: 'fail',
+      target: { type: 'template', entityRef: 'template:default/Deploy-Key' },
+      location: 'steps[a].input.url#ssrf',
+      message: 'ssrf',
+    };
+    const [finding] = new FindingFactory().fromResults(meta, 'high', [
+      { ...templateResult, entity: template },
+    ]);
+    expect(finding).toMatchObject({
+      target: { type: 'template', entityRef: 'template:default/deploy-key' },
+      entityRef: 'template:default/deploy-key',
+      entityKind: 'Template',
+      owners: ['group:default/identity-sso'],
+    });
+    // The subject does not change the finding's identity: no resolve-and-reopen on upgrade.
+    const [withoutSubject] = new FindingFactory().fromResults(meta, 'high', [templateResult]);
+    expect(withoutSubject.fingerprint).toBe(finding.fingerprint);
+    expect(withoutSubject).toMatchObject({ owners: [], entityKind: undefined });
+  });
+
+  it('reads owners from spec.owner too (entities read from files have no relations)', () => {
+    const owners = (specOwner: unknown, namespace?: string) =>
+      ownersOf({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'x', namespace },
+        spec: { owner: specOwner } as Entity['spec'],
+      });
+    expect(owners('Payments')).toEqual(['group:default/payments']);
+    expect(owners('payments', 'ops')).toEqual(['group:ops/payments']);
+    expect(owners('user:default/Sam')).toEqual(['user:default/sam']);
+    expect(owners('group:other/x', 'ops')).toEqual(['group:other/x']);
+    expect(owners(undefined)).toEqual([]);
+    expect(owners(42)).toEqual([]);
+    expect(owners('group:')).toEqual([]);
+    // The relation the catalog derives from spec.owner is the same ref: one owner, not two.
+    expect(ownersOf({ ...entity('svc'), spec: { owner: 'team-a' } })).toEqual([
+      'group:default/team-a',
+    ]);
   });
 
   it('turns an error into an error finding with a scrubbed message', () => {

@@ -1,5 +1,6 @@
 import {
   Entity,
+  parseEntityRef,
   RELATION_OWNED_BY,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
@@ -102,7 +103,9 @@ export class FindingFactory {
       ? scrubSecrets(result.location, batchSecrets)
       : undefined;
     const target = this.normalizeTarget(result.target);
-    const info = entity && this.entityInfo(entity);
+    // An entity check's entity, else the entity a deployment check says the result is about.
+    const subject = entity ?? result.entity;
+    const info = subject && this.entityInfo(subject);
     let entityRef: string | undefined;
     if (info) entityRef = info.ref;
     else if ('entityRef' in target) entityRef = target.entityRef;
@@ -117,7 +120,7 @@ export class FindingFactory {
       target,
       location,
       entityRef,
-      entityKind: entity?.kind,
+      entityKind: subject?.kind,
       owners: info ? [...info.owners] : [],
       evidence: scrubbedEvidence,
       remediation: meta.remediation,
@@ -174,9 +177,26 @@ export class FindingFactory {
   }
 }
 
+/**
+ * The entity's owners as lower-case refs: its `ownedBy` relations, and `spec.owner` (a group
+ * unless it names a kind, in the entity's namespace unless it names one), which is what the
+ * catalog derives the relation from; entities read from files (the CLI) have only the latter.
+ */
 export function ownersOf(entity: Entity): string[] {
   const owners = (entity.relations ?? [])
     .filter(r => r.type === RELATION_OWNED_BY)
     .map(r => lowerCaseEn(r.targetRef));
+  const specOwner = (entity.spec as { owner?: unknown } | undefined)?.owner;
+  if (typeof specOwner === 'string' && specOwner.trim()) {
+    try {
+      const ref = parseEntityRef(specOwner.trim(), {
+        defaultKind: 'group',
+        defaultNamespace: entity.metadata?.namespace ?? 'default',
+      });
+      owners.push(lowerCaseEn(stringifyEntityRef(ref)));
+    } catch {
+      // Not a valid ref: the catalog would not have made a relation of it either.
+    }
+  }
   return [...new Set(owners)];
 }

@@ -117,6 +117,15 @@ describe('templates/template-risk', () => {
       rule: 'path-traversal',
     });
     expect(String(traversal.evidence!.actionsList)).toMatch(/unavailable/);
+    // Every result names its template, so its findings get the template's kind and owners
+    // (issue 17, defect 2).
+    for (const r of results.filter(x => x.target.type === 'template')) {
+      expect(r.entity?.kind).toBe('Template');
+      expect(`template:default/${r.entity?.metadata.name}`).toBe(
+        (r.target as { entityRef: string }).entityRef,
+      );
+    }
+    expect(traversal.entity?.spec?.owner).toBe('payments');
 
     expect(scores.templates.map(t => t.entityRef)).toEqual([
       'template:default/insider-exfil',

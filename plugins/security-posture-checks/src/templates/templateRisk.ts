@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { JsonValue } from '@backstage/types';
 import {
@@ -143,6 +144,16 @@ function ciValuesFor(
     : undefined;
 }
 
+/**
+ * The template as the subject of its results, so its findings carry its ref, kind and owners;
+ * none for an entity without a name (no ref can be made of it).
+ */
+function subjectOf(entity: Entity): Entity | undefined {
+  return typeof entity.metadata?.name === 'string' && entity.metadata.name
+    ? entity
+    : undefined;
+}
+
 function toScore(analysis: TemplateAnalysis): TemplateRiskScore {
   return {
     entityRef: analysis.entityRef,
@@ -239,6 +250,7 @@ export const templateRiskCheck = createSecurityCheck({
     })) {
       if (signal.aborted) throw new Error('Template analysis was cancelled');
       for (const entity of page) {
+        const subject = subjectOf(entity);
         const fallbackRef = `template:${
           entity.metadata?.namespace ?? 'default'
         }/${entity.metadata?.name ?? '<unnamed>'}`;
@@ -260,6 +272,7 @@ export const templateRiskCheck = createSecurityCheck({
             target: { type: 'template', entityRef: fallbackRef },
             location: 'template-analysis',
             message: `The template could not be analysed: ${message}`,
+            entity: subject,
           });
           continue;
         }
@@ -279,6 +292,7 @@ export const templateRiskCheck = createSecurityCheck({
               analysis.diagnostics[0]?.message ?? 'unreadable'
             }`,
             evidence: { diagnostics: analysis.diagnostics.length },
+            entity: subject,
           });
           continue;
         }
@@ -293,6 +307,7 @@ export const templateRiskCheck = createSecurityCheck({
               actionsList: installed.message,
               diagnostics: analysis.diagnostics.length,
             },
+            entity: subject,
           });
           continue;
         }
@@ -313,6 +328,7 @@ export const templateRiskCheck = createSecurityCheck({
               permissionGating: gating.reason,
             },
             secret: finding.secret,
+            entity: subject,
           });
         }
       }
