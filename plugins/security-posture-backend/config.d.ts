@@ -47,6 +47,16 @@ export interface Config {
        */
       staleAfter?: HumanDuration | string;
     };
+    /** Exemptions (accepted risks, false positives, risks mitigated elsewhere). */
+    exemptions?: {
+      /**
+       * The longest an exemption may last: its expiry (required for accepted risks, optional
+       * otherwise) must be within this long of its creation. Default 365 days. The frontend reads
+       * it to bound the expiry date picker.
+       * @visibility frontend
+       */
+      maxDuration?: HumanDuration | string;
+    };
     /** Defaults for every check. */
     checkDefaults?: {
       /** How long one check may run before it is stopped with an `error` outcome. Default 2 minutes. */

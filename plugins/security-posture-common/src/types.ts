@@ -1,3 +1,5 @@
+import type { ScanChangeSummary } from './scanChanges';
+
 /** How bad a failed check is. Ordered from worst to least in {@link SEVERITIES}. */
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
@@ -18,8 +20,12 @@ export type FindingCategory = BuiltInCategory | (string & {});
  */
 export type CheckOutcome = 'fail' | 'pass' | 'error' | 'notApplicable';
 
-/** `open` while the latest successful run of its check still reports it. */
-export type FindingStatus = 'open' | 'resolved';
+/**
+ * `open` while the latest successful run of its check still reports it; `exempted` when it is open
+ * but an active exemption covers it (decided when it is read, so an exemption that expires stops
+ * applying at once); `resolved` once a scan no longer reports it.
+ */
+export type FindingStatus = 'open' | 'resolved' | 'exempted';
 
 /** What a finding is about. */
 export type FindingTarget =
@@ -57,7 +63,92 @@ export interface Finding {
   firstSeenAt: string;
   lastSeenAt: string;
   resolvedAt?: string;
+  /**
+   * The exemption that covers the finding: `state: 'active'` when the finding is `exempted`,
+   * `state: 'expired'` when the last exemption that covered it has expired (the finding counts
+   * again). Revoked exemptions are not attached.
+   */
+  exemption?: Exemption;
 }
+
+/**
+ * Why a finding does not count: the risk is accepted until a date, the finding is wrong, or the
+ * risk is handled somewhere the check cannot see.
+ */
+export type ExemptionKind = 'accepted-risk' | 'false-positive' | 'mitigated-elsewhere';
+
+/**
+ * What an exemption covers:
+ * - `finding`: one finding, by fingerprint (a finding whose check, target or location changes gets
+ *   a new fingerprint and is not covered); `checkId` and `entityRef` describe the finding;
+ * - `target`: every finding of a check on one entity, or on one config path;
+ * - `entities`: every finding of a check on the entities of a kind and/or an owner.
+ */
+export type ExemptionScope =
+  | { type: 'finding'; fingerprint: string; checkId?: string; entityRef?: string }
+  | { type: 'target'; checkId: string; entityRef: string; configPath?: undefined }
+  | { type: 'target'; checkId: string; configPath: string; entityRef?: undefined }
+  | { type: 'entities'; checkId: string; entityKind?: string; owner?: string };
+
+export type ExemptionScopeType = ExemptionScope['type'];
+
+/** `active` until revoked or past `expiresAt`; decided when read. */
+export type ExemptionState = 'active' | 'expired' | 'revoked';
+
+export interface Exemption {
+  id: string;
+  scope: ExemptionScope;
+  kind: ExemptionKind;
+  reason: string;
+  /** An http(s) link to the ticket that tracks the decision. */
+  ticket?: string;
+  /** The user (or `service:<subject>`) who created it. */
+  createdBy: string;
+  createdAt: string;
+  /** Required for `accepted-risk`; the exemption stops applying at this instant. */
+  expiresAt?: string;
+  state: ExemptionState;
+  revokedBy?: string;
+  revokedAt?: string;
+}
+
+/** What a caller sends to create an exemption. */
+export interface NewExemption {
+  scope: ExemptionScope;
+  kind: ExemptionKind;
+  reason: string;
+  ticket?: string;
+  expiresAt?: string;
+}
+
+export interface ExemptionsQuery {
+  state?: ExemptionState[];
+  scopeType?: ExemptionScopeType[];
+  checkId?: string;
+  entityRef?: string;
+  createdBy?: string;
+  /** Active exemptions that expire within this many days (and not those without expiry). */
+  expiringWithinDays?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ExemptionsPage {
+  /** Active ones first, soonest expiry first; then expired and revoked, newest first. */
+  items: Exemption[];
+  totalItems: number;
+  limit: number;
+  offset: number;
+  /** `all`: deployment-wide; `mine`: only exemptions of entities whose details the caller may read. */
+  scope: 'all' | 'mine';
+}
+
+/** The exemption kinds, for forms and validation. */
+export const EXEMPTION_KINDS: readonly ExemptionKind[] = [
+  'accepted-risk',
+  'false-positive',
+  'mitigated-elsewhere',
+];
 
 export interface CheckMetadata {
   /** `<category>/<kebab-name>` */
@@ -97,6 +188,8 @@ export interface Scan {
   progress: { done: number; total: number };
   message?: string;
   checkRuns?: CheckRunSummary[];
+  /** What the scan changed (`GET /scans` only): new, reopened, resolved, severity changes. */
+  changes?: ScanChangeSummary;
 }
 
 export type Grade = 'A' | 'B' | 'C' | 'D' | 'F';
@@ -184,6 +277,11 @@ export interface PostureSummary {
   categories: CategoryScore[];
   counts: SeverityCounts;
   openFindings: number;
+  /**
+   * Open findings that active exemptions cover: they are not in `counts`, `openFindings`, the
+   * scores or the grade. `score` and `grade` are what they would be without any exemption.
+   */
+  exempted?: { findings: number; counts: SeverityCounts; score: number; grade: Grade };
   /**
    * Risk first: open findings by severity, then by exposure (anyone, guests, signed-in users,
    * not assessed, owners only), then by the points their fix gains.

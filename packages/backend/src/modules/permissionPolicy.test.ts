@@ -7,6 +7,8 @@ import {
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   securityPostureEntityDetailsReadPermission,
+  securityPostureExemptionCreatePermission,
+  securityPostureExemptionDeletePermission,
   securityPostureReportReadPermission,
 } from '@security-posture/plugin-security-posture-common';
 import { DEMO_OWNERSHIP } from '../__testUtils__/identities';
@@ -174,4 +176,48 @@ describe('DemoPermissionPolicy', () => {
       ).toBe('ALLOW');
     },
   );
+
+  describe('exemptions', () => {
+    const EXEMPTION_PERMISSIONS = [
+      securityPostureExemptionCreatePermission,
+      securityPostureExemptionDeletePermission,
+    ];
+
+    it.each(['open', 'hardened'] as const)(
+      '%s: the platform team may exempt and revoke anything',
+      async mode => {
+        const policy = new DemoPermissionPolicy(mode);
+        for (const permission of EXEMPTION_PERMISSIONS) {
+          expect(await decide(policy, permission, alice)).toBe('ALLOW');
+        }
+      },
+    );
+
+    it('open: nobody else may exempt or revoke', async () => {
+      const policy = new DemoPermissionPolicy('open');
+      for (const who of [dana, sam, guest]) {
+        for (const permission of EXEMPTION_PERMISSIONS) {
+          expect([permission.name, await decide(policy, permission, who)]).toEqual([
+            permission.name,
+            'DENY',
+          ]);
+        }
+      }
+    });
+
+    it('hardened: owners may exempt and revoke their own entities’ findings only', async () => {
+      const policy = new DemoPermissionPolicy('hardened');
+      for (const who of [dana, sam, guest]) {
+        for (const permission of EXEMPTION_PERMISSIONS) {
+          expect(await decide(policy, permission, who)).toBe(
+            `CONDITIONAL ${JSON.stringify({
+              rule: 'IS_ENTITY_OWNER',
+              resourceType: 'catalog-entity',
+              params: { claims: who.info.ownershipEntityRefs },
+            })}`,
+          );
+        }
+      }
+    });
+  });
 });

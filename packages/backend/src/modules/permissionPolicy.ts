@@ -19,7 +19,11 @@ import {
   catalogConditions,
   createCatalogConditionalDecision,
 } from '@backstage/plugin-catalog-backend/alpha';
-import { securityPostureEntityDetailsReadPermission } from '@security-posture/plugin-security-posture-common';
+import {
+  securityPostureEntityDetailsReadPermission,
+  securityPostureExemptionCreatePermission,
+  securityPostureExemptionDeletePermission,
+} from '@security-posture/plugin-security-posture-common';
 
 export const PLATFORM_TEAM_REF = 'group:default/platform-team';
 
@@ -59,6 +63,11 @@ const deny: PolicyDecision = { result: AuthorizeResult.DENY };
  *   conditional on owning the entity; creating entities and managing locations is denied;
  * - everything else not named below (including the deployment-wide security report) is denied.
  *
+ * Exemptions (security-posture.exemption.create / .delete): the platform team may exempt
+ * anything (deployment-wide exemptions also need the report permission, which only it has). In
+ * `hardened`, owners may exempt (and revoke exemptions of) their own entities' findings; in `open`
+ * nobody else may.
+ *
  * `open` (npm start): every signed-in user, guests included, reads the whole catalog and may
  * use every scaffolder permission: run any template and any action with the backend's
  * credentials.
@@ -85,6 +94,14 @@ export class DemoPermissionPolicy implements PermissionPolicy {
 
     if (isPermission(permission, securityPostureEntityDetailsReadPermission)) {
       return createCatalogConditionalDecision(permission, ownsEntity);
+    }
+    if (
+      isPermission(permission, securityPostureExemptionCreatePermission) ||
+      isPermission(permission, securityPostureExemptionDeletePermission)
+    ) {
+      return hardened
+        ? createCatalogConditionalDecision(permission, ownsEntity)
+        : deny;
     }
     if (isResourcePermission(permission, 'catalog-entity')) {
       if (permission.attributes.action !== 'read') {

@@ -1,9 +1,6 @@
 import { Knex } from 'knex';
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import { JsonValue } from '@backstage/types';
 import {
   emptySeverityCounts,
@@ -26,15 +23,17 @@ import {
   ScanPatch,
   ScoringFinding,
 } from './PostureStore';
-
-const migrationsDir = resolvePackagePath(
-  '@security-posture/plugin-security-posture-backend',
-  'migrations',
-);
+import { migrateToLatest } from './migrations';
+import {
+  activeExemptionOf,
+  EXEMPTIONS,
+  ExemptionRow,
+  exemptionToShow,
+  FINDINGS,
+  OWNERS,
+} from './exemptionRows';
 
 const SCANS = 'security_posture_scans';
-const FINDINGS = 'security_posture_findings';
-const OWNERS = 'security_posture_finding_owners';
 const SUMMARIES = 'security_posture_summaries';
 const CHECK_DATA = 'security_posture_check_data';
 const SETTINGS = 'security_posture_settings';
@@ -106,6 +105,8 @@ type FindingRow = {
   resolved_at: string | null;
   last_scan_id: string;
   content_hash?: string | null;
+  /** The path of a config target: what a "check on a config path" exemption matches. */
+  config_path?: string | null;
 };
 
 function chunk<T>(items: T[], size = BATCH): T[][] {
@@ -221,6 +222,8 @@ function toFindingRow(f: NewFinding, scanId: string, seenAt: string): FindingRow
     last_seen_at: seenAt,
     resolved_at: null,
     last_scan_id: scanId,
+    // Derived from the target (which the hash covers).
+    config_path: f.target.type === 'config' ? f.target.path : null,
     // Change detection only (not a security boundary): every stored column, NUL-separated.
     content_hash: createHash('sha1')
       .update(
@@ -236,15 +239,88 @@ export class DatabasePostureStore implements PostureStore {
   static async create(options: {
     database: DatabaseService;
     skipMigrations?: boolean;
+    /** The time exemptions are applied at when findings are read; tests pass a fake clock. */
+    clock?: () => Date;
   }): Promise<DatabasePostureStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip && !options.skipMigrations) {
-      await client.migrate.latest({ directory: migrationsDir });
+      await migrateToLatest(client);
     }
-    return new DatabasePostureStore(client);
+    return new DatabasePostureStore(client, options.clock ?? (() => new Date()));
   }
 
-  private constructor(private readonly db: Knex) {}
+  private constructor(
+    private readonly db: Knex,
+    private readonly clock: () => Date,
+  ) {}
+
+  private now() {
+    return this.clock().toISOString();
+  }
+
+  /**
+   * Whether any exemption applies at `now`: when none does (the common case), finding queries
+   * leave out the exemption subquery altogether.
+   */
+  private async anyExemptionApplies(now: string): Promise<boolean> {
+    const row = await this.db(EXEMPTIONS)
+      .select('id')
+      .whereNull('revoked_at')
+      .where(open => open.whereNull('expires_at').orWhere('expires_at', '>', now))
+      .first();
+    return Boolean(row);
+  }
+
+  /**
+   * Open findings no active exemption covers (`exempted: false`) or those one covers (`true`),
+   * at `now`; `exemptions` says whether any applies.
+   */
+  private whereOpen(
+    q: Knex.QueryBuilder,
+    options: { exempted: boolean; exemptions: boolean; now: string },
+  ) {
+    q.where(`${FINDINGS}.status`, 'open');
+    if (options.exempted) {
+      if (!options.exemptions) return q.whereRaw('1 = 0');
+      return q.whereExists(activeExemptionOf(this.db, options.now));
+    }
+    return options.exemptions ? q.whereNotExists(activeExemptionOf(this.db, options.now)) : q;
+  }
+
+  /**
+   * Findings as the API shows them: open ones that an active exemption covers are `exempted`,
+   * and each carries the exemption that covers it (active, or the one that expired last).
+   */
+  private async withExemptions(rows: FindingRow[], now: string): Promise<Finding[]> {
+    const findings = rows.map(toFinding);
+    if (!findings.length) return findings;
+    const fingerprints = findings.map(f => f.fingerprint);
+    const checkIds = [...new Set(findings.map(f => f.checkId))];
+    const candidates: ExemptionRow[] = [];
+    for (const batch of chunk(fingerprints)) {
+      candidates.push(
+        ...(await this.db(EXEMPTIONS)
+          .whereNull('revoked_at')
+          .where('scope_type', 'finding')
+          .whereIn('fingerprint', batch)),
+      );
+    }
+    for (const batch of chunk(checkIds)) {
+      candidates.push(
+        ...(await this.db(EXEMPTIONS)
+          .whereNull('revoked_at')
+          .whereNot('scope_type', 'finding')
+          .whereIn('check_id', batch)),
+      );
+    }
+    if (!candidates.length) return findings;
+    return findings.map(finding => {
+      const exemption = exemptionToShow(candidates, finding, now);
+      if (!exemption) return finding;
+      const exempted = finding.status === 'open' && exemption.state === 'active';
+      return { ...finding, status: exempted ? 'exempted' : finding.status, exemption };
+    });
+  }
 
   async createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan> {
     const row = newScanRow(scan);
@@ -585,7 +661,11 @@ export class DatabasePostureStore implements PostureStore {
     return row.value;
   }
 
-  private filtered(query: FindingsQuery, visibility: FindingsVisibility) {
+  private filtered(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+    exemptions: { exemptions: boolean; now: string },
+  ) {
     const q = this.db<FindingRow>(FINDINGS);
     if (visibility.type === 'entities') {
       if (visibility.entityRefs.length === 0) {
@@ -603,7 +683,18 @@ export class DatabasePostureStore implements PostureStore {
     if (query.severity?.length) {
       q.whereIn('severity_rank', query.severity.filter(isSeverity).map(severityRank));
     }
-    q.whereIn('status', query.status?.length ? query.status : ['open']);
+    // Stored statuses are open and resolved; exempted is open with an active exemption.
+    const statuses = new Set(query.status?.length ? query.status : ['open']);
+    q.where(status => {
+      if (statuses.has('open') && statuses.has('exempted')) {
+        status.orWhere(`${FINDINGS}.status`, 'open');
+      } else if (statuses.has('open')) {
+        status.orWhere(open => this.whereOpen(open, { ...exemptions, exempted: false }));
+      } else if (statuses.has('exempted')) {
+        status.orWhere(exempted => this.whereOpen(exempted, { ...exemptions, exempted: true }));
+      }
+      if (statuses.has('resolved')) status.orWhere(`${FINDINGS}.status`, 'resolved');
+    });
     if (query.checkId?.length) q.whereIn('check_id', query.checkId);
     if (query.entityKind?.length) {
       q.whereIn(
@@ -644,13 +735,15 @@ export class DatabasePostureStore implements PostureStore {
   ): Promise<{ items: Finding[]; totalItems: number }> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
+    const now = this.now();
+    const applied = { exemptions: await this.anyExemptionApplies(now), now };
     const [counted, rows] = await Promise.all([
       options.withTotal === false
         ? undefined
-        : this.filtered(query, visibility).count({ count: '*' }),
-      this.sorted(this.filtered(query, visibility), query).limit(limit).offset(offset),
+        : this.filtered(query, visibility, applied).count({ count: '*' }),
+      this.sorted(this.filtered(query, visibility, applied), query).limit(limit).offset(offset),
     ]);
-    const items = (rows as FindingRow[]).map(toFinding);
+    const items = await this.withExemptions(rows as FindingRow[], now);
     return { items, totalItems: counted ? Number(counted[0].count) : offset + items.length };
   }
 
@@ -664,16 +757,23 @@ export class DatabasePostureStore implements PostureStore {
     // page is read, long enough for them to be promoted to V8's old generation (RSS growth).
     let after = '';
     let done = false;
+    // One instant for the whole export, so that every page applies the same exemptions.
+    const now = this.now();
+    let exemptions: boolean | undefined;
     const next = async (): Promise<IteratorResult<Finding[], undefined>> => {
       if (done) return { done: true, value: undefined };
-      const rows: FindingRow[] = await this.filtered({ ...query, limit: undefined }, visibility)
-        .where('fingerprint', '>', after)
-        .orderBy('fingerprint', 'asc')
+      exemptions ??= await this.anyExemptionApplies(now);
+      const rows: FindingRow[] = await this.filtered({ ...query, limit: undefined }, visibility, {
+        exemptions,
+        now,
+      })
+        .where(`${FINDINGS}.fingerprint`, '>', after)
+        .orderBy(`${FINDINGS}.fingerprint`, 'asc')
         .limit(pageSize);
       if (rows.length < pageSize) done = true;
       if (!rows.length) return { done: true, value: undefined };
       after = rows[rows.length - 1].fingerprint;
-      return { done: false, value: rows.map(toFinding) };
+      return { done: false, value: await this.withExemptions(rows, now) };
     };
     const stop = async (): Promise<IteratorResult<Finding[], undefined>> => {
       done = true;
@@ -684,15 +784,18 @@ export class DatabasePostureStore implements PostureStore {
 
   async getFinding(fingerprint: string): Promise<Finding | undefined> {
     const row = await this.db<FindingRow>(FINDINGS).where({ fingerprint }).first();
-    return row ? toFinding(row) : undefined;
+    return row ? (await this.withExemptions([row], this.now()))[0] : undefined;
   }
 
   async countOpenBySeverity(entityRef: string): Promise<SeverityCounts> {
-    const rows: Array<{ severity: string; count: string | number }> = await this.db(FINDINGS)
+    const now = this.now();
+    const q = this.db(FINDINGS)
       .select('severity')
       .count({ count: '*' })
-      .where({ entity_ref: entityRef.toLocaleLowerCase('en-US'), status: 'open' })
+      .where({ entity_ref: entityRef.toLocaleLowerCase('en-US') })
       .groupBy('severity');
+    this.whereOpen(q, { exempted: false, exemptions: await this.anyExemptionApplies(now), now });
+    const rows = (await q) as Array<{ severity: string; count: string | number }>;
     const counts = emptySeverityCounts();
     for (const row of rows) {
       if (isSeverity(row.severity)) counts[row.severity] = Number(row.count);
@@ -709,16 +812,27 @@ export class DatabasePostureStore implements PostureStore {
   }
 
   async countOpenFindingGroups(): Promise<OpenFindingGroup[]> {
-    const rows: Array<{
+    return this.countFindingGroups({ exempted: false });
+  }
+
+  async countExemptedFindingGroups(): Promise<OpenFindingGroup[]> {
+    return this.countFindingGroups({ exempted: true });
+  }
+
+  /** Open findings that no active exemption covers, or those one covers, per group. */
+  private async countFindingGroups(options: { exempted: boolean }): Promise<OpenFindingGroup[]> {
+    const now = this.now();
+    const q = this.db(FINDINGS)
+      .select('category', 'severity', 'outcome')
+      .count({ count: '*' })
+      .groupBy('category', 'severity', 'outcome');
+    this.whereOpen(q, { ...options, exemptions: await this.anyExemptionApplies(now), now });
+    const rows = (await q) as Array<{
       category: string;
       severity: string;
       outcome: string;
       count: string | number;
-    }> = await this.db(FINDINGS)
-      .select('category', 'severity', 'outcome')
-      .count({ count: '*' })
-      .where({ status: 'open' })
-      .groupBy('category', 'severity', 'outcome');
+    }>;
     return rows
       .filter(r => isSeverity(r.severity))
       .map(r => ({
@@ -735,17 +849,21 @@ export class DatabasePostureStore implements PostureStore {
   ): Promise<ScoringFinding[]> {
     // One query per group walks the scoring index in fingerprint order and stops at `limit`;
     // a single OR-ed query would sort every finding of the groups.
+    const now = this.now();
+    const exemptions = await this.anyExemptionApplies(now);
     const perGroup = await Promise.all(
       groups.map(
         (group): Promise<FindingRow[]> =>
-          this.db(FINDINGS)
-            .select('fingerprint', 'check_id', 'title', 'category', 'severity', 'outcome')
-            .where({
-              status: 'open',
-              category: group.category,
-              severity: group.severity,
-              outcome: group.outcome,
-            })
+          this.whereOpen(
+            this.db(FINDINGS)
+              .select('fingerprint', 'check_id', 'title', 'category', 'severity', 'outcome')
+              .where({
+                category: group.category,
+                severity: group.severity,
+                outcome: group.outcome,
+              }),
+            { exempted: false, exemptions, now },
+          )
             .orderBy('fingerprint', 'asc')
             .limit(limit),
       ),

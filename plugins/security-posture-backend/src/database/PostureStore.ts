@@ -9,7 +9,7 @@ import {
   ScanStatus,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
-import type { ScoringSource } from '../service/scoring';
+import type { OpenFindingGroup, ScoringSource } from '../service/scoring';
 
 import type { NewFinding } from '@security-posture/checks';
 
@@ -40,7 +40,14 @@ export interface ScoringFinding {
   outcome: Finding['outcome'];
 }
 
+/**
+ * Scans, findings and what checks published. Findings are read as the API shows them: an open
+ * finding that an active exemption covers (at the time of the read) is `exempted` and carries the
+ * exemption; `open` in a query or a count means open and not exempted, as scoring counts them.
+ */
 export interface PostureStore extends ScoringSource {
+  /** Open findings that an active exemption covers, per group (they do not count). */
+  countExemptedFindingGroups(): Promise<OpenFindingGroup[]>;
   createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
   /**
    * Queues a scan unless `admit` answers with a scan that covers the request (or throws to refuse
