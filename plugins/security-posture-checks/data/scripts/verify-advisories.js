@@ -7,7 +7,9 @@
  *    bound (`<X`) of its range;
  *  - which patched versions, and how many vulnerable versions, the registry knows;
  *  - where the package is installed in this repository: whether its CHANGELOG.md has a section
- *    for each patched version, and under which version the advisory's fix commits appear.
+ *    for each patched version, and under which version the advisory's fix commits appear;
+ *  - for rows compiled from a record (`origin`), that the row has the record's id and dates.
+ * A range without a patched version is allowed only as `<=last affected` (no fix published).
  *
  * Usage: node data/scripts/verify-advisories.js [--registry https://registry.npmjs.org]
  */
@@ -40,7 +42,10 @@ function changelogOf(name) {
 }
 
 async function packument(name) {
-  const url = `${registry}/@${encodeURIComponent(name.slice(1))}`;
+  // Scoped names keep their `@` and encode the slash; unscoped names are used as they are.
+  const url = name.startsWith('@')
+    ? `${registry}/@${encodeURIComponent(name.slice(1))}`
+    : `${registry}/${encodeURIComponent(name)}`;
   const response = await fetch(url, { headers: { accept: 'application/json' } });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
@@ -76,6 +81,9 @@ async function main() {
           continue;
         }
         compiled.push({ range, parsed });
+        if (!range.patched && !/<=\s*\S+$/.test(range.vulnerable)) {
+          notes.push(`${affected.package}: '${range.vulnerable}' has no fixed version`);
+        }
         const upper = parsed.set[0].find(c => c.operator === '<');
         if (range.patched && (!upper || upper.semver.version !== range.patched)) {
           consistent = false;
@@ -137,6 +145,15 @@ async function main() {
             : `published: ${present.join('/') || 'none'} (registry knows ${known.length} versions)`
         }; ${vulnerable.length} of ${known.length} known versions vulnerable`,
       );
+    }
+    if (advisory.origin) {
+      const { record, modified } = advisory.origin;
+      if (!String(record).includes(advisory.id)) {
+        consistent = false;
+        notes.push(`origin ${record} does not name ${advisory.id}`);
+      } else {
+        notes.push(`compiled from ${record}${modified ? ` (modified ${modified})` : ''}`);
+      }
     }
     if (!consistent) problems += 1;
     advisory.verification = {

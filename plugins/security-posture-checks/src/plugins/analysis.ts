@@ -24,7 +24,10 @@ import { attribute, isPluginName } from './attribution';
 import { buildInventory, displayPath, InventoryEntry, InventoryInput } from './inventory';
 import { PluginsCheckOptions } from './options';
 import { displayUrl, MetadataLookup, RegistryClient, RegistrySnapshot } from './registry';
-import { versionsBehind } from './staleness';
+import { daysSince, versionsBehind } from './staleness';
+
+/** Older than this, the bundled advisory dataset is reported as stale. */
+export const BUNDLED_ADVISORIES_MAX_AGE_DAYS = 30;
 
 /** Bundled data: the advisory dataset and the registry snapshot, each with its date. */
 export interface BundledData {
@@ -61,6 +64,8 @@ export interface PluginAnalysis {
   advisoryIndex: AdvisoryIndex;
   /** Installed packages that are only needed for development (all lockfile copies dev). */
   devOnly: Set<string>;
+  /** Days since the bundled advisory dataset was compiled (undefined without one). */
+  bundledAdvisoriesAgeDays?: number;
   /** Direct dependencies of the backend or app. */
   direct: Set<string>;
   /** Package → its versions that are direct dependencies of the backend or app. */
@@ -135,6 +140,15 @@ export async function analyzePlugins(input: AnalysisInput): Promise<PluginAnalys
   // Advisories: bundled first, then every configured live source.
   const advisorySourceStatus: AdvisorySourceStatus[] = [];
   const advisoryLists: Advisory[][] = [];
+  const bundledAdvisoriesAgeDays = daysSince(input.bundled.advisories?.compiledAt, now);
+  if (
+    bundledAdvisoriesAgeDays !== undefined &&
+    bundledAdvisoriesAgeDays > BUNDLED_ADVISORIES_MAX_AGE_DAYS
+  ) {
+    warnings.push(
+      `the bundled advisory dataset is ${bundledAdvisoriesAgeDays} days old (compiled ${input.bundled.advisories?.compiledAt})`,
+    );
+  }
   if (input.bundled.advisories) {
     const bundled = advisoriesFromBundledDataset(input.bundled.advisories);
     advisoryLists.push(bundled);
@@ -361,6 +375,7 @@ export async function analyzePlugins(input: AnalysisInput): Promise<PluginAnalys
     lookups,
     liveFailures,
     advisoryIndex,
+    bundledAdvisoriesAgeDays,
     devOnly,
     direct,
     directVersions,

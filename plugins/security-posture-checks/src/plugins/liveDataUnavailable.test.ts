@@ -103,6 +103,56 @@ describe('plugins/live-data-unavailable', () => {
     }
   });
 
+  it('warns when the bundled advisory dataset is more than 30 days old', async () => {
+    const bundled = testBundledData();
+    bundled.advisories!.compiledAt = '2026-10-01';
+    const { results } = await runPluginsCheck('plugins/live-data-unavailable', {
+      root,
+      registry: registry.url,
+      installedPlugins: [{ pluginId: 'app' }],
+      bundled,
+    });
+    expect(results).toEqual([
+      expect.objectContaining({
+        outcome: 'fail',
+        severity: 'low',
+        title: 'Bundled advisory dataset is 59 days old',
+        message: expect.stringContaining('No live advisory source answered in this scan'),
+      }),
+    ]);
+    // A fresh one (28 days) is no finding.
+    const fresh = await runPluginsCheck('plugins/live-data-unavailable', {
+      root,
+      registry: registry.url,
+      installedPlugins: [{ pluginId: 'app' }],
+    });
+    expect(fresh.results).toEqual([expect.objectContaining({ outcome: 'pass' })]);
+  });
+
+  it('keeps the age warning informational when OSV answered', async () => {
+    const osv = await startOsvStandIn([]);
+    try {
+      const bundled = testBundledData();
+      bundled.advisories!.compiledAt = '2026-10-01';
+      const { results } = await runPluginsCheck('plugins/live-data-unavailable', {
+        root,
+        registry: registry.url,
+        installedPlugins: [{ pluginId: 'app' }],
+        bundled,
+        options: { advisorySources: { osv: { baseUrl: osv.url } } },
+      });
+      expect(results).toEqual([
+        expect.objectContaining({
+          outcome: 'fail',
+          severity: 'info',
+          message: expect.stringContaining('osv answered in this scan'),
+        }),
+      ]);
+    } finally {
+      await osv.close();
+    }
+  });
+
   it('reports a configured advisory source that fails, while the registry answers', async () => {
     const osv = await startStandIn(() => ({
       status: 500,

@@ -1,4 +1,5 @@
-import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { BUNDLED_ADVISORIES_MAX_AGE_DAYS } from './analysis';
 import { PluginAnalysisService } from './PluginAnalysisService';
 
 /**
@@ -20,7 +21,30 @@ export function createLiveDataUnavailableCheck(service: PluginAnalysisService) {
     },
     async run(context) {
       const analysis = await service.get(context);
+      const results: CheckResult[] = [];
+      const age = analysis.bundledAdvisoriesAgeDays;
+      if (age !== undefined && age > BUNDLED_ADVISORIES_MAX_AGE_DAYS) {
+        const compiledAt = analysis.inventory.advisorySources.find(s => s.name === 'bundled')?.asOf;
+        const liveAnswered = analysis.inventory.advisorySources
+          .filter(s => s.name !== 'bundled' && s.status === 'ok')
+          .map(s => s.name);
+        results.push({
+          outcome: 'fail',
+          target: { type: 'deployment' },
+          location: 'bundled advisory dataset',
+          // Only what no live source covered rests on the old data: then it matters.
+          severity: liveAnswered.length ? 'info' : 'low',
+          title: `Bundled advisory dataset is ${age} days old`,
+          message: `The bundled advisory dataset was compiled on ${compiledAt}, ${age} days ago (more than ${BUNDLED_ADVISORIES_MAX_AGE_DAYS}): advisories published since are missing from it. ${
+            liveAnswered.length
+              ? `${liveAnswered.join(', ')} answered in this scan, so live matching is current.`
+              : 'No live advisory source answered in this scan, so matching rests on it alone: upgrade security-posture (each release bundles a newer dataset) or let the backend reach OSV.'
+          }`,
+          evidence: { compiledAt: compiledAt ?? null, ageDays: age, liveSources: liveAnswered },
+        });
+      }
       if (!analysis.liveFailures.length) {
+        if (results.length) return results;
         const live = analysis.inventory.advisorySources
           .filter(s => s.status === 'ok' && s.name !== 'bundled')
           .map(s => s.name);
@@ -33,22 +57,25 @@ export function createLiveDataUnavailableCheck(service: PluginAnalysisService) {
           },
         ];
       }
-      return analysis.liveFailures.map(failure => ({
-        outcome: 'error' as const,
-        target: { type: 'deployment' as const },
-        location: failure.source,
-        title: `Partial data: ${failure.source} ${
-          failure.partial ? 'answered in part' : 'unavailable'
-        }`,
-        message: `${failure.source} ${failure.partial ? 'answered in part' : 'did not answer'} (${
-          failure.error
-        }); ${failure.fallback}`,
-        evidence: {
-          source: failure.source,
-          error: failure.error,
-          fallback: failure.fallback,
-        },
-      }));
+      for (const failure of analysis.liveFailures) {
+        results.push({
+          outcome: 'error',
+          target: { type: 'deployment' },
+          location: failure.source,
+          title: `Partial data: ${failure.source} ${
+            failure.partial ? 'answered in part' : 'unavailable'
+          }`,
+          message: `${failure.source} ${failure.partial ? 'answered in part' : 'did not answer'} (${
+            failure.error
+          }); ${failure.fallback}`,
+          evidence: {
+            source: failure.source,
+            error: failure.error,
+            fallback: failure.fallback,
+          },
+        });
+      }
+      return results;
     },
   });
 }

@@ -291,7 +291,14 @@ export function mergeAdvisories(lists: Advisory[][]): Advisory[] {
 
 /** The bundled dataset as shipped in `data/backstage-advisories.json`. */
 export interface BundledAdvisoryDataset {
+  /** `YYYY-MM-DD`; the checks warn when it is more than 30 days old. */
   compiledAt: string;
+  /** Which sources the compile asked and how each answered (compile-advisories.js). */
+  compiledFrom?: Array<{ source: string; status: string; records?: number; error?: string }>;
+  /** The newest `modified` time of the records the rows were compiled from. */
+  recordsModifiedUpTo?: string;
+  /** What the compile covered: lockfiles, packages and installed versions. */
+  coverage?: { lockfiles: string[]; packages: number; installedVersions: number };
   advisories: Array<{
     id: string;
     aliases?: string[];
@@ -300,6 +307,8 @@ export interface BundledAdvisoryDataset {
     url?: string;
     publishedAt?: string;
     affected: AffectedPackage[];
+    /** For compiled rows: the record they were read from and its `modified` time. */
+    origin?: { source: string; record: string; modified?: string };
   }>;
 }
 
