@@ -329,3 +329,65 @@ describe('router: scan starts are throttled (defect 4)', () => {
     ).toBe(202);
   });
 });
+
+describe('router: what a scan changed (issue 17)', () => {
+  it('GET /scans/{id}/changes: the platform team only, 404 for an unknown scan, filters validated', async () => {
+    const { app, store, scan } = await harness();
+    // A second scan: one finding re-rated, one new, the rest resolved.
+    const [kept] = (await store.listFindings({ limit: 1 }, { type: 'all' })).items;
+    await new Promise(resolve => setTimeout(resolve, 5));
+    const second = await store.createScan({ trigger: 'schedule' });
+    await store.applyCheckFindings({
+      scanId: second.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [
+        { ...kept, severity: kept.severity === 'low' ? 'high' : 'low' },
+        { ...kept, fingerprint: 'brand-new', title: 'New leak', severity: 'critical' },
+      ],
+      seenAt: new Date().toISOString(),
+      resolveMissing: true,
+    });
+    await store.updateScan(second.id, { status: 'succeeded', finishedAt: new Date().toISOString() });
+
+    const res = await request(app)
+      .get(`${BASE}/scans/${second.id}/changes?change=new&change=severity`)
+      .set('Authorization', PRINCIPALS.platform);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      scanId: second.id,
+      previousScanId: scan.id,
+      recorded: true,
+      baseline: false,
+      counts: { new: 1, reopened: 0, resolved: 6, severity: 1 },
+      totalItems: 2,
+    });
+    expect(res.body.items.map((c: any) => [c.change, c.fingerprint])).toEqual([
+      ['new', 'brand-new'],
+      ['severity', kept.fingerprint],
+    ]);
+
+    const list = await request(app).get(`${BASE}/scans`).set('Authorization', PRINCIPALS.platform);
+    expect(list.body.items.map((s: any) => [s.id, s.changes?.counts.resolved])).toEqual([
+      [second.id, 6],
+      [scan.id, 0],
+    ]);
+    expect(list.body.items[1].changes).toMatchObject({ recorded: true, baseline: true });
+
+    for (const who of ['owner', 'ownsNothing', 'guest'] as const) {
+      const denied = await request(app)
+        .get(`${BASE}/scans/${second.id}/changes`)
+        .set('Authorization', PRINCIPALS[who]);
+      expect(denied.status).toBe(403);
+    }
+    expect(
+      (await request(app).get(`${BASE}/scans/nope/changes`).set('Authorization', PRINCIPALS.platform))
+        .status,
+    ).toBe(404);
+    for (const query of ['change=added', 'limit=0', 'offset=-1', 'foo=1']) {
+      const bad = await request(app)
+        .get(`${BASE}/scans/${second.id}/changes?${query}`)
+        .set('Authorization', PRINCIPALS.platform);
+      expect(bad.status).toBe(400);
+    }
+  });
+});

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   FindingsQuery,
   FindingSortField,
+  ScanChangeType,
   securityPostureScanCreatePermission,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
@@ -261,7 +262,20 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/scans', async (req, res) => {
     await report.assertCanReadReport(await userOrService(req));
-    res.json({ items: await store.listScans({ limit: integer(req.query.limit) ?? 20 }) });
+    const items = await store.listScans({ limit: integer(req.query.limit) ?? 20 });
+    const changes = await store.summarizeScanChanges(items.map(scan => scan.id));
+    res.json({ items: items.map(scan => ({ ...scan, changes: changes.get(scan.id) })) });
+  });
+
+  router.get('/scans/:id/changes', async (req, res) => {
+    await report.assertCanReadReport(await userOrService(req));
+    const page = await store.listScanChanges(req.params.id, {
+      change: list<ScanChangeType>(req.query.change),
+      limit: integer(req.query.limit),
+      offset: integer(req.query.offset),
+    });
+    if (!page) throw new NotFoundError(`No scan ${req.params.id}`);
+    res.json(page);
   });
 
   router.get('/scans/:id', async (req, res) => {

@@ -8,3 +8,4 @@ export * from './severity';
 export * from './permissions';
 export * from './data';
 export * from './csvCell';
+export * from './scanChanges';

@@ -11,6 +11,9 @@ import {
   HistoryPoint,
   isSeverity,
   Scan,
+  ScanChangesPage,
+  ScanChangesQuery,
+  ScanChangeSummary,
   severityRank,
   Severity,
   SeverityCounts,
@@ -23,6 +26,12 @@ import {
   ScanPatch,
   ScoringFinding,
 } from './PostureStore';
+import {
+  listScanChanges,
+  pruneScanChanges,
+  ScanChangeRecorder,
+  summarizeScanChanges,
+} from './scanChanges';
 import { migrateToLatest } from './migrations';
 import {
   activeExemptionOf,
@@ -236,6 +245,9 @@ function toFindingRow(f: NewFinding, scanId: string, seenAt: string): FindingRow
 }
 
 export class DatabasePostureStore implements PostureStore {
+  /** Records what each scan changes, in the transactions that write the changes. */
+  private readonly changes = new ScanChangeRecorder();
+
   static async create(options: {
     database: DatabaseService;
     skipMigrations?: boolean;
@@ -455,13 +467,14 @@ export class DatabasePostureStore implements PostureStore {
   }): Promise<void> {
     const { scanId, checkId, findings, seenAt, resolveMissing } = options;
     await this.db.transaction(async tx => {
+      await this.changes.baselineOf(tx, scanId, seenAt);
       // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
       await this.writeFindings(tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt });
       if (resolveMissing) {
-        await tx(FINDINGS)
-          .where({ check_id: checkId, status: 'open' })
-          .whereNot({ last_scan_id: scanId })
-          .update({ status: 'resolved', resolved_at: seenAt });
+        const missing = (q: Knex.QueryBuilder) =>
+          q.where({ check_id: checkId, status: 'open' }).whereNot({ last_scan_id: scanId });
+        await this.changes.recordResolutions(tx, { scanId, at: seenAt, where: missing });
+        await missing(tx(FINDINGS)).update({ status: 'resolved', resolved_at: seenAt });
       }
     });
   }
@@ -476,6 +489,7 @@ export class DatabasePostureStore implements PostureStore {
     const { scanId, seenAt, refreshSeenBefore, checks } = options;
     const entityRefs = [...new Set(options.entityRefs.map(r => r.toLocaleLowerCase('en-US')))];
     await this.db.transaction(async tx => {
+      await this.changes.baselineOf(tx, scanId, seenAt);
       for (const refs of chunk(entityRefs)) {
         await tx(SCAN_ENTITIES)
           .insert(refs.map(entity_ref => ({ scan_id: scanId, entity_ref })))
@@ -510,6 +524,11 @@ export class DatabasePostureStore implements PostureStore {
         }
       }
       for (const fingerprints of chunk(toResolve)) {
+        await this.changes.recordResolutions(tx, {
+          scanId,
+          at: seenAt,
+          where: q => q.whereIn('fingerprint', fingerprints),
+        });
         await tx(FINDINGS)
           .whereIn('fingerprint', fingerprints)
           .update({ status: 'resolved', resolved_at: seenAt });
@@ -523,28 +542,32 @@ export class DatabasePostureStore implements PostureStore {
     resolvedAt: string;
   }): Promise<number> {
     const { scanId, checkId, resolvedAt } = options;
-    return this.db(FINDINGS)
-      .where({ check_id: checkId, status: 'open' })
-      .where(gone =>
-        gone
-          // Entities the complete pass did not meet have left the catalog.
-          .where(entityGone =>
-            entityGone.whereNotNull('entity_ref').whereNotExists(
-              this.db(SCAN_ENTITIES)
-                .select('entity_ref')
-                .where('scan_id', scanId)
-                .whereRaw('?? = ??', [
-                  `${SCAN_ENTITIES}.entity_ref`,
-                  `${FINDINGS}.entity_ref`,
-                ]),
+    const gone = (q: Knex.QueryBuilder) =>
+      q
+        .where({ check_id: checkId, status: 'open' })
+        .where(left =>
+          left
+            // Entities the complete pass did not meet have left the catalog.
+            .where(entityGone =>
+              entityGone.whereNotNull('entity_ref').whereNotExists(
+                this.db(SCAN_ENTITIES)
+                  .select('entity_ref')
+                  .where('scan_id', scanId)
+                  .whereRaw('?? = ??', [
+                    `${SCAN_ENTITIES}.entity_ref`,
+                    `${FINDINGS}.entity_ref`,
+                  ]),
+              ),
+            )
+            // Findings about no entity (e.g. an earlier catalog failure) not reported again.
+            .orWhere(notReported =>
+              notReported.whereNull('entity_ref').whereNot('last_scan_id', scanId),
             ),
-          )
-          // Findings about no entity (e.g. an earlier catalog failure) not reported again.
-          .orWhere(notReported =>
-            notReported.whereNull('entity_ref').whereNot('last_scan_id', scanId),
-          ),
-      )
-      .update({ status: 'resolved', resolved_at: resolvedAt });
+        );
+    return this.db.transaction(async (tx): Promise<number> => {
+      await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: gone });
+      return gone(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
+    });
   }
 
   async clearEntityPasses(scanId?: string): Promise<void> {
@@ -575,9 +598,10 @@ export class DatabasePostureStore implements PostureStore {
         fingerprint: string;
         content_hash: string | null;
         status: string;
+        severity: string;
         last_seen_at: string;
       }> = await tx(FINDINGS)
-        .select('fingerprint', 'content_hash', 'status', 'last_seen_at')
+        .select('fingerprint', 'content_hash', 'status', 'severity', 'last_seen_at')
         .whereIn(
           'fingerprint',
           rows.map(r => r.fingerprint),
@@ -599,6 +623,14 @@ export class DatabasePostureStore implements PostureStore {
           .update({ last_seen_at: seenAt, last_scan_id: scanId });
       }
       if (!changed.length) continue;
+      await this.changes.recordWrites(tx, {
+        scanId,
+        at: seenAt,
+        written: changed.map(row => ({
+          after: row,
+          before: storedByFingerprint.get(row.fingerprint),
+        })),
+      });
       await tx(FINDINGS)
         .insert(changed)
         .onConflict('fingerprint')
@@ -620,11 +652,19 @@ export class DatabasePostureStore implements PostureStore {
     }
   }
 
-  async resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string) {
-    return this.db(FINDINGS)
-      .where({ status: 'open' })
-      .whereNotIn('check_id', activeCheckIds.length ? activeCheckIds : [''])
-      .update({ status: 'resolved', resolved_at: resolvedAt });
+  async resolveFindingsOfRetiredChecks(
+    activeCheckIds: string[],
+    resolvedAt: string,
+    scanId?: string,
+  ) {
+    const retired = (q: Knex.QueryBuilder) =>
+      q
+        .where({ status: 'open' })
+        .whereNotIn('check_id', activeCheckIds.length ? activeCheckIds : ['']);
+    return this.db.transaction(async (tx): Promise<number> => {
+      if (scanId) await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: retired });
+      return retired(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
+    });
   }
 
   async savePublished(record: PublishedCheckData<JsonValue>): Promise<void> {
@@ -882,6 +922,14 @@ export class DatabasePostureStore implements PostureStore {
       }));
   }
 
+  listScanChanges(scanId: string, query: ScanChangesQuery): Promise<ScanChangesPage | undefined> {
+    return listScanChanges(this.db, scanId, query);
+  }
+
+  summarizeScanChanges(scanIds: string[]): Promise<Map<string, ScanChangeSummary>> {
+    return summarizeScanChanges(this.db, scanIds);
+  }
+
   async saveSummary(point: HistoryPoint): Promise<void> {
     await this.db(SUMMARIES)
       .insert({
@@ -902,6 +950,7 @@ export class DatabasePostureStore implements PostureStore {
   }
 
   async prune(before: string): Promise<void> {
+    await pruneScanChanges(this.db, before);
     await this.db(SUMMARIES).where('finished_at', '<', before).delete();
     await this.db(SCANS)
       .whereIn('status', ['succeeded', 'partial', 'failed'])

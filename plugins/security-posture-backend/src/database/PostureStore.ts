@@ -6,6 +6,9 @@ import {
   FindingsQuery,
   HistoryPoint,
   Scan,
+  ScanChangesPage,
+  ScanChangesQuery,
+  ScanChangeSummary,
   ScanStatus,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
@@ -113,8 +116,23 @@ export interface PostureStore extends ScoringSource {
   finishEntityPass(options: { scanId: string; checkId: string; resolvedAt: string }): Promise<number>;
   /** Forgets the entities a scan's pass met (without an id: of every scan not running). */
   clearEntityPasses(scanId?: string): Promise<void>;
-  /** Resolves open findings of checks that are no longer registered or enabled. */
-  resolveFindingsOfRetiredChecks(activeCheckIds: string[], resolvedAt: string): Promise<number>;
+  /**
+   * Resolves open findings of checks that are no longer registered or enabled; with `scanId`,
+   * records them among that scan's changes.
+   */
+  resolveFindingsOfRetiredChecks(
+    activeCheckIds: string[],
+    resolvedAt: string,
+    scanId?: string,
+  ): Promise<number>;
+
+  /**
+   * What one scan changed (new, reopened, resolved, severity changes; most severe first),
+   * relative to the scan before it; undefined for an unknown scan.
+   */
+  listScanChanges(scanId: string, query: ScanChangesQuery): Promise<ScanChangesPage | undefined>;
+  /** What each scan changed, in numbers. */
+  summarizeScanChanges(scanIds: string[]): Promise<Map<string, ScanChangeSummary>>;
 
   savePublished(record: PublishedCheckData<JsonValue>): Promise<void>;
   getPublished(checkId: string, key: string): Promise<PublishedCheckData<JsonValue> | undefined>;

@@ -461,6 +461,7 @@ export class DefaultScanService implements ScanService {
       await store.resolveFindingsOfRetiredChecks(
         enabled.map(c => c.check.meta.id),
         finishedAt,
+        scan.id,
       );
     }
     const recorded = await this.retryEndWrite(`record scan ${scan.id} as ${status}`, () =>
