@@ -19,6 +19,11 @@ export const builtInChecks: SecurityCheck[] = [
 // and override resolution. The pure analysis they are built on is `@security-posture/static-analysis`.
 export { authChecks, catalogChecks, permissionsChecks, pluginsChecks, templatesChecks };
 export { loadPackagedBundledData } from './plugins/PluginAnalysisService';
+// The CLI asks the same live source, and attributes findings the same way, as the plugins checks.
+export { OsvCache, osvAdvisorySource } from './plugins/osvSource';
+export type { LiveAdvisorySource, LiveAnswer } from './plugins/advisorySources';
+export { isPluginName, pathText } from './plugins/attribution';
+export { BUNDLED_ADVISORIES_MAX_AGE_DAYS } from './plugins/analysis';
 export { FindingFactory } from './engine/FindingFactory';
 export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';

@@ -41,6 +41,11 @@ export class CheckTracker {
     this.entry(checkId).reason ??= reason;
   }
 
+  /** Replaces the reason: for a state that changes during the run (an advisory source failing). */
+  setReason(checkId: string, reason: string) {
+    this.entry(checkId).reason = reason;
+  }
+
   list(): CheckRun[] {
     return [...this.runs.entries()]
       .sort(([a], [b]) => a.localeCompare(b))

@@ -46,6 +46,11 @@ Options:
                               decides how user-chosen paths are rated (high in the range of a
                               workspace-escape advisory or when unknown). Default: the lowest
                               version in a scanned lockfile, else unknown
+      --osv-url <url>         OSV API asked about the installed versions of scanned lockfiles and
+                              package.json pins (default: the scanned app-config's
+                              securityPosture.checks.plugins.inventory.options.advisorySources.osv,
+                              else https://api.osv.dev); the bundled dataset always applies
+      --offline               do not ask OSV: bundled advisory dataset only (the report says so)
       --suppressions <file>   suppressions file (default: ${DEFAULT_SUPPRESSIONS_FILE} if present)
       --no-suppressions       ignore suppressions
       --root <dir>            report paths relative to this directory (default: working directory)
@@ -63,7 +68,8 @@ resolved inside the root; remote ones are never fetched.
 Exit codes: 0 no finding at or above --fail-on (diagnostics and notes never fail the run unless
 --fail-on-diagnostics), 1 such findings, 2 usage or internal error.
 Environment: SECURITY_POSTURE_FINGERPRINT_KEY keys secret fingerprints (HMAC), as the portal's
-securityPosture.fingerprintKey; without it they are plain SHA-256.
+securityPosture.fingerprintKey; without it they are plain SHA-256. SECURITY_POSTURE_OSV_URL sets
+the OSV API (\`off\` for none) when neither --osv-url nor --offline is given.
 `;
 
 export interface CliOptions {
@@ -77,6 +83,8 @@ export interface CliOptions {
   entityApiVersions: string[];
   scaffolderBackendVersion?: string;
   suppressions?: string | false;
+  /** `--osv-url` (a URL) or `--offline` (false). */
+  osv?: { baseUrl: string } | false;
   root?: string;
   env: Array<[string, string]>;
   verbose: boolean;
@@ -89,6 +97,30 @@ function asFormat(value: string): Format {
     throw new UsageError(`unknown format '${value}': expected ${FORMATS.join(', ')}`);
   }
   return value as Format;
+}
+
+function httpUrl(value: string, what: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new UsageError(`${what} expects an http(s) URL, not '${value}'`);
+  }
+  return value;
+}
+
+/** OSV for lockfile advisories: the command line, else SECURITY_POSTURE_OSV_URL, else undefined. */
+function osvSetting(
+  options: CliOptions,
+  env: NodeJS.ProcessEnv,
+): { baseUrl: string } | false | undefined {
+  if (options.osv !== undefined) return options.osv;
+  const fromEnv = env.SECURITY_POSTURE_OSV_URL?.trim();
+  if (!fromEnv) return undefined;
+  return fromEnv === 'off' ? false : { baseUrl: httpUrl(fromEnv, 'SECURITY_POSTURE_OSV_URL') };
 }
 
 /** Parses the command line (`scan` may be omitted). */
@@ -194,6 +226,12 @@ export function parseArgs(args: string[]): CliOptions {
       case '--root':
         options.root = value();
         break;
+      case '--osv-url':
+        options.osv = { baseUrl: httpUrl(value(), '--osv-url') };
+        break;
+      case '--offline':
+        options.osv = false;
+        break;
       case '--env': {
         const v = value();
         const at = v.indexOf('=');
@@ -250,6 +288,28 @@ export function render(report: ScanReport, format: Format, color = false): strin
       return toCsv(report);
     default:
       return toTable(report, { color });
+  }
+}
+
+/**
+ * Which advisory sources the lockfile scan used, for standard error: `advisories: osv (…, asked …)
+ * and bundled dataset of 2026-12-06`, or why it is the bundled dataset alone. Nothing when no
+ * lockfile or package.json was scanned.
+ */
+export function advisorySourcesLine(report: ScanReport): string | undefined {
+  const bundled = report.advisorySources.find(s => s.name === 'bundled');
+  const osv = report.advisorySources.find(s => s.name === 'osv');
+  if (!bundled || bundled.status === 'unused') return undefined;
+  const dataset = `bundled dataset of ${bundled.asOf ?? 'unknown date'}`;
+  switch (osv?.status) {
+    case 'ok':
+      return `advisories: osv (${osv.url}, asked ${osv.checkedAt}, ${osv.answered} package versions) and ${dataset}`;
+    case 'partial':
+      return `advisories: osv (${osv.url}) answered ${osv.answered} of ${osv.queried} package versions (${osv.error}); ${dataset} for the rest`;
+    case 'failed':
+      return `advisories: osv (${osv.url}) unavailable (${osv.error}): ${dataset} only`;
+    default:
+      return `advisories: offline, ${dataset} only (osv off)`;
   }
 }
 
@@ -311,6 +371,7 @@ export async function main(
       scaffolderBackendVersion: options.scaffolderBackendVersion,
       suppressionsFile,
       fingerprintKey: io.env.SECURITY_POSTURE_FINGERPRINT_KEY || undefined,
+      osv: osvSetting(options, io.env),
       now: new Date(),
       version: packageVersion(),
     });
@@ -332,6 +393,8 @@ export async function main(
         `security-posture: ${report.summary.findings} finding(s), ${report.summary.suppressed} suppressed, ${report.failing} at or above ${report.failOn}; ${report.summary.diagnostics} diagnostic(s), ${report.summary.notes} note(s)\n`,
       );
     }
+    const advisoryLine = advisorySourcesLine(report);
+    if (advisoryLine) io.stderr.write(`security-posture: ${advisoryLine}\n`);
     for (const s of report.suppressions.expired) {
       io.stderr.write(
         `security-posture: suppression at ${s.source.file}:${s.source.line} expired on ${s.expires}; it no longer suppresses\n`,

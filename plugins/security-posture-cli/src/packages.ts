@@ -2,7 +2,13 @@ import path from 'node:path';
 import { LineCounter } from 'yaml';
 import { compareSeverity, Severity } from '@security-posture/plugin-security-posture-common';
 import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { AdvisoryIndex, AdvisoryMatch, parseLockfile } from '@security-posture/static-analysis';
+import { isPluginName, pathText } from '@security-posture/checks';
+import {
+  AdvisoryIndex,
+  AdvisoryMatch,
+  DependencyPath,
+  parseLockfile,
+} from '@security-posture/static-analysis';
 
 /** One copy of a package: from a lockfile, or an exact version pinned in a manifest. */
 export interface PackageCopy {
@@ -35,15 +41,29 @@ export function lockfileEntryOffset(text: string, name: string, installPath?: st
   return 0;
 }
 
-/** Every package copy of a lockfile, parsed by the plugins family's parser. Throws if invalid. */
-export function lockfileCopies(file: string, text: string): PackageCopy[] {
-  return parseLockfile(path.basename(file), text).packages.map(p => ({
+/**
+ * Every package copy of a lockfile, parsed by the plugins family's parser, and who pulls a copy
+ * in (npm lockfiles v2/v3; nothing for others). Throws if invalid.
+ */
+export function lockfileCopies(
+  file: string,
+  text: string,
+): { copies: PackageCopy[]; pathsTo(copy: PackageCopy): DependencyPath[] } {
+  const lock = parseLockfile(path.basename(file), text);
+  const copies = lock.packages.map(p => ({
     name: p.name,
     version: p.version,
     path: p.path,
     dev: p.dev ?? false,
     offset: lockfileEntryOffset(text, p.name, p.path),
   }));
+  return {
+    copies,
+    pathsTo: copy => {
+      const graph = lock.dependencyGraph?.();
+      return graph && copy.path ? graph.pathsTo(copy.path, 20) : [];
+    },
+  };
 }
 
 /**
@@ -84,7 +104,13 @@ export function advisoryResults(
   index: AdvisoryIndex,
   file: string,
   copies: PackageCopy[],
-  options: { how: 'installed' | 'pinned'; dataset: string },
+  options: {
+    how: 'installed' | 'pinned';
+    /** `osv` → `osv (https://api.osv.dev, asked …)`: which source answered, and when. */
+    describeSource(name: string): string;
+    /** Who pulls a copy in, from the lockfile (empty for manifests and yarn lockfiles). */
+    pathsTo?(copy: PackageCopy): DependencyPath[];
+  },
 ): Array<{ result: CheckResult; offset: number }> {
   const vulnerable = new Map<string, Array<PackageCopy & { matches: AdvisoryMatch[] }>>();
   for (const copy of copies) {
@@ -105,6 +131,10 @@ export function advisoryResults(
     const devOnly = found.every(c => c.dev);
     const severity: Severity = devOnly && compareSeverity(worst, 'low') < 0 ? 'low' : worst;
     const recommended = index.recommendUpgrade(name, versions[0]);
+    const attribution = attributionOf(found, file, options.pathsTo);
+    const reportedBy = [...new Set(matches.flatMap(m => m.advisory.sources))].map(
+      options.describeSource,
+    );
     const ids = [...advisories.keys()];
     const described = matches.map(m => {
       const fix = m.firstPatchedVersion
@@ -131,7 +161,11 @@ export function advisoryResults(
           recommended
             ? `Upgrade to ${name}@${recommended} or later.`
             : 'No fixed release is known: apply the advisory workarounds or remove the package.',
-        ].join(' '),
+          attribution.text,
+          `Reported by ${reportedBy.join(' and ')}.`,
+        ]
+          .filter(Boolean)
+          .join(' '),
         evidence: {
           package: name,
           installedVersions: versions,
@@ -143,7 +177,9 @@ export function advisoryResults(
               }`,
           ),
           recommendedVersion: recommended ?? null,
-          advisorySources: [options.dataset],
+          advisorySources: reportedBy,
+          pulledInBy: attribution.pulledInBy,
+          dependencyPaths: attribution.paths,
           devOnly,
           versionSource: options.how === 'pinned' ? 'package.json exact version' : 'lockfile',
         },
@@ -159,4 +195,34 @@ export function lineIndex(text: string): LineCounter {
   counter.addNewLine(0);
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
   return counter;
+}
+
+/** Who pulls the vulnerable copies in: plugins (else top-level dependencies) and paths, as text. */
+function attributionOf(
+  found: PackageCopy[],
+  file: string,
+  pathsTo?: (copy: PackageCopy) => DependencyPath[],
+): { pulledInBy: string[]; paths: string[]; text: string } {
+  if (!pathsTo) return { pulledInBy: [], paths: [], text: '' };
+  const all = found
+    .flatMap(copy =>
+      pathsTo(copy).map(p => ({
+        version: copy.version,
+        lockfile: file,
+        ...p,
+        runtime: p.via !== 'devDependencies',
+      })),
+    )
+    .sort((a, b) => Number(b.runtime) - Number(a.runtime) || a.chain.length - b.chain.length);
+  const owners = new Set<string>();
+  for (const p of all.some(x => x.runtime) ? all.filter(x => x.runtime) : all) {
+    if (p.chain.length === 1) owners.add(p.workspace || `${file} root`);
+    else owners.add(p.chain.slice(0, -1).find(isPluginName) ?? p.chain[0]);
+  }
+  const pulledInBy = [...owners];
+  const paths = all.slice(0, 5).map(pathText);
+  if (!paths.length || all.every(p => p.chain.length === 1)) return { pulledInBy, paths, text: '' };
+  const shown = pulledInBy.slice(0, 5).join(', ');
+  const more = pulledInBy.length > 5 ? ` and ${pulledInBy.length - 5} more` : '';
+  return { pulledInBy, paths, text: `Pulled in by ${shown}${more}: ${paths[0]}.` };
 }

@@ -117,6 +117,22 @@ export interface TemplateScore {
   findingCount: number;
 }
 
+/** An advisory source of the lockfile scan and how it answered in this run. */
+export interface AdvisorySourceReport {
+  /** `bundled` or `osv`. */
+  name: string;
+  /** `ok`, `partial` (some requests failed), `failed` (unreachable), `disabled`, or `unused` (no lockfile scanned). */
+  status: 'ok' | 'partial' | 'failed' | 'disabled' | 'unused';
+  /** bundled: the date the dataset was compiled. */
+  asOf?: string;
+  /** osv: where and when it was asked, how many package versions it was asked about and answered. */
+  url?: string;
+  checkedAt?: string;
+  queried?: number;
+  answered?: number;
+  error?: string;
+}
+
 export interface CheckRun {
   checkId: string;
   /** `skipped`: not run in CLI mode (needs a running backend, or no input for it). */
@@ -154,6 +170,8 @@ export interface ScanReport {
   /** Files and documents skipped as not Backstage entities, and remote includes. */
   notes: ScanNote[];
   checks: CheckRun[];
+  /** The advisory sources of `plugins/known-vulnerability`: which answered, and when. */
+  advisorySources: AdvisorySourceReport[];
   suppressions: {
     file?: string;
     expired: Array<SuppressionRef & { rule?: string; fingerprint?: string }>;

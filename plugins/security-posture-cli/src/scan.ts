@@ -78,7 +78,7 @@ export class FileScanner {
 
     noteUnrunChecks(session, inputs);
 
-    return buildReport(session, suppressions, this.documents.includedBy);
+    return buildReport(session, suppressions, this.documents.includedBy, this.advisories.sources());
   }
 
   private async read(absolute: string): Promise<string | Error> {

@@ -53,6 +53,7 @@ export function buildReport(
   session: ScanSession,
   suppressions: Suppression[],
   includedBy: Map<string, string>,
+  advisorySources: ScanReport['advisorySources'] = [],
 ): ScanReport {
   const { options } = session;
   // Every secret of the run is known now: mask it wherever an earlier text may still hold it.
@@ -161,6 +162,9 @@ export function buildReport(
     diagnostics,
     notes,
     checks: session.tracker.list(),
+    advisorySources: advisorySources.map(a =>
+      a.error ? { ...a, error: session.factory.scrub(a.error) } : a,
+    ),
     suppressions: {
       ...(options.suppressionsFile ? { file: session.display(options.suppressionsFile) } : {}),
       expired: outcome.expired.map(describe),

@@ -34,6 +34,15 @@ export interface ScanOptions {
   entityApiVersions?: string[];
   /** The deployment's scaffolder-backend version (`--scaffolder-backend-version`). */
   scaffolderBackendVersion?: string;
+  /**
+   * OSV for lockfile advisories: `false` off (`--offline`), a base URL (`--osv-url`), or
+   * undefined: as the scanned app-config's plugins options say, else on at https://api.osv.dev.
+   */
+  osv?: { baseUrl: string } | false;
+  /** Per-request timeout of live advisory sources; default 10 s. */
+  requestTimeoutMs?: number;
+  /** For tests: the fetch live sources use. */
+  fetch?: typeof fetch;
 }
 
 type NewFinding = ReturnType<FindingFactory['fromResult']>;

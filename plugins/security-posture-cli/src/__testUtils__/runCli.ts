@@ -10,9 +10,22 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the CLI as a child process (no colours, no fingerprint key from the environment). */
-export function runCli(args: string[], cwd: string): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+/**
+ * Runs the CLI as a child process (no colours, no fingerprint key from the environment). OSV is
+ * off unless a test asks for it (`--osv-url` wins over the environment): tests never reach the
+ * real OSV.
+ */
+export function runCli(
+  args: string[],
+  cwd: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    SECURITY_POSTURE_OSV_URL: 'off',
+    ...extraEnv,
+  };
   delete env.SECURITY_POSTURE_FINGERPRINT_KEY;
   return new Promise(done => {
     execFile(
