@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import fc from 'fast-check';
-import { Finding } from '@security-posture/plugin-security-posture-common';
+import { ExemptionScope, Finding } from '@security-posture/plugin-security-posture-common';
 import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
 import { DatabaseExemptionStore } from './DatabaseExemptionStore';
 import { DatabasePostureStore } from './DatabasePostureStore';
@@ -213,19 +213,19 @@ describe.each(databases.eachSupportedId())('DatabaseExemptionStore on %p', datab
   });
 
   it('gives a new applied-exemptions key on create, revoke and expiry, and the same one otherwise', async () => {
-    const { exemptions, time } = await createStores(databaseId);
-    const keys = [await exemptions.appliedExemptionsKey()];
+    const { exemptions, findings, time } = await createStores(databaseId);
+    const keys = [await findings.appliedExemptionsKey()];
     await exemptions.createExemption(exemption({ expiresAt: new Date(T0 + DAY).toISOString() }));
-    keys.push(await exemptions.appliedExemptionsKey());
+    keys.push(await findings.appliedExemptionsKey());
     time.advance(DAY - 1);
-    expect(await exemptions.appliedExemptionsKey()).toBe(keys[1]);
+    expect(await findings.appliedExemptionsKey()).toBe(keys[1]);
     const other = await exemptions.createExemption(exemption({ expiresAt: undefined, kind: 'false-positive' }));
-    keys.push(await exemptions.appliedExemptionsKey());
+    keys.push(await findings.appliedExemptionsKey());
     await exemptions.revokeExemption(other.id, 'user:default/alice');
-    keys.push(await exemptions.appliedExemptionsKey());
+    keys.push(await findings.appliedExemptionsKey());
     // Expiry: the clock alone.
     time.advance(1);
-    keys.push(await exemptions.appliedExemptionsKey());
+    keys.push(await findings.appliedExemptionsKey());
     expect(new Set(keys).size).toBe(keys.length);
   });
 
@@ -424,7 +424,7 @@ describe.each(databases.eachSupportedId())('DatabaseExemptionStore on %p', datab
         owners: fc.subarray(owners),
         location: fc.constantFrom('x', 'y'),
       });
-      const scopeArb = fc.oneof(
+      const scopeArb: fc.Arbitrary<ExemptionScope> = fc.oneof(
         fc.record({ type: fc.constant('finding' as const), fingerprint: fc.constantFrom('p0', 'p1', 'p2', 'p3', 'p4') }),
         fc.record({
           type: fc.constant('target' as const),

@@ -150,17 +150,4 @@ export class DatabaseExemptionStore implements ExemptionStore {
       .update({ revoked_by: revokedBy, revoked_at: this.now() });
     return this.getExemption(id);
   }
-
-  async appliedExemptionsKey(): Promise<string> {
-    const now = this.now();
-    const [row] = await this.db(EXEMPTIONS).select(
-      this.db.raw('count(*) as total'),
-      this.db.raw(
-        `sum(case when revoked_at is null and (expires_at is null or expires_at > ?) then 1 else 0 end) as active`,
-        [now],
-      ),
-      this.db.raw('max(revoked_at) as last_revoked'),
-    );
-    return `${Number(row.total)}|${Number(row.active ?? 0)}|${row.last_revoked ?? ''}`;
-  }
 }

@@ -859,6 +859,19 @@ export class DatabasePostureStore implements PostureStore {
     return this.countFindingGroups({ exempted: true });
   }
 
+  async appliedExemptionsKey(): Promise<string> {
+    const now = this.now();
+    const [row] = await this.db(EXEMPTIONS).select(
+      this.db.raw('count(*) as total'),
+      this.db.raw(
+        `sum(case when revoked_at is null and (expires_at is null or expires_at > ?) then 1 else 0 end) as active`,
+        [now],
+      ),
+      this.db.raw('max(revoked_at) as last_revoked'),
+    );
+    return `${Number(row.total)}|${Number(row.active ?? 0)}|${row.last_revoked ?? ''}`;
+  }
+
   /** Open findings that no active exemption covers, or those one covers, per group. */
   private async countFindingGroups(options: { exempted: boolean }): Promise<OpenFindingGroup[]> {
     const now = this.now();

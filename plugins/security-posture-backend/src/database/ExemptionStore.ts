@@ -39,9 +39,4 @@ export interface ExemptionStore {
    * revoked is returned unchanged.
    */
   revokeExemption(id: string, revokedBy: string): Promise<Exemption | undefined>;
-  /**
-   * A key that changes whenever the set of exemptions that apply changes: one is created,
-   * revoked, or expires. What is derived from findings and exemptions can be kept under it.
-   */
-  appliedExemptionsKey(): Promise<string>;
 }

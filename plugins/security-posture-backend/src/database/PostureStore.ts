@@ -51,6 +51,11 @@ export interface ScoringFinding {
 export interface PostureStore extends ScoringSource {
   /** Open findings that an active exemption covers, per group (they do not count). */
   countExemptedFindingGroups(): Promise<OpenFindingGroup[]>;
+  /**
+   * A key that changes whenever the set of exemptions that apply changes: one is created,
+   * revoked, or expires. What is derived from findings as read can be kept under it.
+   */
+  appliedExemptionsKey(): Promise<string>;
   createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
   /**
    * Queues a scan unless `admit` answers with a scan that covers the request (or throws to refuse

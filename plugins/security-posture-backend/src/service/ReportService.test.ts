@@ -9,6 +9,7 @@ import {
 import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
 import { PostureStore, ScoringFinding } from '../database/PostureStore';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
+import { DatabaseExemptionStore } from '../database/DatabaseExemptionStore';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
 import { CheckRegistry } from '@security-posture/checks';
@@ -54,6 +55,8 @@ function setup() {
     }),
     getPublished: async () => undefined,
     listScans: async () => scans,
+    countExemptedFindingGroups: async () => [],
+    appliedExemptionsKey: async () => '',
   } as unknown as PostureStore;
   const registry = new CheckRegistry(new ConfigReader({}));
   registry.add(
@@ -130,12 +133,17 @@ const databases = createTestDatabases();
 
 /** A real SQLite store with one scan, and a ReportService over it. */
 async function realStore(
-  options: { allowed?: () => boolean; catalog?: unknown; categories?: string[] } = {},
+  options: {
+    allowed?: () => boolean;
+    catalog?: unknown;
+    categories?: string[];
+    clock?: () => Date;
+  } = {},
 ) {
   const knex = await databases.init('SQLITE_3');
-  const store = await DatabasePostureStore.create({
-    database: mockServices.database({ knex, migrations: { skip: false } }),
-  });
+  const database = mockServices.database({ knex, migrations: { skip: false } });
+  const store = await DatabasePostureStore.create({ database, clock: options.clock });
+  const exemptions = await DatabaseExemptionStore.create({ database, clock: options.clock });
   const scanRecord = await store.createScan({ trigger: 'manual' });
   const allowed = options.allowed ?? (() => true);
   const registry = new CheckRegistry(new ConfigReader({}));
@@ -166,7 +174,7 @@ async function realStore(
     catalog: (options.catalog ?? {}) as any,
     auth: mockServices.auth(),
   });
-  return { store, scanRecord, service };
+  return { store, exemptions, scanRecord, service };
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -490,5 +498,102 @@ describe('ReportService.entityFindings and the catalog (issue 21)', () => {
       expect(thrown).toMatchObject(expected);
       expect(thrown.message).not.toContain('localhost');
     }
+  });
+});
+
+describe('ReportService and exemptions', () => {
+  const credentials = mockCredentials.user();
+  const DAY = 24 * 60 * 60 * 1000;
+
+  async function withFindings() {
+    let now = Date.parse('2027-01-10T12:00:00.000Z');
+    const stores = await realStore({
+      categories: ['catalog'],
+      clock: () => new Date(now),
+      catalog: { getEntityByRef: async () => ({ kind: 'Component' }) },
+    });
+    const entityFinding = (fingerprint: string, severity: 'critical' | 'high') => ({
+      fingerprint,
+      checkId: 'catalog/leaked-secret',
+      category: 'catalog',
+      severity,
+      outcome: 'fail' as const,
+      title: `Leak ${fingerprint}`,
+      message: 'M',
+      target: { type: 'entity' as const, entityRef: 'component:default/payments-api' },
+      entityRef: 'component:default/payments-api',
+      entityKind: 'Component',
+      location: fingerprint,
+      owners: ['group:default/payments'],
+      evidence: {},
+      remediation: 'R',
+    });
+    await stores.store.applyCheckFindings({
+      scanId: stores.scanRecord.id,
+      checkId: 'catalog/leaked-secret',
+      findings: [entityFinding('crit', 'critical'), entityFinding('high', 'high')],
+      seenAt: '2027-01-09T00:00:00.000Z',
+      resolveMissing: true,
+    });
+    await stores.store.updateScan(stores.scanRecord.id, {
+      status: 'succeeded',
+      finishedAt: '2027-01-09T00:00:01.000Z',
+    });
+    return { ...stores, advance: (ms: number) => (now += ms), at: (ms: number) => new Date(now + ms).toISOString() };
+  }
+
+  it('scores without exempted findings, says how much is exempted, and counts them again once expired', async () => {
+    const { service, exemptions, advance, at } = await withFindings();
+    const before = await service.summary(credentials);
+    expect(before).toMatchObject({
+      grade: 'D',
+      counts: { critical: 1, high: 1 },
+      openFindings: 2,
+      exempted: { findings: 0, score: before.score, grade: 'D' },
+    });
+
+    // No scan in between: the summary follows the exemption at once.
+    await exemptions.createExemption({
+      scope: { type: 'finding', fingerprint: 'crit' },
+      kind: 'accepted-risk',
+      reason: 'Key is revoked at the provider; rotation in the next release',
+      createdBy: 'user:default/alice',
+      expiresAt: at(DAY),
+    });
+    const exempted = await service.summary(credentials);
+    expect(exempted).toMatchObject({
+      counts: { critical: 0, high: 1 },
+      openFindings: 1,
+      gradeCap: undefined,
+      exempted: { findings: 1, counts: { critical: 1 }, score: before.score, grade: 'D' },
+    });
+    expect(exempted.score).toBeGreaterThan(before.score);
+    expect(exempted.grade).not.toBe('D');
+    expect(exempted.heldDownBy.map(d => d.fingerprint)).toEqual(['high']);
+
+    advance(DAY);
+    const expired = await service.summary(credentials);
+    expect(expired).toMatchObject({ grade: 'D', score: before.score, openFindings: 2, exempted: { findings: 0 } });
+  });
+
+  it('lists exempted findings on the entity tab, and counts only open ones', async () => {
+    const { service, exemptions, at } = await withFindings();
+    await exemptions.createExemption({
+      scope: { type: 'target', checkId: 'catalog/leaked-secret', entityRef: 'component:default/payments-api' },
+      kind: 'false-positive',
+      reason: 'Test fixtures, not credentials',
+      createdBy: 'user:default/alice',
+      expiresAt: at(DAY),
+    });
+    const response = await service.entityFindings('component:default/payments-api', credentials);
+    expect(response.visibility).toBe('details');
+    expect(response.counts).toMatchObject({ critical: 0, high: 0 });
+    expect(response.visibility === 'details' && response.findings.map(f => [f.fingerprint, f.status, f.exemption?.kind])).toEqual([
+      ['crit', 'exempted', 'false-positive'],
+      ['high', 'exempted', 'false-positive'],
+    ]);
+    const page = await service.findings({ status: ['exempted'] }, credentials);
+    expect(page.totalItems).toBe(2);
+    expect((await service.findings({}, credentials)).totalItems).toBe(0);
   });
 });

@@ -37,7 +37,8 @@ function countBySeverity(findings: Finding[]): SeverityCounts {
 }
 
 type Scores = Awaited<ReturnType<typeof computeSummary>> &
-  Awaited<ReturnType<typeof computeFixPlan>>;
+  Awaited<ReturnType<typeof computeFixPlan>> &
+  Pick<PostureSummary, 'exempted'>;
 
 /**
  * Answers report queries with the caller's visibility applied: the report permission sees all;
@@ -84,14 +85,17 @@ export class ReportService {
   }
 
   /**
-   * Open findings change only while a scan runs, so what is derived from them is kept per
-   * latest scan state and recomputed when that state moves, or on every request while a scan
-   * runs. Concurrent requests share one computation; a failed one is not kept.
+   * Open findings change only while a scan runs, and which of them count only when an
+   * exemption is created, revoked or expires, so what is derived from them is kept per latest
+   * scan state and set of applied exemptions, and recomputed when either moves, or on every
+   * request while a scan runs. Concurrent requests share one computation; a failed one is not
+   * kept.
    */
-  private memo<T>(name: string, scans: Scan[], compute: () => Promise<T>): Promise<T> {
+  private async memo<T>(name: string, scans: Scan[], compute: () => Promise<T>): Promise<T> {
     const latest = scans[0];
     if (scans.some(s => s.status === 'running')) return compute();
-    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}`;
+    const exemptions = await this.deps.store.appliedExemptionsKey();
+    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}|${exemptions}`;
     const cached = this.memory.get(name);
     if (cached?.key === key) return cached.value as Promise<T>;
     const value = compute();
@@ -117,8 +121,12 @@ export class ReportService {
       ),
     ];
     return this.memo('scores', scans, async () => {
-      const groups = await this.openGroups(scans);
+      const [groups, exemptedGroups] = await Promise.all([
+        this.openGroups(scans),
+        this.deps.store.countExemptedFindingGroups(),
+      ]);
       const scores = await computeSummary({ countOpenFindingGroups: async () => groups }, categories);
+      const exempted = await this.exemptedSummary(groups, exemptedGroups, categories, scores);
       const exposure = await this.exposureModel();
       const plan = await computeFixPlan(
         {
@@ -128,8 +136,30 @@ export class ReportService {
         },
         scores.grade,
       );
-      return { ...scores, ...plan };
+      return { ...scores, exempted, ...plan };
     });
+  }
+
+  /** How much exemptions hide: their findings, and the score and grade without any exemption. */
+  private async exemptedSummary(
+    groups: OpenFindingGroup[],
+    exemptedGroups: OpenFindingGroup[],
+    categories: string[],
+    scores: Awaited<ReturnType<typeof computeSummary>>,
+  ): Promise<NonNullable<PostureSummary['exempted']>> {
+    const counts = emptySeverityCounts();
+    let findings = 0;
+    for (const group of exemptedGroups) {
+      findings += group.count;
+      if (group.outcome !== 'error') counts[group.severity] += group.count;
+    }
+    const without = findings
+      ? await computeSummary(
+          { countOpenFindingGroups: async () => [...groups, ...exemptedGroups] },
+          categories,
+        )
+      : scores;
+    return { findings, counts, score: without.score, grade: without.grade };
   }
 
   /** Exposure from the permission coverage matrix of the last scan that published one. */
@@ -263,8 +293,9 @@ export class ReportService {
       // Without per-check results: they describe the deployment, not this entity.
       store.listScans({ limit: 1, withCheckRuns: false }).then(scans => scans[0]),
       this.mayReadDetails(ref, credentials),
+      // Exempted findings stay listed (with their exemption); they are not counted.
       store.listFindings(
-        { entityRef: ref, limit: ENTITY_FINDINGS_LIMIT, status: ['open'] },
+        { entityRef: ref, limit: ENTITY_FINDINGS_LIMIT, status: ['open', 'exempted'] },
         { type: 'all' },
         { withTotal: false },
       ),
@@ -272,7 +303,7 @@ export class ReportService {
     // Every open finding was read unless the limit was hit; then they are counted.
     const counts =
       items.length < ENTITY_FINDINGS_LIMIT
-        ? countBySeverity(items)
+        ? countBySeverity(items.filter(f => f.status === 'open'))
         : await store.countOpenBySeverity(ref);
     if (details) {
       // The caller may see this entity's details: asking the catalog as the plugin reveals nothing.
