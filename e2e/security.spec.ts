@@ -160,6 +160,24 @@ test('platform team browses every view of the Security page', async ({
   await expect(
     page.getByRole('table', { name: /^Advisories of / }).first(),
   ).toContainText('GHSA-');
+  // The demo points OSV at a closed port: the page says matching rests on the bundled dataset.
+  await expect(page.getByTestId('advisory-sources-notice')).toContainText(
+    'No live advisory source answered',
+  );
+  await expect(page.getByTestId('advisory-source-osv')).toContainText(
+    'unreachable',
+  );
+  // A transitive advisory, attributed to the plugin that pulls it in (planted in the fixture).
+  await page.getByTestId('inventory-filter').fill('@octokit/request');
+  await page
+    .getByRole('button', {
+      name: 'Show advisories of @octokit/request',
+      exact: true,
+    })
+    .click();
+  await expect(page.getByTestId('pulled-in-by-@octokit/request')).toContainText(
+    'Pulled in by @roadiehq/backstage-plugin-github-insights',
+  );
   await saveFullPageScreenshot(page, testInfo, 'security-page-plugins');
 
   // Templates: ranked by risk, drill into the riskiest.

@@ -154,9 +154,16 @@ describe('PluginsView', () => {
     expect(screen.getByTestId('registry-status')).toHaveTextContent(
       'unreachable: ENOTFOUND',
     );
-    expect(
-      screen.getByText(/Advisory sources that failed: osv \(offline\)/),
-    ).toBeInTheDocument();
+    // OSV failed: the page says matching rests on the bundled dataset, and how old it is.
+    expect(screen.getByTestId('advisory-sources-notice')).toHaveTextContent(
+      'No live advisory source answered',
+    );
+    expect(screen.getByTestId('advisory-sources-notice')).toHaveTextContent(
+      'compiled 2026-11-20, 9 days old',
+    );
+    expect(screen.getByTestId('advisory-source-osv')).toHaveTextContent(
+      'unreachable',
+    );
 
     await userEvent.click(
       screen.getByRole('button', {
@@ -171,6 +178,129 @@ describe('PluginsView', () => {
     expect(advisory).toHaveTextContent('Symlink escape in fetch actions');
     expect(advisory).toHaveTextContent('<3.1.1');
     expect(within(advisory).getAllByRole('cell')[3]).toHaveTextContent('3.1.1');
+  });
+
+  const withSources = (
+    advisorySources: PluginInventory['advisorySources'],
+    packages = inventory.packages,
+  ) =>
+    checkDataHandler(
+      makeCheckData(PLUGIN_INVENTORY_CHECK_ID, PLUGIN_INVENTORY_KEY, {
+        ...inventory,
+        advisorySources,
+        packages,
+      }),
+    );
+
+  it('shows each advisory source with its state, when it answered and its data age', async () => {
+    server.use(
+      checksHandler,
+      findingsHandler([]),
+      withSources([
+        { name: 'bundled', status: 'ok', advisories: 49, asOf: '2026-11-25' },
+        {
+          name: 'osv',
+          status: 'ok',
+          advisories: 12,
+          url: 'https://api.osv.dev',
+          checkedAt: '2026-11-29T07:59:00.000Z',
+          queried: 2538,
+          answered: 2538,
+        },
+        { name: 'npm', status: 'disabled', advisories: 0 },
+      ]),
+    );
+    await renderWithBackend(<PluginsView />);
+    const osv = await screen.findByTestId('advisory-source-osv');
+    expect(osv).toHaveTextContent('answered');
+    expect(osv).toHaveTextContent(
+      '12 advisories for 2538 of 2538 package versions',
+    );
+    expect(osv).toHaveTextContent('https://api.osv.dev');
+    expect(osv).toHaveTextContent(/asked 2026-11-29/);
+    expect(screen.getByTestId('advisory-source-bundled')).toHaveTextContent(
+      'compiled 2026-11-25, 4 days old',
+    );
+    expect(screen.getByTestId('advisory-source-npm')).toHaveTextContent('off');
+    // A live source answered: no notice.
+    expect(screen.queryByTestId('advisory-sources-notice')).toBeNull();
+  });
+
+  it('tells a first-time user when every live source is off, and flags an old dataset', async () => {
+    server.use(
+      checksHandler,
+      findingsHandler([]),
+      withSources([
+        { name: 'bundled', status: 'ok', advisories: 49, asOf: '2026-10-01' },
+        { name: 'osv', status: 'disabled', advisories: 0 },
+        { name: 'npm', status: 'disabled', advisories: 0 },
+        { name: 'github', status: 'disabled', advisories: 0 },
+      ]),
+    );
+    await renderWithBackend(<PluginsView />);
+    const notice = await screen.findByTestId('advisory-sources-notice');
+    expect(notice).toHaveTextContent('Every live advisory source is off');
+    expect(notice).toHaveTextContent('compiled 2026-10-01, 59 days old');
+    expect(notice).toHaveTextContent('advisorySources.osv.enabled: false');
+    expect(screen.getByTestId('advisory-source-bundled')).toHaveTextContent(
+      '(more than 30 days)',
+    );
+  });
+
+  it('names the plugin that pulls a transitive package in, with its path', async () => {
+    const transitive = pkg({
+      name: '@octokit/request',
+      kind: 'library',
+      core: false,
+      loaded: false,
+      installedVersions: ['8.4.0'],
+      scope: 'runtime',
+      pulledInBy: ['@roadiehq/backstage-plugin-github-insights'],
+      dependencyPaths: [
+        {
+          version: '8.4.0',
+          lockfile: 'dev/fixtures/plugins/app/package-lock.json',
+          workspace: '',
+          via: 'dependencies',
+          chain: [
+            '@roadiehq/backstage-plugin-github-insights',
+            '@octokit/request',
+          ],
+          runtime: true,
+        },
+      ],
+      advisories: [{ ...scaffolder.advisories[0], id: 'GHSA-rmvr-2pp2-xj38' }],
+    });
+    const devTool = pkg({
+      name: 'bundler-kit',
+      kind: 'library',
+      core: false,
+      loaded: false,
+      scope: 'development',
+      advisories: [{ ...scaffolder.advisories[0], id: 'GHSA-2222-3333-6666' }],
+    });
+    server.use(
+      checksHandler,
+      findingsHandler([]),
+      withSources(inventory.advisorySources, [transitive, devTool]),
+    );
+    await renderWithBackend(<PluginsView />);
+    await screen.findByTestId('plugin-inventory');
+    expect(screen.getByTestId('package-row-bundler-kit')).toHaveTextContent(
+      'dev only',
+    );
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show advisories of @octokit/request',
+      }),
+    );
+    const by = await screen.findByTestId('pulled-in-by-@octokit/request');
+    expect(by).toHaveTextContent(
+      'Pulled in by @roadiehq/backstage-plugin-github-insights',
+    );
+    expect(by).toHaveTextContent(
+      'dev/fixtures/plugins/app/package-lock.json root › @roadiehq/backstage-plugin-github-insights › @octokit/request@8.4.0 (dependencies)',
+    );
   });
 
   it('filters and sorts the inventory', async () => {

@@ -33,6 +33,7 @@ import {
   useNoWrapHead,
 } from '../CategoryView';
 import { SeverityChip } from '../SeverityChip';
+import { AdvisorySources } from './AdvisorySources';
 import { formatDate } from '../../utils/format';
 
 /** The check that publishes the inventory (see security-posture-common data/plugins.ts). */
@@ -112,6 +113,36 @@ function compare(
   }
 }
 
+/** Who pulls a transitive package in, from the lockfile: the owner of the fix. */
+function PulledInBy(props: { pkg: InventoryPackage }) {
+  const classes = useStyles();
+  const { pkg } = props;
+  if (!pkg.pulledInBy?.length || !pkg.dependencyPaths?.length) return null;
+  return (
+    <Box mt={1} data-testid={`pulled-in-by-${pkg.name}`}>
+      <Typography variant="body2">
+        Pulled in by <strong>{pkg.pulledInBy.join(', ')}</strong>
+        {pkg.scope === 'development' ? ' (development only)' : ''}
+      </Typography>
+      <Typography variant="caption" component="ul" color="textSecondary">
+        {pkg.dependencyPaths.map(p => (
+          <li
+            key={`${p.lockfile}:${p.workspace}:${p.chain.join('>')}:${
+              p.version
+            }`}
+          >
+            <span className={classes.mono}>
+              {p.workspace || `${p.lockfile} root`} › {p.chain.join(' › ')}@
+              {p.version}
+            </span>{' '}
+            ({p.via})
+          </li>
+        ))}
+      </Typography>
+    </Box>
+  );
+}
+
 function PackageRow(props: { pkg: InventoryPackage }) {
   const head = useNoWrapHead();
   const { pkg } = props;
@@ -149,6 +180,14 @@ function PackageRow(props: { pkg: InventoryPackage }) {
             ) : null}
             {pkg.loaded ? (
               <Chip size="small" variant="outlined" label="loaded" />
+            ) : null}
+            {pkg.scope === 'development' ? (
+              <Chip
+                size="small"
+                variant="outlined"
+                label="dev only"
+                title="Reached only through devDependencies (or workspaces the backend and app do not load): not deployed, so its advisories count at most low"
+              />
             ) : null}
             {pkg.deprecated ? (
               <Chip
@@ -238,6 +277,7 @@ function PackageRow(props: { pkg: InventoryPackage }) {
                     ))}
                   </TableBody>
                 </Table>
+                <PulledInBy pkg={pkg} />
               </div>
             </Collapse>
           </TableCell>
@@ -370,9 +410,6 @@ export function InventoryTable(props: { inventory: PluginInventory }) {
 
 function InventoryContext(props: { inventory: PluginInventory }) {
   const { inventory } = props;
-  const failedSources = inventory.advisorySources.filter(
-    s => s.status === 'failed',
-  );
   return (
     <Grid container spacing={2}>
       {inventory.registry.status !== 'live' ? (
@@ -391,32 +428,8 @@ function InventoryContext(props: { inventory: PluginInventory }) {
           </Alert>
         </Grid>
       ) : null}
-      {failedSources.length ? (
-        <Grid item xs={12}>
-          <Alert severity="warning">
-            Advisory sources that failed:{' '}
-            {failedSources
-              .map(s => `${s.name}${s.error ? ` (${s.error})` : ''}`)
-              .join(', ')}
-            .
-          </Alert>
-        </Grid>
-      ) : null}
       <Grid item xs={12}>
-        <Box display="flex" style={{ gap: 8 }} flexWrap="wrap">
-          {inventory.advisorySources.map(source => (
-            <Chip
-              key={source.name}
-              size="small"
-              variant="outlined"
-              label={`${source.name}: ${source.status}${
-                source.status === 'ok'
-                  ? `, ${source.advisories} advisories`
-                  : ''
-              }${source.asOf ? ` (as of ${formatDate(source.asOf)})` : ''}`}
-            />
-          ))}
-        </Box>
+        <AdvisorySources inventory={inventory} />
       </Grid>
       {inventory.warnings.length ? (
         <Grid item xs={12}>
