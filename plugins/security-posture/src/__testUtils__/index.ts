@@ -9,6 +9,7 @@ export {
   findingsHandler,
   currentSearch,
   renderWithBackend,
+  scanChangesHandler,
   setupBackend,
   testFetchApi,
 } from './renderWithBackend';

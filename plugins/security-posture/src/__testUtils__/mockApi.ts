@@ -14,6 +14,7 @@ export function createMockSecurityPostureApi(): jest.Mocked<SecurityPostureApi> 
     requestScan: notMocked('requestScan'),
     getScan: notMocked('getScan'),
     listScans: notMocked('listScans'),
+    getScanChanges: notMocked('getScanChanges'),
     getHistory: notMocked('getHistory'),
     listChecks: notMocked('listChecks'),
     getCheckData: notMocked('getCheckData'),

@@ -3,8 +3,10 @@ import { useLocation } from 'react-router-dom';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse, JsonBodyType } from 'msw';
 import {
+  emptyScanChangeCounts,
   Finding,
   PublishedCheckData,
+  ScanChangesPage,
 } from '@security-posture/plugin-security-posture-common';
 import { FetchApi } from '@backstage/core-plugin-api';
 import {
@@ -162,3 +164,31 @@ export function findingsHandler(items: Finding[], requests?: string[]) {
 export const checksHandler = http.get(`${BACKEND}/checks`, () =>
   HttpResponse.json({ items: [] }),
 );
+
+/**
+ * What a scan changed (`GET /scans/:id/changes`): `page` for every scan (default: a recorded
+ * scan without changes); the requests' paths and queries go to `requests`.
+ */
+export function scanChangesHandler(
+  page: Partial<ScanChangesPage> = {},
+  requests?: string[],
+) {
+  return http.get(`${BACKEND}/scans/:id/changes`, ({ request, params }) => {
+    const url = new URL(request.url);
+    requests?.push(
+      `${url.pathname.replace('/api/security-posture', '')}${url.search}`,
+    );
+    const body: ScanChangesPage = {
+      scanId: String(params.id),
+      recorded: true,
+      baseline: false,
+      counts: emptyScanChangeCounts(),
+      items: [],
+      totalItems: 0,
+      limit: Number(url.searchParams.get('limit') ?? 50),
+      offset: Number(url.searchParams.get('offset') ?? 0),
+      ...page,
+    };
+    return HttpResponse.json(body as unknown as JsonBodyType);
+  });
+}

@@ -10,6 +10,8 @@ import {
   PostureSummary,
   PublishedCheckData,
   Scan,
+  ScanChangesPage,
+  ScanChangesQuery,
 } from '@security-posture/plugin-security-posture-common';
 
 /** A CSV file fetched with the caller's credentials, ready to be saved. */
@@ -36,7 +38,10 @@ export interface SecurityPostureApi {
   /** Starts a scan; resolves with the queued scan. */
   requestScan(): Promise<Scan>;
   getScan(id: string): Promise<Scan>;
+  /** Recent scans, newest first, each with what it changed (`changes`). */
   listScans(): Promise<Scan[]>;
+  /** What one scan changed since the scan before it: new, reopened, resolved, re-rated findings. */
+  getScanChanges(scanId: string, query?: ScanChangesQuery): Promise<ScanChangesPage>;
   getHistory(): Promise<HistoryPoint[]>;
   listChecks(): Promise<CheckMetadata[]>;
   /**

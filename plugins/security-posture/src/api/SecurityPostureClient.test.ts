@@ -375,6 +375,29 @@ describe('SecurityPostureClient', () => {
     expect(error.response.status).toBe(401);
   });
 
+  it('asks what a scan changed with the parameters the backend reads', async () => {
+    const urls: string[] = [];
+    server.use(
+      http.get(`${baseUrl}/scans/:id/changes`, ({ request }) => {
+        urls.push(request.url.replace(baseUrl, ''));
+        return HttpResponse.json({ items: [] });
+      }),
+    );
+    const client = createClient();
+    await client.getScanChanges('scan/1');
+    await client.getScanChanges('s2', {
+      change: ['new', 'resolved'],
+      limit: 25,
+      offset: 50,
+    });
+    await client.getScanChanges('s3', { limit: 5, offset: 0 });
+    expect(urls).toEqual([
+      '/scans/scan%2F1/changes',
+      '/scans/s2/changes?change=new&change=resolved&limit=25&offset=50',
+      '/scans/s3/changes?limit=5',
+    ]);
+  });
+
   it('parses Content-Disposition file names', () => {
     expect(filenameFromContentDisposition(null)).toBeUndefined();
     expect(

@@ -11,6 +11,8 @@ import {
   PostureSummary,
   PublishedCheckData,
   Scan,
+  ScanChangesPage,
+  ScanChangesQuery,
 } from '@security-posture/plugin-security-posture-common';
 import { CsvDownload, SecurityPostureApi } from './SecurityPostureApi';
 
@@ -128,6 +130,20 @@ export class SecurityPostureClient implements SecurityPostureApi {
   async listScans(): Promise<Scan[]> {
     const { items } = await this.getJson<{ items: Scan[] }>('/scans');
     return items;
+  }
+
+  async getScanChanges(
+    scanId: string,
+    query: ScanChangesQuery = {},
+  ): Promise<ScanChangesPage> {
+    const params = new URLSearchParams();
+    for (const change of query.change ?? []) params.append('change', change);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.offset) params.set('offset', String(query.offset));
+    const search = params.toString();
+    return this.getJson(
+      `/scans/${encodeURIComponent(scanId)}/changes${search ? `?${search}` : ''}`,
+    );
   }
 
   async getHistory(): Promise<HistoryPoint[]> {

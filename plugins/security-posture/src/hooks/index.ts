@@ -9,6 +9,7 @@ export {
   useFindings,
   useHistory,
   useScan,
+  useScanChanges,
   useScans,
   useRefreshOnNewScan,
   useSummary,

@@ -8,6 +8,7 @@ import {
 import {
   Finding,
   FindingsQuery,
+  ScanChangesQuery,
   ScanStatus,
 } from '@security-posture/plugin-security-posture-common';
 import { securityPostureApiRef } from '../api';
@@ -98,6 +99,22 @@ export function useScans(options: { enabled?: boolean } = {}) {
     queryKey: securityPostureKeys.scans(),
     queryFn: () => api.listScans(),
     enabled: options.enabled ?? true,
+  });
+}
+
+/** What one scan changed; a finished scan's changes do not change, a running one's grow. */
+export function useScanChanges(
+  scanId: string | undefined,
+  query: ScanChangesQuery = {},
+  options: { running?: boolean } = {},
+) {
+  const api = useApi(securityPostureApiRef);
+  return useQuery({
+    queryKey: securityPostureKeys.scanChanges(scanId ?? '', query),
+    queryFn: () => api.getScanChanges(scanId!, query),
+    enabled: Boolean(scanId),
+    placeholderData: keepPreviousData,
+    staleTime: options.running ? 0 : Infinity,
   });
 }
 

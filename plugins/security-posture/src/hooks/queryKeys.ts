@@ -1,4 +1,7 @@
-import { FindingsQuery } from '@security-posture/plugin-security-posture-common';
+import {
+  FindingsQuery,
+  ScanChangesQuery,
+} from '@security-posture/plugin-security-posture-common';
 
 const all = ['security-posture'] as const;
 
@@ -14,6 +17,8 @@ export const securityPostureKeys = {
   entity: (entityRef: string) => [...all, 'entity', entityRef] as const,
   scans: () => [...all, 'scans'] as const,
   scan: (id: string) => [...all, 'scan', id] as const,
+  scanChanges: (id: string, query: ScanChangesQuery = {}) =>
+    [...all, 'scan-changes', id, query] as const,
   history: () => [...all, 'history'] as const,
   checks: () => [...all, 'checks'] as const,
   checkDataRoot: () => [...all, 'check-data'] as const,

@@ -7,6 +7,7 @@ import {
   makeHistoryPoint,
   makeSummary,
   renderWithBackend,
+  scanChangesHandler,
   setupBackend,
 } from '../../__testUtils__';
 import { OverviewView } from './OverviewView';
@@ -17,6 +18,9 @@ const server = setupBackend();
 const zero = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
 
 describe('OverviewView', () => {
+  // What the last scan changed: its own tests are beside ScanChangesCard.
+  beforeEach(() => server.use(scanChangesHandler()));
+
   it('shows a clean deployment as such', async () => {
     server.use(
       checksHandler,

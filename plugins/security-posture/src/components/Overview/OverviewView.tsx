@@ -7,12 +7,13 @@ import { NoScanYet } from '../StateViews';
 import { CategoryCards } from './CategoryCards';
 import { GradeDragList } from '../GradeDragList';
 import { NextGradePath } from '../NextGradePath';
+import { ScanChangesCard } from '../ScanChanges';
 import { ScoreTrendChart } from './ScoreTrendChart';
 import { SeverityDistributionChart } from './SeverityDistributionChart';
 
 /**
  * The platform team's overview: categories, what holds the grade down (riskiest first), the
- * path to the next grade, severity distribution and trend.
+ * path to the next grade, what the last scan changed, severity distribution and trend.
  */
 export function OverviewView(props: {
   summary: PostureSummary;
@@ -52,6 +53,12 @@ export function OverviewView(props: {
           />
         </Grid>
       ) : null}
+      <Grid item xs={12}>
+        <ScanChangesCard
+          scan={summary.lastCompletedScan}
+          onOpen={drawer.open}
+        />
+      </Grid>
       <Grid item xs={12} md={6}>
         <SeverityDistributionChart categories={summary.categories} />
       </Grid>

@@ -19,6 +19,7 @@ import {
   makeSummary,
   renderWithBackend,
   setupBackend,
+  scanChangesHandler,
 } from '../../__testUtils__';
 import { SecurityPage } from './SecurityPage';
 
@@ -92,6 +93,7 @@ function serveReport(
     }),
     http.get(`${BACKEND}/checks`, () => HttpResponse.json({ items: [] })),
     http.get(`${BACKEND}/checks/:category/:name/data/:key`, notFound),
+    scanChangesHandler(),
   );
   return requests;
 }

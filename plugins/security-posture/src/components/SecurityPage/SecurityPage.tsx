@@ -36,6 +36,7 @@ import { PermissionsView } from '../PermissionsView';
 import { PluginsView } from '../PluginsView';
 import { TemplatesView } from '../TemplatesView';
 import { CatalogView } from '../CatalogView';
+import { ScansView } from '../ScansView';
 import {
   categoryLabel,
   formatDateTime,
@@ -196,6 +197,11 @@ function ReportPage(props: {
         <TabbedLayout.Route path="/catalog" title="Catalog">
           <ViewFrame scan={activeScan}>
             <CatalogView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/scans" title="Scans">
+          <ViewFrame scan={activeScan}>
+            <ScansView />
           </ViewFrame>
         </TabbedLayout.Route>
       </TabbedLayout>

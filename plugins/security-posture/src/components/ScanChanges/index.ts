@@ -1,0 +1,2 @@
+export { ScanChangesCard, NoChangesNote } from './ScanChangesCard';
+export { ScanChangeList, changeCountsText, changeLabel } from './ScanChangeList';

@@ -1,0 +1,1 @@
+export { ScansView } from './ScansView';
