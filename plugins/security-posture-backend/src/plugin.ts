@@ -17,11 +17,16 @@ import {
   securityPostureChecksExtensionPoint,
 } from '@security-posture/plugin-security-posture-node';
 import { DatabasePostureStore } from './database/DatabasePostureStore';
+import { DatabaseExemptionStore } from './database/DatabaseExemptionStore';
 import { builtInChecks, CheckRegistry } from '@security-posture/checks';
 import { CatalogEntitySource } from './service/CatalogEntitySource';
 import { CheckRunner } from './service/CheckRunner';
 import { ReportService } from './service/ReportService';
 import { DefaultScanService } from './service/ScanService';
+import {
+  DEFAULT_EXEMPTION_MAX_DURATION_MS,
+  ExemptionService,
+} from './service/ExemptionService';
 import { createRouter } from './router';
 
 export const SCAN_TASK_ID = 'security-posture:scan';
@@ -169,6 +174,17 @@ export const securityPosturePlugin = createBackendPlugin({
           auth: deps.auth,
         });
 
+        const exemptionsMaxKey = 'securityPosture.exemptions.maxDuration';
+        const exemptions = new ExemptionService({
+          exemptions: await DatabaseExemptionStore.create({ database: deps.database }),
+          report,
+          permissions: deps.permissions,
+          registry,
+          maxDurationMs: config.has(exemptionsMaxKey)
+            ? durationToMilliseconds(readDurationFromConfig(config, { key: exemptionsMaxKey }))
+            : DEFAULT_EXEMPTION_MAX_DURATION_MS,
+        });
+
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,
@@ -177,6 +193,7 @@ export const securityPosturePlugin = createBackendPlugin({
             logger,
             report,
             scans,
+            exemptions,
             store,
             registry,
           }),

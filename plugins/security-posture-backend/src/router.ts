@@ -11,8 +11,12 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import {
+  ExemptionScopeType,
+  ExemptionsQuery,
+  ExemptionState,
   FindingsQuery,
   FindingSortField,
+  FindingStatus,
   ScanChangeType,
   securityPostureScanCreatePermission,
   Severity,
@@ -21,6 +25,7 @@ import { PostureStore } from './database/PostureStore';
 import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from './service/ReportService';
 import { ScanService } from './service/ScanService';
+import { ExemptionService } from './service/ExemptionService';
 import { TooManyRequestsError } from './service/errors';
 import { countsCsv, CsvOptions, findingsCsv } from './service/csv';
 import { publishedDataCsv } from './service/publishedCsv';
@@ -35,6 +40,7 @@ export interface RouterOptions {
   logger: LoggerService;
   report: ReportService;
   scans: ScanService;
+  exemptions: ExemptionService;
   store: PostureStore;
   registry: CheckRegistry;
 }
@@ -58,13 +64,27 @@ export function findingsQueryOf(query: ValidatedQuery): FindingsQuery {
   return {
     category: list(query.category),
     severity: list<Severity>(query.severity),
-    status: list<'open' | 'resolved'>(query.status),
+    status: list<FindingStatus>(query.status),
     checkId: list(query.checkId),
     owner: list(query.owner),
     entityKind: list(query.entityKind),
     text: query.text as string | undefined,
     orderBy: query.orderBy as FindingSortField | undefined,
     order: query.order as FindingsQuery['order'],
+    limit: integer(query.limit),
+    offset: integer(query.offset),
+  };
+}
+
+/** The exemptions query of a request the OpenAPI validator accepted. */
+export function exemptionsQueryOf(query: ValidatedQuery): ExemptionsQuery {
+  return {
+    state: list<ExemptionState>(query.state),
+    scopeType: list<ExemptionScopeType>(query.scopeType),
+    checkId: query.checkId as string | undefined,
+    entityRef: query.entityRef as string | undefined,
+    createdBy: query.createdBy as string | undefined,
+    expiringWithinDays: integer(query.expiringWithinDays),
     limit: integer(query.limit),
     offset: integer(query.offset),
   };
@@ -104,7 +124,8 @@ function requesterOf(credentials: BackstageCredentials) {
  * learns about a failure.
  */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, logger, report, scans, store, registry } = options;
+  const { httpAuth, permissions, auditor, logger, report, scans, exemptions, store, registry } =
+    options;
   const router = createValidatedRouter(openApiSpec());
 
   const userOrService = (req: Request) =>
@@ -194,7 +215,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       const body =
         result.visibility === 'details'
           ? findingsCsv(
-              store.streamFindings({ entityRef: result.entityRef, status: ['open'] }, { type: 'all' }),
+              store.streamFindings(
+                { entityRef: result.entityRef, status: ['open', 'exempted'] },
+                { type: 'all' },
+              ),
               csvOptions,
             )
           : countsCsv(result.entityRef, result.counts, csvOptions);
@@ -320,6 +344,71 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       sendCsv(res, `security-posture-${safeFileName(`${checkId}-${record.key}`)}.csv`);
       await pipeline(body, res);
       await event.success();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/exemptions', async (req, res) => {
+    const query = exemptionsQueryOf(req.query);
+    const credentials = await userOrService(req);
+    const event = await auditor.createEvent({
+      eventId: 'report-read',
+      request: req,
+      meta: { queryType: 'exemptions', query: JSON.parse(JSON.stringify(query)) },
+    });
+    try {
+      const page = await exemptions.list(query, credentials);
+      await event.success({ meta: { scope: page.scope, totalItems: page.totalItems } });
+      res.json(page);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/exemptions', async (req, res) => {
+    const credentials = await userOrService(req);
+    const event = await auditor.createEvent({
+      eventId: 'exemption-create',
+      severityLevel: 'medium',
+      request: req,
+      // What is asked for, not the reason's text (it is in the record the id names).
+      meta: { scope: req.body?.scope, kind: req.body?.kind, expiresAt: req.body?.expiresAt },
+    });
+    try {
+      const exemption = await exemptions.create(req.body, credentials);
+      await event.success({
+        meta: {
+          exemptionId: exemption.id,
+          scope: exemption.scope,
+          kind: exemption.kind,
+          expiresAt: exemption.expiresAt,
+          createdBy: exemption.createdBy,
+        },
+      });
+      res.status(201).json(exemption);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.delete('/exemptions/:id', async (req, res) => {
+    const credentials = await userOrService(req);
+    const event = await auditor.createEvent({
+      eventId: 'exemption-revoke',
+      severityLevel: 'medium',
+      request: req,
+      meta: { exemptionId: req.params.id },
+    });
+    try {
+      const exemption = await exemptions.revoke(req.params.id, credentials);
+      await event.success({
+        meta: { scope: exemption.scope, kind: exemption.kind, revokedBy: exemption.revokedBy },
+      });
+      res.json(exemption);
     } catch (error) {
       await event.fail({ error: error as Error });
       throw error;

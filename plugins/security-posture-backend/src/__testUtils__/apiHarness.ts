@@ -4,12 +4,19 @@ import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { securityPostureEntityDetailsReadPermission } from '@security-posture/plugin-security-posture-common';
+import {
+  securityPostureEntityDetailsReadPermission,
+  securityPostureExemptionCreatePermission,
+  securityPostureExemptionDeletePermission,
+} from '@security-posture/plugin-security-posture-common';
+import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
+import { DatabaseExemptionStore } from '../database/DatabaseExemptionStore';
 import { NewFinding } from '../database/PostureStore';
 import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from '../service/ReportService';
 import { DefaultScanService } from '../service/ScanService';
+import { ExemptionService } from '../service/ExemptionService';
 import { createRouter } from '../router';
 import { createTestDatabases, TestDatabaseId } from './databases';
 
@@ -106,6 +113,13 @@ export function demoCatalog(options: { internalFailures?: boolean } = {}) {
   };
 }
 
+/** Permissions an owner has on their own entities (as in the hardened demo policy). */
+const OWNER_PERMISSIONS = [
+  securityPostureEntityDetailsReadPermission.name,
+  securityPostureExemptionCreatePermission.name,
+  securityPostureExemptionDeletePermission.name,
+];
+
 export const demoPermissions = {
   async authorize(
     requests: Array<{ permission: { name: string }; resourceRef?: string }>,
@@ -116,7 +130,7 @@ export const demoPermissions = {
       if (mayDoEverything(credentials))
         return { result: AuthorizeResult.ALLOW };
       if (
-        permission.name === securityPostureEntityDetailsReadPermission.name &&
+        OWNER_PERMISSIONS.includes(permission.name) &&
         resourceRef &&
         (OWNED[who] ?? []).includes(resourceRef)
       ) {
@@ -125,8 +139,23 @@ export const demoPermissions = {
       return { result: AuthorizeResult.DENY };
     });
   },
-  async authorizeConditional() {
-    throw new Error('not used');
+  /** Asked without a resource: everything for the platform team, owners' rules stay conditional. */
+  async authorizeConditional(
+    requests: Array<{ permission: { name: string } }>,
+    { credentials }: { credentials: BackstageCredentials },
+  ) {
+    return requests.map(({ permission }) => {
+      if (mayDoEverything(credentials)) return { result: AuthorizeResult.ALLOW };
+      if (OWNER_PERMISSIONS.includes(permission.name)) {
+        return {
+          result: AuthorizeResult.CONDITIONAL,
+          pluginId: 'catalog',
+          resourceType: 'catalog-entity',
+          conditions: { rule: 'IS_ENTITY_OWNER', params: { claims: [userOf(credentials)] } },
+        };
+      }
+      return { result: AuthorizeResult.DENY };
+    });
   },
 };
 
@@ -168,9 +197,9 @@ export async function createApiHarness(
 ) {
   const databases = options.databases ?? createTestDatabases();
   const knex = await databases.init(databaseId);
-  const store = await DatabasePostureStore.create({
-    database: mockServices.database({ knex, migrations: { skip: false } }),
-  });
+  const database = mockServices.database({ knex, migrations: { skip: false } });
+  const store = await DatabasePostureStore.create({ database });
+  const exemptionStore = await DatabaseExemptionStore.create({ database });
   // Scheduled, so that manual starts are not in their cooldown; requestedBy shows where a user ref would leak.
   const scan = await store.createScan({
     trigger: 'schedule',
@@ -206,6 +235,22 @@ export async function createApiHarness(
     createEvent: jest.fn(async () => ({ success: jest.fn(), fail: jest.fn() })),
   });
   const registry = new CheckRegistry(new ConfigReader({}));
+  // Exemptions of a check on a target or a set of entities name a registered check.
+  registry.add(
+    ...['catalog/leaked-secret', 'catalog/sensitive-reference', 'auth/cors-wildcard'].map(id =>
+      createSecurityCheck({
+        meta: {
+          id,
+          title: id,
+          category: id.split('/')[0],
+          defaultSeverity: 'high',
+          description: 'A check',
+          remediation: 'Fix it',
+        },
+        run: async () => [],
+      }),
+    ),
+  );
   const auth = mockServices.auth();
   const report = new ReportService({
     store,
@@ -228,6 +273,13 @@ export async function createApiHarness(
     retentionMs: 86_400_000,
     manualCooldownMs: options.cooldownMs ?? 60_000,
   });
+  const exemptions = new ExemptionService({
+    exemptions: exemptionStore,
+    report,
+    permissions: demoPermissions as any,
+    registry,
+    maxDurationMs: 90 * 24 * 60 * 60 * 1000,
+  });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),
     permissions: demoPermissions as any,
@@ -235,6 +287,7 @@ export async function createApiHarness(
     logger,
     report,
     scans,
+    exemptions,
     store,
     registry,
   });
@@ -246,5 +299,5 @@ export async function createApiHarness(
   });
   app.use(middleware.notFound());
   app.use(middleware.error());
-  return { app, store, scan, logger, auditor, knex };
+  return { app, store, exemptionStore, scan, logger, auditor, knex };
 }

@@ -348,7 +348,7 @@ export class ReportService {
   }
 
   /** The subset of `entityRefs` whose finding details the caller may read. */
-  private async detailsAllowed(
+  async detailsAllowed(
     entityRefs: string[],
     credentials: BackstageCredentials,
   ): Promise<string[]> {

@@ -119,6 +119,21 @@ describe('findingsCsv', () => {
         resolvedAt: i % 4 ? undefined : '2026-11-03T00:00:00.000Z',
         status: i % 4 ? 'open' : 'resolved',
         docsUrl: i % 5 ? undefined : 'https://example.com/docs',
+        // Exemption texts are user input: every hostile text in the reason, the creator and the ticket.
+        exemption:
+          i % 3 === 1
+            ? {
+                id: `ex-${i}`,
+                scope: { type: 'finding', fingerprint: `fp-${i}` },
+                kind: 'accepted-risk',
+                state: 'active',
+                reason: HOSTILE[(i + 4) % HOSTILE.length],
+                createdBy: HOSTILE[(i + 5) % HOSTILE.length],
+                createdAt: '2026-11-04T00:00:00.000Z',
+                expiresAt: '2027-01-01T00:00:00.000Z',
+                ticket: HOSTILE[(i + 6) % HOSTILE.length],
+              }
+            : undefined,
       });
       findings.push(f);
       expected.push({
@@ -141,6 +156,13 @@ describe('findingsCsv', () => {
         lastSeenAt: '2026-11-02T00:00:00.000Z',
         resolvedAt: f.resolvedAt ?? '',
         fingerprint: `fp-${i}`,
+        exemptionState: f.exemption?.state ?? '',
+        exemptionKind: f.exemption?.kind ?? '',
+        exemptionReason: neutralized(f.exemption?.reason ?? ''),
+        exemptionCreatedBy: neutralized(f.exemption?.createdBy ?? ''),
+        exemptionCreatedAt: f.exemption?.createdAt ?? '',
+        exemptionExpiresAt: f.exemption?.expiresAt ?? '',
+        exemptionTicket: neutralized(f.exemption?.ticket ?? ''),
       });
     });
 
@@ -212,6 +234,8 @@ describe('findingsCsv', () => {
     expect(rows).toEqual(expected);
     // The hostile values really were hostile: the neutralisation was exercised.
     expect(rows.filter(r => r.title.startsWith("'")).length).toBeGreaterThanOrEqual(12);
+    expect(rows.filter(r => r.exemptionReason.startsWith("'")).length).toBeGreaterThanOrEqual(3);
+    expect(rows.filter(r => r.exemptionState === 'active')).toHaveLength(8);
     for (const row of rows) {
       expect(Object.keys(row)).toEqual([...FINDING_CSV_COLUMNS]);
       for (const cell of Object.values(row)) {

@@ -42,6 +42,14 @@ export const FINDING_CSV_COLUMNS = [
   'lastSeenAt',
   'resolvedAt',
   'fingerprint',
+  // The exemption that covers the finding (state active) or last did (state expired).
+  'exemptionState',
+  'exemptionKind',
+  'exemptionReason',
+  'exemptionCreatedBy',
+  'exemptionCreatedAt',
+  'exemptionExpiresAt',
+  'exemptionTicket',
 ] as const;
 
 function evidenceText(finding: Finding): string {
@@ -88,6 +96,14 @@ const FINDING_CELLS: Record<FindingColumn, (finding: Finding) => string> = {
   lastSeenAt: f => f.lastSeenAt,
   resolvedAt: f => f.resolvedAt ?? '',
   fingerprint: f => f.fingerprint,
+  // User input: neutralised like every other cell.
+  exemptionState: f => f.exemption?.state ?? '',
+  exemptionKind: f => f.exemption?.kind ?? '',
+  exemptionReason: f => f.exemption?.reason ?? '',
+  exemptionCreatedBy: f => f.exemption?.createdBy ?? '',
+  exemptionCreatedAt: f => f.exemption?.createdAt ?? '',
+  exemptionExpiresAt: f => f.exemption?.expiresAt ?? '',
+  exemptionTicket: f => f.exemption?.ticket ?? '',
 };
 const FINDING_CELLS_IN_ORDER = FINDING_CSV_COLUMNS.map(column => FINDING_CELLS[column]);
 
