@@ -27,6 +27,7 @@ import {
   DEFAULT_EXEMPTION_MAX_DURATION_MS,
   ExemptionService,
 } from './service/ExemptionService';
+import { TeamScorecardService } from './service/teamScorecards';
 import { createRouter } from './router';
 
 export const SCAN_TASK_ID = 'security-posture:scan';
@@ -84,6 +85,7 @@ export const securityPosturePlugin = createBackendPlugin({
         instanceMetadata: coreServices.rootInstanceMetadata,
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
+        userInfo: coreServices.userInfo,
       },
       async init(deps) {
         const { config, logger, scheduler, lifecycle } = deps;
@@ -193,6 +195,7 @@ export const securityPosturePlugin = createBackendPlugin({
             logger,
             report,
             scans,
+            scorecards: new TeamScorecardService({ store, report, userInfo: deps.userInfo }),
             exemptions,
             store,
             registry,

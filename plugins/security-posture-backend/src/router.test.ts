@@ -391,3 +391,43 @@ describe('router: what a scan changed (issue 17)', () => {
     }
   });
 });
+
+describe('router: team scorecards (issue 17)', () => {
+  it('every owner for the platform team, their own for owners, nothing for others; CSV alike', async () => {
+    const { app } = await harness();
+    const get = (path: string, who: keyof typeof PRINCIPALS) =>
+      request(app).get(`${BASE}${path}`).set('Authorization', PRINCIPALS[who]);
+
+    const all = await get('/scorecards', 'platform');
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ scope: 'all', categories: ['catalog'] });
+    expect(all.body.items.map((i: any) => [i.owner, i.openFindings])).toEqual([
+      ['group:default/payments-checkout', 6],
+    ]);
+    // critical, high, medium, low, info, critical: 100·100/(100+111) = 47.4
+    expect(all.body.items[0]).toMatchObject({ grade: 'F', score: 47.4, entities: 3 });
+
+    const mine = await get('/scorecards', 'owner');
+    expect(mine.body).toMatchObject({ scope: 'mine' });
+    expect(mine.body.items.map((i: any) => i.owner)).toEqual(['group:default/payments-checkout']);
+    expect((await get('/scorecards', 'service')).body.scope).toBe('all');
+    for (const who of ['ownsNothing', 'guest'] as const) {
+      const none = await get('/scorecards', who);
+      expect(none.status).toBe(200);
+      expect(none.body).toMatchObject({ items: [] });
+    }
+    expect((await get('/scorecards', 'unauthenticated')).status).toBe(401);
+
+    const csv = await get('/scorecards/export.csv', 'owner');
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.headers['content-disposition']).toContain('security-posture-my-teams.csv');
+    const rows = csv.text.trim().split('\n');
+    expect(rows[0]).toBe(
+      'owner,grade,score,openFindings,critical,high,medium,low,info,entities,checkErrors',
+    );
+    expect(rows.slice(1).map(r => r.split(',')[0])).toEqual(['group:default/payments-checkout']);
+    const nothing = await get('/scorecards/export.csv', 'ownsNothing');
+    expect(nothing.text.trim().split('\n')).toHaveLength(1);
+    expect((await get('/scorecards/export.csv?bom=maybe', 'platform')).status).toBe(400);
+  });
+});

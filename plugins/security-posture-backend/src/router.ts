@@ -29,6 +29,7 @@ import { ExemptionService } from './service/ExemptionService';
 import { TooManyRequestsError } from './service/errors';
 import { countsCsv, CsvOptions, findingsCsv } from './service/csv';
 import { publishedDataCsv } from './service/publishedCsv';
+import { scorecardsCsv, TeamScorecardService } from './service/teamScorecards';
 import { errorMapper } from './api/errors';
 import { createValidatedRouter } from './api/validation';
 import { openApiSpec } from './schema/spec';
@@ -43,6 +44,7 @@ export interface RouterOptions {
   exemptions: ExemptionService;
   store: PostureStore;
   registry: CheckRegistry;
+  scorecards: TeamScorecardService;
 }
 
 type ValidatedQuery = Request['query'];
@@ -124,7 +126,7 @@ function requesterOf(credentials: BackstageCredentials) {
  * learns about a failure.
  */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, logger, report, scans, exemptions, store, registry } =
+  const { httpAuth, permissions, auditor, logger, report, scans, scorecards, exemptions, store, registry } =
     options;
   const router = createValidatedRouter(openApiSpec());
 
@@ -307,6 +309,45 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const scan = await store.getScan(req.params.id);
     if (!scan) throw new NotFoundError(`No scan ${req.params.id}`);
     res.json(scan);
+  });
+
+  router.get('/scorecards', async (req, res) => {
+    const credentials = await userOrService(req);
+    const event = await auditor.createEvent({
+      eventId: 'report-read',
+      request: req,
+      meta: { queryType: 'scorecards' },
+    });
+    try {
+      const result = await scorecards.scorecards(credentials);
+      await event.success({ meta: { scope: result.scope, owners: result.items.length } });
+      res.json(result);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/scorecards/export.csv', async (req, res) => {
+    const credentials = await userOrService(req);
+    const event = await auditor.createEvent({
+      eventId: 'report-export',
+      severityLevel: 'medium',
+      request: req,
+      meta: { exportType: 'scorecards' },
+    });
+    try {
+      const result = await scorecards.scorecards(credentials);
+      sendCsv(
+        res,
+        `security-posture-${result.scope === 'all' ? 'team-scorecards' : 'my-teams'}.csv`,
+      );
+      await pipeline(scorecardsCsv(result.items, csvOptionsOf(req.query)), res);
+      await event.success({ meta: { scope: result.scope, owners: result.items.length } });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   router.get('/history', async (req, res) => {

@@ -9,3 +9,4 @@ export * from './permissions';
 export * from './data';
 export * from './csvCell';
 export * from './scanChanges';
+export * from './scorecards';

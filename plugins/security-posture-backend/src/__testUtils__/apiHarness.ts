@@ -17,6 +17,7 @@ import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from '../service/ReportService';
 import { DefaultScanService } from '../service/ScanService';
 import { ExemptionService } from '../service/ExemptionService';
+import { TeamScorecardService } from '../service/teamScorecards';
 import { createRouter } from '../router';
 import { createTestDatabases, TestDatabaseId } from './databases';
 
@@ -119,6 +120,22 @@ const OWNER_PERMISSIONS = [
   securityPostureExemptionCreatePermission.name,
   securityPostureExemptionDeletePermission.name,
 ];
+
+/** Ownership refs as the demo's sign-in resolver gives them (Sam: his team and its parent). */
+const OWNERSHIP: Record<string, string[]> = {
+  'user:default/sam': [
+    'user:default/sam',
+    'group:default/payments-checkout',
+    'group:default/payments',
+  ],
+};
+
+export const demoUserInfo = {
+  async getUserInfo(credentials: BackstageCredentials) {
+    const who = userOf(credentials);
+    return { userEntityRef: who, ownershipEntityRefs: OWNERSHIP[who] ?? [who] };
+  },
+};
 
 export const demoPermissions = {
   async authorize(
@@ -287,6 +304,7 @@ export async function createApiHarness(
     logger,
     report,
     scans,
+    scorecards: new TeamScorecardService({ store, report, userInfo: demoUserInfo }),
     exemptions,
     store,
     registry,

@@ -22,6 +22,7 @@ import { FindingGroupKey, OpenFindingGroup } from '../service/scoring';
 import {
   FindingsVisibility,
   NewFinding,
+  OwnedFindingCounts,
   PostureStore,
   ScanPatch,
   ScoringFinding,
@@ -933,6 +934,51 @@ export class DatabasePostureStore implements PostureStore {
         severity: r.severity,
         outcome: r.outcome,
       }));
+  }
+
+  async countOwnedFindings(): Promise<OwnedFindingCounts> {
+    const now = this.now();
+    const exemptions = await this.anyExemptionApplies(now);
+    // The owners table under an alias: the exemption subquery reads the owners table too.
+    const open = () =>
+      this.whereOpen(
+        this.db({ o: OWNERS }).join(FINDINGS, `${FINDINGS}.fingerprint`, 'o.fingerprint'),
+        { exempted: false, exemptions, now },
+      );
+    const [groups, entities, owners] = await Promise.all([
+      open()
+        .select(
+          'o.owner_ref as owner',
+          `${FINDINGS}.category as category`,
+          `${FINDINGS}.severity as severity`,
+          `${FINDINGS}.outcome as outcome`,
+        )
+        .count({ count: '*' })
+        .groupBy('o.owner_ref', `${FINDINGS}.category`, `${FINDINGS}.severity`, `${FINDINGS}.outcome`),
+      open()
+        .select('o.owner_ref as owner')
+        .countDistinct({ count: `${FINDINGS}.entity_ref` })
+        .groupBy('o.owner_ref'),
+      this.db(OWNERS).distinct('owner_ref'),
+    ]);
+    return {
+      groups: (groups as Array<Record<string, string | number>>)
+        .filter(r => isSeverity(r.severity))
+        .map(r => ({
+          owner: String(r.owner),
+          category: String(r.category),
+          severity: r.severity as Severity,
+          outcome: r.outcome as OpenFindingGroup['outcome'],
+          count: Number(r.count),
+        })),
+      entities: new Map(
+        (entities as Array<{ owner: string; count: string | number }>).map(r => [
+          r.owner,
+          Number(r.count),
+        ]),
+      ),
+      owners: (owners as Array<{ owner_ref: string }>).map(r => r.owner_ref),
+    };
   }
 
   listScanChanges(scanId: string, query: ScanChangesQuery): Promise<ScanChangesPage | undefined> {

@@ -33,6 +33,14 @@ export interface ScanPatch {
   checkRuns?: CheckRunSummary[];
 }
 
+/** Open findings per owner: scoring groups, entities with open findings, every owner of a finding. */
+export interface OwnedFindingCounts {
+  groups: Array<OpenFindingGroup & { owner: string }>;
+  entities: Map<string, number>;
+  /** Owners of any stored finding, open or resolved (those without open ones score 100). */
+  owners: string[];
+}
+
 /** Minimal open-finding data for scoring. */
 export interface ScoringFinding {
   fingerprint: string;
@@ -138,6 +146,8 @@ export interface PostureStore extends ScoringSource {
   listScanChanges(scanId: string, query: ScanChangesQuery): Promise<ScanChangesPage | undefined>;
   /** What each scan changed, in numbers. */
   summarizeScanChanges(scanIds: string[]): Promise<Map<string, ScanChangeSummary>>;
+  /** Open (not exempted) findings per owner, for team scorecards. */
+  countOwnedFindings(): Promise<OwnedFindingCounts>;
 
   savePublished(record: PublishedCheckData<JsonValue>): Promise<void>;
   getPublished(checkId: string, key: string): Promise<PublishedCheckData<JsonValue> | undefined>;

@@ -10,6 +10,7 @@ export {
   currentSearch,
   renderWithBackend,
   scanChangesHandler,
+  scorecardsHandler,
   setupBackend,
   testFetchApi,
 } from './renderWithBackend';

@@ -16,6 +16,8 @@ export function createMockSecurityPostureApi(): jest.Mocked<SecurityPostureApi> 
     listScans: notMocked('listScans'),
     getScanChanges: notMocked('getScanChanges'),
     getHistory: notMocked('getHistory'),
+    getScorecards: notMocked('getScorecards'),
+    downloadScorecardsCsv: notMocked('downloadScorecardsCsv'),
     listChecks: notMocked('listChecks'),
     getCheckData: notMocked('getCheckData'),
     exportCsvUrl: notMocked('exportCsvUrl'),

@@ -7,6 +7,7 @@ import {
   Finding,
   PublishedCheckData,
   ScanChangesPage,
+  TeamScorecards,
 } from '@security-posture/plugin-security-posture-common';
 import { FetchApi } from '@backstage/core-plugin-api';
 import {
@@ -191,4 +192,16 @@ export function scanChangesHandler(
     };
     return HttpResponse.json(body as unknown as JsonBodyType);
   });
+}
+
+/** Team scorecards (`GET /scorecards`): none by default. */
+export function scorecardsHandler(body: Partial<TeamScorecards> = {}) {
+  return http.get(`${BACKEND}/scorecards`, () =>
+    HttpResponse.json({
+      items: [],
+      scope: 'all',
+      categories: [],
+      ...body,
+    } as unknown as JsonBodyType),
+  );
 }

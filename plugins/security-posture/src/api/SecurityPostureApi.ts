@@ -12,6 +12,7 @@ import {
   Scan,
   ScanChangesPage,
   ScanChangesQuery,
+  TeamScorecards,
 } from '@security-posture/plugin-security-posture-common';
 
 /** A CSV file fetched with the caller's credentials, ready to be saved. */
@@ -43,6 +44,10 @@ export interface SecurityPostureApi {
   /** What one scan changed since the scan before it: new, reopened, resolved, re-rated findings. */
   getScanChanges(scanId: string, query?: ScanChangesQuery): Promise<ScanChangesPage>;
   getHistory(): Promise<HistoryPoint[]>;
+  /** Grade and open findings per owner: every owner with the report permission, else the caller's own. */
+  getScorecards(): Promise<TeamScorecards>;
+  /** The scorecards as CSV, with the same visibility. */
+  downloadScorecardsCsv(): Promise<CsvDownload>;
   listChecks(): Promise<CheckMetadata[]>;
   /**
    * Structured data a check published during the latest scan (a matrix, an inventory, scores),

@@ -398,6 +398,33 @@ describe('SecurityPostureClient', () => {
     ]);
   });
 
+  it('reads the team scorecards and downloads them as CSV', async () => {
+    server.use(
+      http.get(`${baseUrl}/scorecards`, () =>
+        HttpResponse.json({ items: [], scope: 'mine', categories: [] }),
+      ),
+      http.get(
+        `${baseUrl}/scorecards/export.csv`,
+        () =>
+          new HttpResponse('owner\n', {
+            headers: {
+              'Content-Type': 'text/csv',
+              'Content-Disposition': 'attachment; filename="security-posture-my-teams.csv"',
+            },
+          }),
+      ),
+    );
+    const client = createClient();
+    await expect(client.getScorecards()).resolves.toEqual({
+      items: [],
+      scope: 'mine',
+      categories: [],
+    });
+    const download = await client.downloadScorecardsCsv();
+    expect(download.filename).toBe('security-posture-my-teams.csv');
+    expect(await download.blob.text()).toBe('owner\n');
+  });
+
   it('parses Content-Disposition file names', () => {
     expect(filenameFromContentDisposition(null)).toBeUndefined();
     expect(

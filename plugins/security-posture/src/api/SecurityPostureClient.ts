@@ -13,6 +13,7 @@ import {
   Scan,
   ScanChangesPage,
   ScanChangesQuery,
+  TeamScorecards,
 } from '@security-posture/plugin-security-posture-common';
 import { CsvDownload, SecurityPostureApi } from './SecurityPostureApi';
 
@@ -143,6 +144,17 @@ export class SecurityPostureClient implements SecurityPostureApi {
     const search = params.toString();
     return this.getJson(
       `/scans/${encodeURIComponent(scanId)}/changes${search ? `?${search}` : ''}`,
+    );
+  }
+
+  async getScorecards(): Promise<TeamScorecards> {
+    return this.getJson('/scorecards');
+  }
+
+  async downloadScorecardsCsv(): Promise<CsvDownload> {
+    return this.download(
+      `${await this.baseUrl()}/scorecards/export.csv`,
+      'security-posture-team-scorecards.csv',
     );
   }
 

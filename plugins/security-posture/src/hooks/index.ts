@@ -11,6 +11,7 @@ export {
   useScan,
   useScanChanges,
   useScans,
+  useScorecards,
   useRefreshOnNewScan,
   useSummary,
 } from './queries';

@@ -118,6 +118,16 @@ export function useScanChanges(
   });
 }
 
+/** Team scorecards: every owner for the platform team, the caller's own for everyone else. */
+export function useScorecards(options: { enabled?: boolean } = {}) {
+  const api = useApi(securityPostureApiRef);
+  return useQuery({
+    queryKey: securityPostureKeys.scorecards(),
+    queryFn: () => api.getScorecards(),
+    enabled: options.enabled ?? true,
+  });
+}
+
 export function useHistory(options: { enabled?: boolean } = {}) {
   const api = useApi(securityPostureApiRef);
   return useQuery({

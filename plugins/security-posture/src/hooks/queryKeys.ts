@@ -20,6 +20,7 @@ export const securityPostureKeys = {
   scanChanges: (id: string, query: ScanChangesQuery = {}) =>
     [...all, 'scan-changes', id, query] as const,
   history: () => [...all, 'history'] as const,
+  scorecards: () => [...all, 'scorecards'] as const,
   checks: () => [...all, 'checks'] as const,
   checkDataRoot: () => [...all, 'check-data'] as const,
   checkData: (checkId: string, key: string) =>
@@ -33,6 +34,7 @@ export const scanDependentKeys = () => [
   securityPostureKeys.findingRoot(),
   securityPostureKeys.entityRoot(),
   securityPostureKeys.history(),
+  securityPostureKeys.scorecards(),
   securityPostureKeys.scans(),
   securityPostureKeys.checkDataRoot(),
 ];

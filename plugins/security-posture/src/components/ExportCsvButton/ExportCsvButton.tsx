@@ -4,7 +4,11 @@ import CircularProgress from '@material-ui/core/CircularProgress';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { FindingsQuery } from '@security-posture/plugin-security-posture-common';
-import { CsvDownload, securityPostureApiRef } from '../../api';
+import {
+  CsvDownload,
+  SecurityPostureApi,
+  securityPostureApiRef,
+} from '../../api';
 import { datedFilename, saveDownload } from '../../utils/download';
 import { errorMessage } from '../../utils/errors';
 
@@ -14,6 +18,8 @@ export type ExportCsvButtonProps = {
   filenameBase?: string;
   size?: 'small' | 'medium';
   'data-testid'?: string;
+  /** Another export than findings (e.g. the team scorecards): how to fetch it. */
+  download?: (api: SecurityPostureApi) => Promise<CsvDownload>;
 } & (
   | { entityRef: string; query?: never }
   | { query?: Omit<FindingsQuery, 'limit' | 'offset'>; entityRef?: never }
@@ -32,9 +38,11 @@ export function ExportCsvButton(props: ExportCsvButtonProps) {
   const onClick = async () => {
     setBusy(true);
     try {
-      const download: CsvDownload = props.entityRef
-        ? await api.downloadEntityFindingsCsv(props.entityRef)
-        : await api.downloadFindingsCsv(props.query);
+      let download: CsvDownload;
+      if (props.download) download = await props.download(api);
+      else if (props.entityRef) {
+        download = await api.downloadEntityFindingsCsv(props.entityRef);
+      } else download = await api.downloadFindingsCsv(props.query);
       const name = filenameBase ? `${filenameBase}.csv` : download.filename;
       saveDownload({ ...download, filename: datedFilename(name) });
     } catch (error) {

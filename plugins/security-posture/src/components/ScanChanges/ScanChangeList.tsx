@@ -28,7 +28,8 @@ export function changeLabel(change: ScanChangeType): string {
 /** `3 new · 1 reopened · 5 resolved · 2 severity changed`, leaving out zeros. */
 export function changeCountsText(counts: ScanChangeCounts): string {
   const parts = SCAN_CHANGE_TYPES.filter(change => counts[change] > 0).map(
-    change => `${counts[change]} ${changeLabel(change).toLocaleLowerCase('en-US')}`,
+    change =>
+      `${counts[change]} ${changeLabel(change).toLocaleLowerCase('en-US')}`,
   );
   return parts.length ? parts.join(' · ') : 'No changes';
 }
@@ -94,7 +95,11 @@ export function ScanChangeList(props: {
   const { changes, onOpen } = props;
   const classes = useStyles();
   return (
-    <List dense disablePadding data-testid={props['data-testid'] ?? 'scan-changes'}>
+    <List
+      dense
+      disablePadding
+      data-testid={props['data-testid'] ?? 'scan-changes'}
+    >
       {changes.map(change => (
         <ListItem
           key={`${change.change}:${change.fingerprint}`}

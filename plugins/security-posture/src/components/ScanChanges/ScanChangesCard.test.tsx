@@ -16,7 +16,10 @@ jest.setTimeout(30_000);
 
 const server = setupBackend();
 
-function change(fingerprint: string, overrides: Partial<ScanChange> = {}): ScanChange {
+function change(
+  fingerprint: string,
+  overrides: Partial<ScanChange> = {},
+): ScanChange {
   return {
     change: 'new',
     fingerprint,
@@ -49,8 +52,18 @@ describe('ScanChangesCard', () => {
           totalItems: 9,
           items: [
             change('k1', { severity: 'critical' }),
-            change('s1', { change: 'severity', severity: 'high', previousSeverity: 'low' }),
-            change('r1', { change: 'resolved', severity: 'high', entityRef: undefined, category: 'auth', checkId: 'auth/guest' }),
+            change('s1', {
+              change: 'severity',
+              severity: 'high',
+              previousSeverity: 'low',
+            }),
+            change('r1', {
+              change: 'resolved',
+              severity: 'high',
+              entityRef: undefined,
+              category: 'auth',
+              checkId: 'auth/guest',
+            }),
           ],
         },
         requests,
@@ -58,18 +71,26 @@ describe('ScanChangesCard', () => {
     );
     const onOpen = await renderCard();
     const card = await screen.findByTestId('scan-changes-card');
-    expect(await within(card).findByTestId('scan-changes-count-new')).toHaveTextContent('New: 4');
-    expect(within(card).getByTestId('scan-changes-count-resolved')).toHaveTextContent('Resolved: 3');
-    expect(within(card).getByTestId('scan-changes-count-severity')).toHaveTextContent(
-      'Severity changed: 1',
-    );
+    expect(
+      await within(card).findByTestId('scan-changes-count-new'),
+    ).toHaveTextContent('New: 4');
+    expect(
+      within(card).getByTestId('scan-changes-count-resolved'),
+    ).toHaveTextContent('Resolved: 3');
+    expect(
+      within(card).getByTestId('scan-changes-count-severity'),
+    ).toHaveTextContent('Severity changed: 1');
     expect(requests).toEqual(['/scans/scan-7/changes?limit=5']);
 
     const rows = within(card).getAllByTestId(/^scan-change-(k1|s1|r1)$/);
     expect(rows.map(r => r.textContent)).toEqual([
-      expect.stringMatching(/^NewCritical.*Finding k1.*component:default\/payments-api/),
+      expect.stringMatching(
+        /^NewCritical.*Finding k1.*component:default\/payments-api/,
+      ),
       expect.stringMatching(/^Severity changedHighwas Low.*Finding s1/),
-      expect.stringMatching(/^ResolvedHigh.*Finding r1Authentication · auth\/guest$/),
+      expect.stringMatching(
+        /^ResolvedHigh.*Finding r1Authentication · auth\/guest$/,
+      ),
     ]);
     await userEvent.click(rows[1]);
     expect(onOpen).toHaveBeenCalledWith('s1');
@@ -87,9 +108,9 @@ describe('ScanChangesCard', () => {
     const { unmount } = await renderWithBackend(
       <ScanChangesCard scan={makeScan()} onOpen={jest.fn()} />,
     );
-    expect(await screen.findByTestId('scan-changes-baseline')).toHaveTextContent(
-      'This was the first scan',
-    );
+    expect(
+      await screen.findByTestId('scan-changes-baseline'),
+    ).toHaveTextContent('This was the first scan');
     expect(screen.queryByTestId('scan-changes-all')).toBeNull();
     unmount();
 
@@ -97,23 +118,32 @@ describe('ScanChangesCard', () => {
     const second = await renderWithBackend(
       <ScanChangesCard scan={makeScan({ id: 'scan-2' })} onOpen={jest.fn()} />,
     );
-    expect(await screen.findByTestId('scan-changes-none')).toHaveTextContent('Nothing changed');
+    expect(await screen.findByTestId('scan-changes-none')).toHaveTextContent(
+      'Nothing changed',
+    );
     second.unmount();
 
     server.use(scanChangesHandler({ recorded: false }));
     await renderWithBackend(
       <ScanChangesCard scan={makeScan({ id: 'scan-3' })} onOpen={jest.fn()} />,
     );
-    expect(await screen.findByTestId('scan-changes-unrecorded')).toBeInTheDocument();
+    expect(
+      await screen.findByTestId('scan-changes-unrecorded'),
+    ).toBeInTheDocument();
   });
 
   it('shows an error without breaking the overview', async () => {
     server.use(
       http.get(`${BACKEND}/scans/:id/changes`, () =>
-        HttpResponse.json({ error: { name: 'Error', message: 'boom' } }, { status: 500 }),
+        HttpResponse.json(
+          { error: { name: 'Error', message: 'boom' } },
+          { status: 500 },
+        ),
       ),
     );
-    await renderWithBackend(<ScanChangesCard scan={makeScan()} onOpen={jest.fn()} />);
+    await renderWithBackend(
+      <ScanChangesCard scan={makeScan()} onOpen={jest.fn()} />,
+    );
     expect(
       await screen.findByText(/Could not load what the last scan changed/),
     ).toBeInTheDocument();

@@ -23,7 +23,11 @@ export const CARD_CHANGES = 5;
 export function NoChangesNote(props: { baseline: boolean; recorded: boolean }) {
   if (!props.recorded) {
     return (
-      <Typography variant="body2" color="textSecondary" data-testid="scan-changes-unrecorded">
+      <Typography
+        variant="body2"
+        color="textSecondary"
+        data-testid="scan-changes-unrecorded"
+      >
         What this scan changed was not recorded (it ran before changes were
         recorded, or wrote nothing).
       </Typography>
@@ -31,14 +35,22 @@ export function NoChangesNote(props: { baseline: boolean; recorded: boolean }) {
   }
   if (props.baseline) {
     return (
-      <Typography variant="body2" color="textSecondary" data-testid="scan-changes-baseline">
+      <Typography
+        variant="body2"
+        color="textSecondary"
+        data-testid="scan-changes-baseline"
+      >
         This was the first scan: its findings are the starting point. Changes
         show from the next scan on.
       </Typography>
     );
   }
   return (
-    <Typography variant="body2" color="textSecondary" data-testid="scan-changes-none">
+    <Typography
+      variant="body2"
+      color="textSecondary"
+      data-testid="scan-changes-none"
+    >
       Nothing changed: the scan found what the scan before it found.
     </Typography>
   );

@@ -74,7 +74,9 @@ function useScansUrlState() {
   const change = params.get(SCANS_URL_PARAMS.change);
   const page = Number(params.get(SCANS_URL_PARAMS.page) ?? 0);
   const update = useCallback(
-    (patch: Partial<Record<keyof typeof SCANS_URL_PARAMS, string | undefined>>) =>
+    (
+      patch: Partial<Record<keyof typeof SCANS_URL_PARAMS, string | undefined>>,
+    ) =>
       setParams(current => {
         const next = new URLSearchParams(current);
         for (const [key, value] of Object.entries(patch)) {
@@ -127,7 +129,10 @@ function ScanChangesPanel(props: {
   } else {
     const total = SCAN_CHANGE_TYPES.reduce((sum, c) => sum + data.counts[c], 0);
     // A page past the end (a stale link): show the last one instead of an empty list.
-    const lastPage = Math.max(0, Math.ceil(data.totalItems / CHANGES_PAGE_SIZE) - 1);
+    const lastPage = Math.max(
+      0,
+      Math.ceil(data.totalItems / CHANGES_PAGE_SIZE) - 1,
+    );
     body = (
       <>
         <div className={classes.filters} role="group" aria-label="Change">
@@ -206,7 +211,10 @@ export function ScansView() {
   return (
     <Grid container spacing={3} data-testid="scans-view">
       <Grid item xs={12} lg={5}>
-        <InfoCard title="Recent scans" subheader="Newest first; select one to see what it changed">
+        <InfoCard
+          title="Recent scans"
+          subheader="Newest first; select one to see what it changed"
+        >
           {items.length === 0 ? (
             <Typography variant="body2" color="textSecondary">
               No scans yet.
@@ -231,19 +239,31 @@ export function ScansView() {
                         scan.id === selected?.id ? classes.selected : ''
                       }`}
                       onClick={() =>
-                        state.update({ scan: scan.id, change: undefined, page: undefined })
+                        state.update({
+                          scan: scan.id,
+                          change: undefined,
+                          page: undefined,
+                        })
                       }
                       data-testid={`scan-row-${scan.id}`}
                     >
                       <TableCell className={classes.nowrap}>
                         {formatDateTime(scan.startedAt ?? scan.createdAt)}
-                        <Typography variant="caption" color="textSecondary" display="block">
-                          {scan.trigger === 'manual' ? 'Started by hand' : 'Scheduled'}
+                        <Typography
+                          variant="caption"
+                          color="textSecondary"
+                          display="block"
+                        >
+                          {scan.trigger === 'manual'
+                            ? 'Started by hand'
+                            : 'Scheduled'}
                         </Typography>
                       </TableCell>
                       <TableCell>{scanStatusLabel(scan.status)}</TableCell>
                       <TableCell data-testid={`scan-row-changes-${scan.id}`}>
-                        {scan.changes?.recorded ? changeCountsText(scan.changes.counts) : '—'}
+                        {scan.changes?.recorded
+                          ? changeCountsText(scan.changes.counts)
+                          : '—'}
                         {scan.changes?.baseline ? ' (first scan)' : ''}
                       </TableCell>
                     </TableRow>
@@ -263,7 +283,9 @@ export function ScansView() {
             onFilter={change =>
               state.update({ scan: selected.id, change, page: undefined })
             }
-            onPage={page => state.update({ scan: selected.id, page: String(page) })}
+            onPage={page =>
+              state.update({ scan: selected.id, page: String(page) })
+            }
             onOpen={drawer.open}
           />
         ) : null}

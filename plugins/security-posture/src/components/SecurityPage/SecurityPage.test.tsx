@@ -20,6 +20,7 @@ import {
   renderWithBackend,
   setupBackend,
   scanChangesHandler,
+  scorecardsHandler,
 } from '../../__testUtils__';
 import { SecurityPage } from './SecurityPage';
 
@@ -38,6 +39,8 @@ const REPORT = securityPostureReportReadPermission.name;
 const SCAN = securityPostureScanCreatePermission.name;
 
 const server = setupBackend();
+// The restricted page shows the caller's team scorecards (tested beside MyTeamsCard).
+beforeEach(() => server.use(scorecardsHandler({ scope: 'mine' })));
 
 const notFound = () =>
   HttpResponse.json(

@@ -37,6 +37,7 @@ import { PluginsView } from '../PluginsView';
 import { TemplatesView } from '../TemplatesView';
 import { CatalogView } from '../CatalogView';
 import { ScansView } from '../ScansView';
+import { MyTeamsCard, TeamScorecardsView } from '../TeamScorecards';
 import {
   categoryLabel,
   formatDateTime,
@@ -199,6 +200,11 @@ function ReportPage(props: {
             <CatalogView />
           </ViewFrame>
         </TabbedLayout.Route>
+        <TabbedLayout.Route path="/teams" title="Teams">
+          <ViewFrame scan={activeScan}>
+            <TeamScorecardsView />
+          </ViewFrame>
+        </TabbedLayout.Route>
         <TabbedLayout.Route path="/scans" title="Scans">
           <ViewFrame scan={activeScan}>
             <ScansView />
@@ -257,6 +263,7 @@ function RestrictedPage() {
             findings too.
           </Alert>
         </Grid>
+        <MyTeamsCard />
         <Grid item>
           <FindingsTable exportFilenameBase="security-posture-my-entities" />
         </Grid>

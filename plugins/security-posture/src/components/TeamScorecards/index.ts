@@ -1,0 +1,2 @@
+export { MyTeamsCard, TeamScorecardsView } from './TeamScorecardsView';
+export { TeamScorecardsTable } from './TeamScorecardsTable';
