@@ -135,6 +135,56 @@ export interface Config {
             }
           | undefined;
       };
+      /** The runtime checks (docs/checks/runtime.md). */
+      runtime?: {
+        'credential-inventory'?: {
+          enabled?: boolean;
+          severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+          timeout?: HumanDuration | string;
+          /** Also read by `runtime/blast-radius`. */
+          options?: {
+            /**
+             * The config files the backend loads, in load order, relative to `rootDir`: where
+             * each credential comes from (`${ENV}`, `$file`, a literal) is read from them.
+             * Default: the process's `--config` arguments, else `app-config.yaml` and
+             * `app-config.local.yaml` of the repository root.
+             * @visibility backend
+             */
+            configFiles?: string[];
+            /**
+             * Repository root; default the closest folder upwards with `backstage.json`.
+             * @visibility backend
+             */
+            rootDir?: string;
+          };
+        };
+        egress?: {
+          enabled?: boolean;
+          severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+          timeout?: HumanDuration | string;
+          options?: {
+            /**
+             * Opt-in: the URL the egress probe sends one bodiless `HEAD` request to (no
+             * credentials, no redirects). Without it the check is not applicable.
+             * @visibility backend
+             */
+            canaryUrl?: string;
+            /**
+             * How long the probe waits for an answer, in ms; default 3000, at most 10000.
+             * @visibility backend
+             */
+            timeoutMs?: number;
+          };
+        };
+        [name: string]:
+          | {
+              enabled?: boolean;
+              severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+              timeout?: HumanDuration | string;
+              options?: { [key: string]: unknown };
+            }
+          | undefined;
+      };
       [category: string]:
         | {
             [name: string]:

@@ -3,6 +3,7 @@ import { authChecks } from './auth';
 import { catalogChecks } from './catalog';
 import { permissionsChecks } from './permissions';
 import { pluginsChecks } from './plugins';
+import { runtimeChecks } from './runtime';
 import { templatesChecks } from './templates';
 
 /** Checks that ship with security-posture, one list per family (each family's index.ts). */
@@ -12,12 +13,13 @@ export const builtInChecks: SecurityCheck[] = [
   ...pluginsChecks,
   ...templatesChecks,
   ...catalogChecks,
+  ...runtimeChecks,
 ];
 
 // The backend plugin registers these; offline tools such as the CLI (`@security-posture/cli`) run
 // the same checks over files, with the same finding factory (the one place that masks secrets)
 // and override resolution. The pure analysis they are built on is `@security-posture/static-analysis`.
-export { authChecks, catalogChecks, permissionsChecks, pluginsChecks, templatesChecks };
+export { authChecks, catalogChecks, permissionsChecks, pluginsChecks, runtimeChecks, templatesChecks };
 export { loadPackagedBundledData } from './plugins/PluginAnalysisService';
 // The CLI asks the same live source, and attributes findings the same way, as the plugins checks.
 export { OsvCache, osvAdvisorySource } from './plugins/osvSource';

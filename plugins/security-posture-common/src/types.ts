@@ -9,7 +9,8 @@ export type BuiltInCategory =
   | 'permissions'
   | 'plugins'
   | 'templates'
-  | 'catalog';
+  | 'catalog'
+  | 'runtime';
 
 // `string & {}` keeps autocompletion for the built-ins while allowing new categories.
 export type FindingCategory = BuiltInCategory | (string & {});

@@ -60,6 +60,7 @@ const CATEGORY_LABELS: Record<string, string> = {
   plugins: 'Plugins',
   templates: 'Templates',
   catalog: 'Catalog',
+  runtime: 'Runtime',
 };
 
 export function categoryLabel(category: string): string {

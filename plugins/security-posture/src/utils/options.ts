@@ -7,6 +7,7 @@ export const BUILT_IN_CATEGORIES: BuiltInCategory[] = [
   'plugins',
   'templates',
   'catalog',
+  'runtime',
 ];
 
 /**

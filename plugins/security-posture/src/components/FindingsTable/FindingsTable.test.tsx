@@ -641,6 +641,7 @@ describe('FindingsTable', () => {
       'Plugins',
       'Templates',
       'Catalog',
+      'Runtime',
     ]);
   });
 });

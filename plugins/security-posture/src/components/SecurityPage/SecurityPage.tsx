@@ -36,6 +36,7 @@ import { PermissionsView } from '../PermissionsView';
 import { PluginsView } from '../PluginsView';
 import { TemplatesView } from '../TemplatesView';
 import { CatalogView } from '../CatalogView';
+import { RuntimeView } from '../RuntimeView';
 import { ScansView } from '../ScansView';
 import { MyTeamsCard, TeamScorecardsView } from '../TeamScorecards';
 import {
@@ -198,6 +199,11 @@ function ReportPage(props: {
         <TabbedLayout.Route path="/catalog" title="Catalog">
           <ViewFrame scan={activeScan}>
             <CatalogView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/runtime" title="Runtime">
+          <ViewFrame scan={activeScan}>
+            <RuntimeView />
           </ViewFrame>
         </TabbedLayout.Route>
         <TabbedLayout.Route path="/teams" title="Teams">

@@ -1,0 +1,1 @@
+export { RuntimeView } from './RuntimeView';
