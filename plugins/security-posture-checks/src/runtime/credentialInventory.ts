@@ -36,6 +36,7 @@ export function createCredentialInventoryCheck(runtime: () => RuntimeEnvironment
           target: c.target,
           source: c.source,
           sourceDetail: c.detail,
+          secret: c.secret,
         })),
         ...inventory.unreferencedEnv.map(name => ({
           path: `env:${name}`,
@@ -44,6 +45,7 @@ export function createCredentialInventoryCheck(runtime: () => RuntimeEnvironment
           target: '',
           source: 'env',
           sourceDetail: name,
+          secret: true,
         })),
       ];
       context.publish(CREDENTIALS_DATA_KEY, {
@@ -54,7 +56,7 @@ export function createCredentialInventoryCheck(runtime: () => RuntimeEnvironment
 
       const results: CheckResult[] = [];
       for (const c of inventory.credentials) {
-        if (c.source === 'literal') {
+        if (c.source === 'literal' && c.secret) {
           results.push({
             outcome: 'fail',
             target: { type: 'config', path: c.path },
@@ -81,7 +83,7 @@ export function createCredentialInventoryCheck(runtime: () => RuntimeEnvironment
         results.push({
           outcome: 'pass',
           target: { type: 'deployment' },
-          message: `${inventory.credentials.length} credential(s) in the config, none written as a literal in a config file${
+          message: `${inventory.credentials.length} credential(s) in the config, no secret written as a literal in a config file${
             unknown ? ` (${unknown} of unknown source)` : ''
           }; ${inventory.unreferencedEnv.length} credential-like environment variable(s) not referenced by config`,
           evidence: {

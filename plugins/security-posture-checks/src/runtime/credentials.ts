@@ -31,6 +31,11 @@ export interface Credential {
   reach: CredentialReach;
   /** What it reaches: a host, a cluster name, a proxy target host; never the value. */
   target: string;
+  /**
+   * False for what grants reach without being a secret itself (an AWS role the backend assumes
+   * with its ambient credentials): listed, but a literal one is no finding.
+   */
+  secret: boolean;
 }
 
 export interface InventoriedCredential extends Credential, SourceAnswer {}
@@ -154,8 +159,13 @@ function walkLeaves(
  */
 export function collectCredentials(config: Config): Credential[] {
   const found: Credential[] = [];
-  const add = (segments: PathSegment[], kind: string, reach: CredentialReach, target: string) =>
-    found.push({ path: pathText(segments), segments, kind, reach, target });
+  const add = (
+    segments: PathSegment[],
+    kind: string,
+    reach: CredentialReach,
+    target: string,
+    secret = true,
+  ) => found.push({ path: pathText(segments), segments, kind, reach, target, secret });
   const get = (key: string): Json => config.getOptional(key);
 
   // integrations.<provider>[] (and googleGcs, an object)
@@ -181,7 +191,7 @@ export function collectCredentials(config: Config): Credential[] {
           add(segments, kind, keyReach, host);
         });
         if (provider === 'awsS3' && isSet(entry.roleArn)) {
-          add([...base, 'roleArn'], 'AWS role assumed by the backend', 'cloud provisioning', host);
+          add([...base, 'roleArn'], 'AWS role assumed by the backend', 'cloud provisioning', host, false);
         }
       });
     }
@@ -201,7 +211,7 @@ export function collectCredentials(config: Config): Credential[] {
         add([...base, 'secretAccessKey'], 'AWS secret access key', 'cloud provisioning', target);
       }
       if (isSet(account.roleName)) {
-        add([...base, 'roleName'], 'AWS role assumed by the backend', 'cloud provisioning', target);
+        add([...base, 'roleName'], 'AWS role assumed by the backend', 'cloud provisioning', target, false);
       }
     }
   }
@@ -282,7 +292,7 @@ export function collectCredentials(config: Config): Credential[] {
       } else if (isObject(credentials)) {
         for (const key of ['secretAccessKey', 'accountKey', 'secret', 'password', 'roleArn']) {
           if (isSet(credentials[key])) {
-            add([...base, key], `TechDocs ${store} ${key}`, 'cloud provisioning', store);
+            add([...base, key], `TechDocs ${store} ${key}`, 'cloud provisioning', store, key !== 'roleArn');
           }
         }
       }
