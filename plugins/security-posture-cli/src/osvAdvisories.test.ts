@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { runCli } from './__testUtils__/runCli';
 import { ScanReport } from './report';
 
+// Each test runs the CLI as a process, once or twice.
+jest.setTimeout(60_000);
+
 // A record shaped like OSV's GitHub-reviewed npm advisories (written for this test).
 const RECORD = {
   schema_version: '1.6.0',
