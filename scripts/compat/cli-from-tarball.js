@@ -66,7 +66,8 @@ function main() {
     fail("the CLI pulled in Backstage's backend runtime (@backstage/backend-defaults)");
   }
 
-  const args = ['scan', input, '--root', input, '--format', 'json', '--fail-on', 'none'];
+  // --offline: the test machines reach only the npm registry (advisories from the bundled dataset).
+  const args = ['scan', input, '--root', input, '--format', 'json', '--fail-on', 'none', '--offline'];
   const packed = run('npx', ['--no-install', '@security-posture/cli', ...args], { cwd: folder });
   if (packed.status !== 0) fail(`npx @security-posture/cli exited ${packed.status}`, packed.stderr);
   const repo = run('node', [path.join(root, 'plugins/security-posture-cli/bin/security-posture.js'), ...args], { cwd: root });
