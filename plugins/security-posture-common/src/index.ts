@@ -10,3 +10,4 @@ export * from './data';
 export * from './csvCell';
 export * from './scanChanges';
 export * from './scorecards';
+export * from './remediation';

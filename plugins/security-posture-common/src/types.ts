@@ -1,3 +1,4 @@
+import type { RemediationSnippet } from './remediation';
 import type { ScanChangeSummary } from './scanChanges';
 
 /** How bad a failed check is. Ordered from worst to least in {@link SEVERITIES}. */
@@ -161,6 +162,8 @@ export interface CheckMetadata {
   severity: Severity;
   description: string;
   remediation: string;
+  /** Copyable fixes (config keys, code), shown with the findings they fit. */
+  remediationSnippets?: RemediationSnippet[];
   docsUrl?: string;
   enabled: boolean;
   /** `deployment` checks run once per scan; `entity` checks run for every catalog entity. */

@@ -31,6 +31,32 @@ describe('check contract', () => {
       createSecurityCheck({ meta: { ...meta, remediation: ' ' }, run: async () => [] }),
     ).toThrow(/has no remediation/);
   });
+
+  it('accepts remediation snippets with a title, code and a known language only', () => {
+    const snippet = {
+      title: 'Turn it on',
+      language: 'yaml' as const,
+      code: 'permission:\n  enabled: true\n',
+      configPaths: ['permission.enabled'],
+    };
+    const check = createSecurityCheck({
+      meta: { ...meta, remediationSnippets: [snippet] },
+      run: async () => [],
+    });
+    expect(check.meta.remediationSnippets).toEqual([snippet]);
+    expect(() =>
+      createSecurityCheck({
+        meta: { ...meta, remediationSnippets: [{ ...snippet, code: ' ' }] },
+        run: async () => [],
+      }),
+    ).toThrow(/remediation snippet without title or code/);
+    expect(() =>
+      createSecurityCheck({
+        meta: { ...meta, remediationSnippets: [{ ...snippet, language: 'json' as any }] },
+        run: async () => [],
+      }),
+    ).toThrow(/expected yaml, typescript or shell/);
+  });
 });
 
 describe('redaction', () => {

@@ -12,6 +12,7 @@ import {
   FindingCategory,
   FindingEvidence,
   FindingTarget,
+  RemediationSnippet,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
 
@@ -25,6 +26,12 @@ export interface SecurityCheckMeta {
   description: string;
   /** What to do about a failure; shown beside every finding of the check. */
   remediation: string;
+  /**
+   * Copyable fixes where the fix is mechanical (the app-config keys to set, a line of code):
+   * shown with the findings they fit (`configPaths`). Real keys only: the built-in ones are
+   * checked against the installed Backstage packages' config schemas.
+   */
+  remediationSnippets?: RemediationSnippet[];
   docsUrl?: string;
 }
 
@@ -153,6 +160,16 @@ function validateMeta(meta: SecurityCheckMeta) {
   for (const field of ['title', 'description', 'remediation'] as const) {
     if (!meta[field]?.trim()) {
       throw new Error(`Security check '${meta.id}' has no ${field}`);
+    }
+  }
+  for (const snippet of meta.remediationSnippets ?? []) {
+    if (!snippet.title?.trim() || !snippet.code?.trim()) {
+      throw new Error(`Security check '${meta.id}' has a remediation snippet without title or code`);
+    }
+    if (!['yaml', 'typescript', 'shell'].includes(snippet.language)) {
+      throw new Error(
+        `Security check '${meta.id}' has a remediation snippet in '${snippet.language}': expected yaml, typescript or shell`,
+      );
     }
   }
 }

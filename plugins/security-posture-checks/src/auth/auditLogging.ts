@@ -1,4 +1,5 @@
 import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { AUDIT_EVENTS_SNIPPETS } from './remediationSnippets';
 import { Severity } from '@security-posture/plugin-security-posture-common';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -41,6 +42,7 @@ export const auditEventsHiddenCheck = createSecurityCheck({
       'Compares `backend.auditor.severityLogLevelMappings.{low,medium,high,critical}` (defaults: low→debug, others→info) with the effective log level (`LOG_LEVEL`, else `backend.logger.level`, default info): audit events mapped below that level never reach the logs. (There is no `auditor.enabled` key.)',
     remediation:
       'Map every audit severity to a level that is logged, e.g. `backend.auditor.severityLogLevelMappings: { low: info, medium: info, high: warn, critical: error }`, or lower `backend.logger.level`; ship the logs (entries with `isAuditEvent: true`) to your SIEM.',
+    remediationSnippets: AUDIT_EVENTS_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/backend-system/core-services/auditor',
   },
   async run({ config }) {

@@ -1,4 +1,5 @@
 import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { DEVELOPMENT_ENVIRONMENT_SNIPPETS } from './remediationSnippets';
 import { authEnvironment, nodeEnv, productionSignals } from './environment';
 
 /**
@@ -17,6 +18,7 @@ export const developmentEnvironmentCheck = createSecurityCheck({
       'Reads `auth.environment` (default `development`) and the process NODE_ENV, and flags them when the deployment does not look local: a base URL (`backend.baseUrl`, `app.baseUrl`) that is not a loopback address.',
     remediation:
       'Set `auth.environment: production` and move provider settings under `auth.providers.<id>.production`; run the deployed backend with NODE_ENV=production.',
+    remediationSnippets: DEVELOPMENT_ENVIRONMENT_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/auth/',
   },
   async run({ config }) {

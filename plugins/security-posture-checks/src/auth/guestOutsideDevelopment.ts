@@ -1,4 +1,5 @@
 import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { GUEST_OUTSIDE_DEVELOPMENT_SNIPPETS } from './remediationSnippets';
 import { installedModules, nodeEnv, productionSignals } from './environment';
 
 const FLAG = 'auth.providers.guest.dangerouslyAllowOutsideDevelopment';
@@ -18,6 +19,7 @@ export const guestOutsideDevelopmentCheck = createSecurityCheck({
       'Looks for the guest auth provider module among the installed modules and reads `auth.providers.guest`: guest sign-in works when `dangerouslyAllowOutsideDevelopment` is true, or when the backend runs with NODE_ENV=development in a deployment that does not look local.',
     remediation:
       'Remove `auth.providers.guest` (or set `auth.providers.guest.dangerouslyAllowOutsideDevelopment: false`) and remove `@backstage/plugin-auth-backend-module-guest-provider` from the backend; run deployed backends with NODE_ENV=production and sign users in through your identity provider.',
+    remediationSnippets: GUEST_OUTSIDE_DEVELOPMENT_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/auth/guest/provider',
   },
   async run({ config, instanceMetadata }) {

@@ -1,5 +1,11 @@
 import { Config } from '@backstage/config';
 import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import {
+  CORS_SNIPPETS,
+  CSP_SNIPPETS,
+  READING_ALLOW_SNIPPETS,
+  PLAIN_HTTP_SNIPPETS,
+} from './remediationSnippets';
 import { baseUrls, isInternalHost, isLoopbackHost } from './environment';
 
 // Config values are short; anything longer is not a host or origin pattern we can reason about.
@@ -58,6 +64,7 @@ export const corsWildcardCheck = createSecurityCheck({
       'Tries origins an attacker controls (`https://attacker.invalid`, `null`) against each `backend.cors.origin` pattern the way the backend matches them (globs where `*` does not cross `/`), and weighs `backend.cors.credentials`.',
     remediation:
       'List only your app origins in `backend.cors.origin` (e.g. `https://backstage.example.com`), without `*` wildcards that span hosts; keep `backend.cors.credentials: true` only with such an exact list.',
+    remediationSnippets: CORS_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/conf/writing',
   },
   async run({ config }) {
@@ -129,6 +136,7 @@ export const cspWeakenedCheck = createSecurityCheck({
       'Reads `backend.csp` on top of the defaults the backend applies (helmet defaults with `script-src: self, unsafe-eval`): flags protective directives removed with `false`, script or default sources that allow inline or any-host scripts, and `connect-src` open to any host.',
     remediation:
       "Remove the `false` entries and wildcard sources from `backend.csp`; keep `script-src` to `'self'` (plus `'unsafe-eval'` as Backstage needs) and list the hosts the app really talks to in `connect-src` instead of `http:`/`https:`.",
+    remediationSnippets: CSP_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/conf/writing',
   },
   async run({ config }) {
@@ -246,6 +254,7 @@ export const readingAllowWildcardCheck = createSecurityCheck({
       'Reads `backend.reading.allow[]` (the hosts URL readers, and so `fetch:*` scaffolder actions, may reach besides `integrations.*`): flags `*.` wildcards over shared public suffixes, internal and cloud metadata addresses, shared content hosts without `paths`, and a bare `*` (which matches no host, but shows the intent to allow any).',
     remediation:
       'List in `backend.reading.allow` only the exact hosts templates and locations need, with `paths` on shared hosts (e.g. `host: github.com, paths: [/your-org/]`); never internal or metadata addresses (169.254.169.254); configure source-control hosts under `integrations.*` instead.',
+    remediationSnippets: READING_ALLOW_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/integrations/',
   },
   async run({ config }) {
@@ -314,6 +323,7 @@ export const plainHttpBaseUrlCheck = createSecurityCheck({
       'Reads `backend.baseUrl` and `app.baseUrl`: an `http:` URL on a host that is not a loopback address sends Backstage tokens and session cookies unencrypted.',
     remediation:
       'Serve Backstage over TLS and set `backend.baseUrl` and `app.baseUrl` to `https://` URLs (TLS at your ingress, or `backend.https` on the backend).',
+    remediationSnippets: PLAIN_HTTP_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/conf/writing',
   },
   async run({ config }) {

@@ -1,4 +1,9 @@
 import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import {
+  DEFAULT_AUTH_POLICY_SNIPPETS,
+  EXTERNAL_ACCESS_SNIPPETS,
+  LEGACY_KEYS_SNIPPETS,
+} from './remediationSnippets';
 
 const DISABLE_POLICY = 'backend.auth.dangerouslyDisableDefaultAuthPolicy';
 const EXTERNAL_ACCESS = 'backend.auth.externalAccess';
@@ -15,6 +20,7 @@ export const defaultAuthPolicyDisabledCheck = createSecurityCheck({
     defaultSeverity: 'critical',
     description: `Reads \`${DISABLE_POLICY}\`. When true, the backend no longer refuses requests without a token: every plugin route is reachable anonymously, and only the permission policy (which then sees no user) stands in the way.`,
     remediation: `Remove \`${DISABLE_POLICY}\` (default false). Give callers outside Backstage their own credentials through \`${EXTERNAL_ACCESS}\` with \`accessRestrictions\`.`,
+    remediationSnippets: DEFAULT_AUTH_POLICY_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/tutorials/auth-service-migration',
   },
   async run({ config }) {
@@ -47,6 +53,7 @@ export const externalAccessCheck = createSecurityCheck({
     defaultSeverity: 'high',
     description: `Reads every \`${EXTERNAL_ACCESS}[]\` entry: \`static\` tokens and \`legacy\` shared secrets are long-lived bearer secrets in config, and an entry without \`accessRestrictions\` grants service access to every plugin (service principals bypass permission policies).`,
     remediation: `Give each \`${EXTERNAL_ACCESS}\` entry \`accessRestrictions\` naming only the plugins (and permissions) its caller needs; prefer \`type: jwks\` (short-lived tokens from your identity provider) over \`static\` and \`legacy\`; keep static tokens in environment variables and rotate them.`,
+    remediationSnippets: EXTERNAL_ACCESS_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/auth/service-to-service-auth',
   },
   async run({ config }) {
@@ -116,6 +123,7 @@ export const legacyBackendKeysCheck = createSecurityCheck({
     defaultSeverity: 'medium',
     description: `Reads \`${LEGACY_KEYS}\`: deprecated shared secrets with which anyone holding them can mint service tokens that every plugin accepts.`,
     remediation: `Remove \`${LEGACY_KEYS}\`. Plugins of the new backend system authenticate each other with generated keys; give external callers a \`${EXTERNAL_ACCESS}\` entry (\`type: jwks\` or \`static\`) with \`accessRestrictions\`.`,
+    remediationSnippets: LEGACY_KEYS_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/auth/service-to-service-auth',
   },
   async run({ config }) {

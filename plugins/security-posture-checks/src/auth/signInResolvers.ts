@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { SIGN_IN_RESOLVER_SNIPPETS } from './remediationSnippets';
 import {
   AuthProviderInventoryItem,
   PROVIDER_INVENTORY_KEY,
@@ -87,6 +88,7 @@ export const signInResolversCheck = createSecurityCheck({
       'Lists every provider under `auth.providers` with its sign-in resolvers (`auth.providers.<id>.<env>.signIn.resolvers[]`) and flags `dangerouslyAllowSignInWithoutUserInCatalog: true`, `emailLocalPartMatchingUserEntityName` without `allowedDomains`, and the demo provider configured outside development. Publishes the inventory under `providers`.',
     remediation:
       'Remove `dangerouslyAllowSignInWithoutUserInCatalog` from every resolver so only catalog users sign in; give `emailLocalPartMatchingUserEntityName` an `allowedDomains` list of your own domains (or use `emailMatchingUserEntityProfileEmail`); remove `auth.providers.demo` from every non-development config.',
+    remediationSnippets: SIGN_IN_RESOLVER_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/auth/identity-resolver',
   },
   async run({ config, instanceMetadata, publish }) {

@@ -85,6 +85,7 @@ export class CheckRegistry {
       severity,
       description: check.meta.description,
       remediation: check.meta.remediation,
+      remediationSnippets: check.meta.remediationSnippets,
       docsUrl: check.meta.docsUrl,
       enabled,
       scope: check.scope,

@@ -1,4 +1,5 @@
 import { createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { PERMISSION_FRAMEWORK_SNIPPETS } from '../auth/remediationSnippets';
 
 /**
  * With `permission.enabled` unset or false every authorize call is ALLOW: any signed-in user
@@ -15,6 +16,7 @@ export const permissionFrameworkDisabledCheck = createSecurityCheck({
       'Reads `permission.enabled`. When it is not true, Backstage skips every policy and allows every action to every principal. Also flags an enabled framework without the permission backend plugin among the installed plugins.',
     remediation:
       'Set `permission.enabled: true`, install `@backstage/plugin-permission-backend` and a policy module that restricts sensitive permissions (catalog deletes, scaffolder runs) to the teams that need them.',
+    remediationSnippets: PERMISSION_FRAMEWORK_SNIPPETS,
     docsUrl: 'https://backstage.io/docs/permissions/getting-started',
   },
   async run({ config, instanceMetadata }) {

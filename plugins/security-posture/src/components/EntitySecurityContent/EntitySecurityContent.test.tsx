@@ -10,12 +10,15 @@ import {
   makeFinding,
   renderWithBackend,
   setupBackend,
+  checksHandler,
 } from '../../__testUtils__';
 import { EntitySecurityContent } from './EntitySecurityContent';
 
 jest.setTimeout(30_000);
 
 const server = setupBackend();
+// The finding's remediation snippets come from the check metadata (none here).
+beforeEach(() => server.use(checksHandler));
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

@@ -26,6 +26,7 @@ import { useEntityFindings } from '../../hooks';
 import { SecurityPostureQueryProvider } from '../../queryClient';
 import { SeverityChip, SeverityCountChips } from '../SeverityChip';
 import { FindingDetails } from '../FindingDetails';
+import { RemediationSnippets } from '../RemediationSnippets';
 import { ExportCsvButton } from '../ExportCsvButton';
 import {
   categoryLabel,
@@ -77,7 +78,12 @@ function FindingItem(props: { finding: Finding; expanded: boolean }) {
         </div>
       </AccordionSummary>
       <AccordionDetails id={`${id}-content`}>
-        <FindingDetails finding={finding} hideTitle headingLevel={3} />
+        <FindingDetails
+          finding={finding}
+          hideTitle
+          headingLevel={3}
+          remediationExtra={<RemediationSnippets finding={finding} />}
+        />
       </AccordionDetails>
     </Accordion>
   );

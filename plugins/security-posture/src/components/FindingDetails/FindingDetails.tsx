@@ -1,3 +1,4 @@
+import { ReactNode } from 'react';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
@@ -135,8 +136,10 @@ export function FindingDetails(props: {
   headingLevel?: 2 | 3;
   /** Hide the title row (when the surrounding element already shows it). */
   hideTitle?: boolean;
+  /** Shown after the remediation text, e.g. copyable remediation snippets. */
+  remediationExtra?: ReactNode;
 }) {
-  const { finding, headingLevel = 2, hideTitle } = props;
+  const { finding, headingLevel = 2, hideTitle, remediationExtra } = props;
   const classes = useStyles();
   const titleTag = `h${headingLevel}` as 'h2' | 'h3';
   const sectionTag = `h${headingLevel + 1}` as 'h3' | 'h4';
@@ -240,6 +243,7 @@ export function FindingDetails(props: {
       <Typography variant="body2" data-testid="finding-remediation">
         {finding.remediation}
       </Typography>
+      {remediationExtra}
       {finding.docsUrl ? (
         <Typography variant="body2" className={classes.section}>
           <Link to={finding.docsUrl}>Documentation</Link>

@@ -5,12 +5,15 @@ import {
   makeFinding,
   renderWithBackend,
   setupBackend,
+  checksHandler,
 } from '../../__testUtils__';
 import { FindingDrawer } from './FindingDrawer';
 
 jest.setTimeout(30_000);
 
 const server = setupBackend();
+// The finding's remediation snippets come from the check metadata (none here).
+beforeEach(() => server.use(checksHandler));
 
 function answer(status: number, message: string) {
   server.use(

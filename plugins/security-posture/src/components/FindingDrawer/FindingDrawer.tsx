@@ -14,6 +14,7 @@ import { useLocation } from 'react-router-dom';
 import { Finding } from '@security-posture/plugin-security-posture-common';
 import { useFinding } from '../../hooks';
 import { FindingDetails } from '../FindingDetails';
+import { RemediationSnippets } from '../RemediationSnippets';
 import { useSecurityPageLink } from '../SecurityPage/SecurityPageContext';
 import { URL_PARAMS } from '../../hooks/useFindingsUrlState';
 import { errorStatus } from '../../utils/errors';
@@ -120,7 +121,11 @@ export function FindingDrawer(props: {
       ) : null}
       {data ? (
         <>
-          <FindingDetails finding={data} headingLevel={3} />
+          <FindingDetails
+            finding={data}
+            headingLevel={3}
+            remediationExtra={<RemediationSnippets finding={data} />}
+          />
           {checkLink ? (
             <Box mt={2}>
               <Typography variant="body2">

@@ -10,6 +10,7 @@ import {
   makePage,
   renderWithBackend,
   setupBackend,
+  checksHandler,
 } from '../../__testUtils__';
 import { FindingsTable, lastPageOf } from './FindingsTable';
 
@@ -17,6 +18,8 @@ import { FindingsTable, lastPageOf } from './FindingsTable';
 jest.setTimeout(30_000);
 
 const server = setupBackend();
+// The finding's remediation snippets come from the check metadata (none here).
+beforeEach(() => server.use(checksHandler));
 
 /** Records every findings request and answers with a page of the given findings. */
 function serveFindings(

@@ -1,0 +1,1 @@
+export { RemediationSnippets } from './RemediationSnippets';
