@@ -30,26 +30,13 @@ const { AdvisoryIndex, advisoriesFromBundledDataset, mergeAdvisories } = require
 ));
 const { OsvCache, osvAdvisorySource } = require(path.join(PLUGINS, 'osvSource.ts'));
 const { osvRecord, startOsvStandIn } = require(path.join(PLUGINS, 'osvStandIn.ts'));
+const { createRandom } = require('../generate/random');
+const { median, round } = require('../engine/lib');
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
-
-/** mulberry32: the same records every run. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const round = n => Math.round(n * 100) / 100;
 
 async function time(fn) {
   const start = process.hrtime.bigint();
@@ -69,11 +56,11 @@ function queriesOf(lock) {
 }
 
 /** Records for `count` installed name@versions: each affects its version, fixed one patch up. */
-function recordsFor(queries, count, rnd) {
+function recordsFor(queries, count, random) {
   const records = [];
   const SEVERITIES = ['LOW', 'MODERATE', 'HIGH', 'CRITICAL'];
   for (let i = 0; i < count; i += 1) {
-    const q = queries[Math.floor(rnd() * queries.length)];
+    const q = random.pick(queries);
     const version = q.versions[0];
     const [major, minor, patch] = version.split(/[.-]/).map(Number);
     if ([major, minor, patch].some(Number.isNaN)) continue;
@@ -91,11 +78,11 @@ function recordsFor(queries, count, rnd) {
 
 async function main() {
   const rounds = arg('rounds', 9);
-  const rnd = random(arg('seed', 11));
+  const random = createRandom(arg('seed', 11));
   const lockfileText = fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8');
   const lock = parseNpmLockfile(lockfileText);
   const queries = queriesOf(lock);
-  const records = recordsFor(queries, arg('records', 300), rnd);
+  const records = recordsFor(queries, arg('records', 300), random);
   const bundled = advisoriesFromBundledDataset(
     JSON.parse(
       fs.readFileSync(
