@@ -16,6 +16,8 @@ import {
   TestApiProvider,
 } from '@backstage/test-utils';
 import { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   CatalogApi,
   catalogApiRef,
@@ -89,13 +91,34 @@ export function currentSearch(element: HTMLElement): URLSearchParams {
  */
 export async function renderWithBackend(
   element: ReactNode,
-  options: { routeEntries?: string[]; catalogEntities?: Entity[] } = {},
+  options: {
+    routeEntries?: string[];
+    catalogEntities?: Entity[];
+    /**
+     * What the permission API answers (default: everything allowed). usePermission keeps
+     * decisions in a cache shared by every test of a file: vary the resource, not the answer.
+     */
+    allow?: (permission: string, resourceRef?: string) => boolean;
+  } = {},
 ) {
+  const allow = options.allow ?? (() => true);
   return renderInTestApp(
     <TestApiProvider
       apis={[
         [securityPostureApiRef, createTestClient()],
         [catalogApiRef, createCatalogStub(options.catalogEntities ?? [])],
+        [
+          permissionApiRef,
+          mockApis.permission({
+            authorize: request =>
+              allow(
+                request.permission.name,
+                'resourceRef' in request ? request.resourceRef : undefined,
+              )
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          }),
+        ],
       ]}
     >
       <SecurityPostureQueryProvider

@@ -3,8 +3,12 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import {
   CheckMetadata,
   EntityFindingsResponse,
+  Exemption,
+  ExemptionsPage,
+  ExemptionsQuery,
   Finding,
   FindingsPage,
+  NewExemption,
   FindingsQuery,
   HistoryPoint,
   PostureSummary,
@@ -49,6 +53,12 @@ export interface SecurityPostureApi {
   /** The scorecards as CSV, with the same visibility. */
   downloadScorecardsCsv(): Promise<CsvDownload>;
   listChecks(): Promise<CheckMetadata[]>;
+  /** Exemptions the caller may see (all of them with the report permission). */
+  listExemptions(query?: ExemptionsQuery): Promise<ExemptionsPage>;
+  /** Exempts a finding, or a check on a target; rejects with the server's reason (403, 400). */
+  createExemption(exemption: NewExemption): Promise<Exemption>;
+  /** Revokes an exemption; resolves with it, revoked. */
+  revokeExemption(id: string): Promise<Exemption>;
   /**
    * Structured data a check published during the latest scan (a matrix, an inventory, scores),
    * or `undefined` when the check has not published under that key yet. Needs the report permission.

@@ -4,8 +4,12 @@ import { CompoundEntityRef, parseEntityRef } from '@backstage/catalog-model';
 import {
   CheckMetadata,
   EntityFindingsResponse,
+  Exemption,
+  ExemptionsPage,
+  ExemptionsQuery,
   Finding,
   FindingsPage,
+  NewExemption,
   FindingsQuery,
   HistoryPoint,
   PostureSummary,
@@ -54,6 +58,33 @@ export function findingsQueryString(
       .filter(item => item !== '');
     for (const item of values) {
       params.append(key, item);
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The query parameters of GET /exemptions, in a stable order; lists repeat. */
+const EXEMPTION_QUERY_KEYS: Array<keyof ExemptionsQuery> = [
+  'state',
+  'scopeType',
+  'checkId',
+  'entityRef',
+  'createdBy',
+  'expiringWithinDays',
+  'limit',
+  'offset',
+];
+
+export function exemptionsQueryString(query: ExemptionsQuery = {}): string {
+  const params = new URLSearchParams();
+  for (const key of EXEMPTION_QUERY_KEYS) {
+    const value = query[key];
+    const values = Array.isArray(value) ? value : [value];
+    for (const item of values) {
+      if (item !== undefined && item !== null && String(item).trim() !== '') {
+        params.append(key, String(item).trim());
+      }
     }
   }
   const text = params.toString();
@@ -166,6 +197,24 @@ export class SecurityPostureClient implements SecurityPostureApi {
   async listChecks(): Promise<CheckMetadata[]> {
     const { items } = await this.getJson<{ items: CheckMetadata[] }>('/checks');
     return items;
+  }
+
+  async listExemptions(query: ExemptionsQuery = {}): Promise<ExemptionsPage> {
+    return this.getJson(`/exemptions${exemptionsQueryString(query)}`);
+  }
+
+  async createExemption(exemption: NewExemption): Promise<Exemption> {
+    return this.request<Exemption>('/exemptions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(exemption),
+    });
+  }
+
+  async revokeExemption(id: string): Promise<Exemption> {
+    return this.request<Exemption>(`/exemptions/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+    });
   }
 
   async getCheckData<T = unknown>(

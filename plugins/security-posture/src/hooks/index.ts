@@ -31,3 +31,4 @@ export type {
   FindingsFilters,
   FindingsTableState,
 } from './useFindingsUrlState';
+export * from './exemptions';

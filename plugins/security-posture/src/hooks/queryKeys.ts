@@ -1,4 +1,5 @@
 import {
+  ExemptionsQuery,
   FindingsQuery,
   ScanChangesQuery,
 } from '@security-posture/plugin-security-posture-common';
@@ -22,6 +23,9 @@ export const securityPostureKeys = {
   history: () => [...all, 'history'] as const,
   scorecards: () => [...all, 'scorecards'] as const,
   checks: () => [...all, 'checks'] as const,
+  exemptionsRoot: () => [...all, 'exemptions'] as const,
+  exemptions: (query: ExemptionsQuery = {}) =>
+    [...all, 'exemptions', query] as const,
   checkDataRoot: () => [...all, 'check-data'] as const,
   checkData: (checkId: string, key: string) =>
     [...all, 'check-data', checkId, key] as const,
@@ -37,4 +41,14 @@ export const scanDependentKeys = () => [
   securityPostureKeys.scorecards(),
   securityPostureKeys.scans(),
   securityPostureKeys.checkDataRoot(),
+];
+
+/** What creating or revoking an exemption changes: which findings count, and the lists. */
+export const exemptionDependentKeys = () => [
+  securityPostureKeys.summary(),
+  securityPostureKeys.findingsRoot(),
+  securityPostureKeys.findingRoot(),
+  securityPostureKeys.entityRoot(),
+  securityPostureKeys.exemptionsRoot(),
+  securityPostureKeys.scorecards(),
 ];

@@ -41,7 +41,7 @@ describe('findings table state in the URL', () => {
     expect(tableStateToQuery(state)).toEqual({
       category: ['auth', 'catalog'],
       severity: ['critical', 'high'],
-      status: ['open', 'resolved'],
+      status: ['open', 'exempted', 'resolved'],
       owner: ['group:default/payments'],
       entityKind: ['Component'],
       checkId: ['catalog/leaked-secret'],

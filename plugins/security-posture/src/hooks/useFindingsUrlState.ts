@@ -7,8 +7,10 @@ import {
   Severity,
 } from '@security-posture/plugin-security-posture-common';
 
-/** Which findings the table shows: `all` means open and resolved. */
-export type FindingStatusFilter = 'open' | 'resolved' | 'all';
+/** Which findings the table shows: `all` means open, exempted and resolved. */
+export type FindingStatusFilter = 'open' | 'exempted' | 'resolved' | 'all';
+
+const STATUS_FILTERS: FindingStatusFilter[] = ['open', 'exempted', 'resolved', 'all'];
 
 export interface FindingsFilters {
   category: string[];
@@ -72,7 +74,9 @@ export function parseFindingsTableState(
   return {
     category: params.getAll(URL_PARAMS.category).filter(Boolean),
     severity: params.getAll(URL_PARAMS.severity).filter(isSeverity),
-    status: status === 'resolved' || status === 'all' ? status : 'open',
+    status: STATUS_FILTERS.includes(status as FindingStatusFilter)
+      ? (status as FindingStatusFilter)
+      : 'open',
     owner: params.getAll(URL_PARAMS.owner).filter(Boolean),
     kind: params.getAll(URL_PARAMS.kind).filter(Boolean),
     checkId: params.getAll(URL_PARAMS.checkId).filter(Boolean),
@@ -130,7 +134,9 @@ export function filtersToQuery(
   if (filters.category.length) query.category = filters.category;
   if (filters.severity.length) query.severity = filters.severity;
   query.status =
-    filters.status === 'all' ? ['open', 'resolved'] : [filters.status];
+    filters.status === 'all'
+      ? ['open', 'exempted', 'resolved']
+      : [filters.status];
   if (filters.owner.length) query.owner = filters.owner;
   if (filters.kind.length) query.entityKind = filters.kind;
   if (filters.checkId.length) query.checkId = filters.checkId;

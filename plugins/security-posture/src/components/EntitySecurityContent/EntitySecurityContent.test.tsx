@@ -258,3 +258,42 @@ describe('EntitySecurityContent', () => {
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 });
+
+describe('EntitySecurityContent and exemptions', () => {
+  it('lists exempted findings after the open ones, marked, and counts only the open ones', async () => {
+    serveEntity(
+      makeEntityDetails([
+        makeFinding({
+          fingerprint: 'fp-exempted',
+          severity: 'critical',
+          title: 'Leaked key',
+          status: 'exempted',
+          exemption: {
+            id: 'ex-1',
+            scope: { type: 'finding', fingerprint: 'fp-exempted' },
+            kind: 'false-positive',
+            reason: 'A test fixture',
+            createdBy: 'user:default/alice',
+            createdAt: '2027-01-10T12:00:00.000Z',
+            state: 'active',
+          },
+        }),
+        makeFinding({ fingerprint: 'fp-open', severity: 'low', title: 'No owner contact' }),
+      ]),
+    );
+    await renderTab();
+    const details = await screen.findByTestId('entity-security-details');
+    expect(within(details).getByTestId('entity-security-exempted')).toHaveTextContent(
+      '1 exempted finding (not counted).',
+    );
+    const items = within(details).getAllByTestId(/^entity-finding-/);
+    expect(items.map(i => i.getAttribute('data-testid'))).toEqual([
+      'entity-finding-fp-open',
+      'entity-finding-fp-exempted',
+    ]);
+    // In the summary line and as the finding's status.
+    expect(within(items[1]).getAllByText('Exempted')).toHaveLength(2);
+    expect(within(items[0]).queryByText('Exempted')).not.toBeInTheDocument();
+    expect(within(items[1]).getByTestId('exemption-info-active')).toHaveTextContent('A test fixture');
+  });
+});

@@ -2,6 +2,7 @@ import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Box from '@material-ui/core/Box';
+import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -26,6 +27,7 @@ import { useEntityFindings } from '../../hooks';
 import { SecurityPostureQueryProvider } from '../../queryClient';
 import { SeverityChip, SeverityCountChips } from '../SeverityChip';
 import { FindingDetails } from '../FindingDetails';
+import { ExemptButton } from '../ExemptionDialog';
 import { RemediationSnippets } from '../RemediationSnippets';
 import { ExportCsvButton } from '../ExportCsvButton';
 import {
@@ -44,6 +46,10 @@ const useStyles = makeStyles(theme => ({
     alignItems: 'center',
     gap: theme.spacing(1),
     flexWrap: 'wrap',
+  },
+  details: {
+    flexDirection: 'column',
+    gap: theme.spacing(2),
   },
   location: {
     fontFamily: 'monospace',
@@ -75,15 +81,21 @@ function FindingItem(props: { finding: Finding; expanded: boolean }) {
           {finding.location ? (
             <span className={classes.location}>{finding.location}</span>
           ) : null}
+          {finding.status === 'exempted' ? (
+            <Chip size="small" variant="outlined" label="Exempted" />
+          ) : null}
         </div>
       </AccordionSummary>
-      <AccordionDetails id={`${id}-content`}>
+      <AccordionDetails id={`${id}-content`} className={classes.details}>
         <FindingDetails
           finding={finding}
           hideTitle
           headingLevel={3}
           remediationExtra={<RemediationSnippets finding={finding} />}
         />
+        <div>
+          <ExemptButton finding={finding} />
+        </div>
       </AccordionDetails>
     </Accordion>
   );
@@ -208,10 +220,14 @@ function EntitySecurityContentInner() {
     );
   }
 
+  // Open findings first, exempted ones (which do not count) after them.
   const findings = [...data.findings].sort(
     (a, b) =>
-      compareSeverity(a.severity, b.severity) || a.title.localeCompare(b.title),
+      Number(a.status === 'exempted') - Number(b.status === 'exempted') ||
+      compareSeverity(a.severity, b.severity) ||
+      a.title.localeCompare(b.title),
   );
+  const exempted = findings.filter(f => f.status === 'exempted').length;
   return (
     <Layout entityRef={data.entityRef}>
       <div data-testid="entity-security-details">
@@ -222,6 +238,15 @@ function EntitySecurityContentInner() {
               : `${plural(open, 'open finding')}.`}
           </Typography>
           <SeverityCountChips counts={data.counts} />
+          {exempted ? (
+            <Typography
+              variant="body2"
+              color="textSecondary"
+              data-testid="entity-security-exempted"
+            >
+              {plural(exempted, 'exempted finding')} (not counted).
+            </Typography>
+          ) : null}
           <LastScan scan={data.lastScan} />
         </Box>
         {findings.length === 0 ? (

@@ -11,6 +11,7 @@ import {
   Finding,
 } from '@security-posture/plugin-security-posture-common';
 import { SeverityChip } from '../SeverityChip';
+import { ExemptionInfo } from '../ExemptionInfo';
 import {
   categoryLabel,
   describeTarget,
@@ -54,6 +55,12 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(0.5),
   },
 }));
+
+const STATUS_LABELS: Record<Finding['status'], string> = {
+  open: 'Open',
+  exempted: 'Exempted',
+  resolved: 'Resolved',
+};
 
 /** Evidence keys the engine writes for a detected secret: never the secret itself. */
 const SECRET_KEYS: Record<string, string> = {
@@ -164,12 +171,18 @@ export function FindingDetails(props: {
         <Chip
           size="small"
           variant={finding.status === 'open' ? 'default' : 'outlined'}
-          label={finding.status === 'open' ? 'Open' : 'Resolved'}
+          label={STATUS_LABELS[finding.status] ?? finding.status}
+          data-testid="finding-status"
         />
         {finding.outcome === 'error' ? (
           <Chip size="small" color="secondary" label="Check errored" />
         ) : null}
       </Box>
+      {finding.exemption ? (
+        <Box className={classes.section}>
+          <ExemptionInfo exemption={finding.exemption} />
+        </Box>
+      ) : null}
       {finding.message ? (
         <Typography variant="body1" className={classes.section}>
           {finding.message}

@@ -14,6 +14,7 @@ import { useLocation } from 'react-router-dom';
 import { Finding } from '@security-posture/plugin-security-posture-common';
 import { useFinding } from '../../hooks';
 import { FindingDetails } from '../FindingDetails';
+import { ExemptButton } from '../ExemptionDialog';
 import { RemediationSnippets } from '../RemediationSnippets';
 import { useSecurityPageLink } from '../SecurityPage/SecurityPageContext';
 import { URL_PARAMS } from '../../hooks/useFindingsUrlState';
@@ -126,6 +127,9 @@ export function FindingDrawer(props: {
             headingLevel={3}
             remediationExtra={<RemediationSnippets finding={data} />}
           />
+          <Box mt={2}>
+            <ExemptButton finding={data} />
+          </Box>
           {checkLink ? (
             <Box mt={2}>
               <Typography variant="body2">

@@ -183,8 +183,9 @@ export function FindingsFilters(props: FindingsFiltersProps) {
           data-testid="filter-status"
         >
           <MenuItem value="open">Open</MenuItem>
+          <MenuItem value="exempted">Exempted</MenuItem>
           <MenuItem value="resolved">Resolved</MenuItem>
-          <MenuItem value="all">Open and resolved</MenuItem>
+          <MenuItem value="all">All</MenuItem>
         </Select>
       </FormControl>
       {hide.includes('owner') ? null : (

@@ -185,10 +185,10 @@ describe('FindingsTable', () => {
       within(screen.getByTestId('filter-status')).getByRole('button'),
     );
     await userEvent.click(
-      screen.getByRole('option', { name: 'Open and resolved' }),
+      screen.getByRole('option', { name: 'All' }),
     );
     await waitFor(() =>
-      expect(urls.at(-1)).toContain('status=open&status=resolved'),
+      expect(urls.at(-1)).toContain('status=open&status=exempted&status=resolved'),
     );
 
     await userEvent.click(

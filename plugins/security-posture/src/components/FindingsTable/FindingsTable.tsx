@@ -91,6 +91,17 @@ interface Column {
 }
 
 /** Shows at most a few owners, one per line; the drawer lists them all. */
+/** The status column: open, exempted (until when), resolved (when). */
+function statusText(f: Finding): string {
+  if (f.status === 'resolved') return `Resolved ${formatDate(f.resolvedAt)}`;
+  if (f.status === 'exempted') {
+    return f.exemption?.expiresAt
+      ? `Exempted until ${formatDate(f.exemption.expiresAt)}`
+      : 'Exempted';
+  }
+  return f.exemption?.state === 'expired' ? 'Open (exemption expired)' : 'Open';
+}
+
 function Owners(props: { owners: string[] }) {
   const classes = useStyles();
   const shown = props.owners.slice(0, 2);
@@ -244,8 +255,7 @@ export function FindingsTable(props: FindingsTableProps) {
     columns.push({
       id: 'status',
       title: 'Status',
-      render: f =>
-        f.status === 'open' ? 'Open' : `Resolved ${formatDate(f.resolvedAt)}`,
+      render: f => statusText(f),
     });
   }
 

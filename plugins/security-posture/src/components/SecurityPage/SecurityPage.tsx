@@ -36,6 +36,7 @@ import { PermissionsView } from '../PermissionsView';
 import { PluginsView } from '../PluginsView';
 import { TemplatesView } from '../TemplatesView';
 import { CatalogView } from '../CatalogView';
+import { ExemptionsView } from '../ExemptionsView';
 import { RuntimeView } from '../RuntimeView';
 import { ScansView } from '../ScansView';
 import { MyTeamsCard, TeamScorecardsView } from '../TeamScorecards';
@@ -109,6 +110,17 @@ function HeaderLabels(props: { summary: PostureSummary }) {
           </span>
         }
       />
+      {summary.exempted?.findings ? (
+        <HeaderLabel
+          label="Exempted"
+          value={
+            <span data-testid="posture-exempted">
+              {summary.exempted.findings} (score without:{' '}
+              {formatScore(summary.exempted.score)})
+            </span>
+          }
+        />
+      ) : null}
       <HeaderLabel
         label="Last scan"
         value={
@@ -162,7 +174,7 @@ function ReportPage(props: {
           <ViewFrame scan={activeScan}>
             <Box display="flex" justifyContent="flex-end" mb={2}>
               <ExportCsvButton
-                query={{ status: ['open'] }}
+                query={{ status: ['open', 'exempted'] }}
                 label="Export report (CSV)"
                 filenameBase="security-posture-report"
                 data-testid="report-export-csv"
@@ -174,6 +186,11 @@ function ReportPage(props: {
         <TabbedLayout.Route path="/findings" title="Findings">
           <ViewFrame scan={activeScan}>
             <FindingsTable exportFilenameBase="security-posture-findings" />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/exemptions" title="Exemptions">
+          <ViewFrame scan={activeScan}>
+            <ExemptionsView />
           </ViewFrame>
         </TabbedLayout.Route>
         <TabbedLayout.Route path="/auth" title="Authentication">

@@ -1,0 +1,2 @@
+export { ExemptionDialog, expiryBounds, utcDate } from './ExemptionDialog';
+export { ExemptButton } from './ExemptButton';

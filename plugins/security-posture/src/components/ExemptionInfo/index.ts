@@ -1,0 +1,1 @@
+export { ExemptionInfo } from './ExemptionInfo';

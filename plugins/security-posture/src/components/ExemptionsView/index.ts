@@ -1,0 +1,1 @@
+export { ExemptionsView, EXEMPTION_FILTERS, EXPIRING_SOON_DAYS } from './ExemptionsView';
