@@ -69,7 +69,7 @@ export const GUEST_OUTSIDE_DEVELOPMENT_SNIPPETS: RemediationSnippet[] = [
     language: 'typescript',
     file: BACKEND_INDEX,
     configPaths: ['auth.providers.guest'],
-    code: `// Remove this line (or add it only when NODE_ENV is development):
+    code: `// Remove from deployed backends:
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 `,
   },
