@@ -9,6 +9,12 @@ import { RuleInfo, toSarif } from './format/sarif';
 import { toTable } from './format/table';
 import { ScanReport } from './report';
 import { FileScanner } from './scan';
+import {
+  exemptionsToSuppressions,
+  readExemptionsJson,
+  renderSuppressionsFile,
+  suppressionsFromExemptionsJson,
+} from './exemptions';
 import packageJson from '../package.json';
 
 export type { CliDiagnostic, CliFinding, ScanNote, ScanReport } from './report';
@@ -21,7 +27,22 @@ export const DEFAULT_SUPPRESSIONS_FILE = '.security-posture-suppressions.yaml';
 /** Environment variables of the deployed backend that checks read; the CI job's are not it. */
 const DEPLOYMENT_ENV = ['NODE_ENV', 'LOG_LEVEL'];
 
+const EXEMPTIONS_USAGE = `Usage: security-posture exemptions export <file> [-o <file>]
+
+Writes the portal's exemptions as a suppressions file, so that CI and the portal agree. <file> is
+the JSON of GET /api/security-posture/exemptions (or - for standard input), e.g.
+
+  curl -H "Authorization: Bearer $TOKEN" \\
+    "$BACKSTAGE/api/security-posture/exemptions?state=active&limit=200" > exemptions.json
+  security-posture exemptions export exemptions.json -o .security-posture-suppressions.yaml
+
+Active exemptions only: one finding (fingerprint), a check on an entity, a config path or a kind
+(exemptions of an owner's entities are skipped, with a note). The expiry becomes the last day the
+exemption applies. \`scan --exemptions exemptions.json\` reads the same JSON without a file.
+`;
+
 const USAGE = `Usage: security-posture scan [paths...] [options]
+       security-posture exemptions export <file> [-o <file>]
 
 Runs the security-posture checks over catalog entity files, scaffolder templates, app-config
 files, lockfiles and package.json files. Directories are walked for *.yaml, *.yml,
@@ -53,6 +74,8 @@ Options:
       --offline               do not ask OSV: bundled advisory dataset only (the report says so)
       --suppressions <file>   suppressions file (default: ${DEFAULT_SUPPRESSIONS_FILE} if present)
       --no-suppressions       ignore suppressions
+      --exemptions <file>     the portal's exemptions (the JSON of GET /exemptions) honoured as
+                              suppressions too (see security-posture exemptions --help)
       --root <dir>            report paths relative to this directory (default: working directory)
       --env <NAME=VALUE>      environment of the deployed backend that checks read (NODE_ENV,
                               LOG_LEVEL); repeatable. The CLI's own values of these are ignored.
@@ -83,6 +106,8 @@ export interface CliOptions {
   entityApiVersions: string[];
   scaffolderBackendVersion?: string;
   suppressions?: string | false;
+  /** `--exemptions`: the portal's exemptions JSON. */
+  exemptions?: string;
   /** `--osv-url` (a URL) or `--offline` (false). */
   osv?: { baseUrl: string } | false;
   root?: string;
@@ -223,6 +248,9 @@ export function parseArgs(args: string[]): CliOptions {
       case '--no-suppressions':
         options.suppressions = false;
         break;
+      case '--exemptions':
+        options.exemptions = value();
+        break;
       case '--root':
         options.root = value();
         break;
@@ -319,6 +347,78 @@ export function exitCodeOf(report: ScanReport): number {
   return report.failOnDiagnostics && report.diagnostics.length > 0 ? 1 : 0;
 }
 
+/** `security-posture exemptions export <file|-> [-o <file>]`. */
+async function exemptionsCommand(
+  args: string[],
+  io: {
+    stdout: { write(text: string): unknown };
+    stderr: { write(text: string): unknown };
+    cwd: string;
+    stdin?: () => Promise<string>;
+  },
+): Promise<number> {
+  try {
+    const [command, ...rest] = args;
+    if (command === '--help' || command === '-h' || command === undefined) {
+      io.stdout.write(EXEMPTIONS_USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command !== 'export') throw new UsageError(`unknown exemptions command '${command}'`);
+    let input: string | undefined;
+    let output: string | undefined;
+    while (rest.length) {
+      const arg = rest.shift()!;
+      if (arg === '-o' || arg === '--output') {
+        output = rest.shift();
+        if (!output) throw new UsageError(`${arg} needs a value`);
+      } else if (arg.startsWith('-') && arg !== '-') {
+        throw new UsageError(`unknown option ${arg}`);
+      } else if (input === undefined) {
+        input = arg;
+      } else {
+        throw new UsageError('one exemptions file at a time');
+      }
+    }
+    if (!input) throw new UsageError('give the exemptions JSON file (or - for standard input)');
+    const text =
+      input === '-'
+        ? await (io.stdin ?? readStdin)()
+        : readInputFile(io.cwd, input, 'exemptions file');
+    const now = new Date();
+    const exported = exemptionsToSuppressions(readExemptionsJson(text, input), now);
+    const yaml = renderSuppressionsFile(exported, now);
+    if (output) fs.writeFileSync(path.resolve(io.cwd, output), yaml);
+    else io.stdout.write(yaml);
+    for (const { id, why } of exported.skipped) {
+      io.stderr.write(`security-posture: exemption ${id} not exported: ${why}\n`);
+    }
+    io.stderr.write(
+      `security-posture: ${exported.entries.length} exemption(s) exported, ${exported.skipped.length} skipped\n`,
+    );
+    return 0;
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    io.stderr.write(
+      error instanceof UsageError
+        ? `security-posture: ${error.message}\n\n${EXEMPTIONS_USAGE}`
+        : `security-posture: internal error: ${error.message}\n`,
+    );
+    return 2;
+  }
+}
+
+function readInputFile(cwd: string, file: string, what: string): string {
+  const absolute = path.resolve(cwd, file);
+  if (!fs.existsSync(absolute)) throw new UsageError(`${file}: no such ${what}`);
+  return fs.readFileSync(absolute, 'utf8');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Entry point of the security-posture CLI; resolves to the exit code. */
 export async function main(
   args: string[],
@@ -334,6 +434,7 @@ export async function main(
     env: process.env,
   },
 ): Promise<number> {
+  if (args[0] === 'exemptions') return exemptionsCommand(args.slice(1), io);
   let scanner: FileScanner | undefined;
   try {
     const options = parseArgs(args);
@@ -370,6 +471,13 @@ export async function main(
       entityApiVersions: options.entityApiVersions,
       scaffolderBackendVersion: options.scaffolderBackendVersion,
       suppressionsFile,
+      exemptions: options.exemptions
+        ? suppressionsFromExemptionsJson(
+            readInputFile(cwd, options.exemptions, 'exemptions file'),
+            options.exemptions,
+            new Date(),
+          )
+        : undefined,
       fingerprintKey: io.env.SECURITY_POSTURE_FINGERPRINT_KEY || undefined,
       osv: osvSetting(options, io.env),
       now: new Date(),

@@ -1,6 +1,7 @@
 import type { NoteReason } from './classify';
 import {
   CheckOutcome,
+  ExemptionKind,
   FindingEvidence,
   Severity,
   TemplateRiskBand,
@@ -94,8 +95,12 @@ export interface ScanNote {
 }
 
 export interface SuppressionRef {
+  /** accepted-risk, false-positive or mitigated-elsewhere (the portal's exemption kinds). */
+  kind: ExemptionKind;
   reason: string;
-  expires: string;
+  /** Absent: the suppression does not expire (not allowed for accepted risks). */
+  expires?: string;
+  ticket?: string;
   /** Where the suppression is written. */
   source: { file: string; line: number };
 }

@@ -42,12 +42,15 @@ export class FileScanner {
     const { options, session } = this;
     const inputs = await collectInputs(options.paths, options.cwd);
     const configInputs = await collectInputs(options.configFiles, options.cwd);
-    const suppressions = options.suppressionsFile
-      ? parseSuppressions(
-          await fs.readFile(options.suppressionsFile, 'utf8'),
-          session.display(options.suppressionsFile),
-        )
-      : [];
+    const suppressions = [
+      ...(options.suppressionsFile
+        ? parseSuppressions(
+            await fs.readFile(options.suppressionsFile, 'utf8'),
+            session.display(options.suppressionsFile),
+          )
+        : []),
+      ...(options.exemptions ?? []),
+    ];
 
     // Texts are scrubbed of the secrets known when they are built, and every finding again of all
     // the run's secrets before output (see buildReport): files are read one at a time.

@@ -74,7 +74,7 @@ export function buildReport(
         target: { type: 'deployment' },
         location: `${s.source.file}#${what}`,
         message: `The suppression of ${what} expired on ${s.expires} (reason given: ${s.reason}); what it covered is reported again`,
-        evidence: { expires: s.expires, reason: s.reason },
+        evidence: { expires: s.expires ?? '', reason: s.reason },
       },
     );
     kept.push(
@@ -131,8 +131,10 @@ export function buildReport(
   const describe = (s: Suppression) => ({
     ...(s.rule ? { rule: s.rule } : {}),
     ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
+    kind: s.kind,
     reason: session.factory.scrub(s.reason),
-    expires: s.expires,
+    ...(s.expires ? { expires: s.expires } : {}),
+    ...(s.ticket ? { ticket: session.factory.scrub(s.ticket) } : {}),
     source: s.source,
   });
   return {
@@ -150,8 +152,10 @@ export function buildReport(
       .map(({ finding, by }) => ({
         ...finding,
         suppression: {
+          kind: by.kind,
           reason: session.factory.scrub(by.reason),
-          expires: by.expires,
+          ...(by.expires ? { expires: by.expires } : {}),
+          ...(by.ticket ? { ticket: session.factory.scrub(by.ticket) } : {}),
           source: by.source,
         },
       }))

@@ -9,6 +9,7 @@ import { TEMPLATE_CHECK_ID } from './cliChecks';
 import { displayPath } from './files';
 import { Place } from './placement';
 import { CliDiagnostic, CliFinding, ScannedFile, ScanNote, TemplateScore } from './report';
+import type { Suppression } from './suppressions';
 
 export interface ScanOptions {
   /** Files and directories to scan. */
@@ -21,6 +22,8 @@ export interface ScanOptions {
   failOn: Severity | 'none';
   /** A suppressions file to honour. */
   suppressionsFile?: string;
+  /** Suppressions from the portal's exemptions (`--exemptions`), honoured with the file's. */
+  exemptions?: Suppression[];
   /** HMAC key for secret fingerprints (as the portal's `securityPosture.fingerprintKey`). */
   fingerprintKey?: string;
   now: Date;

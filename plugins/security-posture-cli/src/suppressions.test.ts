@@ -104,3 +104,66 @@ describe('suppressions', () => {
     expect(() => parseSuppressions(text, 's.yaml')).toThrow(message);
   });
 });
+
+describe('suppressions with the portal exemption fields', () => {
+  it('reads kind, ticket and an optional expiry for what is not an accepted risk', () => {
+    const [plain, falsePositive] = parseSuppressions(
+      `suppressions:
+  - fingerprint: f1
+    reason: accepted
+    expires: 2026-12-31
+  - rule: catalog/leaked-secret
+    entityKind: API
+    kind: false-positive
+    reason: documentation examples
+    ticket: https://tickets.example.com/SEC-2
+`,
+      's.yaml',
+    );
+    expect(plain).toMatchObject({ kind: 'accepted-risk', expires: '2026-12-31' });
+    expect(falsePositive).toMatchObject({
+      kind: 'false-positive',
+      entityKind: 'api',
+      ticket: 'https://tickets.example.com/SEC-2',
+    });
+    expect(falsePositive.expires).toBeUndefined();
+    expect(isExpired(falsePositive, new Date('2099-01-01T00:00:00Z'))).toBe(false);
+  });
+
+  it.each([
+    ['an accepted risk without expiry', 'fingerprint: f1\n    reason: r', /required for an accepted risk/],
+    ['an unknown kind', 'fingerprint: f1\n    reason: r\n    kind: wont-fix', /'kind' must be one of/],
+    ['a ticket that is no http(s) link', 'fingerprint: f1\n    reason: r\n    kind: false-positive\n    ticket: javascript:x', /'ticket' must be an http/],
+    ['a rule without a place', 'rule: catalog/leaked-secret\n    reason: r\n    kind: false-positive', /'configPath' or an 'entityKind'/],
+  ])('refuses %s', (_what, entry, message) => {
+    expect(() => parseSuppressions(`suppressions:\n  - ${entry}\n`, 's.yaml')).toThrow(message);
+  });
+
+  it('matches a config key path and a kind of entity', () => {
+    const suppressions = parseSuppressions(
+      `suppressions:
+  - rule: auth/cors-wildcard
+    configPath: backend.cors.origin
+    kind: mitigated-elsewhere
+    reason: the ingress allows one origin
+  - rule: catalog/sensitive-reference
+    entityKind: api
+    kind: false-positive
+    reason: public APIs
+`,
+      's.yaml',
+    );
+    const outcome = applySuppressions(
+      [
+        finding({ fingerprint: 'c1', checkId: 'auth/cors-wildcard', rule: 'auth/cors-wildcard', field: 'backend.cors.origin' }),
+        finding({ fingerprint: 'c2', checkId: 'auth/cors-wildcard', rule: 'auth/cors-wildcard', field: 'backend.cors.methods' }),
+        finding({ fingerprint: 'k1', checkId: 'catalog/sensitive-reference', rule: 'catalog/sensitive-reference', entityRef: 'api:default/x', entityKind: 'API' }),
+        finding({ fingerprint: 'k2', checkId: 'catalog/sensitive-reference', rule: 'catalog/sensitive-reference', entityRef: 'component:default/x', entityKind: 'Component' }),
+      ],
+      suppressions,
+      new Date('2026-06-01T00:00:00Z'),
+    );
+    expect(outcome.suppressed.map(s => s.finding.fingerprint)).toEqual(['c1', 'k1']);
+    expect(outcome.kept.map(f => f.fingerprint)).toEqual(['c2', 'k2']);
+  });
+});

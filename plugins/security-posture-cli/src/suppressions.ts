@@ -1,10 +1,16 @@
+import {
+  EXEMPTION_KINDS,
+  ExemptionKind,
+} from '@security-posture/plugin-security-posture-common';
 import { UsageError } from './files';
 import { CliFinding } from './report';
 import { parseYamlSource, spanOfField } from './yamlSource';
 
 /**
- * One committed suppression: a rule at a location (a file, optionally a document and a line, or
- * an entity), or one finding by fingerprint; always with a reason and an expiry date.
+ * One committed suppression: a rule at a location (a file, optionally a document and a line, an
+ * entity, a config key path, or every entity of a kind), or one finding by fingerprint; always
+ * with a reason. The same fields as the portal's exemptions (`security-posture exemptions export`
+ * writes them): a kind, an expiry (required for accepted risks) and a ticket link.
  */
 export interface Suppression {
   rule?: string;
@@ -12,10 +18,23 @@ export interface Suppression {
   doc?: number;
   line?: number;
   entityRef?: string;
+  /** A config key path, e.g. `backend.cors.origin` (a portal exemption of a check on it). */
+  configPath?: string;
+  /** Every entity of a kind, lower case (a portal exemption of a check on a kind). */
+  entityKind?: string;
   fingerprint?: string;
+  /** Default `accepted-risk`. */
+  kind: ExemptionKind;
   reason: string;
-  /** `YYYY-MM-DD`: suppresses through that day (UTC), not after. */
-  expires: string;
+  /**
+   * `YYYY-MM-DD`: suppresses through that day (UTC), not after. Required for accepted risks;
+   * without it a suppression does not expire.
+   */
+  expires?: string;
+  /** An http(s) link to the ticket that tracks the decision. */
+  ticket?: string;
+  /** The portal exemption this entry was exported from. */
+  exemption?: string;
   /** Where the entry is written. */
   source: { file: string; line: number };
 }
@@ -27,9 +46,14 @@ const KNOWN_FIELDS = new Set([
   'doc',
   'line',
   'entityRef',
+  'configPath',
+  'entityKind',
   'fingerprint',
+  'kind',
   'reason',
   'expires',
+  'ticket',
+  'exemption',
 ]);
 
 function validDate(text: string): boolean {
@@ -80,9 +104,21 @@ export function parseSuppressions(text: string, file: string): Suppression[] {
     };
     const reason = optionalString('reason');
     if (!reason) throw new UsageError(`${where}: a reason is required`);
+    const kind = (optionalString('kind') ?? 'accepted-risk') as ExemptionKind;
+    if (!EXEMPTION_KINDS.includes(kind)) {
+      throw new UsageError(`${where}: 'kind' must be one of ${EXEMPTION_KINDS.join(', ')}`);
+    }
+    // YAML reads an unquoted 2026-03-31 as a string here (the core schema has no timestamps).
     const expires = optionalString('expires');
-    if (!expires || !validDate(expires)) {
-      throw new UsageError(`${where}: 'expires' is required, as a date YYYY-MM-DD`);
+    if (expires !== undefined && !validDate(expires)) {
+      throw new UsageError(`${where}: 'expires' must be a date YYYY-MM-DD`);
+    }
+    if (kind === 'accepted-risk' && !expires) {
+      throw new UsageError(`${where}: 'expires' is required for an accepted risk, as a date YYYY-MM-DD`);
+    }
+    const ticket = optionalString('ticket');
+    if (ticket !== undefined && !/^https?:\/\/\S+$/i.test(ticket)) {
+      throw new UsageError(`${where}: 'ticket' must be an http(s) link`);
     }
     const suppression: Suppression = {
       rule: optionalString('rule'),
@@ -90,18 +126,27 @@ export function parseSuppressions(text: string, file: string): Suppression[] {
       doc: optionalInteger('doc', 0),
       line: optionalInteger('line', 1),
       entityRef: optionalString('entityRef')?.toLocaleLowerCase('en-US'),
+      configPath: optionalString('configPath'),
+      entityKind: optionalString('entityKind')?.toLocaleLowerCase('en-US'),
       fingerprint: optionalString('fingerprint'),
+      kind,
       reason,
       expires,
+      ticket,
+      exemption: optionalString('exemption'),
       source: {
         file,
         line: spanOfField(source, first.document, `suppressions[${i}]`).start.line,
       },
     };
-    const located = suppression.file !== undefined || suppression.entityRef !== undefined;
+    const located =
+      suppression.file !== undefined ||
+      suppression.entityRef !== undefined ||
+      suppression.configPath !== undefined ||
+      suppression.entityKind !== undefined;
     if (!suppression.fingerprint && !(suppression.rule && located)) {
       throw new UsageError(
-        `${where}: give a 'fingerprint', or a 'rule' with a 'file' (optionally 'doc', 'line') or an 'entityRef'`,
+        `${where}: give a 'fingerprint', or a 'rule' with a 'file' (optionally 'doc', 'line'), an 'entityRef', a 'configPath' or an 'entityKind'`,
       );
     }
     if ((suppression.doc !== undefined || suppression.line !== undefined) && !suppression.file) {
@@ -111,9 +156,9 @@ export function parseSuppressions(text: string, file: string): Suppression[] {
   });
 }
 
-/** Whether a suppression has expired on the given day (UTC). */
+/** Whether a suppression has expired on the given day (UTC); one without expiry never does. */
 export function isExpired(suppression: Suppression, now: Date): boolean {
-  return now.toISOString().slice(0, 10) > suppression.expires;
+  return suppression.expires !== undefined && now.toISOString().slice(0, 10) > suppression.expires;
 }
 
 function matches(s: Suppression, f: CliFinding): boolean {
@@ -123,6 +168,15 @@ function matches(s: Suppression, f: CliFinding): boolean {
   if (s.doc !== undefined && s.doc !== f.doc) return false;
   if (s.line !== undefined && s.line !== f.line) return false;
   if (s.entityRef !== undefined && s.entityRef !== f.entityRef) return false;
+  if (s.configPath !== undefined && (f.entityRef !== undefined || s.configPath !== f.field)) {
+    return false;
+  }
+  if (
+    s.entityKind !== undefined &&
+    (f.entityRef === undefined || s.entityKind !== f.entityKind?.toLocaleLowerCase('en-US'))
+  ) {
+    return false;
+  }
   return true;
 }
 
