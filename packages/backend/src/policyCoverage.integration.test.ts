@@ -64,7 +64,7 @@ const OWNERSHIP = Object.fromEntries(
  * payments-api, platform team]. `OWNER` = CONDITIONAL(IS_ENTITY_OWNER), shown with its outcome on
  * payments-api. Platform team: everything. Others (open): catalog reads, all scaffolder
  * permissions, catalog-entity changes and security-posture entity details for owners only; the
- * rest denied.
+ * rest denied (exemptions too; in hardened, owners may exempt their own entities' findings).
  */
 const OWNER_DENY = 'CONDITIONAL(IS_ENTITY_OWNER)→DENY';
 const OWNER_ALLOW = 'CONDITIONAL(IS_ENTITY_OWNER)→ALLOW';
@@ -91,6 +91,8 @@ const EXPECTED_OPEN: Record<string, [string, string, string]> = {
   'security-posture.report.read': ['DENY', 'DENY', 'ALLOW'],
   'security-posture.scan.create': ['DENY', 'DENY', 'ALLOW'],
   'security-posture.entity.details.read': [OWNER_DENY, OWNER_ALLOW, 'ALLOW'],
+  'security-posture.exemption.create': ['DENY', 'DENY', 'ALLOW'],
+  'security-posture.exemption.delete': ['DENY', 'DENY', 'ALLOW'],
 };
 
 /**
@@ -103,6 +105,9 @@ const PLATFORM_ONLY: [string, string, string] = ['DENY', 'DENY', 'ALLOW'];
 const EXPECTED_HARDENED: Record<string, [string, string, string]> = {
   ...EXPECTED_OPEN,
   'catalog.entity.read': [READ_DENY, READ_ALLOW, 'ALLOW'],
+  // owners may exempt their own entities' findings
+  'security-posture.exemption.create': [OWNER_DENY, OWNER_ALLOW, 'ALLOW'],
+  'security-posture.exemption.delete': [OWNER_DENY, OWNER_ALLOW, 'ALLOW'],
   ...Object.fromEntries(
     Object.keys(EXPECTED_OPEN)
       .filter(name => name.startsWith('scaffolder.'))
