@@ -11,3 +11,4 @@ export * from './csvCell';
 export * from './scanChanges';
 export * from './scorecards';
 export * from './remediation';
+export * from './events';
