@@ -1,4 +1,4 @@
-import type { FindingCategory, Severity } from './types';
+import type { FindingCategory, ScanStatus, Severity } from './types';
 
 /**
  * Topics published on Backstage's events service (`@backstage/plugin-events-node`).
@@ -31,7 +31,7 @@ export interface FindingCreatedEventPayload {
 /** A scan that ended (successfully or not). */
 export interface ScanFinishedEventPayload {
   scanId: string;
-  status: 'succeeded' | 'failed' | 'interrupted';
+  status: Extract<ScanStatus, 'succeeded' | 'partial' | 'failed'>;
   grade?: string;
   previousGrade?: string;
   score?: number;
