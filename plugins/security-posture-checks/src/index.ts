@@ -29,4 +29,5 @@ export { BUNDLED_ADVISORIES_MAX_AGE_DAYS } from './plugins/analysis';
 export { FindingFactory } from './engine/FindingFactory';
 export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';
+export { stableHash, stableJson } from './engine/stableHash';
 export type { ResolvedCheck } from './engine/CheckRegistry';

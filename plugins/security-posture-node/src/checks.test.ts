@@ -26,6 +26,16 @@ describe('check contract', () => {
     expect(() => createSecurityCheck({ meta: { ...meta, id }, run: async () => [] })).toThrow(error);
   });
 
+  it('accepts no version (third-party checks written before versions) or a positive integer', () => {
+    expect(createSecurityCheck({ meta, run: async () => [] }).meta.version).toBeUndefined();
+    expect(createSecurityCheck({ meta: { ...meta, version: 3 }, run: async () => [] }).meta.version).toBe(3);
+    for (const version of [0, -1, 1.5, NaN]) {
+      expect(() =>
+        createEntitySecurityCheck({ meta: { ...meta, version }, evaluate: () => [] }),
+      ).toThrow(/expected a positive integer/);
+    }
+  });
+
   it('requires a remediation', () => {
     expect(() =>
       createSecurityCheck({ meta: { ...meta, remediation: ' ' }, run: async () => [] }),

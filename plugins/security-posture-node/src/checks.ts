@@ -20,6 +20,13 @@ import {
 export interface SecurityCheckMeta {
   /** `<category>/<kebab-name>`, e.g. `auth/guest-outside-development`. */
   id: string;
+  /**
+   * The version of the check's logic, a positive integer (default 1). Bump it whenever a change
+   * can alter the results for the same input (a new rule, a fixed false positive, a changed
+   * message or severity): incremental scans re-evaluate an entity only when the entity, or the
+   * version or configuration of a check that evaluates it, changed since the last pass.
+   */
+  version?: number;
   title: string;
   category: FindingCategory;
   defaultSeverity: Severity;
@@ -137,6 +144,13 @@ export interface EntitySecurityCheck {
   /** Cheap pre-filter; entities it rejects are not evaluated. */
   appliesTo?(entity: Entity): boolean;
   evaluate(entity: Entity, context: EntityCheckContext): Promise<CheckResult[]> | CheckResult[];
+  /**
+   * What the results depend on besides the entity, the check's version and its own options
+   * (`securityPosture.checks.<id>.options`): other config keys, data other checks published.
+   * Read once per scan and hashed; when it changes, every entity the check applies to is
+   * evaluated again. Without it, such inputs are only picked up by the periodic full pass.
+   */
+  evaluationInputs?(context: EntityCheckContext): Promise<JsonValue> | JsonValue;
 }
 
 /** What an entity check sees: no catalog stream (it is inside one) and nothing to publish. */
@@ -156,6 +170,9 @@ function validateMeta(meta: SecurityCheckMeta) {
     throw new Error(
       `Security check id '${meta.id}' must start with its category '${meta.category}/'`,
     );
+  }
+  if (meta.version !== undefined && !(Number.isInteger(meta.version) && meta.version >= 1)) {
+    throw new Error(`Security check '${meta.id}' has version ${meta.version}: expected a positive integer`);
   }
   for (const field of ['title', 'description', 'remediation'] as const) {
     if (!meta[field]?.trim()) {
@@ -188,6 +205,7 @@ export function createEntitySecurityCheck(check: {
   meta: SecurityCheckMeta;
   appliesTo?(entity: Entity): boolean;
   evaluate(entity: Entity, context: EntityCheckContext): Promise<CheckResult[]> | CheckResult[];
+  evaluationInputs?(context: EntityCheckContext): Promise<JsonValue> | JsonValue;
 }): EntitySecurityCheck {
   validateMeta(check.meta);
   return { ...check, scope: 'entity' };

@@ -35,6 +35,7 @@ function asLevel(value: string | undefined): LogLevel | undefined {
 export const auditEventsHiddenCheck = createSecurityCheck({
   meta: {
     id: 'auth/audit-events-hidden',
+    version: 1,
     title: 'Audit events are dropped by the log level',
     category: 'auth',
     defaultSeverity: 'medium',

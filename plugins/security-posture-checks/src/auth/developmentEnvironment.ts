@@ -11,6 +11,7 @@ import { authEnvironment, nodeEnv, productionSignals } from './environment';
 export const developmentEnvironmentCheck = createSecurityCheck({
   meta: {
     id: 'auth/development-environment',
+    version: 1,
     title: 'Deployed backend runs with development auth settings',
     category: 'auth',
     defaultSeverity: 'medium',

@@ -12,6 +12,7 @@ const FLAG = 'auth.providers.guest.dangerouslyAllowOutsideDevelopment';
 export const guestOutsideDevelopmentCheck = createSecurityCheck({
   meta: {
     id: 'auth/guest-outside-development',
+    version: 1,
     title: 'Guest sign-in is possible outside development',
     category: 'auth',
     defaultSeverity: 'high',

@@ -57,6 +57,7 @@ function stringOrArray(config: Config, key: string): string[] {
 export const corsWildcardCheck = createSecurityCheck({
   meta: {
     id: 'auth/cors-wildcard',
+    version: 1,
     title: 'CORS admits any origin',
     category: 'auth',
     defaultSeverity: 'high',
@@ -129,6 +130,7 @@ function kebab(key: string) {
 export const cspWeakenedCheck = createSecurityCheck({
   meta: {
     id: 'auth/csp-weakened',
+    version: 1,
     title: 'Content Security Policy disabled or weakened',
     category: 'auth',
     defaultSeverity: 'medium',
@@ -247,6 +249,7 @@ const SHARED_CONTENT_HOSTS = [
 export const readingAllowWildcardCheck = createSecurityCheck({
   meta: {
     id: 'auth/reading-allow-wildcard',
+    version: 1,
     title: 'URL reading allowed for any or internal hosts',
     category: 'auth',
     defaultSeverity: 'high',
@@ -316,6 +319,7 @@ export const readingAllowWildcardCheck = createSecurityCheck({
 export const plainHttpBaseUrlCheck = createSecurityCheck({
   meta: {
     id: 'auth/plain-http-base-url',
+    version: 1,
     title: 'Base URL uses plain http outside localhost',
     category: 'auth',
     defaultSeverity: 'medium',

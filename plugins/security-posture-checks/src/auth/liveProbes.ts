@@ -142,6 +142,7 @@ async function baseUrlFor(ctx: SecurityCheckContext, pluginId: string, internal:
 export const liveProbesCheck = createSecurityCheck({
   meta: {
     id: 'auth/live-probes',
+    version: 1,
     title: 'Live probe: anonymous or guest access to the backend',
     category: 'auth',
     defaultSeverity: 'high',

@@ -15,6 +15,7 @@ const SECRET_FIELD: Record<string, string | undefined> = { static: 'token', lega
 export const defaultAuthPolicyDisabledCheck = createSecurityCheck({
   meta: {
     id: 'auth/default-auth-policy-disabled',
+    version: 1,
     title: 'Default backend auth policy is disabled',
     category: 'auth',
     defaultSeverity: 'critical',
@@ -48,6 +49,7 @@ export const defaultAuthPolicyDisabledCheck = createSecurityCheck({
 export const externalAccessCheck = createSecurityCheck({
   meta: {
     id: 'auth/external-access',
+    version: 1,
     title: 'Unrestricted or long-lived external access credentials',
     category: 'auth',
     defaultSeverity: 'high',
@@ -118,6 +120,7 @@ export const externalAccessCheck = createSecurityCheck({
 export const legacyBackendKeysCheck = createSecurityCheck({
   meta: {
     id: 'auth/legacy-backend-keys',
+    version: 1,
     title: 'Deprecated shared backend keys are configured',
     category: 'auth',
     defaultSeverity: 'medium',

@@ -81,6 +81,7 @@ function providerBlocks(config: Config): ProviderBlock[] {
 export const signInResolversCheck = createSecurityCheck({
   meta: {
     id: 'auth/sign-in-resolvers',
+    version: 1,
     title: 'Risky sign-in provider or resolver configuration',
     category: 'auth',
     defaultSeverity: 'high',

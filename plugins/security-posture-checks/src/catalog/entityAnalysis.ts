@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
+import { JsonValue } from '@backstage/types';
 import { EntityWalkLimit, walkEntityStrings } from './entityStrings';
 import { detectSecrets, MAX_DETECTION_LENGTH, SecretMatch } from '@security-posture/static-analysis';
 import {
@@ -49,6 +50,17 @@ const SENSITIVE_REFERENCE_OPTIONS = 'securityPosture.checks.catalog.sensitive-re
 const settingsCache = new WeakMap<Config, CatalogCheckSettings>();
 
 /** Reads the catalog checks' options once per root config. */
+/**
+ * The config the shared analysis reads (both catalog checks' options): every catalog check's
+ * results depend on it, so each declares it as evaluation input (incremental scans).
+ */
+export function catalogAnalysisInputs(config: Config): JsonValue {
+  return {
+    leakedSecret: config.getOptional(LEAKED_SECRET_OPTIONS) ?? null,
+    sensitiveReference: config.getOptional(SENSITIVE_REFERENCE_OPTIONS) ?? null,
+  };
+}
+
 export function catalogCheckSettings(config: Config): CatalogCheckSettings {
   let settings = settingsCache.get(config);
   if (!settings) {

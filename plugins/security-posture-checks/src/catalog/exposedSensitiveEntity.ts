@@ -14,7 +14,7 @@ import {
   createEntitySecurityCheck,
   EntityCheckContext,
 } from '@security-posture/plugin-security-posture-node';
-import { analyzeEntity, catalogCheckSettings, SecretHit } from './entityAnalysis';
+import { analyzeEntity, catalogAnalysisInputs, catalogCheckSettings, SecretHit } from './entityAnalysis';
 import { ReferenceHit } from '@security-posture/static-analysis';
 
 const CATALOG_ENTITY_READ = 'catalog.entity.read';
@@ -232,6 +232,7 @@ function exposureResults(
 export const exposedSensitiveEntityCheck = createEntitySecurityCheck({
   meta: {
     id: 'catalog/exposed-sensitive-entity',
+    version: 1,
     title: 'Sensitive catalog entity readable outside its owners',
     category: 'catalog',
     defaultSeverity: 'high',
@@ -240,6 +241,13 @@ export const exposedSensitiveEntityCheck = createEntitySecurityCheck({
     remediation:
       'Restrict `catalog.entity.read` for such entities in your permission policy: return `createCatalogConditionalDecision(request.permission, catalogConditions.isEntityOwner({ claims: user.info.ownershipEntityRefs }))` for non-platform users (optionally only for entities carrying the sensitive annotations, with `catalogConditions.hasAnnotation`), enable the framework with `permission.enabled: true`, and remove the secrets themselves (see catalog/leaked-secret).',
     docsUrl: 'https://backstage.io/docs/permissions/writing-a-policy',
+  },
+  // Who may read entities is decided outside the entity: a policy change re-evaluates them all.
+  async evaluationInputs(context) {
+    return {
+      analysis: catalogAnalysisInputs(context.config),
+      exposure: JSON.parse(JSON.stringify(await catalogReadExposure(context))),
+    };
   },
   evaluate(entity, context) {
     const entityRef = stringifyEntityRef(entity);

@@ -4,7 +4,7 @@ import {
   CheckResult,
   createEntitySecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
-import { analyzeEntity, catalogCheckSettings, SkippedField } from './entityAnalysis';
+import { analyzeEntity, catalogAnalysisInputs, catalogCheckSettings, SkippedField } from './entityAnalysis';
 
 const SKIP_REASONS: Record<SkippedField['reason'], (skip: SkippedField) => string> = {
   oversized: s =>
@@ -19,6 +19,7 @@ const SKIP_REASONS: Record<SkippedField['reason'], (skip: SkippedField) => strin
 export const leakedSecretsCheck = createEntitySecurityCheck({
   meta: {
     id: 'catalog/leaked-secret',
+    version: 1,
     title: 'Secret leaked in a catalog entity',
     category: 'catalog',
     defaultSeverity: 'high',
@@ -28,6 +29,7 @@ export const leakedSecretsCheck = createEntitySecurityCheck({
       'Rotate the credential now (it has been readable by every catalog reader and is in the git history of the entity file), remove it from the catalog-info.yaml and its history, store it in a secret store (Vault, AWS Secrets Manager, a Kubernetes secret) and let the service read it from there; in Backstage config, reference secrets as `${ENV_VAR}` substitutions instead of literal values.',
     docsUrl: 'https://backstage.io/docs/conf/writing',
   },
+  evaluationInputs: ({ config }) => catalogAnalysisInputs(config),
   evaluate(entity, { config }) {
     const entityRef = stringifyEntityRef(entity);
     const target = { type: 'entity' as const, entityRef };

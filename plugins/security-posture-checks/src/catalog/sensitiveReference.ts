@@ -4,7 +4,7 @@ import {
   CheckResult,
   createEntitySecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
-import { analyzeEntity, catalogCheckSettings } from './entityAnalysis';
+import { analyzeEntity, catalogAnalysisInputs, catalogCheckSettings } from './entityAnalysis';
 
 function labelOf(cls: string) {
   return SENSITIVE_REFERENCE_CLASSES[cls as keyof typeof SENSITIVE_REFERENCE_CLASSES]?.label ?? cls;
@@ -17,6 +17,7 @@ function labelOf(cls: string) {
 export const sensitiveReferenceCheck = createEntitySecurityCheck({
   meta: {
     id: 'catalog/sensitive-reference',
+    version: 1,
     title: 'Catalog entity reveals sensitive infrastructure details',
     category: 'catalog',
     defaultSeverity: 'low',
@@ -26,6 +27,7 @@ export const sensitiveReferenceCheck = createEntitySecurityCheck({
       'Keep these references only where the owning team needs them and restrict who can read such entities: in your permission policy, make `catalog.entity.read` conditional (e.g. `catalogConditions.isEntityOwner` plus the platform team) for entities that carry them. Move secret-store paths and internal endpoints into service configuration where the catalog does not need them.',
     docsUrl: 'https://backstage.io/docs/permissions/writing-a-policy',
   },
+  evaluationInputs: ({ config }) => catalogAnalysisInputs(config),
   evaluate(entity, { config }) {
     const entityRef = stringifyEntityRef(entity);
     const analysis = analyzeEntity(entity, catalogCheckSettings(config));

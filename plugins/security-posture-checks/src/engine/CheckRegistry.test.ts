@@ -5,6 +5,7 @@ import {
   createSecurityCheck,
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
+import { builtInChecks } from '../index';
 import { CheckRegistry } from './CheckRegistry';
 
 function meta(id: string, overrides: Partial<SecurityCheckMeta> = {}): SecurityCheckMeta {
@@ -167,5 +168,42 @@ describe('CheckRegistry', () => {
     const raw = { ...deploymentCheck('plugins/outdated'), meta: { ...deploymentCheck('plugins/outdated').meta, id: 'plugins/2fa-disabled' } };
     expect(() => r.add(raw)).toThrow(/cannot be configured/);
     expect(r.list().map(c => c.check.meta.id)).not.toContain('plugins/2fa-disabled');
+  });
+
+  it('resolves each check\'s version (1 when undeclared) and a hash of the config that shapes its results', () => {
+    const withChecks = (config: JsonObject) => {
+      const r = new CheckRegistry(new ConfigReader(config));
+      r.add(entityCheck('catalog/one'), entityCheck('catalog/two', { version: 4 }));
+      return Object.fromEntries(r.list().map(c => [c.check.meta.id, c]));
+    };
+    const plain = withChecks({});
+    expect(plain['catalog/one'].version).toBe(1);
+    expect(plain['catalog/two'].version).toBe(4);
+    const hashes = (config: JsonObject) => {
+      const checks = withChecks(config);
+      return [checks['catalog/one'].configHash, checks['catalog/two'].configHash];
+    };
+    const [one, two] = hashes({});
+    const checks = (one_: JsonObject) => ({ securityPosture: { checks: { catalog: { one: one_ } } } });
+    // Options and a severity override change only that check's hash.
+    expect(hashes(checks({ options: { limit: 3 } }))).toEqual([expect.not.stringMatching(one), two]);
+    expect(hashes(checks({ severity: 'high' }))[0]).not.toBe(one);
+    // Key order does not matter; a timeout or a disable does not change results.
+    expect(hashes(checks({ options: { a: 1, b: { c: 2, d: 3 } } }))[0]).toBe(
+      hashes(checks({ options: { b: { d: 3, c: 2 }, a: 1 } }))[0],
+    );
+    expect(hashes(checks({ timeout: '5s' }))).toEqual([one, two]);
+  });
+});
+
+describe('built-in checks', () => {
+  it('each declares a version', () => {
+    expect(builtInChecks.length).toBeGreaterThan(20);
+    for (const check of builtInChecks) {
+      expect([check.meta.id, Number.isInteger(check.meta.version) && check.meta.version! >= 1]).toEqual([
+        check.meta.id,
+        true,
+      ]);
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   Severity,
 } from '@security-posture/plugin-security-posture-common';
 import { SecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { stableHash } from './stableHash';
 
 const DEFAULT_CHECK_TIMEOUT: HumanDuration = { minutes: 2 };
 
@@ -22,6 +23,13 @@ export interface ResolvedCheck {
   severityOverride?: Severity;
   timeoutMs: number;
   options: Config;
+  /** `meta.version`, 1 when the check declares none. */
+  version: number;
+  /**
+   * Hash of the effective configuration that shapes the check's results: its options and its
+   * severity override. Incremental scans re-evaluate what the check evaluates when it changes.
+   */
+  configHash: string;
 }
 
 /** Holds every registered check and applies `securityPosture.checks.<id>` overrides. */
@@ -63,6 +71,7 @@ export class CheckRegistry {
             `Invalid severity '${severity}' for security check '${check.meta.id}'`,
           );
         }
+        const options = override?.getOptionalConfig('options') ?? new ConfigReader({});
         return {
           check,
           enabled: override?.getOptionalBoolean('enabled') ?? true,
@@ -71,7 +80,9 @@ export class CheckRegistry {
           timeoutMs: override?.has('timeout')
             ? durationToMilliseconds(readDurationFromConfig(override, { key: 'timeout' }))
             : defaultTimeoutMs,
-          options: override?.getOptionalConfig('options') ?? new ConfigReader({}),
+          options,
+          version: check.meta.version ?? 1,
+          configHash: stableHash({ options: options.getOptional() ?? {}, severity }),
         };
       });
   }

@@ -41,6 +41,14 @@ export class FindingFactory {
   /** @param fingerprintKey - the installation's key for secret fingerprints (HMAC) */
   constructor(private readonly fingerprintKey?: string) {}
 
+  /**
+   * Says which key fingerprints secrets (not the key): findings made under another key differ,
+   * so incremental scans re-evaluate everything when it changes.
+   */
+  get keyId(): string {
+    return redactSecret('security-posture:key-id', this.fingerprintKey).fingerprint;
+  }
+
   private entityInfo(entity: Entity) {
     if (this.lastEntity?.entity !== entity) {
       this.lastEntity = {

@@ -10,6 +10,7 @@ import { COVERAGE_OPTIONS_KEY, readCoverageOptions } from './coverage/options';
 export const allowAllPolicyCheck = createSecurityCheck({
   meta: {
     id: 'permissions/allow-all-policy',
+    version: 1,
     title: 'Permission policy allows everything',
     category: 'permissions',
     defaultSeverity: 'high',

@@ -9,6 +9,7 @@ import { PERMISSION_FRAMEWORK_SNIPPETS } from '../auth/remediationSnippets';
 export const permissionFrameworkDisabledCheck = createSecurityCheck({
   meta: {
     id: 'permissions/framework-disabled',
+    version: 1,
     title: 'Permission framework is disabled',
     category: 'permissions',
     defaultSeverity: 'high',

@@ -16,6 +16,7 @@ const LOW_PRIVILEGE = ['unauthenticated', 'guest', 'user-owns-nothing'];
 export const policyCoverageCheck = createSecurityCheck({
   meta: {
     id: 'permissions/policy-coverage',
+    version: 1,
     title: 'Sensitive permission open to everyone',
     category: 'permissions',
     defaultSeverity: 'high',

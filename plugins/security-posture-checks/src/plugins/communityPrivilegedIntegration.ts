@@ -67,6 +67,7 @@ export function createCommunityPrivilegedIntegrationCheck(service: PluginAnalysi
   return createSecurityCheck({
     meta: {
       id: 'plugins/community-privileged-integration',
+      version: 1,
       title: 'Community plugin for a privileged integration',
       category: 'plugins',
       defaultSeverity: 'medium',

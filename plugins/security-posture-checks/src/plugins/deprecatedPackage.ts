@@ -7,6 +7,7 @@ export function createDeprecatedPackageCheck(service: PluginAnalysisService) {
   return createSecurityCheck({
     meta: {
       id: 'plugins/deprecated-package',
+      version: 1,
       title: 'Deprecated package installed',
       category: 'plugins',
       defaultSeverity: 'medium',

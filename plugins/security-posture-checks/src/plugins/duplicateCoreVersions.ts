@@ -13,6 +13,7 @@ export function createDuplicateCoreVersionsCheck(service: PluginAnalysisService)
   return createSecurityCheck({
     meta: {
       id: 'plugins/duplicate-core-versions',
+      version: 1,
       title: 'Several versions of a @backstage package installed',
       category: 'plugins',
       defaultSeverity: 'low',

@@ -10,6 +10,7 @@ export function createInventoryCheck(service: PluginAnalysisService) {
   return createSecurityCheck({
     meta: {
       id: 'plugins/inventory',
+      version: 1,
       title: 'Plugin inventory',
       category: 'plugins',
       defaultSeverity: 'info',

@@ -11,6 +11,7 @@ export function createLiveDataUnavailableCheck(service: PluginAnalysisService) {
   return createSecurityCheck({
     meta: {
       id: 'plugins/live-data-unavailable',
+      version: 1,
       title: 'Live package data unavailable',
       category: 'plugins',
       defaultSeverity: 'low',

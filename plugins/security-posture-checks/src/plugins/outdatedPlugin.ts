@@ -11,6 +11,7 @@ export function createOutdatedPluginCheck(service: PluginAnalysisService) {
   return createSecurityCheck({
     meta: {
       id: 'plugins/outdated-plugin',
+      version: 1,
       title: 'Plugin is behind its latest release',
       category: 'plugins',
       defaultSeverity: 'low',

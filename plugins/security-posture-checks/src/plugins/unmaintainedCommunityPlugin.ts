@@ -11,6 +11,7 @@ export function createUnmaintainedCommunityPluginCheck(service: PluginAnalysisSe
   return createSecurityCheck({
     meta: {
       id: 'plugins/unmaintained-community-plugin',
+      version: 1,
       title: 'Community plugin without a recent release',
       category: 'plugins',
       defaultSeverity: 'low',

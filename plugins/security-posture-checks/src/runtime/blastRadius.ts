@@ -68,6 +68,7 @@ export function createBlastRadiusCheck(runtime: () => RuntimeEnvironment = proce
   return createSecurityCheck({
     meta: {
       id: BLAST_RADIUS_CHECK_ID,
+      version: 1,
       title: 'Blast radius of the backend process',
       category: 'runtime',
       defaultSeverity: 'medium',

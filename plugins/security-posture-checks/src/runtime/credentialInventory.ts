@@ -18,6 +18,7 @@ export function createCredentialInventoryCheck(runtime: () => RuntimeEnvironment
   return createSecurityCheck({
     meta: {
       id: CREDENTIAL_INVENTORY_CHECK_ID,
+      version: 1,
       title: 'Credential inventory of the backend',
       category: 'runtime',
       defaultSeverity: 'high',

@@ -24,6 +24,7 @@ export function createEgressCheck() {
   return createSecurityCheck({
     meta: {
       id: EGRESS_CHECK_ID,
+      version: 1,
       title: 'Backend can open arbitrary outbound connections',
       category: 'runtime',
       defaultSeverity: 'medium',

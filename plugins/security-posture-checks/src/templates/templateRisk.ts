@@ -195,6 +195,7 @@ function summarize(
 export const templateRiskCheck = createSecurityCheck({
   meta: {
     id: TEMPLATE_RISK_CHECK_ID,
+    version: 1,
     title: 'Risky scaffolder template',
     category: 'templates',
     defaultSeverity: 'high',
