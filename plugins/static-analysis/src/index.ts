@@ -58,3 +58,9 @@ export * from './references/sensitiveReferences';
 export * from './advisories/lockfile';
 export * from './advisories/dependencyPaths';
 export * from './advisories/advisories';
+
+// Detections over Backstage auditor events: rules as data and a sliding-window evaluator.
+export * from './detections';
+
+// Kubernetes: the Backstage workloads of manifests or of the API, and their posture.
+export * from './kubernetes';
