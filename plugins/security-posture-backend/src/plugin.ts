@@ -8,6 +8,7 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { PermissionPolicy } from '@backstage/plugin-permission-node';
 import { randomBytes } from 'node:crypto';
 import { readDurationFromConfig } from '@backstage/config';
@@ -23,6 +24,7 @@ import { CatalogEntitySource } from './service/CatalogEntitySource';
 import { CheckRunner } from './service/CheckRunner';
 import { ReportService } from './service/ReportService';
 import { DefaultScanService } from './service/ScanService';
+import { ScanEventPublisher } from './service/ScanEventPublisher';
 import {
   DEFAULT_EXEMPTION_MAX_DURATION_MS,
   ExemptionService,
@@ -86,6 +88,7 @@ export const securityPosturePlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         catalog: catalogServiceRef,
         userInfo: coreServices.userInfo,
+        events: eventsServiceRef,
       },
       async init(deps) {
         const { config, logger, scheduler, lifecycle } = deps;
@@ -132,6 +135,7 @@ export const securityPosturePlugin = createBackendPlugin({
           );
         }
 
+        const scanEvents = new ScanEventPublisher({ store, events: deps.events, logger });
         const scans = new DefaultScanService({
           store,
           runner,
@@ -145,6 +149,7 @@ export const securityPosturePlugin = createBackendPlugin({
           fingerprintKey: async () =>
             config.getOptionalString('securityPosture.fingerprintKey') ??
             store.getOrCreateSetting('fingerprint-key', () => randomBytes(32).toString('base64')),
+          onScanFinished: scan => scanEvents.publishScanFinished(scan),
         });
 
         // The schedule: one replica per period queues a scan (global scope).

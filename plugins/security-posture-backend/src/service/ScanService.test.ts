@@ -985,3 +985,36 @@ describe('DefaultScanService when the fingerprint key cannot be read', () => {
     expect(renew.mock.calls.length).toBe(renewals);
   });
 });
+
+describe('DefaultScanService post-scan hook', () => {
+  it('calls the post-scan hook once the scan is recorded; a failing hook changes nothing', async () => {
+    const { store, replica, logger } = await setup([
+      createSecurityCheck({ meta: meta('auth/fails'), run: async () => [configFinding('auth.x')] }),
+    ]);
+    const seen: Array<{ scanId: string; status: string; recordedAs?: string; grade?: string }> = [];
+    const service = replica({
+      onScanFinished: async finished => {
+        const history = await store.listHistory({ limit: 1 });
+        seen.push({
+          ...finished,
+          recordedAs: (await store.getScan(finished.scanId))?.status,
+          grade: history[0]?.scanId === finished.scanId ? history[0].grade : undefined,
+        });
+        throw new Error('subscriber down');
+      },
+    });
+    const requested = await service.requestScan({ trigger: 'manual' });
+    await service.processQueue();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(seen).toEqual([
+      expect.objectContaining({
+        scanId: requested.id,
+        status: 'succeeded',
+        recordedAs: 'succeeded',
+        grade: expect.any(String),
+      }),
+    ]);
+    expect((await store.getScan(requested.id))?.status).toBe('succeeded');
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('subscriber down'));
+  });
+});

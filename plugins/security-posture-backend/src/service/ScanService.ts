@@ -100,6 +100,15 @@ export class DefaultScanService implements ScanService {
       manualCooldownMs?: number;
       /** Key of secret fingerprints (HMAC); from config or generated once per installation. */
       fingerprintKey?(): Promise<string>;
+      /**
+       * Post-scan hook: called (not awaited) once a scan's end and summary are recorded, e.g. to
+       * publish events. Its failure is logged; the scan stays as recorded.
+       */
+      onScanFinished?(scan: {
+        scanId: string;
+        status: 'succeeded' | 'partial' | 'failed';
+        finishedAt: string;
+      }): Promise<void>;
     },
   ) {}
 
@@ -496,5 +505,11 @@ export class DefaultScanService implements ScanService {
     logger.info(
       `Security posture scan ${scan.id} finished: ${status}${message ? ` (${message})` : ''}`,
     );
+    if (status === 'succeeded' || status === 'partial' || status === 'failed') {
+      // Not awaited: subscribers (e.g. notifications) must not hold up the next queued scan.
+      this.deps
+        .onScanFinished?.({ scanId: scan.id, status, finishedAt })
+        .catch(e => logger.warn(`Post-scan hook failed for scan ${scan.id}: ${asError(e).message}`));
+    }
   }
 }
