@@ -2,13 +2,20 @@ import { expect, Page, TestInfo } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Fake credentials planted in dev/catalog (see dev/catalog/PLANTED-SECRETS.md). */
+/** Fake credentials planted in dev/catalog and dev/config (see dev/catalog/PLANTED-SECRETS.md). */
 export const PLANTED_SECRETS = [
   'AKIARR4SFYO37FA03SD2',
   'nfo2a0OmoJYUZG8vzN88ekkkjDZ+BiwTrLGBti/L',
   'V4cOFjUYzTu98BWC',
   'ghp_CNI7i6c7VuYrSPZiQorrQnud2n9GD4C4KOA3',
   '1omwBuzrCBQOUCeQNkxBNM48',
+  // the demo config's fake integrations (dev/fixtures/runtime)
+  '558efd576238625cff641f91e8ad16b2b3e0150c',
+  'f95NmHNlHbfKDN0ztcelsp02kdqTtKxk',
+  'qE62FY1g5Vhgb/2u14H2Zkl3TgdT8ZC/OAAYerpj',
+  'jD7Bf2oeUyLimyW93nMO',
+  'eyJwHLvYEXdfarKiYlm8uLcvX99ND0n1zNyu33nKUFWxSxHAhf5eTux2kqZCKir',
+  'uKqcpSGm+HXJSRtUgJT6TnMqUohJwF11wmwDrri5Q9RUuz1FwBOo1Ff0bK3J',
 ];
 
 /** Where screenshots and downloaded files are kept after a run (gitignored). */

@@ -213,6 +213,20 @@ test('platform team browses every view of the Security page', async ({
   await expect(
     credentialRows.filter({ hasText: 'backend.auth.externalAccess[0].options.token' }),
   ).toContainText('Literal in config');
+  // the demo's fake integrations: a GitHub App key and a cluster token from mounted files, an S3
+  // secret and a PagerDuty proxy header written into the config file
+  await expect(
+    credentialRows.filter({ hasText: 'integrations.github[0].apps[0].privateKey' }),
+  ).toContainText('push to repos');
+  await expect(
+    credentialRows.filter({ hasText: 'serviceAccountToken' }),
+  ).toContainText('cluster access');
+  await expect(
+    credentialRows.filter({ hasText: 'integrations.awsS3[0].secretAccessKey' }),
+  ).toContainText('Literal in config');
+  await expect(
+    credentialRows.filter({ hasText: '/pagerduty' }),
+  ).toContainText('incident management');
   await expect(page.getByTestId('runtime-blast-radius')).toContainText(
     /readable by \d+ backend plugins and modules in one process/,
   );

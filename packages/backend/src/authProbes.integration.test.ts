@@ -176,17 +176,51 @@ async function scanAndRead(backend: RunningBackend) {
       )}&status=open&limit=100`,
       { headers: auth },
     );
-    const items = (await res.json()).items as Array<{ location: string; outcome: string }>;
+    const items = (await res.json()).items as Array<{
+      location: string;
+      outcome: string;
+      target: { type: string; path?: string };
+    }>;
     return items
       .filter(f => f.outcome === 'fail')
-      .map(f => f.location)
+      .map(f => (f.target.type === 'config' ? `${f.target.path} in ${f.location}` : f.location))
       .sort();
   };
   return {
+    read,
     probes: (await read('auth/live-probes', 'probes')) as AuthProbeReport,
     matrix: (await read('permissions/policy-coverage', 'matrix')) as PermissionCoverageMatrix,
     failing,
   };
+}
+
+/** The fake integration credentials of the demo configs (dev/fixtures/runtime, PLANTED-SECRETS.md). */
+const FAKE_INTEGRATION_SECRETS = [
+  '558efd576238625cff641f91e8ad16b2b3e0150c',
+  'f95NmHNlHbfKDN0ztcelsp02kdqTtKxk',
+  'qE62FY1g5Vhgb/2u14H2Zkl3TgdT8ZC/OAAYerpj',
+  'jD7Bf2oeUyLimyW93nMO',
+  'eyJwHLvYEXdfarKiYlm8uLcvX99ND0n1zNyu33nKUFWxSxHAhf5eTux2kqZCKir',
+  'uKqcpSGm+HXJSRtUgJT6TnMqUohJwF11wmwDrri5Q9RUuz1FwBOo1Ff0bK3J',
+];
+
+interface BlastRadiusData {
+  score: number;
+  credentials: Array<{ path: string; reach: string; source: string }>;
+}
+
+/** The runtime checks' published data and failing locations, swept for the fake credentials. */
+async function runtimePosture(
+  backend: RunningBackend,
+  scanned: Awaited<ReturnType<typeof scanAndRead>>,
+) {
+  const blast = (await scanned.read('runtime/blast-radius', 'blast-radius')) as BlastRadiusData;
+  const inventory = await scanned.read('runtime/credential-inventory', 'credentials');
+  const literal = await scanned.failing('runtime/credential-inventory');
+  const everything = JSON.stringify([blast, inventory, literal]) + backend.output.join('');
+  for (const secret of FAKE_INTEGRATION_SECRETS) expect(everything).not.toContain(secret);
+  const sources = Object.fromEntries(blast.credentials.map(c => [c.path, `${c.reach} (${c.source})`]));
+  return { score: blast.score, sources, literal };
 }
 
 const probeTable = (report: AuthProbeReport) =>
@@ -201,7 +235,26 @@ describe('live probes against the real demo backend', () => {
 
   it('insecure demo config: anonymous catalog refused, but a guest session is issued and reads the catalog', async () => {
     backend = await startRealBackend('demo');
-    const { probes, matrix, failing } = await scanAndRead(backend);
+    const scanned = await scanAndRead(backend);
+    const { probes, matrix, failing } = scanned;
+
+    // the fake integrations: a wide blast radius, literals flagged, no value anywhere
+    const runtime = await runtimePosture(backend, scanned);
+    expect(runtime.sources).toMatchObject({
+      'integrations.github[0].apps[0].privateKey': 'push to repos (file)',
+      'integrations.github[0].apps[0].clientSecret': 'push to repos (literal)',
+      'integrations.awsS3[0].secretAccessKey': 'cloud provisioning (literal)',
+      'kubernetes.clusterLocatorMethods[0].clusters[0].serviceAccountToken': 'cluster access (file)',
+      'proxy.endpoints["/pagerduty"].headers.Authorization': 'incident management (literal)',
+      'backend.auth.externalAccess[0].options.token': 'API access (literal)',
+    });
+    expect(runtime.score).toBeGreaterThanOrEqual(30);
+    expect(runtime.literal).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('integrations.awsS3[0].secretAccessKey'),
+        expect.stringContaining('proxy.endpoints'),
+      ]),
+    );
 
     expect(probeTable(probes)).toEqual({
       'catalog-entities-unauthenticated': { status: 401, verdict: 'ok' },
@@ -257,7 +310,17 @@ describe('live probes against the real demo backend', () => {
 
   it('hardened config: the same probes are refused and no guest session exists', async () => {
     backend = await startRealBackend('hardened');
-    const { probes, matrix, failing } = await scanAndRead(backend);
+    const scanned = await scanAndRead(backend);
+    const { probes, matrix, failing } = scanned;
+
+    // one GitHub App from mounted files: a small blast radius, nothing literal
+    const runtime = await runtimePosture(backend, scanned);
+    expect(runtime.sources).toEqual({
+      'integrations.github[0].apps[0].privateKey': 'push to repos (file)',
+      'integrations.github[0].apps[0].clientSecret': 'push to repos (file)',
+    });
+    expect(runtime.score).toBeLessThanOrEqual(12);
+    expect(runtime.literal).toEqual([]);
 
     expect(probeTable(probes)).toEqual({
       'catalog-entities-unauthenticated': { status: 401, verdict: 'ok' },
