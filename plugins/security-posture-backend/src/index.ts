@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { securityPosturePlugin as default } from './plugin';
+export { securityPostureAuditorServiceFactory } from './auditor/securityPostureAuditorServiceFactory';
