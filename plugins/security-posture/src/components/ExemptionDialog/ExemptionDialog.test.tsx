@@ -109,6 +109,42 @@ describe('ExemptionDialog', () => {
     ]);
   });
 
+  it('offers the platform team the check on every entity of the kind or of an owner', async () => {
+    const bodies = acceptExemptions();
+    const onClose = jest.fn();
+    await renderWithBackend(
+      <ExemptionDialog finding={makeFinding()} open onClose={onClose} now={NOW} />,
+    );
+    expect(
+      await screen.findByLabelText(
+        'Every finding of catalog/secret-in-annotation on what group:default/payments-checkout owns',
+      ),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByLabelText('Every finding of catalog/secret-in-annotation on every Component'),
+    );
+    await fill('Annotations are placeholders in every component template', '2027-04-01');
+    await userEvent.click(screen.getByTestId('exemption-submit'));
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(bodies).toEqual([
+      expect.objectContaining({
+        scope: { type: 'entities', checkId: 'catalog/secret-in-annotation', entityKind: 'Component' },
+        kind: 'accepted-risk',
+      }),
+    ]);
+  });
+
+  it('offers an owner only the finding and its entity (sets of entities are the platform team\'s)', async () => {
+    await renderWithBackend(
+      <ExemptionDialog finding={makeFinding()} open onClose={() => {}} now={NOW} />,
+      { allow: permission => permission === 'security-posture.exemption.create' },
+    );
+    const options = within(await screen.findByTestId('exemption-scope')).getAllByRole('radio');
+    expect(options).toHaveLength(2);
+    expect(screen.queryByLabelText(/on every Component/)).not.toBeInTheDocument();
+    expect(screen.queryByLabelText(/owns$/)).not.toBeInTheDocument();
+  });
+
   it('sends nothing without a reason, an expiry for an accepted risk, or with an expiry past the maximum', async () => {
     const bodies = acceptExemptions();
     await renderWithBackend(

@@ -16,11 +16,13 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
   EXEMPTION_KINDS,
   ExemptionKind,
   ExemptionScope,
   Finding,
+  securityPostureReportReadPermission,
 } from '@security-posture/plugin-security-posture-common';
 import { useCreateExemption, useExemptionMaxDays } from '../../hooks';
 import { exemptionKindLabel } from '../../utils/exemptions';
@@ -48,20 +50,55 @@ export function expiryBounds(now: number, maxDays: number) {
   return { min: utcDate(now + DAY_MS), max: utcDate(now + maxDays * DAY_MS) };
 }
 
-/** What the dialog can exempt: the finding, or its check on the finding's entity or config path. */
-function targetScope(finding: Finding): ExemptionScope | undefined {
-  if (finding.entityRef) {
-    return { type: 'target', checkId: finding.checkId, entityRef: finding.entityRef };
-  }
-  if (finding.target.type === 'config') {
-    return { type: 'target', checkId: finding.checkId, configPath: finding.target.path };
-  }
-  return undefined;
+interface ScopeChoice {
+  id: string;
+  label: string;
+  scope: ExemptionScope;
 }
 
-function targetName(finding: Finding): string {
-  if (finding.entityRef) return finding.entityRef;
-  return finding.target.type === 'config' ? finding.target.path : '';
+/**
+ * What the dialog can exempt: the finding; its check on the finding's entity or config path; and,
+ * for who reads the whole report (the server requires the platform team's access for sets of
+ * entities), its check on every entity of the finding's kind or of one of its owners.
+ */
+export function scopeChoices(finding: Finding, platformTeam: boolean): ScopeChoice[] {
+  const { checkId } = finding;
+  const choices: ScopeChoice[] = [
+    {
+      id: 'finding',
+      label: 'This finding only',
+      scope: { type: 'finding', fingerprint: finding.fingerprint },
+    },
+  ];
+  if (finding.entityRef) {
+    choices.push({
+      id: 'target',
+      label: `Every finding of ${checkId} on ${finding.entityRef}`,
+      scope: { type: 'target', checkId, entityRef: finding.entityRef },
+    });
+  } else if (finding.target.type === 'config') {
+    choices.push({
+      id: 'target',
+      label: `Every finding of ${checkId} on ${finding.target.path}`,
+      scope: { type: 'target', checkId, configPath: finding.target.path },
+    });
+  }
+  if (!platformTeam || !finding.entityRef) return choices;
+  if (finding.entityKind) {
+    choices.push({
+      id: 'kind',
+      label: `Every finding of ${checkId} on every ${finding.entityKind}`,
+      scope: { type: 'entities', checkId, entityKind: finding.entityKind },
+    });
+  }
+  for (const owner of finding.owners) {
+    choices.push({
+      id: `owner:${owner}`,
+      label: `Every finding of ${checkId} on what ${owner} owns`,
+      scope: { type: 'entities', checkId, owner },
+    });
+  }
+  return choices;
 }
 
 /**
@@ -83,8 +120,9 @@ export function ExemptionDialog(props: {
   const maxDays = useExemptionMaxDays();
   const [now] = useState(() => props.now ?? Date.now());
   const bounds = expiryBounds(now, maxDays);
-  const target = targetScope(finding);
-  const [scopeType, setScopeType] = useState<'finding' | 'target'>('finding');
+  const platformTeam = usePermission({ permission: securityPostureReportReadPermission });
+  const choices = scopeChoices(finding, !platformTeam.loading && platformTeam.allowed);
+  const [choiceId, setChoiceId] = useState('finding');
   const [kind, setKind] = useState<ExemptionKind>('accepted-risk');
   const [reason, setReason] = useState('');
   const [expires, setExpires] = useState(utcDate(now + 90 * DAY_MS) > bounds.max ? bounds.max : utcDate(now + 90 * DAY_MS));
@@ -111,10 +149,7 @@ export function ExemptionDialog(props: {
     if (!reason.trim() || expiryError || ticketError || (expiryRequired && !expires)) {
       return;
     }
-    const scope: ExemptionScope =
-      scopeType === 'target' && target
-        ? target
-        : { type: 'finding', fingerprint: finding.fingerprint };
+    const scope = (choices.find(c => c.id === choiceId) ?? choices[0]).scope;
     create.mutate(
       {
         scope,
@@ -151,25 +186,22 @@ export function ExemptionDialog(props: {
           <Typography variant="subtitle2" className={classes.field}>
             {finding.title}
           </Typography>
-          {target ? (
+          {choices.length > 1 ? (
             <FormControl component="fieldset" className={classes.field}>
               <FormLabel component="legend">What to exempt</FormLabel>
               <RadioGroup
-                value={scopeType}
-                onChange={event =>
-                  setScopeType(event.target.value as 'finding' | 'target')
-                }
+                value={choiceId}
+                onChange={event => setChoiceId(event.target.value)}
+                data-testid="exemption-scope"
               >
-                <FormControlLabel
-                  value="finding"
-                  control={<Radio size="small" />}
-                  label="This finding only"
-                />
-                <FormControlLabel
-                  value="target"
-                  control={<Radio size="small" />}
-                  label={`Every finding of ${finding.checkId} on ${targetName(finding)}`}
-                />
+                {choices.map(choice => (
+                  <FormControlLabel
+                    key={choice.id}
+                    value={choice.id}
+                    control={<Radio size="small" />}
+                    label={choice.label}
+                  />
+                ))}
               </RadioGroup>
             </FormControl>
           ) : null}
