@@ -4,3 +4,4 @@ export * from './rules';
 export * from './evaluator';
 export * from './auditRecords';
 export * from './settings';
+export * from './findings';
