@@ -26,6 +26,9 @@ export { OsvCache, osvAdvisorySource } from './plugins/osvSource';
 export type { LiveAdvisorySource, LiveAnswer } from './plugins/advisorySources';
 export { isPluginName, pathText } from './plugins/attribution';
 export { BUNDLED_ADVISORIES_MAX_AGE_DAYS } from './plugins/analysis';
+// The CLI hands the Kubernetes manifests it scans to the runtime/k8s-* checks through this option.
+export { KUBERNETES_MANIFEST_CHECK_IDS, MANIFESTS_OPTION } from './runtime/kubernetes';
+export type { LocatedObject } from './runtime/kubernetes';
 export { FindingFactory } from './engine/FindingFactory';
 export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';

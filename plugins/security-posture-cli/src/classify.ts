@@ -164,7 +164,7 @@ export function reasonOfDocument(value: unknown, absolute: string): NoteReason {
 export function describeReason(reason: NoteReason): string {
   switch (reason) {
     case 'kubernetes':
-      return 'a manifest of another API (not a Backstage apiVersion)';
+      return 'a manifest of another API (not a Backstage apiVersion; Kubernetes workloads and policies go to the runtime/k8s-* checks)';
     case 'kustomize':
       return 'a kustomization';
     case 'helm-chart':

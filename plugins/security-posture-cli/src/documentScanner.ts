@@ -4,6 +4,7 @@ import { describeReason, EntityApiVersions, NoteReason } from './classify';
 import { DocumentOutcome, FileContext, fileContext, routeDocument } from './documentRouting';
 import { EntityCheckRunner } from './entityChecks';
 import { InputFile } from './files';
+import { KubernetesManifestRunner } from './kubernetesManifests';
 import { hasPlaceholder, IncludeProblem, resolveIncludes } from './includes';
 import { IncludeScope } from './placement';
 import { findSecretsInText } from './rawText';
@@ -33,6 +34,7 @@ export class DocumentScanner {
     private readonly session: ScanSession,
     private readonly templateChecks: TemplateCheckRunner,
     private readonly textSecrets: TextSecretReporter,
+    private readonly kubernetes: KubernetesManifestRunner,
   ) {
     this.apiVersions = new EntityApiVersions(session.options.entityApiVersions ?? []);
     this.entityChecks = new EntityCheckRunner(session);
@@ -137,7 +139,13 @@ export class DocumentScanner {
     covered: Array<[number, number]>,
   ): Promise<DocumentOutcome> {
     const route = routeDocument(context, source, doc, this.apiVersions);
-    if (route.type === 'note') return route;
+    if (route.type === 'note') {
+      // Manifests (and Helm-rendered YAML) go to the runtime/k8s-* checks once all files are read.
+      if (route.reason === 'kubernetes' && !context.isConfig) {
+        this.kubernetes.add(context.file, context.input.absolute, source, doc);
+      }
+      return route;
+    }
     if (route.type === 'problem') {
       return this.parseError(context.file, source, doc, route.code, route.message, route.offset);
     }

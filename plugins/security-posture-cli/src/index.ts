@@ -67,6 +67,10 @@ Options:
                               decides how user-chosen paths are rated (high in the range of a
                               workspace-escape advisory or when unknown). Default: the lowest
                               version in a scanned lockfile, else unknown
+      --k8s-workload <name>   the Kubernetes workload that runs Backstage (name, namespace/name,
+                              kind/name or namespace/kind/name) for the runtime/k8s-* checks;
+                              repeatable. Default: a workload whose image is named like backstage,
+                              else one named or labelled so
       --osv-url <url>         OSV API asked about the installed versions of scanned lockfiles and
                               package.json pins (default: the scanned app-config's
                               securityPosture.checks.plugins.inventory.options.advisorySources.osv,
@@ -85,7 +89,9 @@ Options:
 
 Only documents with a Backstage apiVersion are entities: other YAML (Kubernetes manifests,
 kustomizations, Helm charts, workflows, compose files, OpenAPI, skeleton files) is skipped with
-a note, and its text is still searched for secrets. Relative $yaml/$json/$text includes are
+a note, and its text is still searched for secrets. Kubernetes manifests and Helm-rendered YAML
+(helm template) also go to the runtime/k8s-* checks (egress NetworkPolicy, pod security,
+service-account token, secrets in env, image pinning of the Backstage workload). Relative $yaml/$json/$text includes are
 resolved inside the root; remote ones are never fetched.
 
 Exit codes: 0 no finding at or above --fail-on (diagnostics and notes never fail the run unless
@@ -105,6 +111,8 @@ export interface CliOptions {
   failOnDiagnostics: boolean;
   entityApiVersions: string[];
   scaffolderBackendVersion?: string;
+  /** `--k8s-workload`: the Kubernetes workloads that run Backstage. */
+  kubernetesWorkloads: string[];
   suppressions?: string | false;
   /** `--exemptions`: the portal's exemptions JSON. */
   exemptions?: string;
@@ -157,6 +165,7 @@ export function parseArgs(args: string[]): CliOptions {
     failOn: 'high',
     failOnDiagnostics: false,
     entityApiVersions: [],
+    kubernetesWorkloads: [],
     env: [],
     verbose: false,
     help: false,
@@ -240,6 +249,16 @@ export function parseArgs(args: string[]): CliOptions {
           );
         }
         options.scaffolderBackendVersion = v;
+        break;
+      }
+      case '--k8s-workload': {
+        const v = value().trim();
+        if (!/^[a-z0-9][a-z0-9.-]{0,252}(?:\/[a-z0-9][a-z0-9.-]{0,252}){0,2}$/i.test(v)) {
+          throw new UsageError(
+            `--k8s-workload expects a workload name (backstage, portal/backstage, deployment/backstage), not '${v}'`,
+          );
+        }
+        options.kubernetesWorkloads.push(v);
         break;
       }
       case '--suppressions':
@@ -470,6 +489,7 @@ export async function main(
       failOnDiagnostics: options.failOnDiagnostics,
       entityApiVersions: options.entityApiVersions,
       scaffolderBackendVersion: options.scaffolderBackendVersion,
+      kubernetesWorkloads: options.kubernetesWorkloads,
       suppressionsFile,
       exemptions: options.exemptions
         ? suppressionsFromExemptionsJson(

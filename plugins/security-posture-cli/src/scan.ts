@@ -5,6 +5,7 @@ import { NOT_INSPECTED_CHECK } from './cliChecks';
 import { loadConfig, resolveChecks, runConfigChecks } from './configChecks';
 import { DocumentScanner } from './documentScanner';
 import { collectInputs, InputFile, UsageError } from './files';
+import { KubernetesManifestRunner } from './kubernetesManifests';
 import { PackageAdvisories } from './packageAdvisories';
 import { findSecretsInText } from './rawText';
 import { ScannedFile, ScanReport } from './report';
@@ -27,6 +28,7 @@ export class FileScanner {
   private readonly advisories: PackageAdvisories;
   private readonly templateChecks: TemplateCheckRunner;
   private readonly documents: DocumentScanner;
+  private readonly kubernetes: KubernetesManifestRunner;
   readonly logger: CollectingLogger;
 
   constructor(private readonly options: ScanOptions) {
@@ -35,7 +37,13 @@ export class FileScanner {
     this.textSecrets = new TextSecretReporter(this.session);
     this.advisories = new PackageAdvisories(this.session);
     this.templateChecks = new TemplateCheckRunner(this.session);
-    this.documents = new DocumentScanner(this.session, this.templateChecks, this.textSecrets);
+    this.kubernetes = new KubernetesManifestRunner(this.session);
+    this.documents = new DocumentScanner(
+      this.session,
+      this.templateChecks,
+      this.textSecrets,
+      this.kubernetes,
+    );
   }
 
   async run(): Promise<ScanReport> {
@@ -77,6 +85,12 @@ export class FileScanner {
       await this.scanFile(input, type, text, raw);
     }
 
+    // Literal credentials the Kubernetes checks reported are not reported again from raw text.
+    for (const [absolute, ranges] of await this.kubernetes.run()) {
+      const list = this.documents.includedCoverage.get(absolute) ?? [];
+      list.push(...ranges);
+      this.documents.includedCoverage.set(absolute, list);
+    }
     this.textSecrets.reportPending(this.documents.includedCoverage);
 
     noteUnrunChecks(session, inputs);

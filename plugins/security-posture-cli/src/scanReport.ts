@@ -4,7 +4,7 @@ import {
   Severity,
   SEVERITIES,
 } from '@security-posture/plugin-security-posture-common';
-import { FindingFactory } from '@security-posture/checks';
+import { FindingFactory, KUBERNETES_MANIFEST_CHECK_IDS } from '@security-posture/checks';
 import { NoteReason } from './classify';
 import {
   ADVISORY_CHECK_ID,
@@ -24,6 +24,9 @@ export function noteUnrunChecks(session: ScanSession, inputs: InputFile[]) {
   for (const [checkId, resolved] of session.resolved) {
     if (BACKEND_ONLY_CHECKS[checkId]) {
       session.tracker.skip(checkId, `needs a running backend: ${BACKEND_ONLY_CHECKS[checkId]}`);
+    } else if (KUBERNETES_MANIFEST_CHECK_IDS.includes(checkId)) {
+      // Run once over every Kubernetes object of the scan (kubernetesManifests.ts), if any.
+      session.tracker.record(checkId, [], 0);
     } else if (checkId === TEMPLATE_CHECK_ID) {
       session.tracker.note(checkId, 'run for every kind: Template document');
       session.tracker.record(checkId, [], 0);

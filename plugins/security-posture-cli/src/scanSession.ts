@@ -35,6 +35,8 @@ export interface ScanOptions {
    * (`acme.io`, matching `acme.io/*`) or an exact apiVersion (`acme.io/v1`).
    */
   entityApiVersions?: string[];
+  /** Kubernetes workloads that run Backstage (`--k8s-workload`); else the checks' heuristic. */
+  kubernetesWorkloads?: string[];
   /** The deployment's scaffolder-backend version (`--scaffolder-backend-version`). */
   scaffolderBackendVersion?: string;
   /**
