@@ -26,6 +26,10 @@ const REQUIRED_FILES = {
   ],
   '@security-posture/checks': ['data/backstage-advisories.json', 'data/registry-snapshot.json'],
   '@security-posture/cli': ['bin/security-posture.js'],
+  '@security-posture/plugin-security-posture-backend-module-notifications': [
+    'config.schema.json',
+    'migrations/20261206130000_sent_notifications.js',
+  ],
 };
 
 function publishableWorkspaces() {

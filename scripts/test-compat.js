@@ -183,6 +183,7 @@ function readPacks(dir) {
         name: pj.name,
         version: pj.version,
         private: pj.private,
+        role: pj.backstage?.role,
         typedEntryPoints,
         hasDist: files.some(x => x.startsWith('package/dist/')),
       };
@@ -730,7 +731,12 @@ async function main() {
           .filter(f => /^\d+\.\d+\.\d+\.json$/.test(f))
           .map(f => f.replace(/\.json$/, ''))
   ).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const packs = readPacks(opts.packs).filter(p => !p.private);
+  // Optional add-on modules (notifications, Tech Insights) are left out of the apps: they need
+  // packages outside the release sets (notifications, signals, tech-insights) that the apps do not
+  // install; their own tests cover them.
+  const packs = readPacks(opts.packs).filter(
+    p => !p.private && p.role !== 'backend-plugin-module',
+  );
   if (!packs.length && !opts.allowNoPacks) {
     console.error(
       `No tarballs in ${opts.packs}. Build and pack our packages first (one .tgz per publishable package), or pass --packs <dir>.`,
