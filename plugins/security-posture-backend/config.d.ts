@@ -46,6 +46,16 @@ export interface Config {
        * @visibility backend
        */
       staleAfter?: HumanDuration | string;
+      /**
+       * Incremental rescans: a scan evaluates only catalog entities that changed (content hash)
+       * or whose checks changed (version, options, severity override, declared inputs) since
+       * they were last evaluated; the findings of the others stand as written. A full pass that
+       * evaluates every entity runs when the last complete one is older than this: the safety
+       * net for what no hash sees (e.g. an entity check changed without a version bump).
+       * Default 1 day; 0 makes every scan a full pass.
+       * @visibility backend
+       */
+      fullPassEvery?: HumanDuration | string;
     };
     /** Exemptions (accepted risks, false positives, risks mitigated elsewhere). */
     exemptions?: {
@@ -56,6 +66,54 @@ export interface Config {
        * @visibility frontend
        */
       maxDuration?: HumanDuration | string;
+    };
+    /**
+     * Live detections over Backstage auditor events (needs `securityPostureAuditorServiceFactory`
+     * in the backend). Rules and defaults: docs/detections.md.
+     */
+    detections?: {
+      /** Set false to stop evaluating events (the auditor still logs them). Default true. */
+      enabled?: boolean;
+      /** IANA time zone of the business hours, e.g. `Europe/Berlin`. Default UTC. */
+      timeZone?: string;
+      /** Business hours: template runs outside them are reported. */
+      businessHours?: {
+        /** `HH:mm`, default `07:00`. */
+        start?: string;
+        /** `HH:mm`, exclusive, default `19:00`. */
+        end?: string;
+        /** ISO weekdays with business hours (1 = Monday … 7 = Sunday). Default 1-5. */
+        weekdays?: number[];
+      };
+      /**
+       * Groups whose members may run templates. Default `group:default/platform-engineers`,
+       * `group:default/developers`.
+       */
+      scaffolderAllowedGroups?: string[];
+      /** The platform team: the only users expected to change the catalog. */
+      platformGroups?: string[];
+      /**
+       * Per-rule overrides by rule id (`scaffolder-outside-business-hours`,
+       * `scaffolder-outside-allowed-groups`, `catalog-read-reconnaissance`,
+       * `catalog-mutation-by-non-platform`, `auth-failures-above-baseline`).
+       */
+      rules?: {
+        [ruleId: string]: {
+          enabled?: boolean;
+          severity?: 'critical' | 'high' | 'medium' | 'low' | 'info';
+          /** A hit needs more than this many events in the window. */
+          threshold?: number;
+          window?: HumanDuration | string;
+        };
+      };
+      /** How often queued events are evaluated. Default 2 seconds. */
+      flushInterval?: HumanDuration | string;
+      /** Windows not updated for this long are deleted. Default 2 days. */
+      windowRetention?: HumanDuration | string;
+      /** The most windows kept (oldest deleted first). Default 100000. */
+      maxWindows?: number;
+      /** Detection findings last seen longer ago are resolved. Default 30 days. */
+      findingRetention?: HumanDuration | string;
     };
     /** Defaults for every check. */
     checkDefaults?: {

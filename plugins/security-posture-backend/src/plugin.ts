@@ -15,6 +15,7 @@ import { readDurationFromConfig } from '@backstage/config';
 import { securityPosturePermissions } from '@security-posture/plugin-security-posture-common';
 import {
   SecurityCheck,
+  securityPostureAuditEventsServiceRef,
   securityPostureChecksExtensionPoint,
 } from '@security-posture/plugin-security-posture-node';
 import { DatabasePostureStore } from './database/DatabasePostureStore';
@@ -31,6 +32,7 @@ import {
 } from './service/ExemptionService';
 import { TeamScorecardService } from './service/teamScorecards';
 import { createRouter } from './router';
+import { createDetections } from './detections/createDetections';
 
 export const SCAN_TASK_ID = 'security-posture:scan';
 const SCAN_WORKER_TASK_ID = 'security-posture:scan-worker';
@@ -89,6 +91,7 @@ export const securityPosturePlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         userInfo: coreServices.userInfo,
         events: eventsServiceRef,
+        auditEvents: securityPostureAuditEventsServiceRef,
       },
       async init(deps) {
         const { config, logger, scheduler, lifecycle } = deps;
@@ -146,6 +149,8 @@ export const securityPosturePlugin = createBackendPlugin({
           staleAfterMs,
           retentionMs: durationToMilliseconds(retention),
           manualCooldownMs: durationOr('securityPosture.scans.cooldown', DEFAULT_SCAN_COOLDOWN),
+          // Incremental rescans; a full catalog pass at least this often (0: every scan).
+          fullPassEveryMs: durationOr('securityPosture.scans.fullPassEvery', { days: 1 }),
           fingerprintKey: async () =>
             config.getOptionalString('securityPosture.fingerprintKey') ??
             store.getOrCreateSetting('fingerprint-key', () => randomBytes(32).toString('base64')),
@@ -173,12 +178,26 @@ export const securityPosturePlugin = createBackendPlugin({
         });
         lifecycle.addShutdownHook(() => scans.stop());
 
+        // Live detections over the audit events the security-posture auditor hands on.
+        const detections = await createDetections({
+          config,
+          logger,
+          database: deps.database,
+          scheduler,
+          lifecycle,
+          auth: deps.auth,
+          catalog: deps.catalog,
+          events: deps.events,
+          auditEvents: deps.auditEvents,
+        });
+
         const report = new ReportService({
           store,
           registry,
           permissions: deps.permissions,
           catalog: deps.catalog,
           auth: deps.auth,
+          detectionsKey: detections.changeKey,
         });
 
         const exemptionsMaxKey = 'securityPosture.exemptions.maxDuration';

@@ -34,6 +34,16 @@ import {
   summarizeScanChanges,
 } from './scanChanges';
 import { migrateToLatest } from './migrations';
+import { DETECTION_SCAN_ID } from './DatabaseDetectionStore';
+import {
+  EntityEvaluation,
+  forgetEntitiesNotMet,
+  lastFullEntityPassAt,
+  readEntityEvaluations,
+  recordEntityPass,
+  StoredEntityEvaluation,
+  writeEntityEvaluations,
+} from './entityEvaluations';
 import {
   activeExemptionOf,
   EXEMPTIONS,
@@ -486,12 +496,28 @@ export class DatabasePostureStore implements PostureStore {
     refreshSeenBefore: string;
     entityRefs: string[];
     checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
+    unchangedEntityRefs?: string[];
+    evaluations?: EntityEvaluation[];
+    forgetEvaluations?: string[];
   }): Promise<void> {
     const { scanId, seenAt, refreshSeenBefore, checks } = options;
     const entityRefs = [...new Set(options.entityRefs.map(r => r.toLocaleLowerCase('en-US')))];
+    // Met by the pass, so not gone; not evaluated, so nothing of theirs is resolved.
+    const met = [
+      ...new Set([
+        ...entityRefs,
+        ...(options.unchangedEntityRefs ?? []).map(r => r.toLocaleLowerCase('en-US')),
+      ]),
+    ];
     await this.db.transaction(async tx => {
       await this.changes.baselineOf(tx, scanId, seenAt);
-      for (const refs of chunk(entityRefs)) {
+      await writeEntityEvaluations(tx, {
+        scanId,
+        at: seenAt,
+        evaluations: options.evaluations ?? [],
+        forget: options.forgetEvaluations ?? [],
+      });
+      for (const refs of chunk(met)) {
         await tx(SCAN_ENTITIES)
           .insert(refs.map(entity_ref => ({ scan_id: scanId, entity_ref })))
           .onConflict(['scan_id', 'entity_ref'])
@@ -566,9 +592,29 @@ export class DatabasePostureStore implements PostureStore {
             ),
         );
     return this.db.transaction(async (tx): Promise<number> => {
+      // First: an entity that comes back must be evaluated again, not skipped as unchanged.
+      await forgetEntitiesNotMet(tx, { scanEntities: SCAN_ENTITIES, scanId });
       await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: gone });
       return gone(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
     });
+  }
+
+  getEntityEvaluations(entityRefs: string[]): Promise<Map<string, StoredEntityEvaluation>> {
+    return readEntityEvaluations(this.db, entityRefs);
+  }
+
+  recordEntityPass(pass: {
+    scanId: string;
+    full: boolean;
+    finishedAt: string;
+    evaluated: number;
+    skipped: number;
+  }): Promise<void> {
+    return recordEntityPass(this.db, pass);
+  }
+
+  lastFullEntityPassAt(): Promise<string | undefined> {
+    return lastFullEntityPassAt(this.db);
   }
 
   async clearEntityPasses(scanId?: string): Promise<void> {
@@ -658,9 +704,11 @@ export class DatabasePostureStore implements PostureStore {
     resolvedAt: string,
     scanId?: string,
   ) {
+    // Detection findings are raised outside scans, by no registered check.
     const retired = (q: Knex.QueryBuilder) =>
       q
         .where({ status: 'open' })
+        .whereNot('last_scan_id', DETECTION_SCAN_ID)
         .whereNotIn('check_id', activeCheckIds.length ? activeCheckIds : ['']);
     return this.db.transaction(async (tx): Promise<number> => {
       if (scanId) await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: retired });

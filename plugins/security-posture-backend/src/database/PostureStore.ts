@@ -15,8 +15,9 @@ import {
 import type { OpenFindingGroup, ScoringSource } from '../service/scoring';
 
 import type { NewFinding } from '@security-posture/checks';
+import type { EntityEvaluation, StoredEntityEvaluation } from './entityEvaluations';
 
-export type { NewFinding };
+export type { NewFinding, EntityEvaluation, StoredEntityEvaluation };
 
 /**
  * Which findings a caller may see. `all` for the deployment-wide report; otherwise only findings
@@ -120,11 +121,33 @@ export interface PostureStore extends ScoringSource {
     refreshSeenBefore: string;
     entityRefs: string[];
     checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
+    /**
+     * Incremental passes: entities of the page that were not evaluated because neither they nor
+     * the checks that evaluate them changed. Met by the pass (not resolved as gone), their
+     * findings untouched.
+     */
+    unchangedEntityRefs?: string[];
+    /** Entities of `entityRefs` to record as evaluated under these hashes. */
+    evaluations?: EntityEvaluation[];
+    /** Entities whose recorded evaluation no longer holds (a check failed on them). */
+    forgetEvaluations?: string[];
   }): Promise<void>;
+  /** How each entity was last evaluated (by lower-cased ref), for incremental passes. */
+  getEntityEvaluations(entityRefs: string[]): Promise<Map<string, StoredEntityEvaluation>>;
+  /** Records a complete catalog pass of a scan: full (every entity evaluated) or incremental. */
+  recordEntityPass(pass: {
+    scanId: string;
+    full: boolean;
+    finishedAt: string;
+    evaluated: number;
+    skipped: number;
+  }): Promise<void>;
+  /** When the newest complete full pass finished; undefined before the first one. */
+  lastFullEntityPassAt(): Promise<string | undefined>;
   /**
    * After an entity check's pass read the whole catalog: resolves its open findings of entities
    * the pass did not meet (they left the catalog) and its entity-less findings it did not
-   * report again in this scan.
+   * report again in this scan; forgets the recorded evaluations of those entities.
    */
   finishEntityPass(options: { scanId: string; checkId: string; resolvedAt: string }): Promise<number>;
   /** Forgets the entities a scan's pass met (without an id: of every scan not running). */

@@ -3,7 +3,10 @@ import { Config } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { CheckOutcome, Severity } from '@security-posture/plugin-security-posture-common';
+import {
+  CheckOutcome,
+  Severity,
+} from '@security-posture/plugin-security-posture-common';
 import {
   CheckInstanceMetadata,
   CheckResult,
@@ -11,9 +14,15 @@ import {
   EntitySecurityCheck,
   SecurityCheckContext,
 } from '@security-posture/plugin-security-posture-node';
-import { NewFinding } from '../database/PostureStore';
+import { EntityEvaluation, NewFinding } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
 import { asError } from './errors';
+import {
+  entityContentHash,
+  evaluatorKey,
+  evaluatorsHash,
+  IncrementalPassOptions,
+} from './incrementalPass';
 import {
   CheckRegistry,
   FindingFactory,
@@ -36,11 +45,22 @@ export interface CheckRunOutput {
   scope: 'deployment' | 'entity';
   /** Entity checks: whether the catalog pass read every entity (no catalog failure or abort). */
   passComplete?: boolean;
+  /** Entity checks, incremental passes: entities not evaluated as nothing they depend on changed. */
+  skippedEntities?: number;
+  /** Entity checks, incremental passes: entities evaluated (by at least the checks that apply). */
+  evaluatedEntities?: number;
 }
 
 /** One catalog page of the entity pass, with what each entity check found on it. */
 export interface EntityPageOutput {
+  /** Entities of the page the checks evaluated. */
   entityRefs: string[];
+  /** Incremental passes: entities of the page skipped as unchanged (their findings stand). */
+  unchangedEntityRefs: string[];
+  /** Evaluated entities to record with their hashes (those whose hashes changed). */
+  evaluations: EntityEvaluation[];
+  /** Entities a check failed on whose recorded evaluation must be forgotten. */
+  forgetEvaluations: string[];
   checks: Array<{
     checkId: string;
     findings: NewFinding[];
@@ -97,7 +117,10 @@ async function withTimeout<T>(
 }
 
 /** A configured severity override replaces the severity each result carries. */
-function withOverride(results: CheckResult[], override: Severity | undefined): CheckResult[] {
+function withOverride(
+  results: CheckResult[],
+  override: Severity | undefined,
+): CheckResult[] {
   return override ? results.map(r => ({ ...r, severity: override })) : results;
 }
 
@@ -106,7 +129,10 @@ function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
 }
 
 /** Logs through the plugin logger with every secret seen so far in the scan masked. */
-function scrubbingLogger(logger: LoggerService, factory: FindingFactory): LoggerService {
+function scrubbingLogger(
+  logger: LoggerService,
+  factory: FindingFactory,
+): LoggerService {
   const wrap =
     (level: 'error' | 'warn' | 'info' | 'debug') =>
     (message: string, meta?: Error | JsonObject) => {
@@ -131,7 +157,10 @@ function scrubbingLogger(logger: LoggerService, factory: FindingFactory): Logger
       scrubbingLogger(
         logger.child(
           Object.fromEntries(
-            Object.entries(meta).map(([k, v]) => [k, typeof v === 'string' ? factory.scrub(v) : v]),
+            Object.entries(meta).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? factory.scrub(v) : v,
+            ]),
           ),
         ),
         factory,
@@ -156,8 +185,7 @@ class HeldLogs {
   /** `target` is resolved when a line is written, so child loggers scrub their metadata late. */
   logger(target: () => LoggerService): LoggerService {
     const hold =
-      (level: LogLevel) =>
-      (message: string, meta?: Error | JsonObject) => {
+      (level: LogLevel) => (message: string, meta?: Error | JsonObject) => {
         const write = () => target()[level](message, meta);
         if (!this.held) write();
         else if (this.held.length < MAX_HELD_LOG_LINES) this.held.push(write);
@@ -186,7 +214,10 @@ class HeldLogs {
 
 type OutcomeCounts = Record<CheckOutcome, number>;
 
-function countOutcomes(results: CheckResult[], into?: OutcomeCounts): OutcomeCounts {
+function countOutcomes(
+  results: CheckResult[],
+  into?: OutcomeCounts,
+): OutcomeCounts {
   const counts = into ?? { fail: 0, pass: 0, error: 0, notApplicable: 0 };
   for (const result of results) counts[result.outcome] += 1;
   return counts;
@@ -214,7 +245,10 @@ export class CheckRunner {
       config: Config;
       logger: LoggerService;
       services: CheckServices;
-      getPublished(checkId: string, key: string): Promise<JsonValue | undefined>;
+      getPublished(
+        checkId: string,
+        key: string,
+      ): Promise<JsonValue | undefined>;
       entityPageSize?: number;
     },
   ) {}
@@ -230,10 +264,18 @@ export class CheckRunner {
      * check is done.
      */
     onEntityPage?(page: EntityPageOutput): Promise<void>;
+    /**
+     * Skip entities whose content and evaluating checks are unchanged since they were last
+     * evaluated (needs `onEntityPage`, which records the evaluations).
+     */
+    incremental?: IncrementalPassOptions;
   }): Promise<CheckRunOutput[]> {
     const { signal, factory, onProgress, onCheckDone, onEntityPage } = options;
+    const incremental = onEntityPage ? options.incremental : undefined;
     const enabled = this.deps.registry.list().filter(c => c.enabled);
-    const deploymentChecks = enabled.filter(c => c.check.scope === 'deployment');
+    const deploymentChecks = enabled.filter(
+      c => c.check.scope === 'deployment',
+    );
     const entityChecks = enabled.filter(c => c.check.scope === 'entity');
     const logger = scrubbingLogger(this.deps.logger, factory);
     const progress: RunProgress = { done: 0, total: deploymentChecks.length };
@@ -250,7 +292,12 @@ export class CheckRunner {
       { length: Math.min(DEPLOYMENT_CHECK_CONCURRENCY, queue.length) },
       async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
-          const output = await this.runDeploymentCheck(next, factory, logger, signal);
+          const output = await this.runDeploymentCheck(
+            next,
+            factory,
+            logger,
+            signal,
+          );
           // A stopped scan records nothing more: its checks' errors are the stop, not findings.
           signal.throwIfAborted();
           await finish(output);
@@ -270,6 +317,7 @@ export class CheckRunner {
         progress,
         onProgress,
         onEntityPage,
+        incremental,
       )) {
         signal.throwIfAborted();
         await finish(output);
@@ -296,11 +344,14 @@ export class CheckRunner {
       options: resolved.options,
       publish(key, data) {
         if (!PUBLISH_KEY.test(key)) {
-          throw new Error(`Check ${checkId} published under invalid key '${key}'`);
+          throw new Error(
+            `Check ${checkId} published under invalid key '${key}'`,
+          );
         }
         published.set(key, data);
       },
-      getPublished: (otherCheckId, key) => this.deps.getPublished(otherCheckId, key),
+      getPublished: (otherCheckId, key) =>
+        this.deps.getPublished(otherCheckId, key),
     };
   }
 
@@ -317,7 +368,8 @@ export class CheckRunner {
     const published = new Map<string, JsonValue>();
     try {
       const results = await withTimeout(
-        signal => check.run(this.contextFor(resolved, logger, logs, signal, published)),
+        signal =>
+          check.run(this.contextFor(resolved, logger, logs, signal, published)),
         timeoutMs,
         scanSignal,
       );
@@ -334,13 +386,17 @@ export class CheckRunner {
         findings,
         failCount: findings.filter(f => f.outcome === 'fail').length,
         errorCount: counts.error,
-        published: [...published].map(([key, data]) => ({ key, data: factory.scrubJson(data) })),
+        published: [...published].map(([key, data]) => ({
+          key,
+          data: factory.scrubJson(data),
+        })),
         scope: 'deployment',
       };
     } catch (e) {
       const error = asError(e);
       // A stopped scan says why once; its checks did not fail.
-      if (!scanSignal.aborted) logger.warn(`Security check ${check.meta.id} failed: ${error.message}`);
+      if (!scanSignal.aborted)
+        logger.warn(`Security check ${check.meta.id} failed: ${error.message}`);
       return {
         checkId: check.meta.id,
         outcome: 'error',
@@ -365,6 +421,7 @@ export class CheckRunner {
     progress: RunProgress,
     onProgress: (progress: RunProgress) => void,
     onEntityPage?: (page: EntityPageOutput) => Promise<void>,
+    incremental?: IncrementalPassOptions,
   ): Promise<CheckRunOutput[]> {
     type State = {
       resolved: ResolvedCheck;
@@ -396,14 +453,20 @@ export class CheckRunner {
       };
     });
 
-    const evaluate = async (state: State, entity: Entity) => {
+    // Entities a check failed on, over the pass: an entity that adds to it is not recorded.
+    let failures = 0;
+    const evaluate = async (
+      state: State,
+      entity: Entity,
+      applies?: boolean,
+    ) => {
       const { check, severity, timeoutMs } = {
         ...state.resolved,
         check: state.check,
       };
       const started = performance.now();
       try {
-        if (check.appliesTo && !check.appliesTo(entity)) return;
+        if (!applies && check.appliesTo && !check.appliesTo(entity)) return;
         const pending = check.evaluate(entity, state.context);
         const results = isPromiseLike<CheckResult[]>(pending)
           ? await withTimeout(() => Promise.resolve(pending), timeoutMs, signal)
@@ -411,6 +474,7 @@ export class CheckRunner {
         countOutcomes(results, state.counts);
         if (results.some(r => r.outcome === 'error')) {
           state.pageUnevaluated.push(stringifyEntityRef(entity));
+          failures += 1;
         }
         for (const found of factory.fromResults(
           check.meta,
@@ -426,8 +490,11 @@ export class CheckRunner {
         state.errorCount += 1;
         state.firstError ??= factory.scrub(error.message);
         state.pageUnevaluated.push(stringifyEntityRef(entity));
+        failures += 1;
         if (state.errorCount <= MAX_ERROR_FINDINGS_PER_CHECK) {
-          state.findings.push(factory.fromError(check.meta, severity, error, entity));
+          state.findings.push(
+            factory.fromError(check.meta, severity, error, entity),
+          );
         }
       } finally {
         state.durationMs += performance.now() - started;
@@ -439,15 +506,23 @@ export class CheckRunner {
     // the checks compute. A failed write ends the pass and fails the scan.
     let pendingWrite: Promise<void> = Promise.resolve();
     let writeError: Error | undefined;
-    const deliverPage = async (entities: Entity[]) => {
+    let pageEvaluated: string[] = [];
+    let pageUnchanged: string[] = [];
+    let pageEvaluations: EntityEvaluation[] = [];
+    let pageForget: string[] = [];
+    const deliverPage = async () => {
       await pendingWrite;
       if (writeError) throw writeError;
       if (!onEntityPage) {
         for (const state of states) state.pageUnevaluated = [];
+        pageEvaluated = [];
         return;
       }
       const page: EntityPageOutput = {
-        entityRefs: entities.map(entity => stringifyEntityRef(entity)),
+        entityRefs: pageEvaluated,
+        unchangedEntityRefs: pageUnchanged,
+        evaluations: pageEvaluations,
+        forgetEvaluations: pageForget,
         checks: states.map(state => ({
           checkId: state.check.meta.id,
           findings: state.findings,
@@ -458,9 +533,75 @@ export class CheckRunner {
         state.findings = [];
         state.pageUnevaluated = [];
       }
+      pageEvaluated = [];
+      pageUnchanged = [];
+      pageEvaluations = [];
+      pageForget = [];
       pendingWrite = onEntityPage(page).catch(e => {
         writeError = asError(e);
       });
+    };
+
+    // Incremental passes: each check's part of the evaluator hash, read once per scan.
+    const keys = incremental
+      ? await Promise.all(
+          states.map(state => evaluatorKey(state.resolved, state.context)),
+        )
+      : [];
+    const keyId = factory.keyId;
+    let skipped = 0;
+
+    /**
+     * Evaluates an entity unless it and the checks that apply to it are unchanged since it was
+     * last evaluated; records what it was evaluated under, unless a check failed on it.
+     */
+    const evaluateIncrementally = async (
+      entity: Entity,
+      pass: IncrementalPassOptions,
+      stored: Map<string, { contentHash: string; evaluatorsHash: string }>,
+    ) => {
+      const entityRef = stringifyEntityRef(entity);
+      const ref = entityRef.toLocaleLowerCase('en-US');
+      const applying: Array<{ state: State; checked: boolean }> = [];
+      const applyingKeys: string[] = [];
+      states.forEach((state, i) => {
+        let applies = true;
+        let checked = true;
+        try {
+          applies = !state.check.appliesTo || state.check.appliesTo(entity);
+        } catch {
+          // evaluate() asks again and reports the error as the check's.
+          checked = false;
+        }
+        if (applies) {
+          applying.push({ state, checked });
+          applyingKeys.push(keys[i]);
+        }
+      });
+      const contentHash = entityContentHash(entity);
+      const evaluators = evaluatorsHash(applyingKeys, keyId);
+      const before = stored.get(ref);
+      const unchanged =
+        before?.contentHash === contentHash &&
+        before.evaluatorsHash === evaluators;
+      if (unchanged && !pass.full) {
+        pageUnchanged.push(entityRef);
+        skipped += 1;
+        return;
+      }
+      const failuresBefore = failures;
+      for (const { state, checked } of applying)
+        await evaluate(state, entity, checked);
+      pageEvaluated.push(entityRef);
+      if (failures > failuresBefore) {
+        if (before) pageForget.push(ref);
+      } else if (!unchanged) {
+        pageEvaluations.push({
+          entityRef: ref,
+          contentHash,
+          evaluatorsHash: evaluators,
+        });
+      }
     };
 
     let seen = 0;
@@ -476,17 +617,38 @@ export class CheckRunner {
           // The catalog's size is known now: say so before the page is evaluated.
           onProgress({ ...progress });
         }
+        let stored = new Map<
+          string,
+          { contentHash: string; evaluatorsHash: string }
+        >();
+        if (incremental) {
+          // A failed read is a database failure, not the catalog's: it fails the scan.
+          try {
+            stored = await incremental.lookup(
+              page.items.map(entity => stringifyEntityRef(entity)),
+            );
+          } catch (e) {
+            writeError = asError(e);
+            throw writeError;
+          }
+        }
         for (const entity of page.items) {
-          if (signal.aborted) throw asError(signal.reason ?? new Error('scan aborted'));
-          for (const state of states) {
-            await evaluate(state, entity);
+          if (signal.aborted)
+            throw asError(signal.reason ?? new Error('scan aborted'));
+          if (incremental) {
+            await evaluateIncrementally(entity, incremental, stored);
+          } else {
+            for (const state of states) {
+              await evaluate(state, entity);
+            }
+            pageEvaluated.push(stringifyEntityRef(entity));
           }
         }
         seen += page.items.length;
         progress.done += page.items.length;
         progress.total = Math.max(progress.total, progress.done);
         onProgress({ ...progress });
-        await deliverPage(page.items);
+        await deliverPage();
       }
     } catch (e) {
       if (writeError) throw writeError;
@@ -510,7 +672,9 @@ export class CheckRunner {
         const error = new Error(
           `Catalog read failed after ${seen} entities: ${catalogError.message}`,
         );
-        state.findings.push(factory.fromError(meta, state.resolved.severity, error));
+        state.findings.push(
+          factory.fromError(meta, state.resolved.severity, error),
+        );
       }
       const errorCount = state.errorCount + (catalogError ? 1 : 0);
       return {
@@ -523,10 +687,17 @@ export class CheckRunner {
         published: [],
         scope: 'entity' as const,
         passComplete: !catalogError,
+        skippedEntities: incremental ? skipped : undefined,
+        evaluatedEntities: incremental ? seen - skipped : undefined,
         message: catalogError
-          ? factory.scrub(`Catalog read failed after ${seen} entities: ${catalogError.message}`)
-          : state.firstError &&
-            `${state.errorCount} entities could not be evaluated; first error: ${state.firstError}`,
+          ? factory.scrub(
+              `Catalog read failed after ${seen} entities: ${catalogError.message}`,
+            )
+          : (state.firstError &&
+              `${state.errorCount} entities could not be evaluated; first error: ${state.firstError}`) ||
+            (skipped
+              ? `Incremental pass: ${skipped} unchanged entities were not evaluated again; their findings stand`
+              : undefined),
       };
     });
   }

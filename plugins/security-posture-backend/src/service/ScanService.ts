@@ -101,6 +101,13 @@ export class DefaultScanService implements ScanService {
       /** Key of secret fingerprints (HMAC); from config or generated once per installation. */
       fingerprintKey?(): Promise<string>;
       /**
+       * Incremental rescans skip entities that did not change since they were last evaluated;
+       * a full pass (every entity evaluated) runs when the last complete one is older than this.
+       * 0 or unset: every pass is full (the plugin passes `securityPosture.scans.fullPassEvery`,
+       * default 1 day).
+       */
+      fullPassEveryMs?: number;
+      /**
        * Post-scan hook: called (not awaited) once a scan's end and summary are recorded, e.g. to
        * publish events. Its failure is logged; the scan stays as recorded.
        */
@@ -335,9 +342,14 @@ export class DefaultScanService implements ScanService {
     try {
       // Inside the try: the scan must end (and its heartbeat stop) whatever fails.
       const factory = new FindingFactory(await this.deps.fingerprintKey?.());
+      const fullPass = await written(this.isFullPassDue());
       const outputs = await runner.run({
         signal,
         factory,
+        incremental: {
+          full: fullPass,
+          lookup: entityRefs => written(store.getEntityEvaluations(entityRefs)),
+        },
         onProgress: progress => {
           latest = progress;
           writeProgress();
@@ -351,6 +363,9 @@ export class DefaultScanService implements ScanService {
               refreshSeenBefore: new Date(now - LAST_SEEN_REFRESH_MS).toISOString(),
               entityRefs: page.entityRefs,
               checks: page.checks,
+              unchangedEntityRefs: page.unchangedEntityRefs,
+              evaluations: page.evaluations,
+              forgetEvaluations: page.forgetEvaluations,
             }),
           );
         },
@@ -400,6 +415,7 @@ export class DefaultScanService implements ScanService {
       });
       // A lease lost after the last check still means another replica closed the scan.
       signal.throwIfAborted();
+      await this.recordEntityPass(scan.id, fullPass, outputs, written);
       const errored = outputs.filter(o => o.outcome === 'error');
       if (outputs.length > 0 && errored.length === outputs.length) {
         status = 'failed';
@@ -445,6 +461,39 @@ export class DefaultScanService implements ScanService {
     } finally {
       stopHeartbeat();
     }
+  }
+
+  /** Whether this scan's catalog pass evaluates every entity: none yet, or the last is too old. */
+  private async isFullPassDue(): Promise<boolean> {
+    const everyMs = this.deps.fullPassEveryMs ?? 0;
+    if (everyMs <= 0) return true;
+    const last = await this.deps.store.lastFullEntityPassAt();
+    return !last || Date.parse(last) <= Date.now() - everyMs;
+  }
+
+  /** Records a complete catalog pass (what the next full-pass decision reads). */
+  private async recordEntityPass(
+    scanId: string,
+    full: boolean,
+    outputs: CheckRunOutput[],
+    written: <T>(write: Promise<T>) => Promise<T>,
+  ) {
+    const entityOutputs = outputs.filter(o => o.scope === 'entity');
+    if (!entityOutputs.length || !entityOutputs.every(o => o.passComplete)) return;
+    const { evaluatedEntities = 0, skippedEntities = 0 } = entityOutputs[0];
+    await written(
+      this.deps.store.recordEntityPass({
+        scanId,
+        full,
+        finishedAt: new Date().toISOString(),
+        evaluated: evaluatedEntities,
+        skipped: skippedEntities,
+      }),
+    );
+    this.deps.logger.info(
+      `Security posture scan ${scanId}: ${full ? 'full' : 'incremental'} catalog pass, ` +
+        `${evaluatedEntities} entities evaluated, ${skippedEntities} unchanged ones skipped`,
+    );
   }
 
   /** Records a scan's end (its lease still renewed meanwhile) and, unless it failed, its summary. */

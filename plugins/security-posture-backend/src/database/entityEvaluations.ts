@@ -1,0 +1,159 @@
+import { Knex } from 'knex';
+
+/**
+ * Incremental rescans: what each catalog entity looked like, and which checks (with version and
+ * configuration) evaluated it, when a scan last evaluated it and wrote its findings. Written in the
+ * transaction that writes those findings, so the two never disagree; deleting a row is always safe
+ * (the entity is evaluated again).
+ */
+export const ENTITY_EVALUATIONS = 'security_posture_entity_evaluations';
+export const ENTITY_PASSES = 'security_posture_entity_passes';
+
+// SQLite limits bound parameters per statement.
+const BATCH = 200;
+// Complete passes kept (only the newest full one is read).
+const KEPT_PASSES = 50;
+
+/** The two hashes an entity was last evaluated under. */
+export interface StoredEntityEvaluation {
+  contentHash: string;
+  evaluatorsHash: string;
+}
+
+export interface EntityEvaluation extends StoredEntityEvaluation {
+  entityRef: string;
+}
+
+function chunk<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += BATCH)
+    out.push(items.slice(i, i + BATCH));
+  return out;
+}
+
+const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
+
+export async function readEntityEvaluations(
+  db: Knex,
+  entityRefs: string[],
+): Promise<Map<string, StoredEntityEvaluation>> {
+  const result = new Map<string, StoredEntityEvaluation>();
+  for (const refs of chunk([...new Set(entityRefs.map(lower))])) {
+    const rows: Array<{
+      entity_ref: string;
+      content_hash: string;
+      evaluators_hash: string;
+    }> = await db(ENTITY_EVALUATIONS)
+      .select('entity_ref', 'content_hash', 'evaluators_hash')
+      .whereIn('entity_ref', refs);
+    for (const row of rows) {
+      result.set(row.entity_ref, {
+        contentHash: row.content_hash,
+        evaluatorsHash: row.evaluators_hash,
+      });
+    }
+  }
+  return result;
+}
+
+/** Records entities a scan evaluated (and wrote the findings of), forgets those it failed on. */
+export async function writeEntityEvaluations(
+  tx: Knex.Transaction,
+  options: {
+    scanId: string;
+    at: string;
+    evaluations: EntityEvaluation[];
+    forget: string[];
+  },
+) {
+  const { scanId, at } = options;
+  for (const refs of chunk([...new Set(options.forget.map(lower))])) {
+    await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
+  }
+  const byRef = new Map(options.evaluations.map(e => [lower(e.entityRef), e]));
+  for (const batch of chunk([...byRef])) {
+    await tx(ENTITY_EVALUATIONS)
+      .insert(
+        batch.map(([entity_ref, e]) => ({
+          entity_ref,
+          content_hash: e.contentHash,
+          evaluators_hash: e.evaluatorsHash,
+          scan_id: scanId,
+          evaluated_at: at,
+        })),
+      )
+      .onConflict('entity_ref')
+      .merge(['content_hash', 'evaluators_hash', 'scan_id', 'evaluated_at']);
+  }
+}
+
+/**
+ * After a complete pass: forgets entities the pass did not meet (they left the catalog), so one
+ * that comes back is evaluated again rather than skipped with findings that were resolved.
+ */
+export async function forgetEntitiesNotMet(
+  tx: Knex.Transaction,
+  options: { scanEntities: string; scanId: string },
+) {
+  const { scanEntities, scanId } = options;
+  await tx(ENTITY_EVALUATIONS)
+    .whereNotExists(
+      tx(scanEntities)
+        .select('entity_ref')
+        .where('scan_id', scanId)
+        .whereRaw('?? = ??', [
+          `${scanEntities}.entity_ref`,
+          `${ENTITY_EVALUATIONS}.entity_ref`,
+        ]),
+    )
+    .delete();
+}
+
+export async function recordEntityPass(
+  db: Knex,
+  pass: {
+    scanId: string;
+    full: boolean;
+    finishedAt: string;
+    evaluated: number;
+    skipped: number;
+  },
+) {
+  await db(ENTITY_PASSES)
+    .insert({
+      scan_id: pass.scanId,
+      full: pass.full,
+      finished_at: pass.finishedAt,
+      evaluated: pass.evaluated,
+      skipped: pass.skipped,
+    })
+    .onConflict('scan_id')
+    .merge();
+  const kept = db(ENTITY_PASSES)
+    .select('scan_id')
+    .orderBy('finished_at', 'desc')
+    .limit(KEPT_PASSES);
+  // The newest full pass stays whatever number of incremental passes followed it.
+  const newestFull = db(ENTITY_PASSES)
+    .select('scan_id')
+    .where('full', true)
+    .orderBy('finished_at', 'desc')
+    .limit(1);
+  const keep = [
+    ...(await kept).map((r: { scan_id: string }) => r.scan_id),
+    ...(await newestFull).map((r: { scan_id: string }) => r.scan_id),
+  ];
+  await db(ENTITY_PASSES).whereNotIn('scan_id', keep).delete();
+}
+
+/** When the newest complete full pass finished; undefined before the first one. */
+export async function lastFullEntityPassAt(
+  db: Knex,
+): Promise<string | undefined> {
+  const row: { finished_at: string } | undefined = await db(ENTITY_PASSES)
+    .select('finished_at')
+    .where('full', true)
+    .orderBy('finished_at', 'desc')
+    .first();
+  return row?.finished_at;
+}

@@ -1,0 +1,491 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import { Knex } from 'knex';
+import { Finding } from '@security-posture/plugin-security-posture-common';
+import {
+  createEntitySecurityCheck,
+  SecurityCheck,
+} from '@security-posture/plugin-security-posture-node';
+import { catalogChecks, CheckRegistry } from '@security-posture/checks';
+import {
+  createTestDatabases,
+  TestDatabaseId,
+} from '../__testUtils__/databases';
+import { DatabasePostureStore } from '../database/DatabasePostureStore';
+import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
+import { CheckRunner } from './CheckRunner';
+import { DefaultScanService } from './ScanService';
+
+jest.setTimeout(180_000);
+
+const databases = createTestDatabases();
+
+/** Seeded, so a failure can be replayed; the seed is in the test name. */
+function seededRandom(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(items: T[]): T => items[Math.floor(next() * items.length)],
+  };
+}
+type Random = ReturnType<typeof seededRandom>;
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** A fake AWS access key id made at runtime (no credential literal in the source). */
+function fakeAwsKeyId(random: Random) {
+  let id = 'AKIA';
+  while (id.length < 20) id += BASE32[random.int(BASE32.length)];
+  return id;
+}
+
+const KINDS = ['Component', 'API', 'Resource'];
+const TEAMS = ['payments', 'search', 'platform'];
+
+function makeEntity(random: Random, name: string): Entity {
+  const owner = random.pick(TEAMS);
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: random.pick(KINDS),
+    metadata: {
+      name,
+      namespace: 'default',
+      description: `Service ${name}`,
+      tags: random.next() < 0.3 ? ['pci'] : [],
+      annotations: {
+        'github.com/project-slug': `acme/${name}`,
+        ...(random.next() < 0.3 ? { 'vault.hashicorp.com/role': name } : {}),
+      },
+    },
+    spec: {
+      type: 'service',
+      owner: `group:default/${owner}`,
+      lifecycle: 'production',
+    },
+    relations: [
+      { type: RELATION_OWNED_BY, targetRef: `group:default/${owner}` },
+    ],
+  };
+}
+
+/** One random edit of an entity: content the checks see changes. */
+function modify(random: Random, entity: Entity): Entity {
+  const copy = JSON.parse(JSON.stringify(entity)) as Entity;
+  const annotations = (copy.metadata.annotations ??= {});
+  switch (random.int(6)) {
+    case 0: // plant a fake secret
+      annotations['acme.io/deploy-key'] = fakeAwsKeyId(random);
+      break;
+    case 1: // remove planted secrets and references
+      delete annotations['acme.io/deploy-key'];
+      delete annotations['vault.hashicorp.com/role'];
+      copy.metadata.description = `Service ${copy.metadata.name}`;
+      break;
+    case 2: // a secret in the description
+      copy.metadata.description = `Deploy with key ${fakeAwsKeyId(
+        random,
+      )} please`;
+      break;
+    case 3: // toggle the tag the test check looks for
+      copy.metadata.tags = copy.metadata.tags?.includes('pci') ? [] : ['pci'];
+      break;
+    case 4: {
+      // another owner: findings carry owners from the relations
+      const owner = random.pick(TEAMS);
+      copy.spec = { ...copy.spec, owner: `group:default/${owner}` };
+      copy.relations = [
+        { type: RELATION_OWNED_BY, targetRef: `group:default/${owner}` },
+      ];
+      break;
+    }
+    default:
+      annotations['vault.hashicorp.com/role'] = `${
+        copy.metadata.name
+      }-${random.int(100)}`;
+  }
+  return copy;
+}
+
+class FakeCatalog {
+  constructor(public entities: Entity[]) {}
+
+  async *pages(options: { pageSize?: number } = {}): AsyncIterable<EntityPage> {
+    const size = options.pageSize ?? 500;
+    // Each scan gets its own copies, as the catalog serves fresh JSON.
+    const snapshot = JSON.parse(JSON.stringify(this.entities)) as Entity[];
+    for (let i = 0; i < snapshot.length || i === 0; i += size) {
+      yield { items: snapshot.slice(i, i + size), totalItems: snapshot.length };
+    }
+  }
+
+  async *streamEntities(
+    options: { pageSize?: number } = {},
+  ): AsyncIterable<Entity[]> {
+    for await (const page of this.pages(options)) yield page.items;
+  }
+}
+
+/**
+ * A check whose logic depends on its version (v2 also reports `lifecycle: production`) and on
+ * its options (`tag`), and which applies to Components only.
+ */
+function taggedComponentCheck(version: number): SecurityCheck {
+  return createEntitySecurityCheck({
+    meta: {
+      id: 'catalog/tagged-component',
+      version,
+      title: 'Tagged component',
+      category: 'catalog',
+      defaultSeverity: 'low',
+      description: 'Components carrying a configured tag',
+      remediation: 'Review them',
+    },
+    appliesTo: entity => entity.kind === 'Component',
+    evaluate(entity, { options }) {
+      const tag = options.getOptionalString('tag') ?? 'pci';
+      const target = {
+        type: 'entity' as const,
+        entityRef: `component:default/${entity.metadata.name}`,
+      };
+      const results = [];
+      if (entity.metadata.tags?.includes(tag)) {
+        results.push({
+          outcome: 'fail' as const,
+          target,
+          location: 'metadata.tags',
+          message: `tagged ${tag}`,
+          evidence: { tag },
+        });
+      }
+      if (
+        version >= 2 &&
+        (entity.spec as JsonObject | undefined)?.lifecycle === 'production'
+      ) {
+        results.push({
+          outcome: 'fail' as const,
+          target,
+          location: 'spec.lifecycle',
+          message: 'production',
+        });
+      }
+      return results;
+    },
+  });
+}
+
+interface Deployment {
+  version: number;
+  config: JsonObject;
+}
+
+function configOf(deployment: Deployment): JsonObject {
+  return deployment.config;
+}
+
+async function scanWith(
+  knex: Knex,
+  catalog: FakeCatalog,
+  deployment: Deployment,
+  fullPassEveryMs: number,
+) {
+  const store = await DatabasePostureStore.create({
+    database: mockServices.database({ knex, migrations: { skip: false } }),
+  });
+  const config = new ConfigReader(configOf(deployment));
+  const registry = new CheckRegistry(config);
+  registry.add(...catalogChecks, taggedComponentCheck(deployment.version));
+  const logger = mockServices.logger.mock();
+  const runner = new CheckRunner({
+    registry,
+    catalog: catalog as unknown as CatalogEntitySource,
+    instanceMetadata: { getInstalledPlugins: async () => [] },
+    config,
+    logger,
+    services: {
+      auth: mockServices.auth(),
+      discovery: mockServices.discovery(),
+      fetch: async () => {
+        throw new Error('no network in tests');
+      },
+    },
+    getPublished: async (checkId, key) =>
+      (await store.getPublished(checkId, key))?.data,
+    entityPageSize: 7,
+  });
+  const service = new DefaultScanService({
+    store,
+    runner,
+    registry,
+    logger,
+    fingerprintKey: async () => 'installation-key',
+    trigger: async () => {},
+    timeoutMs: 60 * 60 * 1000,
+    heartbeatMs: 60 * 1000,
+    staleAfterMs: 5 * 60 * 1000,
+    retentionMs: 90 * 24 * 60 * 60 * 1000,
+    fullPassEveryMs,
+  });
+  const requested = await service.requestScan({ trigger: 'schedule' });
+  await service.processQueue();
+  const scan = (await store.getScan(requested.id))!;
+  expect([scan.status, scan.message]).toEqual(['succeeded', undefined]);
+  const pass = await knex('security_posture_entity_passes')
+    .where({ scan_id: scan.id })
+    .first();
+  const open = (
+    await store.listFindings(
+      { status: ['open'], limit: 10_000 },
+      { type: 'all' },
+    )
+  ).items;
+  return { scan, pass, open };
+}
+
+/** What must agree between an incremental and a from-scratch scan. */
+function comparable(findings: Finding[]) {
+  return findings
+    .map(f => ({
+      fingerprint: f.fingerprint,
+      status: f.status,
+      severity: f.severity,
+      evidence: f.evidence,
+      message: f.message,
+      entityRef: f.entityRef,
+      owners: [...f.owners].sort(),
+    }))
+    .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
+}
+
+describe.each(databases.eachSupportedId())(
+  'incremental rescans (%s)',
+  (databaseId: TestDatabaseId) => {
+    it.each([1, 2])(
+      'match a full scan after random catalog and check edits (seed %i)',
+      async seed => {
+        const random = seededRandom(seed);
+        let counter = 0;
+        const catalog = new FakeCatalog(
+          Array.from({ length: 40 }, () =>
+            makeEntity(random, `svc-${(counter += 1)}`),
+          ),
+        );
+        // Some secrets from the start.
+        catalog.entities = catalog.entities.map(e =>
+          random.next() < 0.2 ? modify(random, e) : e,
+        );
+        const deployment: Deployment = { version: 1, config: {} };
+        const incrementalDb = await databases.init(databaseId);
+        const YEAR = 365 * 24 * 60 * 60 * 1000;
+
+        const first = await scanWith(incrementalDb, catalog, deployment, YEAR);
+        expect(first.pass).toMatchObject({ evaluated: 40, skipped: 0 });
+        expect(Boolean(first.pass.full)).toBe(true);
+        expect(first.open.length).toBeGreaterThan(5);
+
+        const componentNames = () =>
+          catalog.entities
+            .filter(e => e.kind === 'Component')
+            .map(e => e.metadata.name);
+
+        // Nothing changed: nothing evaluated, not one finding row written by the rescan.
+        const unchanged = await scanWith(
+          incrementalDb,
+          catalog,
+          deployment,
+          YEAR,
+        );
+        expect(unchanged.pass).toMatchObject({ evaluated: 0, skipped: 40 });
+        const written = await incrementalDb('security_posture_findings')
+          .where({ last_scan_id: unchanged.scan.id })
+          .count({ n: '*' });
+        expect(Number(written[0].n)).toBe(0);
+        expect(comparable(unchanged.open)).toEqual(comparable(first.open));
+
+        /** Each edit returns the entities a changed check evaluates (besides edited ones). */
+        const rounds: Array<{ what: string; edit(): string[] }> = [
+          {
+            what: 'entities added, removed and modified',
+            edit: () => {
+              for (let i = 0; i < 3; i++) {
+                catalog.entities.push(
+                  makeEntity(random, `svc-${(counter += 1)}`),
+                );
+              }
+              for (let i = 0; i < 2; i++) {
+                catalog.entities.splice(random.int(catalog.entities.length), 1);
+              }
+              const touched = new Set<number>();
+              while (touched.size < 5)
+                touched.add(random.int(catalog.entities.length));
+              for (const i of touched)
+                catalog.entities[i] = modify(random, catalog.entities[i]);
+              return [];
+            },
+          },
+          {
+            what: 'a version bump of a check that evaluates Components only',
+            edit: () => {
+              deployment.version = 2;
+              return componentNames();
+            },
+          },
+          {
+            what: 'the options of that check',
+            edit: () => {
+              deployment.config = {
+                securityPosture: {
+                  checks: {
+                    catalog: {
+                      'tagged-component': { options: { tag: 'gdpr' } },
+                    },
+                  },
+                },
+              };
+              for (const e of catalog.entities.slice(0, 4))
+                e.metadata.tags = ['gdpr'];
+              return componentNames();
+            },
+          },
+          {
+            what: 'a setting a catalog check declares as evaluation input (who may read entities)',
+            edit: () => {
+              deployment.config = {
+                ...deployment.config,
+                permission: { enabled: true },
+              };
+              return catalog.entities.map(e => e.metadata.name);
+            },
+          },
+          {
+            what: 'a severity override and more entity edits, one entity removed',
+            edit: () => {
+              deployment.config = {
+                ...deployment.config,
+                securityPosture: {
+                  checks: {
+                    catalog: {
+                      'tagged-component': {
+                        options: { tag: 'gdpr' },
+                        severity: 'high',
+                      },
+                    },
+                  },
+                },
+              };
+              catalog.entities.splice(0, 1);
+              for (let i = 0; i < 4; i++) {
+                const at = random.int(catalog.entities.length);
+                catalog.entities[at] = modify(random, catalog.entities[at]);
+              }
+              return componentNames();
+            },
+          },
+        ];
+
+        for (const round of rounds) {
+          const before = new Map(
+            catalog.entities.map(e => [e.metadata.name, JSON.stringify(e)]),
+          );
+          // Must be evaluated: new and changed entities, and those a changed check evaluates.
+          const expected = new Set(round.edit());
+          for (const e of catalog.entities) {
+            if (before.get(e.metadata.name) !== JSON.stringify(e)) {
+              expected.add(e.metadata.name);
+            }
+          }
+          const incremental = await scanWith(
+            incrementalDb,
+            catalog,
+            deployment,
+            YEAR,
+          );
+          const fresh = await scanWith(
+            await databases.init(databaseId),
+            catalog,
+            deployment,
+            YEAR,
+          );
+          expect({
+            round: round.what,
+            findings: comparable(incremental.open),
+          }).toEqual({
+            round: round.what,
+            findings: comparable(fresh.open),
+          });
+          expect(Boolean(incremental.pass.full)).toBe(false);
+          expect(incremental.pass.evaluated + incremental.pass.skipped).toBe(
+            catalog.entities.length,
+          );
+          // Exactly what changed: the edited entities and what a changed check evaluates.
+          expect({
+            round: round.what,
+            evaluated: incremental.pass.evaluated,
+          }).toEqual({
+            round: round.what,
+            evaluated: expected.size,
+          });
+        }
+      },
+    );
+
+    it('runs a full pass when the last one is older than fullPassEvery, and re-adds entities that come back', async () => {
+      const random = seededRandom(7);
+      const catalog = new FakeCatalog(
+        Array.from({ length: 10 }, (_, i) => makeEntity(random, `svc-${i}`)),
+      );
+      catalog.entities[0].kind = 'Component';
+      catalog.entities[0].metadata.annotations!['acme.io/deploy-key'] =
+        fakeAwsKeyId(random);
+      const deployment: Deployment = { version: 1, config: {} };
+      const db = await databases.init(databaseId);
+      const HOUR = 60 * 60 * 1000;
+      const ref = 'component:default/svc-0';
+      const before = await scanWith(db, catalog, deployment, HOUR);
+      expect(
+        before.open.filter(
+          f => f.entityRef === ref && f.checkId === 'catalog/leaked-secret',
+        ),
+      ).toHaveLength(1);
+      const again = await scanWith(db, catalog, deployment, HOUR);
+      expect([Boolean(again.pass.full), again.pass.skipped]).toEqual([
+        false,
+        10,
+      ]);
+      // fullPassEvery 0: every pass is full.
+      const full = await scanWith(db, catalog, deployment, 0);
+      expect([Boolean(full.pass.full), full.pass.evaluated]).toEqual([
+        true,
+        10,
+      ]);
+      // The last full pass is old: the next is full again.
+      await db('security_posture_entity_passes').update({
+        finished_at: new Date(Date.now() - 2 * HOUR).toISOString(),
+      });
+      const due = await scanWith(db, catalog, deployment, HOUR);
+      expect(Boolean(due.pass.full)).toBe(true);
+
+      // An entity with a secret leaves the catalog (its findings are resolved) and comes back unchanged.
+      const leaving = catalog.entities.shift()!;
+      const gone = await scanWith(db, catalog, deployment, HOUR);
+      expect(gone.open.filter(f => f.entityRef === ref)).toEqual([]);
+      catalog.entities.unshift(leaving);
+      const back = await scanWith(db, catalog, deployment, HOUR);
+      expect(back.pass.evaluated).toBe(1);
+      expect(
+        back.open.filter(
+          f => f.entityRef === ref && f.checkId === 'catalog/leaked-secret',
+        ),
+      ).toHaveLength(1);
+    });
+  },
+);
