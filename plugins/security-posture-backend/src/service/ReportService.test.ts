@@ -42,6 +42,7 @@ function setup() {
   const source = inMemoryScoringSource(findings);
   let groupReads = 0;
   let scans: Scan[] = [scan({})];
+  let detectionsKey = 'd0';
   const store = {
     countOpenFindingGroups: () => {
       groupReads += 1;
@@ -81,11 +82,15 @@ function setup() {
     } as any,
     catalog: {} as any,
     auth: {} as any,
+    detectionsKey: async () => detectionsKey,
   });
   return {
     service,
     findings,
     groupReads: () => groupReads,
+    setDetectionsKey: (next: string) => {
+      detectionsKey = next;
+    },
     setScans: (next: Scan[]) => {
       scans = next;
     },
@@ -117,6 +122,18 @@ describe('ReportService.summary', () => {
     expect(groupReads()).toBe(2);
     await service.summary(credentials);
     expect(groupReads()).toBe(2);
+  });
+
+  it('scores again when a detection records a finding between scans', async () => {
+    const { service, findings, groupReads, setDetectionsKey } = setup();
+    await service.summary(credentials);
+    await service.summary(credentials);
+    expect(groupReads()).toBe(1);
+    findings.push({ ...findings[0], fingerprint: 'det', category: 'detections', severity: 'high' });
+    setDetectionsKey('d1');
+    const after = await service.summary(credentials);
+    expect(groupReads()).toBe(2);
+    expect(after.counts.high).toBeGreaterThan(0);
   });
 
   it('recomputes on every request while a scan runs (findings change under it)', async () => {

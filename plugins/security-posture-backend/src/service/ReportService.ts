@@ -53,6 +53,8 @@ export class ReportService {
       permissions: PermissionsService;
       catalog: CatalogService;
       auth: AuthService;
+      /** Changes when detections (outside scans) record or resolve findings. */
+      detectionsKey?: () => Promise<string>;
     },
   ) {}
 
@@ -85,17 +87,20 @@ export class ReportService {
   }
 
   /**
-   * Open findings change only while a scan runs, and which of them count only when an
-   * exemption is created, revoked or expires, so what is derived from them is kept per latest
-   * scan state and set of applied exemptions, and recomputed when either moves, or on every
-   * request while a scan runs. Concurrent requests share one computation; a failed one is not
-   * kept.
+   * Open findings change only while a scan runs or when detections record or resolve one, and
+   * which of them count only when an exemption is created, revoked or expires, so what is
+   * derived from them is kept per latest scan state, set of applied exemptions and detections
+   * key, and recomputed when any moves, or on every request while a scan runs. Concurrent
+   * requests share one computation; a failed one is not kept.
    */
   private async memo<T>(name: string, scans: Scan[], compute: () => Promise<T>): Promise<T> {
     const latest = scans[0];
     if (scans.some(s => s.status === 'running')) return compute();
-    const exemptions = await this.deps.store.appliedExemptionsKey();
-    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}|${exemptions}`;
+    const [exemptions, detections] = await Promise.all([
+      this.deps.store.appliedExemptionsKey(),
+      this.deps.detectionsKey?.() ?? '',
+    ]);
+    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}|${exemptions}|${detections}`;
     const cached = this.memory.get(name);
     if (cached?.key === key) return cached.value as Promise<T>;
     const value = compute();
