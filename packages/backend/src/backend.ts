@@ -28,9 +28,15 @@ export function createDemoBackend() {
   // scaffolder
   backend.add(import('@backstage/plugin-scaffolder-backend'));
 
+  // notifications (with signals, so the app's bell updates live)
+  backend.add(import('@backstage/plugin-notifications-backend'));
+  backend.add(import('@backstage/plugin-signals-backend'));
+
   // security posture
   backend.add(import('@security-posture/plugin-security-posture-backend'));
   backend.add(import('./modules/securityPosturePolicyEvaluation'));
+  // alerts as notifications (securityPosture.notifications, on in the demo config)
+  backend.add(import('@security-posture/plugin-security-posture-backend-module-notifications'));
 
   return backend;
 }
