@@ -1,11 +1,15 @@
 import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { ClusterLoader, createKubernetesCheck, noCluster } from './kubernetesCheck';
+import { ClusterEnvironment, processClusterEnvironment } from './clusterApi';
+import { clusterLoader } from './inCluster';
+import { createKubernetesCheck } from './kubernetesCheck';
 import { locate, workloadLabel } from './subject';
 
 export const K8S_IMAGE_PINNING_CHECK_ID = 'runtime/k8s-image-pinning';
 
 /** Whether the Backstage workloads' images are pinned by digest or by a tag other than `latest`. */
-export function createK8sImagePinningCheck(cluster: ClusterLoader = noCluster) {
+export function createK8sImagePinningCheck(
+  environment: () => ClusterEnvironment = processClusterEnvironment,
+) {
   return createKubernetesCheck(
     {
       id: K8S_IMAGE_PINNING_CHECK_ID,
@@ -53,6 +57,6 @@ export function createK8sImagePinningCheck(cluster: ClusterLoader = noCluster) {
           };
         });
       }),
-    cluster,
+    clusterLoader(environment, { networkPolicies: false }),
   );
 }

@@ -4,13 +4,10 @@ import {
   SecurityCheckContext,
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
-import { KubernetesSubject, manifestSubject, NoSubject, noWorkload, NOT_IN_KUBERNETES } from './subject';
+import { KubernetesSubject, manifestSubject, NoSubject, noWorkload } from './subject';
 
 /** Reads the backend's own pod and its namespace's policies from the API, when in a cluster. */
 export type ClusterLoader = (context: SecurityCheckContext) => Promise<KubernetesSubject | NoSubject>;
-
-/** Outside a cluster there is nothing to read. */
-export const noCluster: ClusterLoader = async () => ({ notApplicable: NOT_IN_KUBERNETES });
 
 /**
  * The subject of a `runtime/k8s-*` check: the manifests the CLI handed over, else the running

@@ -151,7 +151,8 @@ spec:
   });
 
   it('is not applicable without manifests outside a cluster, or without a Backstage workload', async () => {
-    const none = await runSecurityCheck(createK8sPodSecurityCheck());
+    const outside = () => ({ env: {}, serviceAccountDir: '/nonexistent', uid: () => 0 });
+    const none = await runSecurityCheck(createK8sPodSecurityCheck(outside));
     expect(none).toEqual([expect.objectContaining({ outcome: 'notApplicable', message: expect.stringContaining('KUBERNETES_SERVICE_HOST') })]);
     const other = await runSecurityCheck(createK8sPodSecurityCheck(), {
       options: manifests({ 'x.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\n' }),

@@ -1,5 +1,7 @@
 import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { ClusterLoader, createKubernetesCheck, noCluster } from './kubernetesCheck';
+import { ClusterEnvironment, processClusterEnvironment } from './clusterApi';
+import { clusterLoader } from './inCluster';
+import { createKubernetesCheck } from './kubernetesCheck';
 import { locate, workloadLabel } from './subject';
 
 export const K8S_NETWORK_POLICY_CHECK_ID = 'runtime/k8s-network-policy';
@@ -11,7 +13,9 @@ const REMEDIATION =
  * Whether a NetworkPolicy restricts the Backstage pods' egress: a malicious plugin in the backend
  * process can send every secret it holds to any host the pod can reach.
  */
-export function createK8sNetworkPolicyCheck(cluster: ClusterLoader = noCluster) {
+export function createK8sNetworkPolicyCheck(
+  environment: () => ClusterEnvironment = processClusterEnvironment,
+) {
   return createKubernetesCheck(
     {
       id: K8S_NETWORK_POLICY_CHECK_ID,
@@ -63,6 +67,6 @@ export function createK8sNetworkPolicyCheck(cluster: ClusterLoader = noCluster) 
           evidence: { ...evidence, workload: label, verdict: egress.verdict, policies: egress.policies },
         };
       }),
-    cluster,
+    clusterLoader(environment, { networkPolicies: true }),
   );
 }

@@ -1,6 +1,8 @@
-import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { ClusterLoader, createKubernetesCheck, noCluster } from './kubernetesCheck';
-import { KubernetesSubject, locate, workloadLabel } from './subject';
+import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { ClusterEnvironment, processClusterEnvironment } from './clusterApi';
+import { clusterLoader, processUserResult } from './inCluster';
+import { resolveSubject } from './kubernetesCheck';
+import { KubernetesSubject, locate, manifestSubject, workloadLabel } from './subject';
 
 export const K8S_POD_SECURITY_CHECK_ID = 'runtime/k8s-pod-security';
 
@@ -41,9 +43,11 @@ export function podSecurityResults(subject: KubernetesSubject): CheckResult[] {
  * Root, privileged containers, writable root filesystems and privilege escalation of the
  * Backstage workloads.
  */
-export function createK8sPodSecurityCheck(cluster: ClusterLoader = noCluster) {
-  return createKubernetesCheck(
-    {
+export function createK8sPodSecurityCheck(
+  environment: () => ClusterEnvironment = processClusterEnvironment,
+) {
+  return createSecurityCheck({
+    meta: {
       id: K8S_POD_SECURITY_CHECK_ID,
       version: 1,
       title: 'Backstage pods run as root or with a writable root filesystem',
@@ -54,7 +58,15 @@ export function createK8sPodSecurityCheck(cluster: ClusterLoader = noCluster) {
       remediation: REMEDIATION,
       docsUrl: 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/',
     },
-    subject => podSecurityResults(subject),
-    cluster,
-  );
+    async run(context) {
+      const subject = await resolveSubject(
+        context,
+        clusterLoader(environment, { networkPolicies: false }),
+      );
+      const results = 'outcome' in subject ? [subject] : podSecurityResults(subject);
+      // In a cluster the process itself tells whether it runs as root, readable spec or not.
+      const own = manifestSubject(context.options) ? undefined : processUserResult(environment());
+      return own ? [...results, own] : results;
+    },
+  });
 }

@@ -1,5 +1,7 @@
 import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { ClusterLoader, createKubernetesCheck, noCluster } from './kubernetesCheck';
+import { ClusterEnvironment, processClusterEnvironment } from './clusterApi';
+import { clusterLoader } from './inCluster';
+import { createKubernetesCheck } from './kubernetesCheck';
 import { locate, workloadLabel } from './subject';
 
 export const K8S_SECRETS_HANDLING_CHECK_ID = 'runtime/k8s-secrets-handling';
@@ -9,7 +11,9 @@ export const K8S_SECRETS_HANDLING_CHECK_ID = 'runtime/k8s-secrets-handling';
  * as env variables (low), Secrets mounted as files (pass). Values are only ever handed to the
  * finding factory, which masks and fingerprints them.
  */
-export function createK8sSecretsHandlingCheck(cluster: ClusterLoader = noCluster) {
+export function createK8sSecretsHandlingCheck(
+  environment: () => ClusterEnvironment = processClusterEnvironment,
+) {
   return createKubernetesCheck(
     {
       id: K8S_SECRETS_HANDLING_CHECK_ID,
@@ -68,6 +72,6 @@ export function createK8sSecretsHandlingCheck(cluster: ClusterLoader = noCluster
         }
         return results;
       }),
-    cluster,
+    clusterLoader(environment, { networkPolicies: false }),
   );
 }

@@ -1,6 +1,7 @@
-import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { ClusterLoader, createKubernetesCheck, noCluster } from './kubernetesCheck';
-import { KubernetesSubject, locate, workloadLabel } from './subject';
+import { CheckResult, createSecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { ClusterEnvironment, processClusterEnvironment } from './clusterApi';
+import { serviceAccountRightsResults } from './inCluster';
+import { KubernetesSubject, locate, manifestSubject, noWorkload, workloadLabel } from './subject';
 
 export const K8S_SERVICE_ACCOUNT_CHECK_ID = 'runtime/k8s-service-account';
 
@@ -48,9 +49,11 @@ export function manifestTokenResults(subject: KubernetesSubject): CheckResult[] 
  * The service-account token of the Backstage pods: mounted or not (manifests), and in a cluster
  * what the mounted token may do.
  */
-export function createK8sServiceAccountCheck(cluster: ClusterLoader = noCluster) {
-  return createKubernetesCheck(
-    {
+export function createK8sServiceAccountCheck(
+  environment: () => ClusterEnvironment = processClusterEnvironment,
+) {
+  return createSecurityCheck({
+    meta: {
       id: K8S_SERVICE_ACCOUNT_CHECK_ID,
       version: 1,
       title: 'Service-account token mounted into the Backstage pods',
@@ -61,7 +64,13 @@ export function createK8sServiceAccountCheck(cluster: ClusterLoader = noCluster)
       remediation: SERVICE_ACCOUNT_REMEDIATION,
       docsUrl: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting',
     },
-    subject => manifestTokenResults(subject),
-    cluster,
-  );
+    async run(context) {
+      const manifests = manifestSubject(context.options);
+      if (manifests) {
+        const none = noWorkload(manifests);
+        return none ? [none] : manifestTokenResults(manifests);
+      }
+      return serviceAccountRightsResults(environment());
+    },
+  });
 }
