@@ -11,7 +11,9 @@ export type BuiltInCategory =
   | 'plugins'
   | 'templates'
   | 'catalog'
-  | 'runtime';
+  | 'runtime'
+  /** Raised between scans by detections over the backend's audit events. */
+  | 'detections';
 
 // `string & {}` keeps autocompletion for the built-ins while allowing new categories.
 export type FindingCategory = BuiltInCategory | (string & {});

@@ -61,6 +61,7 @@ const CATEGORY_LABELS: Record<string, string> = {
   templates: 'Templates',
   catalog: 'Catalog',
   runtime: 'Runtime',
+  detections: 'Detections',
 };
 
 export function categoryLabel(category: string): string {

@@ -8,6 +8,7 @@ export const BUILT_IN_CATEGORIES: BuiltInCategory[] = [
   'templates',
   'catalog',
   'runtime',
+  'detections',
 ];
 
 /**

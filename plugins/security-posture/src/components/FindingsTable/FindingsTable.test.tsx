@@ -645,6 +645,7 @@ describe('FindingsTable', () => {
       'Templates',
       'Catalog',
       'Runtime',
+      'Detections',
     ]);
   });
 });

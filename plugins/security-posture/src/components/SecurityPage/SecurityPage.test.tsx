@@ -204,6 +204,7 @@ describe('SecurityPage', () => {
       'Plugins',
       'Templates',
       'Catalog',
+      'Detections',
     ]) {
       expect(screen.getByRole('tab', { name: tab })).toBeInTheDocument();
     }

@@ -38,6 +38,7 @@ import { TemplatesView } from '../TemplatesView';
 import { CatalogView } from '../CatalogView';
 import { ExemptionsView } from '../ExemptionsView';
 import { RuntimeView } from '../RuntimeView';
+import { DetectionsView } from '../DetectionsView';
 import { ScansView } from '../ScansView';
 import { MyTeamsCard, TeamScorecardsView } from '../TeamScorecards';
 import {
@@ -221,6 +222,11 @@ function ReportPage(props: {
         <TabbedLayout.Route path="/runtime" title="Runtime">
           <ViewFrame scan={activeScan}>
             <RuntimeView />
+          </ViewFrame>
+        </TabbedLayout.Route>
+        <TabbedLayout.Route path="/detections" title="Detections">
+          <ViewFrame scan={activeScan}>
+            <DetectionsView />
           </ViewFrame>
         </TabbedLayout.Route>
         <TabbedLayout.Route path="/teams" title="Teams">
