@@ -60,7 +60,7 @@ export function createK8sServiceAccountCheck(
       category: 'runtime',
       defaultSeverity: 'medium',
       description:
-        'Manifests: fails when a Backstage workload gets its service-account token mounted (`automountServiceAccountToken` not false on the pod spec, else on its ServiceAccount; true by default). In a cluster: whether a token is mounted in the backend\'s pod, and what it may do (SelfSubjectRulesReview and SelfSubjectAccessReview): reading secrets, creating pods or cluster-wide rights fail high, a mounted token with narrow rights fails low.',
+        'Manifests: fails when a Backstage workload gets its service-account token mounted (`automountServiceAccountToken` not false on the pod spec, else on its ServiceAccount; true by default). In a cluster: whether a token is mounted in the backend\'s pod, and what it may do (SelfSubjectRulesReview and SelfSubjectAccessReview): rights to do anything cluster-wide fail critical, reading secrets or creating pods (in the namespace or cluster-wide) high, a mounted token with narrower rights low; a refused review or an API that does not answer is an error.',
       remediation: SERVICE_ACCOUNT_REMEDIATION,
       docsUrl: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting',
     },
