@@ -4,9 +4,12 @@
  * the scan fault test starts it with one test module added.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { securityPostureAuditorServiceFactory } from '@security-posture/plugin-security-posture-backend';
+import { jsonRootLoggerServiceFactory } from './modules/jsonLogs';
 
 export function createDemoBackend() {
   const backend = createBackend();
+  if (process.env.DEMO_JSON_LOGS) backend.add(jsonRootLoggerServiceFactory);
 
   backend.add(import('@backstage/plugin-app-backend'));
 
@@ -32,8 +35,10 @@ export function createDemoBackend() {
   backend.add(import('@backstage/plugin-notifications-backend'));
   backend.add(import('@backstage/plugin-signals-backend'));
 
-  // security posture
+  // security posture, and its auditor: every audit event still logged as by default, and
+  // evaluated by the detections (securityPosture.detections in the demo config)
   backend.add(import('@security-posture/plugin-security-posture-backend'));
+  backend.add(securityPostureAuditorServiceFactory);
   backend.add(import('./modules/securityPosturePolicyEvaluation'));
   // alerts as notifications (securityPosture.notifications, on in the demo config)
   backend.add(import('@security-posture/plugin-security-posture-backend-module-notifications'));
