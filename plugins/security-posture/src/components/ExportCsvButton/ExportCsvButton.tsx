@@ -2,7 +2,7 @@ import { useState } from 'react';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import GetAppIcon from '@material-ui/icons/GetApp';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import { FindingsQuery } from '@security-posture/plugin-security-posture-common';
 import {
   CsvDownload,
@@ -11,6 +11,7 @@ import {
 } from '../../api';
 import { datedFilename, saveDownload } from '../../utils/download';
 import { errorMessage } from '../../utils/errors';
+import { useNotifyError } from '../../hooks/useNotifyError';
 
 export type ExportCsvButtonProps = {
   label?: string;
@@ -32,7 +33,7 @@ export type ExportCsvButtonProps = {
 export function ExportCsvButton(props: ExportCsvButtonProps) {
   const { label = 'Export CSV', filenameBase, size = 'medium' } = props;
   const api = useApi(securityPostureApiRef);
-  const alertApi = useApi(alertApiRef);
+  const notifyError = useNotifyError();
   const [busy, setBusy] = useState(false);
 
   const onClick = async () => {
@@ -46,11 +47,7 @@ export function ExportCsvButton(props: ExportCsvButtonProps) {
       const name = filenameBase ? `${filenameBase}.csv` : download.filename;
       saveDownload({ ...download, filename: datedFilename(name) });
     } catch (error) {
-      alertApi.post({
-        message: `CSV export failed: ${errorMessage(error)}`,
-        severity: 'error',
-        display: 'transient',
-      });
+      notifyError('CSV export failed', errorMessage(error));
     } finally {
       setBusy(false);
     }
