@@ -1,7 +1,8 @@
 /**
  * Static analysis behind security-posture, usable without a Backstage backend: the scaffolder
- * template analyser, the secret and sensitive-reference detectors, lockfile parsing and advisory
- * matching. Pure functions over parsed files and catalog data: no I/O, no clock.
+ * template analyser, the secret and sensitive-reference detectors, lockfile parsing, advisory
+ * matching and the Kubernetes posture of the Backstage workload. Pure functions over parsed files
+ * and catalog data: no I/O, no clock.
  */
 
 // Scaffolder templates: taint analysis over the action model, scores, diagnostics.
