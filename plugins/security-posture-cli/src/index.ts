@@ -16,6 +16,7 @@ import {
   suppressionsFromExemptionsJson,
 } from './exemptions';
 import packageJson from '../package.json';
+import { detectCommand } from './detectCommand';
 
 export type { CliDiagnostic, CliFinding, ScanNote, ScanReport } from './report';
 export { FileScanner } from './scan';
@@ -43,6 +44,7 @@ exemption applies. \`scan --exemptions exemptions.json\` reads the same JSON wit
 
 const USAGE = `Usage: security-posture scan [paths...] [options]
        security-posture exemptions export <file> [-o <file>]
+       security-posture detect <auditor log...> [options]   (see detect --help)
 
 Runs the security-posture checks over catalog entity files, scaffolder templates, app-config
 files, lockfiles and package.json files. Directories are walked for *.yaml, *.yml,
@@ -454,6 +456,9 @@ export async function main(
   },
 ): Promise<number> {
   if (args[0] === 'exemptions') return exemptionsCommand(args.slice(1), io);
+  if (args[0] === 'detect') {
+    return detectCommand(args.slice(1), { ...io, stdin: readStdin, version: packageVersion() });
+  }
   let scanner: FileScanner | undefined;
   try {
     const options = parseArgs(args);

@@ -28,7 +28,7 @@ const minutes = (ms: number) => Math.round((ms / 60_000) * 100) / 100;
 /**
  * Evidence is the actor, the counts, the window and the event ids; never meta, request
  * bodies or queries (the records do not carry them). The fingerprint is the hit's
- * deduplication key (rule, subject, window start), so live and offline runs agree.
+ * deduplication key (rule, subject, window start to the second), so live and offline runs agree.
  */
 export function detectionFinding(hit: DetectionHit): DetectionFinding {
   const evidence: FindingEvidence = {
@@ -45,8 +45,15 @@ export function detectionFinding(hit: DetectionHit): DetectionFinding {
   if (hit.ip) evidence.ip = hit.ip;
   const events = hit.count === 1 ? '1 event' : `${hit.count} events`;
   return {
+    // To the second: the live engine stamps an event when the auditor hands it on, the log
+    // pipeline when it writes the line, a millisecond or so apart; both name one finding.
     fingerprint: createHash('sha256')
-      .update(`detections|${hit.key}`)
+      .update(
+        `detections|${hit.ruleId}|${hit.subject}|${hit.windowStart.slice(
+          0,
+          19,
+        )}`,
+      )
       .digest('hex'),
     checkId: `${DETECTION_CHECK_ID_PREFIX}${hit.ruleId}`,
     category: DETECTIONS_CATEGORY,
