@@ -1,17 +1,19 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-// @kubernetes/client-node 1.x is ESM-only ("type": "module"). This package is CommonJS: Node
-// 20.19+ loads it through require(esm) (no top-level await in it), and Jest through the Backstage
-// CLI's SWC transform of node_modules. 0.x is CommonJS but built on the deprecated `request`.
-import {
-  ApiException,
-  AuthorizationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  NetworkingV1Api,
-  V1ResourceRule,
-} from '@kubernetes/client-node';
+import type * as ClientNode from '@kubernetes/client-node';
 import { KubernetesObject } from '@security-posture/static-analysis';
+
+/**
+ * @kubernetes/client-node 1.x is ESM-only ("type": "module"); this package is CommonJS. It is
+ * required on first use in a cluster only, so that the CLI and backends outside Kubernetes never
+ * load it: Node 20.19+ and 22.12+ require ESM without a flag (the client has no top-level await),
+ * older 20/22 releases do not. Jest loads it through the Backstage CLI's SWC transform of
+ * node_modules. (0.x is CommonJS but built on the deprecated `request` package.)
+ */
+function clientNode(): typeof ClientNode {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@kubernetes/client-node');
+}
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -62,7 +64,7 @@ export class ClusterApiError extends Error {
 }
 
 function describeFailure(what: string, e: unknown, server: string): ClusterApiError {
-  if (e instanceof ApiException) {
+  if (e instanceof clientNode().ApiException) {
     const body = e.body as unknown;
     let reason = '';
     if (typeof body === 'string') {
@@ -98,7 +100,7 @@ function describeFailure(what: string, e: unknown, server: string): ClusterApiEr
  */
 export class ClusterApi {
   private constructor(
-    private readonly config: KubeConfig,
+    private readonly config: ClientNode.KubeConfig,
     readonly server: string,
     private readonly timeoutMs: number,
   ) {}
@@ -126,6 +128,7 @@ export class ClusterApi {
     const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const caFile = path.join(dir, 'ca.crt');
     const hasCa = (await readIfPresent(caFile)) !== undefined;
+    const { KubeConfig } = clientNode();
     const config = new KubeConfig();
     config.loadFromOptions({
       clusters: [{ name: 'in-cluster', server, skipTLSVerify: false, ...(hasCa ? { caFile } : {}) }],
@@ -157,7 +160,7 @@ export class ClusterApi {
   /** The pod, as a plain object with its kind (the API omits nothing here, the client may). */
   async readPod(namespace: string, name: string): Promise<KubernetesObject> {
     const pod = await this.call(`get pods/${name} in ${namespace}`, () =>
-      this.config.makeApiClient(CoreV1Api).readNamespacedPod({ name, namespace }),
+      this.config.makeApiClient(clientNode().CoreV1Api).readNamespacedPod({ name, namespace }),
     );
     return { ...JSON.parse(JSON.stringify(pod)), apiVersion: 'v1', kind: 'Pod' };
   }
@@ -165,7 +168,7 @@ export class ClusterApi {
   /** The namespace's NetworkPolicies (list items carry no kind: it is added). */
   async listNetworkPolicies(namespace: string): Promise<KubernetesObject[]> {
     const list = await this.call(`list networkpolicies in ${namespace}`, () =>
-      this.config.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace }),
+      this.config.makeApiClient(clientNode().NetworkingV1Api).listNamespacedNetworkPolicy({ namespace }),
     );
     return (list.items ?? []).map(item => ({
       ...JSON.parse(JSON.stringify(item)),
@@ -177,9 +180,9 @@ export class ClusterApi {
   /** What the service account may do in a namespace (SelfSubjectRulesReview). */
   async rulesReview(
     namespace: string,
-  ): Promise<{ rules: V1ResourceRule[]; incomplete: boolean; evaluationError?: string }> {
+  ): Promise<{ rules: ClientNode.V1ResourceRule[]; incomplete: boolean; evaluationError?: string }> {
     const review = await this.call(`SelfSubjectRulesReview in ${namespace}`, () =>
-      this.config.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+      this.config.makeApiClient(clientNode().AuthorizationV1Api).createSelfSubjectRulesReview({
         body: {
           apiVersion: 'authorization.k8s.io/v1',
           kind: 'SelfSubjectRulesReview',
@@ -205,7 +208,7 @@ export class ClusterApi {
     const review = await this.call(
       `SelfSubjectAccessReview (${attributes.verb} ${attributes.resource} ${where})`,
       () =>
-        this.config.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+        this.config.makeApiClient(clientNode().AuthorizationV1Api).createSelfSubjectAccessReview({
           body: {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SelfSubjectAccessReview',

@@ -19,6 +19,10 @@ import { createK8sServiceAccountCheck } from './serviceAccountCheck';
 // authorization.k8s.io/v1 SelfSubjectRulesReview and SelfSubjectAccessReview with their status,
 // and v1 Status objects for refusals). Not a live cluster.
 
+// The first test that connects loads @kubernetes/client-node through Jest's transform: seconds on
+// a loaded machine.
+jest.setTimeout(30_000);
+
 const TOKEN = fakes.jwt();
 const NAMESPACE = 'portal';
 const POD = 'backstage-6f7c9d8b5-x2x9k';

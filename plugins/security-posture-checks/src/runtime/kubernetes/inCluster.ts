@@ -1,5 +1,5 @@
 import { CheckResult } from '@security-posture/plugin-security-posture-node';
-import { V1ResourceRule } from '@kubernetes/client-node';
+import type { V1ResourceRule } from '@kubernetes/client-node';
 import { ClusterApi, ClusterApiError, ClusterEnvironment, inKubernetes } from './clusterApi';
 import { ClusterLoader } from './kubernetesCheck';
 import { LocatedObject, NOT_IN_KUBERNETES, subjectOf } from './subject';
