@@ -230,7 +230,17 @@ async function main() {
     ? []
     : (previous?.engine ?? []).filter(s => !rerun.has(key(s)));
   const order = s => [s.db === 'pg' ? 1 : 0, parseSize(s.size)];
-  const engine = [...kept, ...measured].sort((a, b) => {
+  // A configuration re-run without the API part keeps its earlier API results, with their date.
+  const withEarlierApi = measured.map(s => {
+    const before = (previous?.engine ?? []).find(p => key(p) === key(s));
+    if (s.api || s.error || args['no-merge'] || !before?.api) return s;
+    return {
+      ...s,
+      api: before.api,
+      apiMeasuredAt: before.apiMeasuredAt ?? before.measuredAt,
+    };
+  });
+  const engine = [...kept, ...withEarlierApi].sort((a, b) => {
     const [da, sa] = order(a);
     const [db, sb] = order(b);
     return da - db || sa - sb;

@@ -98,6 +98,10 @@ async function startBenchBackend(options) {
       // Scans are started by the benchmark only: a yearly cron never fires during a run, and no
       // initialDelay (the scheduler ignores triggers until an initial delay has passed).
       schedule: { frequency: { cron: '0 0 1 1 *' }, timeout: { hours: 2 } },
+      // Incremental rescans never fall back to a full pass on their own here: the full-scan
+      // measurement asks for full passes (bench/engine/scan.js), the rescan one for incremental.
+      // Scans back to back: no cooldown between the benchmark's manual starts.
+      scans: { fullPassEvery: { days: 365 }, cooldown: { seconds: 0 } },
       checkDefaults: { timeout: { minutes: 30 } },
       ...options.securityPosture,
     },
@@ -125,6 +129,24 @@ async function startBenchBackend(options) {
     },
   });
 
+  let resolveCatalogDatabase;
+  const catalogDatabaseReady = new Promise(resolve => {
+    resolveCatalogDatabase = resolve;
+  });
+  // The catalog's own database, where the rescan measurement edits 1 % of the entities.
+  const catalogModule = createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'bench-hooks',
+    register(reg) {
+      reg.registerInit({
+        deps: { database: coreServices.database },
+        async init(deps) {
+          resolveCatalogDatabase(deps.database);
+        },
+      });
+    },
+  });
+
   const backend = createBackend();
   backend.add(
     createServiceFactory({
@@ -139,8 +161,12 @@ async function startBenchBackend(options) {
   );
   backend.add(require('@security-posture/plugin-security-posture-backend'));
   backend.add(benchModule);
+  backend.add(catalogModule);
   await backend.start();
-  const hooks = await hooksReady;
+  const hooks = {
+    ...(await hooksReady),
+    catalogDatabase: await catalogDatabaseReady,
+  };
 
   const baseUrl = `http://127.0.0.1:${port}`;
   const headers = { Authorization: `Bearer ${token}` };

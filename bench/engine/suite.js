@@ -13,7 +13,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const { startWithCatalog } = require('./catalogSetup');
-const { measureScan } = require('./scan');
+const { measureScan, measureRescan } = require('./scan');
 const { measureApi } = require('./api');
 const { parseSize, DEFAULT_SEED } = require('../generate');
 const { log, parseArgs, roundAll } = require('./lib');
@@ -61,6 +61,11 @@ async function main() {
     result.scan = await measureScan({
       backend: setup.backend,
       expected: setup.expected,
+      rounds: Number(args.rounds ?? 3),
+    });
+
+    result.rescan = await measureRescan({
+      backend: setup.backend,
       rounds: Number(args.rounds ?? 3),
     });
 
