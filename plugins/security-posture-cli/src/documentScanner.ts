@@ -1,6 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import { SecretMatch } from '@security-posture/static-analysis';
-import { describeReason, EntityApiVersions, NoteReason } from './classify';
+import { describeReason, EntityApiVersions, hasGoTemplateMarker, NoteReason } from './classify';
 import { DocumentOutcome, FileContext, fileContext, routeDocument } from './documentRouting';
 import { EntityCheckRunner } from './entityChecks';
 import { InputFile } from './files';
@@ -140,8 +140,10 @@ export class DocumentScanner {
   ): Promise<DocumentOutcome> {
     const route = routeDocument(context, source, doc, this.apiVersions);
     if (route.type === 'note') {
-      // Manifests (and Helm-rendered YAML) go to the runtime/k8s-* checks once all files are read.
-      if (route.reason === 'kubernetes' && !context.isConfig) {
+      // Manifests (and Helm-rendered YAML) go to the runtime/k8s-* checks once all files are read;
+      // unrendered Go templates would be judged by their placeholders.
+      const docText = source.text.slice(doc.document.range[0], doc.document.range[2]);
+      if (route.reason === 'kubernetes' && !context.isConfig && !hasGoTemplateMarker(docText)) {
         this.kubernetes.add(context.file, context.input.absolute, source, doc);
       }
       return route;

@@ -181,6 +181,12 @@ describe('security-posture scan over Kubernetes manifests', () => {
     writeFileSync(join(dir, 'hardened/networkpolicy.yaml'), EGRESS_POLICY);
     writeFileSync(join(dir, 'open/deployment.yaml'), OPEN);
     writeFileSync(join(dir, 'helm/rendered.yaml'), HELM_RENDERED);
+    // An unrendered template outside a chart folder parses as YAML, but is not judged.
+    // If it were, its root container and missing policy would be findings in it (none expected).
+    writeFileSync(
+      join(dir, 'helm/unrendered.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: "{{ .Release.Name }}-backstage", namespace: other }\nspec:\n  template:\n    spec:\n      containers:\n        - { name: backend, image: "ghcr.io/backstage/backstage:{{ .Values.image.tag }}", securityContext: { runAsUser: 0 } }\n',
+    );
     const runs = await Promise.all([
       runCli(['scan', 'hardened', '--format', 'json'], dir),
       runCli(['scan', 'open', '--format', 'json', '--report', `sarif=${join(dir, 'out.sarif')}`, '--report', `csv=${join(dir, 'out.csv')}`], dir),
@@ -256,6 +262,7 @@ describe('security-posture scan over Kubernetes manifests', () => {
       ].sort(),
     );
     expect(helm.findings.every(f => !f.message.includes('postgresql'))).toBe(true);
+    expect(helm.notes).toContainEqual(expect.objectContaining({ file: 'helm/unrendered.yaml', reason: 'kubernetes' }));
   });
 
   it('checks only the workload named with --k8s-workload', () => {
