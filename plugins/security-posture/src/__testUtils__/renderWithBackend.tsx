@@ -15,7 +15,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { Entity } from '@backstage/catalog-model';
+import { CompoundEntityRef, Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
@@ -64,6 +64,10 @@ export function createTestClient() {
 function createCatalogStub(entities: Entity[]): CatalogApi {
   return {
     getEntities: async () => ({ items: entities }),
+    getEntityByRef: async (ref: string | CompoundEntityRef) => {
+      const wanted = typeof ref === 'string' ? ref : stringifyEntityRef(ref);
+      return entities.find(e => stringifyEntityRef(e) === wanted);
+    },
   } as Partial<CatalogApi> as CatalogApi;
 }
 

@@ -26,6 +26,7 @@ export const securityPostureKeys = {
   exemptionsRoot: () => [...all, 'exemptions'] as const,
   exemptions: (query: ExemptionsQuery = {}) =>
     [...all, 'exemptions', query] as const,
+  catalogEntity: (entityRef: string) => [...all, 'catalog-entity', entityRef] as const,
   checkDataRoot: () => [...all, 'check-data'] as const,
   checkData: (checkId: string, key: string) =>
     [...all, 'check-data', checkId, key] as const,

@@ -1,12 +1,12 @@
 import { screen } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/test-utils';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
-import { makeFinding } from '../../__testUtils__';
+import { makeFinding, renderWithBackend, setupBackend } from '../../__testUtils__';
 import { FindingDetails } from './FindingDetails';
+
+setupBackend();
 
 describe('FindingDetails', () => {
   it('labels the mask as a masked secret and explains the token checksum', async () => {
-    await renderInTestApp(
+    await renderWithBackend(
       <FindingDetails
         finding={makeFinding({
           severity: 'critical',
@@ -17,7 +17,6 @@ describe('FindingDetails', () => {
           },
         })}
       />,
-      { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
     );
     expect(screen.getByText('Masked secret')).toBeInTheDocument();
     expect(screen.getByTestId('evidence-note-secretMask')).toHaveTextContent(
@@ -28,5 +27,25 @@ describe('FindingDetails', () => {
       "The token's built-in checksum does not match: likely mistyped or truncated, still treat as exposed.",
     );
     expect(screen.queryByText(/reference, not a secret/)).toBeNull();
+  });
+
+  it("offers the entity's edit and source links from the catalog", async () => {
+    await renderWithBackend(<FindingDetails finding={makeFinding()} />, {
+      catalogEntities: [
+        {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'checkout-api',
+            namespace: 'default',
+            annotations: {
+              'backstage.io/edit-url': 'https://github.com/acme/checkout-api/edit/main/catalog-info.yaml',
+            },
+          },
+        },
+      ],
+    });
+    expect(await screen.findByTestId('finding-edit-source')).toHaveTextContent('Edit source');
+    expect(screen.queryByTestId('finding-view-source')).toBeNull();
   });
 });

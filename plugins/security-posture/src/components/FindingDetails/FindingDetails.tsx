@@ -22,6 +22,7 @@ import {
   MASKED_SECRET_EXPLANATION,
   MASKED_SECRET_LABEL,
 } from '../../utils/evidence';
+import { SourceLinks } from '../SourceLinks';
 
 const useStyles = makeStyles(theme => ({
   heading: {
@@ -256,6 +257,7 @@ export function FindingDetails(props: {
       <Typography variant="body2" data-testid="finding-remediation">
         {finding.remediation}
       </Typography>
+      {finding.entityRef ? <SourceLinks entityRef={finding.entityRef} /> : null}
       {remediationExtra}
       {finding.docsUrl ? (
         <Typography variant="body2" className={classes.section}>

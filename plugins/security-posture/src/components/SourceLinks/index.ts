@@ -1,0 +1,1 @@
+export { SourceLinks, sourceLinks } from './SourceLinks';
