@@ -319,7 +319,8 @@ describe('live probes against the real demo backend', () => {
       'integrations.github[0].apps[0].privateKey': 'push to repos (file)',
       'integrations.github[0].apps[0].clientSecret': 'push to repos (file)',
     });
-    expect(runtime.score).toBeLessThanOrEqual(12);
+    // 2 × push to repos (4), times 1 + ½ per community backend plugin or module
+    expect(runtime.score).toBeLessThan(20);
     expect(runtime.literal).toEqual([]);
 
     expect(probeTable(probes)).toEqual({
