@@ -268,11 +268,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       if (decision.result !== AuthorizeResult.ALLOW) {
         throw new NotAllowedError('Starting a security posture scan is not allowed');
       }
+      const fullPass = String(req.query.full) === 'true';
       const scan = await scans.requestScan({
         trigger: 'manual',
         requestedBy: requesterOf(credentials),
+        fullPass,
       });
-      await event.success({ meta: { scanId: scan.id } });
+      await event.success({ meta: { scanId: scan.id, fullPass } });
       res.status(202).json(scan);
     } catch (error) {
       await event.fail({

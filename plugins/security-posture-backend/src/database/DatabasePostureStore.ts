@@ -36,6 +36,7 @@ import {
 import { migrateToLatest } from './migrations';
 import { DETECTION_SCAN_ID } from './DatabaseDetectionStore';
 import {
+  ENTITY_PASSES,
   EntityEvaluation,
   forgetEntitiesNotMet,
   lastFullEntityPassAt,
@@ -615,6 +616,10 @@ export class DatabasePostureStore implements PostureStore {
 
   lastFullEntityPassAt(): Promise<string | undefined> {
     return lastFullEntityPassAt(this.db);
+  }
+
+  async forgetEntityPasses(): Promise<void> {
+    await this.db(ENTITY_PASSES).delete();
   }
 
   async clearEntityPasses(scanId?: string): Promise<void> {

@@ -144,6 +144,8 @@ export interface PostureStore extends ScoringSource {
   }): Promise<void>;
   /** When the newest complete full pass finished; undefined before the first one. */
   lastFullEntityPassAt(): Promise<string | undefined>;
+  /** Forgets the recorded passes: the next catalog pass is a full one. */
+  forgetEntityPasses(): Promise<void>;
   /**
    * After an entity check's pass read the whole catalog: resolves its open findings of entities
    * the pass did not meet (they left the catalog) and its entity-less findings it did not

@@ -23,8 +23,15 @@ const LAST_SEEN_REFRESH_MS = 24 * 60 * 60 * 1000;
 
 /** Starts scans and moves them through queued → running → succeeded | partial | failed. */
 export interface ScanService {
-  /** Queues a scan and asks for it to run now; returns the queued scan. */
-  requestScan(options: { trigger: Scan['trigger']; requestedBy?: string }): Promise<Scan>;
+  /**
+   * Queues a scan and asks for it to run now; returns the queued scan. With `fullPass`, the next
+   * catalog pass evaluates every entity (not only those that changed).
+   */
+  requestScan(options: {
+    trigger: Scan['trigger'];
+    requestedBy?: string;
+    fullPass?: boolean;
+  }): Promise<Scan>;
   /**
    * Closes abandoned scans, then runs queued scans on this replica while no replica runs one;
    * resolves when the queue is empty or another replica runs a scan.
@@ -123,15 +130,23 @@ export class DefaultScanService implements ScanService {
     return (this.ownRunnerId ??= this.deps.runnerId ?? defaultRunnerId());
   }
 
-  async requestScan(options: { trigger: Scan['trigger']; requestedBy?: string }): Promise<Scan> {
+  async requestScan(options: {
+    trigger: Scan['trigger'];
+    requestedBy?: string;
+    fullPass?: boolean;
+  }): Promise<Scan> {
     // A scan still waiting to start covers this request too: "Scan now" pressed twice runs once
     // (and the queue stays short, so the latest scans always include the running one).
-    const scan = await this.deps.store.enqueueScan(options, recent => {
+    const { fullPass, ...request } = options;
+    const scan = await this.deps.store.enqueueScan(request, recent => {
       const queued = recent.find(s => s.status === 'queued');
       if (queued) return queued;
       if (options.trigger === 'manual') this.assertCooledDown(recent);
       return undefined;
     });
+    // Without a recorded full pass the next pass is full, on whichever replica runs it. After the
+    // cooldown check: a refused start changes nothing.
+    if (fullPass) await this.deps.store.forgetEntityPasses();
     this.kick();
     return scan;
   }

@@ -197,6 +197,7 @@ async function scanWith(
   catalog: FakeCatalog,
   deployment: Deployment,
   fullPassEveryMs: number,
+  fullPass = false,
 ) {
   const store = await DatabasePostureStore.create({
     database: mockServices.database({ knex, migrations: { skip: false } }),
@@ -235,7 +236,10 @@ async function scanWith(
     retentionMs: 90 * 24 * 60 * 60 * 1000,
     fullPassEveryMs,
   });
-  const requested = await service.requestScan({ trigger: 'schedule' });
+  const requested = await service.requestScan({
+    trigger: fullPass ? 'manual' : 'schedule',
+    fullPass,
+  });
   await service.processQueue();
   const scan = (await store.getScan(requested.id))!;
   expect([scan.status, scan.message]).toEqual(['succeeded', undefined]);
@@ -458,6 +462,17 @@ describe.each(databases.eachSupportedId())(
       ).toHaveLength(1);
       const again = await scanWith(db, catalog, deployment, HOUR);
       expect([Boolean(again.pass.full), again.pass.skipped]).toEqual([
+        false,
+        10,
+      ]);
+      // Asked for (POST /scans?full=true): the next pass is full, then incremental again.
+      const asked = await scanWith(db, catalog, deployment, HOUR, true);
+      expect([Boolean(asked.pass.full), asked.pass.evaluated]).toEqual([
+        true,
+        10,
+      ]);
+      const after = await scanWith(db, catalog, deployment, HOUR);
+      expect([Boolean(after.pass.full), after.pass.skipped]).toEqual([
         false,
         10,
       ]);
