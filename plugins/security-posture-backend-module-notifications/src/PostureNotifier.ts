@@ -222,6 +222,7 @@ export class PostureNotifier {
         recipients: { type: 'entity', entityRef: alert.recipients },
         payload: alert.payload,
       });
+      logger.info(`Security posture notification ${alert.key} sent to ${alert.recipients.join(', ')}`);
     } catch (e) {
       await sent.release(alert.key);
       logger.warn(
