@@ -167,6 +167,25 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     }
   });
 
+  // Before /findings/:fingerprint, which would take `groups` for a fingerprint.
+  router.get('/findings/groups', async (req, res) => {
+    const query = findingsQueryOf(req.query);
+    const credentials = await userOrService(req);
+    const event = await auditor.createEvent({
+      eventId: 'report-read',
+      request: req,
+      meta: { queryType: 'finding-groups', query: JSON.parse(JSON.stringify(query)) },
+    });
+    try {
+      const page = await report.findingGroups(query, credentials);
+      await event.success({ meta: { scope: page.scope, totalItems: page.totalItems } });
+      res.json(page);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
   router.get('/findings/:fingerprint', async (req, res) => {
     const credentials = await userOrService(req);
     const event = await auditor.createEvent({

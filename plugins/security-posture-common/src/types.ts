@@ -341,6 +341,29 @@ export interface FindingsPage {
   scope: 'all' | 'mine';
 }
 
+/**
+ * Findings with the same check and title, counted together (GET /findings/groups): one row
+ * per (checkId, title) over the findings a `FindingsQuery` selects.
+ */
+export interface FindingGroup {
+  checkId: string;
+  title: string;
+  category: FindingCategory;
+  /** The worst severity among the group's findings. */
+  severity: Severity;
+  /** How many findings (one per target: entity and location) the group has. */
+  targets: number;
+}
+
+/** Groups worst severity first, then the most targets first. */
+export interface FindingGroupsPage {
+  items: FindingGroup[];
+  totalItems: number;
+  limit: number;
+  offset: number;
+  scope: 'all' | 'mine';
+}
+
 /** What the caller may see of one entity's findings. */
 export type EntityFindingsResponse =
   | {

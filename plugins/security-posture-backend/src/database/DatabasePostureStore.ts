@@ -6,6 +6,7 @@ import {
   emptySeverityCounts,
   PublishedCheckData,
   Finding,
+  FindingGroup,
   FindingsQuery,
   FindingSortField,
   HistoryPoint,
@@ -34,6 +35,7 @@ import {
   summarizeScanChanges,
 } from './scanChanges';
 import { migrateToLatest } from './migrations';
+import { pageOfFindingGroups } from './findingGroups';
 import { DETECTION_SCAN_ID } from './DatabaseDetectionStore';
 import {
   ENTITY_PASSES,
@@ -839,6 +841,18 @@ export class DatabasePostureStore implements PostureStore {
     ]);
     const items = await this.withExemptions(rows as FindingRow[], now);
     return { items, totalItems: counted ? Number(counted[0].count) : offset + items.length };
+  }
+
+  async listFindingGroups(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+  ): Promise<{ items: FindingGroup[]; totalItems: number }> {
+    const now = this.now();
+    const applied = { exemptions: await this.anyExemptionApplies(now), now };
+    return pageOfFindingGroups(this.db, () => this.filtered(query, visibility, applied), {
+      limit: query.limit ?? 50,
+      offset: query.offset ?? 0,
+    });
   }
 
   streamFindings(

@@ -3,6 +3,7 @@ import {
   CheckRunSummary,
   PublishedCheckData,
   Finding,
+  FindingGroup,
   FindingsQuery,
   HistoryPoint,
   Scan,
@@ -185,6 +186,14 @@ export interface PostureStore extends ScoringSource {
     visibility: FindingsVisibility,
     options?: { withTotal?: boolean },
   ): Promise<{ items: Finding[]; totalItems: number }>;
+  /**
+   * Findings of a query grouped by check id and title (worst severity, number of findings),
+   * worst groups first; `orderBy`/`order` do not apply.
+   */
+  listFindingGroups(
+    query: FindingsQuery,
+    visibility: FindingsVisibility,
+  ): Promise<{ items: FindingGroup[]; totalItems: number }>;
   /** Pages through every finding of a query, for exports: memory stays bounded. */
   streamFindings(
     query: FindingsQuery,

@@ -10,6 +10,7 @@ import {
   emptySeverityCounts,
   EntityFindingsResponse,
   Finding,
+  FindingGroupsPage,
   FindingsPage,
   FindingsQuery,
   POLICY_COVERAGE_CHECK_ID,
@@ -271,6 +272,18 @@ export class ReportService {
       withTotal: total === undefined,
     });
     return { ...page, totalItems: total ?? page.totalItems, limit, offset, scope: visibility.scope };
+  }
+
+  /** Findings grouped by check and title, over the findings `findings()` would list. */
+  async findingGroups(
+    query: FindingsQuery,
+    credentials: BackstageCredentials,
+  ): Promise<FindingGroupsPage> {
+    const visibility = await this.visibilityFor(credentials);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const offset = Math.max(query.offset ?? 0, 0);
+    const page = await this.deps.store.listFindingGroups({ ...query, limit, offset }, visibility);
+    return { ...page, limit, offset, scope: visibility.scope };
   }
 
   async finding(fingerprint: string, credentials: BackstageCredentials): Promise<Finding> {
