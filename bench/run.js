@@ -35,7 +35,7 @@ const { renderMarkdown } = require('./engine/report');
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
-const FAMILIES = ['secrets', 'templates', 'plugins', 'advisories'];
+const FAMILIES = ['secrets', 'templates', 'plugins', 'advisories', 'detections'];
 const TRANSFORM = require.resolve('@backstage/cli/config/nodeTransform.cjs', {
   paths: [ROOT],
 });

@@ -17,7 +17,7 @@ export interface DetectionEngineOptions {
   /** Told about each new finding (events service); errors are its own to handle. */
   onCreated?: (detections: RecordedDetection[]) => Promise<void>;
   logger: LoggerService;
-  /** Events waiting for a flush beyond this are dropped (oldest first) and counted. */
+  /** Events beyond this many waiting for a flush are dropped and counted. */
   maxQueue?: number;
   clock?: () => Date;
 }
@@ -41,8 +41,9 @@ export class DetectionEngine {
       return;
     const record: AuditRecord = event;
     if (this.queue.length >= (this.options.maxQueue ?? 50_000)) {
-      this.queue.shift();
+      // Dropping the newest keeps accept O(1) while evaluation lags behind.
       this.dropped++;
+      return;
     }
     this.queue.push(record);
   }

@@ -158,13 +158,20 @@ export class DetectionEvaluator {
   ) {
     const { rule, subject, key } = match;
     const previous = state.get(key);
-    // The window is (at - windowMs, at]: an event exactly one window old has left it.
-    const events = (previous?.events ?? []).filter(
-      ([at]) => at > record.at - rule.windowMs,
-    );
+    // In place: events are in time order, so the expired ones are at the front. The window is
+    // (at - windowMs, at]: an event exactly one window old has left it.
+    const events = previous?.events ?? [];
+    let expired = 0;
+    while (
+      expired < events.length &&
+      events[expired][0] <= record.at - rule.windowMs
+    ) {
+      expired++;
+    }
     events.push([record.at, `${record.plugin}.${record.eventId}`]);
     // Deciding "more than threshold" needs only the newest threshold + 1 events.
-    while (events.length > rule.threshold + 1) events.shift();
+    const excess = Math.max(expired, events.length - (rule.threshold + 1));
+    if (excess > 0) events.splice(0, excess);
 
     const quiet =
       previous?.quietUntil !== undefined && record.at < previous.quietUntil;
