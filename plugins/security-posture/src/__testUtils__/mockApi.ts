@@ -9,6 +9,7 @@ export function createMockSecurityPostureApi(): jest.Mocked<SecurityPostureApi> 
   return {
     getSummary: notMocked('getSummary'),
     getFindings: notMocked('getFindings'),
+    getFindingGroups: notMocked('getFindingGroups'),
     getFinding: notMocked('getFinding'),
     getEntityFindings: notMocked('getEntityFindings'),
     requestScan: notMocked('requestScan'),

@@ -7,6 +7,7 @@ import {
   ExemptionsPage,
   ExemptionsQuery,
   Finding,
+  FindingGroupsPage,
   FindingsPage,
   NewExemption,
   FindingsQuery,
@@ -35,6 +36,8 @@ export interface SecurityPostureApi {
   getSummary(): Promise<PostureSummary>;
   /** Findings, deployment-wide (`scope: 'all'`) or of the caller's entities (`scope: 'mine'`). */
   getFindings(query?: FindingsQuery): Promise<FindingsPage>;
+  /** Findings of the same filters grouped by check id and title; sorting does not apply. */
+  getFindingGroups(query?: FindingsQuery): Promise<FindingGroupsPage>;
   getFinding(fingerprint: string): Promise<Finding>;
   /** What the caller may see of one catalog entity's findings. */
   getEntityFindings(

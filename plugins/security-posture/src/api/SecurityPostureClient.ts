@@ -8,6 +8,7 @@ import {
   ExemptionsPage,
   ExemptionsQuery,
   Finding,
+  FindingGroupsPage,
   FindingsPage,
   NewExemption,
   FindingsQuery,
@@ -135,6 +136,12 @@ export class SecurityPostureClient implements SecurityPostureApi {
 
   async getFindings(query: FindingsQuery = {}): Promise<FindingsPage> {
     return this.getJson(`/findings${findingsQueryString(query)}`);
+  }
+
+  async getFindingGroups(query: FindingsQuery = {}): Promise<FindingGroupsPage> {
+    return this.getJson(
+      `/findings/groups${findingsQueryString(query, [...EXPORT_KEYS, 'limit', 'offset'])}`,
+    );
   }
 
   async getFinding(fingerprint: string): Promise<Finding> {

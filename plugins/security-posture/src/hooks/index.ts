@@ -7,6 +7,7 @@ export {
   useEntityFindings,
   useFinding,
   useFindings,
+  useFindingGroups,
   useHistory,
   useScan,
   useScanChanges,

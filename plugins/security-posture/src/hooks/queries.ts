@@ -51,6 +51,20 @@ export function useFindings(
   });
 }
 
+/** Findings grouped by check id and title, for the same filters as {@link useFindings}. */
+export function useFindingGroups(
+  query: FindingsQuery,
+  options: { enabled?: boolean } = {},
+) {
+  const api = useApi(securityPostureApiRef);
+  return useQuery({
+    queryKey: securityPostureKeys.findingGroups(query),
+    queryFn: () => api.getFindingGroups(query),
+    enabled: options.enabled ?? true,
+    placeholderData: keepPreviousData,
+  });
+}
+
 /** One finding; `placeholder` (e.g. the table row) shows at once while the full record loads. */
 export function useFinding(
   fingerprint: string | undefined,

@@ -12,6 +12,9 @@ export const securityPostureKeys = {
   summary: () => [...all, 'summary'] as const,
   findingsRoot: () => [...all, 'findings'] as const,
   findings: (query: FindingsQuery = {}) => [...all, 'findings', query] as const,
+  // Under findingsRoot(): scans and exemptions invalidate the groups with the list.
+  findingGroups: (query: FindingsQuery = {}) =>
+    [...all, 'findings', 'groups', query] as const,
   findingRoot: () => [...all, 'finding'] as const,
   finding: (fingerprint: string) => [...all, 'finding', fingerprint] as const,
   entityRoot: () => [...all, 'entity'] as const,

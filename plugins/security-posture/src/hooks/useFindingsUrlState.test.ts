@@ -20,6 +20,7 @@ describe('findings table state in the URL', () => {
       order: 'asc',
       page: 0,
       pageSize: 25,
+      grouped: false,
     });
     expect(tableStateToQuery(state)).toEqual({
       status: ['open'],
@@ -87,14 +88,16 @@ describe('findings table state in the URL', () => {
     const state = parseFindingsTableState(
       new URLSearchParams(
         'category=plugins&severity=medium&status=resolved&owner=user:default/sam' +
-          '&kind=API&kind=System&q=a%20b&sort=entityRef&order=desc&page=1&size=100',
+          '&kind=API&kind=System&q=a%20b&sort=entityRef&order=desc&page=1&size=100&group=1',
       ),
     );
+    expect(state.grouped).toBe(true);
     expect(
       parseFindingsTableState(
         writeFindingsTableState(new URLSearchParams(), state),
       ),
     ).toEqual(state);
+    expect(parseFindingsTableState(new URLSearchParams('group=yes')).grouped).toBe(false);
   });
 
   it('trims the free text and leaves empty filters out of the query', () => {

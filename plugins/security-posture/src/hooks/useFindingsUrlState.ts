@@ -27,6 +27,8 @@ export interface FindingsTableState extends FindingsFilters {
   order: 'asc' | 'desc';
   page: number;
   pageSize: number;
+  /** One row per check id and title (GET /findings/groups) instead of one per finding. */
+  grouped: boolean;
 }
 
 export const PAGE_SIZES = [10, 25, 50, 100];
@@ -54,6 +56,7 @@ export const URL_PARAMS = {
   page: 'page',
   pageSize: 'size',
   finding: 'finding',
+  grouped: 'group',
 } as const;
 
 function nonNegativeInt(value: string | null, fallback: number): number {
@@ -85,6 +88,7 @@ export function parseFindingsTableState(
     order: params.get(URL_PARAMS.order) === 'desc' ? 'desc' : 'asc',
     page: nonNegativeInt(params.get(URL_PARAMS.page), 0),
     pageSize: PAGE_SIZES.includes(pageSize) ? pageSize : DEFAULT_PAGE_SIZE,
+    grouped: params.get(URL_PARAMS.grouped) === '1',
   };
 }
 
@@ -118,6 +122,7 @@ export function writeFindingsTableState(
       URL_PARAMS.pageSize,
       state.pageSize === DEFAULT_PAGE_SIZE ? undefined : String(state.pageSize),
     ],
+    [URL_PARAMS.grouped, state.grouped ? '1' : undefined],
   ];
   for (const [name, value] of scalars) {
     if (value === undefined) next.delete(name);
@@ -194,7 +199,8 @@ export function useFindingsUrlState() {
             (FILTER_FIELDS.some(f => f in patch) ||
               'orderBy' in patch ||
               'order' in patch ||
-              'pageSize' in patch);
+              'pageSize' in patch ||
+              'grouped' in patch);
           return writeFindingsTableState(current, {
             ...before,
             ...patch,
@@ -207,11 +213,12 @@ export function useFindingsUrlState() {
     [setParams],
   );
 
+  // Clears the filters, sort and paging; the view (grouped or not) stays.
   const reset = useCallback(() => {
     setParams(current => {
       const next = new URLSearchParams(current);
       Object.values(URL_PARAMS)
-        .filter(name => name !== URL_PARAMS.finding)
+        .filter(name => name !== URL_PARAMS.finding && name !== URL_PARAMS.grouped)
         .forEach(name => next.delete(name));
       return next;
     });

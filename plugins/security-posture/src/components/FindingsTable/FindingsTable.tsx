@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import Switch from '@material-ui/core/Switch';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import MuiLink from '@material-ui/core/Link';
 import Paper from '@material-ui/core/Paper';
@@ -19,6 +21,7 @@ import { ResponseErrorPanel } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   Finding,
+  FindingGroup,
   FindingSortField,
   FindingsQuery,
 } from '@security-posture/plugin-security-posture-common';
@@ -36,6 +39,7 @@ import { FindingDrawer } from '../FindingDrawer';
 import { ExportCsvButton } from '../ExportCsvButton';
 import { Locator } from '../Locator';
 import { FindingsFilters } from './FindingsFilters';
+import { FindingGroupsTable } from './FindingGroupsTable';
 import { categoryLabel, describeTarget, formatDate } from '../../utils/format';
 
 const useStyles = makeStyles(theme => ({
@@ -158,13 +162,13 @@ export function FindingsTable(props: FindingsTableProps) {
     [state, fixed],
   );
   const { data, error, isLoading, isFetching, isPlaceholderData } =
-    useFindings(query);
+    useFindings(query, { enabled: !state.grouped });
 
   // A shared link, a reload after a scan or `?page=999` may point past the last page: once
   // the total of this query is known, go to the last page instead. That only normalises
   // the URL, so it replaces the history entry rather than adding one.
   const lastPage =
-    data && !isPlaceholderData
+    data && !isPlaceholderData && !state.grouped
       ? lastPageOf(data.totalItems, state.pageSize)
       : undefined;
   const pastLastPage = lastPage !== undefined && state.page > lastPage;
@@ -176,6 +180,22 @@ export function FindingsTable(props: FindingsTableProps) {
 
   const onFiltersChange = useCallback(
     (patch: Partial<Filters>) => update(patch),
+    [update],
+  );
+  const onGroupsPage = useCallback(
+    (patch: { page?: number; pageSize?: number }, replace?: boolean) =>
+      update(patch, { replace }),
+    [update],
+  );
+  // A group's targets are the list filtered to its check, with its title as the text query
+  // (which also matches findings of that check whose message or locator contains the title).
+  const openGroup = useCallback(
+    (group: FindingGroup) =>
+      update({
+        grouped: false,
+        checkId: [group.checkId],
+        text: group.title.slice(0, 200),
+      }),
     [update],
   );
 
@@ -299,7 +319,7 @@ export function FindingsTable(props: FindingsTableProps) {
       <Toolbar className={classes.toolbar}>
         <Typography variant="h6" component="h2">
           {title ?? scopeTitle}
-          {data ? (
+          {data && !state.grouped ? (
             <Typography
               component="span"
               variant="body2"
@@ -311,6 +331,19 @@ export function FindingsTable(props: FindingsTableProps) {
             </Typography>
           ) : null}
         </Typography>
+        <FormControlLabel
+          control={
+            <Switch
+              size="small"
+              color="primary"
+              checked={state.grouped}
+              onChange={event => update({ grouped: event.target.checked })}
+              inputProps={{ 'aria-label': 'Group identical findings' }}
+            />
+          }
+          label="Group identical findings"
+          data-testid="findings-group-toggle"
+        />
         <ExportCsvButton
           query={exportQuery}
           filenameBase={exportFilenameBase}
@@ -326,14 +359,28 @@ export function FindingsTable(props: FindingsTableProps) {
         hide={fixed?.category ? ['category'] : []}
         scope={data?.scope}
       />
-      <div className={classes.progress}>
-        {isFetching ? <LinearProgress aria-label="Loading findings" /> : null}
-      </div>
-      {error ? (
+      {state.grouped ? (
+        <FindingGroupsTable
+          query={exportQuery}
+          page={state.page}
+          pageSize={state.pageSize}
+          onPage={onGroupsPage}
+          onOpen={openGroup}
+          emptyText={emptyText}
+          onReset={hasFilters ? reset : undefined}
+        />
+      ) : null}
+      {!state.grouped ? (
+        <div className={classes.progress}>
+          {isFetching ? <LinearProgress aria-label="Loading findings" /> : null}
+        </div>
+      ) : null}
+      {!state.grouped && error ? (
         <Box p={2}>
           <ResponseErrorPanel error={error} title="Could not load findings" />
         </Box>
-      ) : (
+      ) : null}
+      {!state.grouped && !error ? (
         <>
           <TableContainer>
             <Table size="small" aria-label={title ?? scopeTitle}>
@@ -432,7 +479,7 @@ export function FindingsTable(props: FindingsTableProps) {
             </div>
           )}
         </>
-      )}
+      ) : null}
       <FindingDrawer
         fingerprint={drawer.fingerprint}
         initial={selected}
