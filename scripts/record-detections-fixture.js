@@ -18,7 +18,10 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const out = path.join(root, 'plugins/security-posture-cli/src/__fixtures__/detections');
+const out = path.join(
+  root,
+  'plugins/security-posture-cli/src/__fixtures__/detections',
+);
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -64,8 +67,17 @@ async function main() {
   );
   const child = spawn(
     'npx',
-    ['backstage-cli', 'package', 'start', '--config', path.join(root, 'app-config.yaml'),
-      '--config', path.join(root, 'dev/config/app-config.demo.yaml'), '--config', overrides],
+    [
+      'backstage-cli',
+      'package',
+      'start',
+      '--config',
+      path.join(root, 'app-config.yaml'),
+      '--config',
+      path.join(root, 'dev/config/app-config.demo.yaml'),
+      '--config',
+      overrides,
+    ],
     {
       cwd: path.join(root, 'packages/backend'),
       detached: true,
@@ -88,31 +100,49 @@ async function main() {
     const signIn = user =>
       until(`sign-in as ${user}`, 120_000, async () => {
         const res = await fetch(`${api}/auth/demo/refresh`, {
-          headers: { 'x-demo-user': user, 'X-Requested-With': 'XMLHttpRequest' },
+          headers: {
+            'x-demo-user': user,
+            'X-Requested-With': 'XMLHttpRequest',
+          },
         });
         return res.ok ? (await res.json()).backstageIdentity.token : undefined;
       });
     const dana = { Authorization: `Bearer ${await signIn('dana')}` };
     const { items } = await until('the catalog', 120_000, async () => {
-      const res = await fetch(`${api}/catalog/entities/by-query?filter=kind=component&limit=100`, { headers: dana });
+      const res = await fetch(
+        `${api}/catalog/entities/by-query?filter=kind=component&limit=100`,
+        { headers: dana },
+      );
       const body = await res.json();
       return body.items?.length ? body : undefined;
     });
-    const refs = items.map(e => `${e.kind}/${e.metadata.namespace ?? 'default'}/${e.metadata.name}`.toLowerCase());
+    const refs = items.map(e =>
+      `${e.kind}/${e.metadata.namespace ?? 'default'}/${
+        e.metadata.name
+      }`.toLowerCase(),
+    );
     for (let i = 0; i < 60; i++) {
-      const res = await fetch(`${api}/catalog/entities/by-name/${refs[i % refs.length]}`, { headers: dana });
+      const res = await fetch(
+        `${api}/catalog/entities/by-name/${refs[i % refs.length]}`,
+        { headers: dana },
+      );
       if (!res.ok) throw new Error(`read ${i} failed: ${res.status}`);
     }
     const refreshed = await fetch(`${api}/catalog/refresh`, {
       method: 'POST',
       headers: { ...dana, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ entityRef: `component:default/${items[0].metadata.name}` }),
+      body: JSON.stringify({
+        entityRef: `component:default/${items[0].metadata.name}`,
+      }),
     });
     console.error(`refresh as dana: ${refreshed.status}`);
 
     const alice = { Authorization: `Bearer ${await signIn('alice')}` };
     const findings = await until('the live detections', 60_000, async () => {
-      const res = await fetch(`${api}/security-posture/findings?category=detections&limit=100`, { headers: alice });
+      const res = await fetch(
+        `${api}/security-posture/findings?category=detections&limit=100`,
+        { headers: alice },
+      );
       const body = await res.json();
       return body.items?.length >= 2 ? body.items : undefined;
     });
@@ -125,10 +155,22 @@ async function main() {
       }
     });
     fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, 'demo-auditor.jsonl'), `${lines.join('\n')}\n`);
-    const live = findings.map(f => ({ checkId: f.checkId, severity: f.severity, evidence: f.evidence }));
-    fs.writeFileSync(path.join(out, 'demo-live-findings.json'), `${JSON.stringify(live, null, 2)}\n`);
-    console.error(`${lines.length} audit lines, ${findings.length} live detection findings written to ${out}`);
+    fs.writeFileSync(
+      path.join(out, 'demo-auditor.jsonl'),
+      `${lines.join('\n')}\n`,
+    );
+    const live = findings.map(f => ({
+      checkId: f.checkId,
+      severity: f.severity,
+      evidence: f.evidence,
+    }));
+    fs.writeFileSync(
+      path.join(out, 'demo-live-findings.json'),
+      `${JSON.stringify(live, null, 2)}\n`,
+    );
+    console.error(
+      `${lines.length} audit lines, ${findings.length} live detection findings written to ${out}`,
+    );
   } finally {
     stop();
     fs.rmSync(dir, { recursive: true, force: true });
