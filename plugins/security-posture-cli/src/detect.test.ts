@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { main } from './index';
+import { validate } from './__testUtils__/jsonSchema';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixtures = path.join(__dirname, '__fixtures__/detections');
@@ -90,6 +91,17 @@ describe('security-posture detect', () => {
         /queryType|aws-credentials-helper|userAgent|\/api\/catalog/,
       );
     }
+  });
+
+  it('writes JSON that follows the scan report schema', async () => {
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(__dirname, 'report.schema.json'), 'utf8'),
+    );
+    const report = JSON.parse(
+      (await run(['detect', LOG, ...DEMO_ARGS, '-f', 'json'])).stdout,
+    );
+    expect(report.findings).toHaveLength(2);
+    expect(validate(schema, report)).toEqual([]);
   });
 
   it('writes SARIF and CSV like scan', async () => {
