@@ -5,7 +5,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request, Response } from 'express';
@@ -56,6 +56,25 @@ function list<T extends string = string>(value: unknown): T[] | undefined {
 
 function integer(value: unknown): number | undefined {
   return value === undefined ? undefined : Number(value);
+}
+
+/**
+ * The checks a scan request limits itself to (`{ checkIds }`; the validator checked the shape):
+ * each must be a registered, enabled check. Undefined for a scan of every check.
+ */
+function enabledCheckIdsOf(body: unknown, registry: CheckRegistry): string[] | undefined {
+  const requested = (body as { checkIds?: string[] } | undefined)?.checkIds;
+  if (!requested) return undefined;
+  const checks = new Map(registry.list().map(c => [c.check.meta.id, c.enabled]));
+  const unknown = requested.filter(id => !checks.has(id));
+  if (unknown.length) {
+    throw new InputError(`Unknown check id(s): ${unknown.join(', ')}`);
+  }
+  const disabled = requested.filter(id => !checks.get(id));
+  if (disabled.length) {
+    throw new InputError(`Check(s) not enabled, so not scanned: ${disabled.join(', ')}`);
+  }
+  return [...new Set(requested)];
 }
 
 /**
@@ -288,12 +307,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         throw new NotAllowedError('Starting a security posture scan is not allowed');
       }
       const fullPass = String(req.query.full) === 'true';
+      const checkIds = enabledCheckIdsOf(req.body, registry);
+      if (checkIds && fullPass) {
+        throw new InputError('full=true applies to scans of every check, not to checkIds');
+      }
       const scan = await scans.requestScan({
         trigger: 'manual',
         requestedBy: requesterOf(credentials),
         fullPass,
+        checkIds,
       });
-      await event.success({ meta: { scanId: scan.id, fullPass } });
+      await event.success({
+        meta: { scanId: scan.id, fullPass, ...(checkIds ? { checkIds } : {}) },
+      });
       res.status(202).json(scan);
     } catch (error) {
       await event.fail({

@@ -194,6 +194,11 @@ export interface Scan {
   progress: { done: number; total: number };
   message?: string;
   checkRuns?: CheckRunSummary[];
+  /**
+   * The checks a check-limited scan ran ("rescan this check"): findings of other checks were left
+   * as they were. Absent for a scan of every enabled check.
+   */
+  checkIds?: string[];
   /** What the scan changed (`GET /scans` only): new, reopened, resolved, severity changes. */
   changes?: ScanChangeSummary;
 }

@@ -88,6 +88,7 @@ const SCAN_COLUMNS = [
   'progress_total',
   'message',
   'check_runs',
+  'check_ids',
 ];
 
 type ScanRow = {
@@ -102,6 +103,8 @@ type ScanRow = {
   progress_total: number;
   message: string | null;
   check_runs?: string | null;
+  /** JSON array: the checks of a check-limited scan; null for a scan of every check. */
+  check_ids?: string | null;
 };
 
 type FindingRow = {
@@ -160,10 +163,11 @@ function toScan(row: ScanRow): Scan {
     progress: { done: Number(row.progress_done), total: Number(row.progress_total) },
     message: row.message ?? undefined,
     checkRuns: row.check_runs ? JSON.parse(row.check_runs) : undefined,
+    checkIds: row.check_ids ? JSON.parse(row.check_ids) : undefined,
   };
 }
 
-function newScanRow(scan: Pick<Scan, 'trigger' | 'requestedBy'>): ScanRow {
+function newScanRow(scan: Pick<Scan, 'trigger' | 'requestedBy' | 'checkIds'>): ScanRow {
   return {
     id: randomUUID(),
     status: 'queued',
@@ -176,6 +180,7 @@ function newScanRow(scan: Pick<Scan, 'trigger' | 'requestedBy'>): ScanRow {
     progress_total: 0,
     message: null,
     check_runs: null,
+    check_ids: scan.checkIds ? JSON.stringify(scan.checkIds) : null,
   };
 }
 
@@ -348,14 +353,14 @@ export class DatabasePostureStore implements PostureStore {
     });
   }
 
-  async createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan> {
+  async createScan(scan: Pick<Scan, 'trigger' | 'requestedBy' | 'checkIds'>): Promise<Scan> {
     const row = newScanRow(scan);
     await this.db(SCANS).insert(row);
     return toScan(row);
   }
 
   async enqueueScan(
-    scan: Pick<Scan, 'trigger' | 'requestedBy'>,
+    scan: Pick<Scan, 'trigger' | 'requestedBy' | 'checkIds'>,
     admit: (recent: Scan[]) => Scan | undefined,
   ): Promise<Scan> {
     return this.withScansLock('enqueue', async tx => {

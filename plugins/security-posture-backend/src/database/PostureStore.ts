@@ -66,14 +66,14 @@ export interface PostureStore extends ScoringSource {
    * revoked, or expires. What is derived from findings as read can be kept under it.
    */
   appliedExemptionsKey(): Promise<string>;
-  createScan(scan: Pick<Scan, 'trigger' | 'requestedBy'>): Promise<Scan>;
+  createScan(scan: Pick<Scan, 'trigger' | 'requestedBy' | 'checkIds'>): Promise<Scan>;
   /**
    * Queues a scan unless `admit` answers with a scan that covers the request (or throws to refuse
    * it). `admit` sees the newest scans under the scans lock, which every replica's starts and
    * claims take: two requests at once, on any replicas, are decided one after the other.
    */
   enqueueScan(
-    scan: Pick<Scan, 'trigger' | 'requestedBy'>,
+    scan: Pick<Scan, 'trigger' | 'requestedBy' | 'checkIds'>,
     admit: (recent: Scan[]) => Scan | undefined,
   ): Promise<Scan>;
   updateScan(id: string, patch: ScanPatch): Promise<void>;

@@ -232,7 +232,7 @@ function overallOutcome(counts: OutcomeCounts, thrown: number): CheckOutcome {
 }
 
 /**
- * Runs every enabled check once: deployment checks with a timeout each, entity checks over a
+ * Runs every enabled check (or the requested ones) once: deployment checks with a timeout each, entity checks over a
  * single paged pass of the catalog. A check that throws or hangs yields an `error` outcome and
  * the run goes on; a catalog that fails mid-stream turns the entity checks into errors.
  */
@@ -269,10 +269,16 @@ export class CheckRunner {
      * evaluated (needs `onEntityPage`, which records the evaluations).
      */
     incremental?: IncrementalPassOptions;
+    /** Runs only these enabled checks (a check-limited scan); every enabled check without it. */
+    checkIds?: string[];
   }): Promise<CheckRunOutput[]> {
-    const { signal, factory, onProgress, onCheckDone, onEntityPage } = options;
+    const { signal, factory, onProgress, onCheckDone, onEntityPage, checkIds } =
+      options;
     const incremental = onEntityPage ? options.incremental : undefined;
-    const enabled = this.deps.registry.list().filter(c => c.enabled);
+    const only = checkIds && new Set(checkIds);
+    const enabled = this.deps.registry
+      .list()
+      .filter(c => c.enabled && (!only || only.has(c.check.meta.id)));
     const deploymentChecks = enabled.filter(
       c => c.check.scope === 'deployment',
     );
@@ -638,10 +644,17 @@ export class CheckRunner {
           if (incremental) {
             await evaluateIncrementally(entity, incremental, stored);
           } else {
+            const failuresBefore = failures;
             for (const state of states) {
               await evaluate(state, entity);
             }
-            pageEvaluated.push(stringifyEntityRef(entity));
+            const entityRef = stringifyEntityRef(entity);
+            pageEvaluated.push(entityRef);
+            // E.g. a check-limited pass: the entity's recorded evaluation no longer holds, so the
+            // next incremental pass evaluates it again instead of keeping the error.
+            if (failures > failuresBefore) {
+              pageForget.push(entityRef.toLocaleLowerCase('en-US'));
+            }
           }
         }
         seen += page.items.length;

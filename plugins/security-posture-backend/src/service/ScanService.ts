@@ -25,12 +25,15 @@ const LAST_SEEN_REFRESH_MS = 24 * 60 * 60 * 1000;
 export interface ScanService {
   /**
    * Queues a scan and asks for it to run now; returns the queued scan. With `fullPass`, the next
-   * catalog pass evaluates every entity (not only those that changed).
+   * catalog pass evaluates every entity (not only those that changed). With `checkIds` (enabled
+   * checks; the caller validates them), the scan runs only those checks and leaves the findings
+   * of all others as they are.
    */
   requestScan(options: {
     trigger: Scan['trigger'];
     requestedBy?: string;
     fullPass?: boolean;
+    checkIds?: string[];
   }): Promise<Scan>;
   /**
    * Closes abandoned scans, then runs queued scans on this replica while no replica runs one;
@@ -134,12 +137,17 @@ export class DefaultScanService implements ScanService {
     trigger: Scan['trigger'];
     requestedBy?: string;
     fullPass?: boolean;
+    checkIds?: string[];
   }): Promise<Scan> {
-    // A scan still waiting to start covers this request too: "Scan now" pressed twice runs once
-    // (and the queue stays short, so the latest scans always include the running one).
-    const { fullPass, ...request } = options;
-    const scan = await this.deps.store.enqueueScan(request, recent => {
-      const queued = recent.find(s => s.status === 'queued');
+    // A scan still waiting to start covers this request too if it runs every check this one asks
+    // for: "Scan now" pressed twice runs once (and the queue stays short, so the latest scans
+    // always include the running one).
+    const { fullPass, checkIds, ...request } = options;
+    const wanted = checkIds?.length ? [...new Set(checkIds)].sort() : undefined;
+    const covers = (queued: Scan) =>
+      !queued.checkIds || (!!wanted && wanted.every(id => queued.checkIds!.includes(id)));
+    const scan = await this.deps.store.enqueueScan({ ...request, checkIds: wanted }, recent => {
+      const queued = recent.find(s => s.status === 'queued' && covers(s));
       if (queued) return queued;
       if (options.trigger === 'manual') this.assertCooledDown(recent);
       return undefined;
@@ -350,21 +358,31 @@ export class DefaultScanService implements ScanService {
         .catch(e => logger.warn(`Could not record scan progress: ${asError(e).message}`));
     };
 
-    logger.info(`Security posture scan ${scan.id} started (${scan.trigger}) on ${this.runnerId}`);
+    logger.info(
+      `Security posture scan ${scan.id} started (${scan.trigger}${
+        scan.checkIds ? `, checks ${scan.checkIds.join(', ')}` : ''
+      }) on ${this.runnerId}`,
+    );
     let status: ScanStatus;
     let message: string | null = null;
     let takenOver = false;
     try {
       // Inside the try: the scan must end (and its heartbeat stop) whatever fails.
       const factory = new FindingFactory(await this.deps.fingerprintKey?.());
-      const fullPass = await written(this.isFullPassDue());
+      // A check-limited scan verifies a fix: it evaluates every entity for its checks and records
+      // no entity evaluations (those stand for all checks that apply to an entity) and no pass.
+      const limited = Boolean(scan.checkIds);
+      const fullPass = limited || (await written(this.isFullPassDue()));
       const outputs = await runner.run({
         signal,
         factory,
-        incremental: {
-          full: fullPass,
-          lookup: entityRefs => written(store.getEntityEvaluations(entityRefs)),
-        },
+        checkIds: scan.checkIds,
+        incremental: limited
+          ? undefined
+          : {
+              full: fullPass,
+              lookup: entityRefs => written(store.getEntityEvaluations(entityRefs)),
+            },
         onProgress: progress => {
           latest = progress;
           writeProgress();
@@ -430,7 +448,7 @@ export class DefaultScanService implements ScanService {
       });
       // A lease lost after the last check still means another replica closed the scan.
       signal.throwIfAborted();
-      await this.recordEntityPass(scan.id, fullPass, outputs, written);
+      if (!limited) await this.recordEntityPass(scan.id, fullPass, outputs, written);
       const errored = outputs.filter(o => o.outcome === 'error');
       if (outputs.length > 0 && errored.length === outputs.length) {
         status = 'failed';
@@ -528,7 +546,7 @@ export class DefaultScanService implements ScanService {
       .catch(e => logger.warn(`Could not clear the scan's entity pass: ${asError(e).message}`));
     const finishedAt = new Date().toISOString();
     const enabled = this.deps.registry.list().filter(c => c.enabled);
-    if (status !== 'failed') {
+    if (status !== 'failed' && !scan.checkIds) {
       // Findings of checks that were disabled or removed no longer describe the deployment.
       // Resolved before the scan is marked finished: cached scores follow the scan's state.
       await store.resolveFindingsOfRetiredChecks(
