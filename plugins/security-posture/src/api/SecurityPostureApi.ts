@@ -43,8 +43,11 @@ export interface SecurityPostureApi {
   getEntityFindings(
     entityRef: string | CompoundEntityRef,
   ): Promise<EntityFindingsResponse>;
-  /** Starts a scan; resolves with the queued scan. */
-  requestScan(): Promise<Scan>;
+  /**
+   * Starts a scan; resolves with the queued scan. With `checkIds`, a scan of only those checks
+   * ("rescan this check"): other checks' findings stay as they are.
+   */
+  requestScan(options?: { checkIds?: string[] }): Promise<Scan>;
   getScan(id: string): Promise<Scan>;
   /** Recent scans, newest first, each with what it changed (`changes`). */
   listScans(): Promise<Scan[]>;

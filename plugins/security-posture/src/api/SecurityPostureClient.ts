@@ -154,11 +154,11 @@ export class SecurityPostureClient implements SecurityPostureApi {
     return this.getJson(`/entities/${entityPath(entityRef)}/findings`);
   }
 
-  async requestScan(): Promise<Scan> {
+  async requestScan(options: { checkIds?: string[] } = {}): Promise<Scan> {
     return this.request<Scan>('/scans', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({}),
+      body: JSON.stringify(options.checkIds ? { checkIds: options.checkIds } : {}),
     });
   }
 

@@ -9,14 +9,18 @@ import { isScanActive, useScan } from './queries';
 /**
  * Starts a scan, polls it until it finishes and then refreshes everything the
  * scan may have changed (summary, findings, entity findings, history, scans).
+ * With `checkIds`, the scan runs only those checks ("rescan this check").
  */
-export function useScanNow(options: { pollIntervalMs?: number } = {}) {
+export function useScanNow(
+  options: { pollIntervalMs?: number; checkIds?: string[] } = {},
+) {
   const api = useApi(securityPostureApiRef);
   const queryClient = useQueryClient();
   const [scanId, setScanId] = useState<string>();
+  const { checkIds } = options;
 
   const mutation = useMutation({
-    mutationFn: () => api.requestScan(),
+    mutationFn: () => api.requestScan(checkIds ? { checkIds } : undefined),
     onSuccess: (scan: Scan) => {
       queryClient.setQueryData(securityPostureKeys.scan(scan.id), scan);
       setScanId(scan.id);

@@ -16,6 +16,7 @@ import { useFinding } from '../../hooks';
 import { FindingDetails } from '../FindingDetails';
 import { ExemptButton } from '../ExemptionDialog';
 import { RemediationSnippets } from '../RemediationSnippets';
+import { RescanCheckButton } from './RescanCheckButton';
 import { useSecurityPageLink } from '../SecurityPage/SecurityPageContext';
 import { URL_PARAMS } from '../../hooks/useFindingsUrlState';
 import { errorStatus } from '../../utils/errors';
@@ -67,8 +68,10 @@ export function FindingDrawer(props: {
   /** The row the user clicked, shown while the full record loads. */
   initial?: Finding;
   onClose: () => void;
+  /** How often a rescan started here is polled (tests shorten it). */
+  pollIntervalMs?: number;
 }) {
-  const { fingerprint, initial, onClose } = props;
+  const { fingerprint, initial, onClose, pollIntervalMs } = props;
   const classes = useStyles();
   const { data, error, isLoading } = useFinding(fingerprint, {
     placeholder: initial,
@@ -127,8 +130,12 @@ export function FindingDrawer(props: {
             headingLevel={3}
             remediationExtra={<RemediationSnippets finding={data} />}
           />
-          <Box mt={2}>
+          <Box mt={2} display="flex" flexWrap="wrap" style={{ gap: 8 }}>
             <ExemptButton finding={data} />
+            <RescanCheckButton
+              checkId={data.checkId}
+              pollIntervalMs={pollIntervalMs}
+            />
           </Box>
           {checkLink ? (
             <Box mt={2}>
