@@ -99,10 +99,13 @@ function memoryStore() {
   const windows = new Map();
   const findings = new Set();
   return {
-    loadWindows: async keys =>
-      new Map(keys.filter(k => windows.has(k)).map(k => [k, windows.get(k)])),
-    saveWindows: async touched => {
+    updateWindows: async (keys, _updatedAt, update) => {
+      const loaded = new Map(
+        keys.filter(k => windows.has(k)).map(k => [k, windows.get(k)]),
+      );
+      const { touched, result } = update(loaded);
       for (const [k, w] of touched) windows.set(k, w);
+      return result;
     },
     recordFindings: async detections =>
       detections

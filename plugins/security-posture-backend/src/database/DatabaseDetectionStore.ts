@@ -26,6 +26,23 @@ type WindowRow = {
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
+/** The row of the window `<rule id>|<subject>`. */
+function windowRow(
+  key: string,
+  window: DetectionWindow,
+  updatedAt: string,
+): WindowRow {
+  const separator = key.indexOf('|');
+  return {
+    window_key: hashKey(key),
+    rule_id: key.slice(0, separator),
+    subject: key.slice(separator + 1),
+    events: JSON.stringify(window.events),
+    quiet_until: window.quietUntil ?? null,
+    updated_at: updatedAt,
+  };
+}
+
 function chunk<T>(items: T[], size = BATCH): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size)
@@ -48,46 +65,53 @@ export class DatabaseDetectionStore implements DetectionStore {
 
   private constructor(private readonly db: Knex) {}
 
-  async loadWindows(keys: string[]): Promise<Map<string, DetectionWindow>> {
-    const byHash = new Map(keys.map(key => [hashKey(key), key]));
-    const windows = new Map<string, DetectionWindow>();
-    for (const hashes of chunk([...byHash.keys()])) {
-      const rows: WindowRow[] = await this.db(WINDOWS).whereIn(
-        'window_key',
-        hashes,
-      );
-      for (const row of rows) {
-        windows.set(byHash.get(row.window_key)!, {
-          events: JSON.parse(row.events),
-          quietUntil:
-            row.quiet_until === null ? undefined : Number(row.quiet_until),
-        });
-      }
-    }
-    return windows;
-  }
-
-  async saveWindows(
-    windows: Map<string, DetectionWindow>,
+  async updateWindows<T>(
+    keys: string[],
     updatedAt: string,
-  ): Promise<void> {
-    const rows: WindowRow[] = [...windows].map(([key, window]) => {
-      const separator = key.indexOf('|');
-      return {
-        window_key: hashKey(key),
-        rule_id: key.slice(0, separator),
-        subject: key.slice(separator + 1),
-        events: JSON.stringify(window.events),
-        quiet_until: window.quietUntil ?? null,
-        updated_at: updatedAt,
-      };
+    update: (loaded: Map<string, DetectionWindow>) => {
+      touched: Map<string, DetectionWindow>;
+      result: T;
+    },
+  ): Promise<T> {
+    return this.db.transaction(async tx => {
+      const byHash = new Map(keys.map(key => [hashKey(key), key]));
+      const loaded = new Map<string, DetectionWindow>();
+      // PostgreSQL: rows stay locked until the update commits, so two replicas counting the
+      // same actor add up instead of overwriting each other (SQLite serialises writers).
+      const locking = tx.client.config.client === 'pg';
+      if (locking) {
+        // Empty rows for new windows first: a lock needs a row, and a concurrent insert of the
+        // same key waits for this transaction instead of overwriting it.
+        for (const batch of chunk(keys)) {
+          await tx(WINDOWS)
+            .insert(batch.map(key => windowRow(key, { events: [] }, updatedAt)))
+            .onConflict('window_key')
+            .ignore();
+        }
+      }
+      for (const hashes of chunk([...byHash.keys()])) {
+        const query = tx<WindowRow>(WINDOWS).whereIn('window_key', hashes);
+        const rows: WindowRow[] = await (locking ? query.forUpdate() : query);
+        for (const row of rows) {
+          loaded.set(byHash.get(row.window_key)!, {
+            events: JSON.parse(row.events),
+            quietUntil:
+              row.quiet_until === null ? undefined : Number(row.quiet_until),
+          });
+        }
+      }
+      const { touched, result } = update(loaded);
+      const rows = [...touched].map(([key, window]) =>
+        windowRow(key, window, updatedAt),
+      );
+      for (const batch of chunk(rows)) {
+        await tx(WINDOWS)
+          .insert(batch)
+          .onConflict('window_key')
+          .merge(['events', 'quiet_until', 'updated_at']);
+      }
+      return result;
     });
-    for (const batch of chunk(rows)) {
-      await this.db(WINDOWS)
-        .insert(batch)
-        .onConflict('window_key')
-        .merge(['events', 'quiet_until', 'updated_at']);
-    }
   }
 
   async recordFindings(detections: RecordedDetection[]): Promise<string[]> {

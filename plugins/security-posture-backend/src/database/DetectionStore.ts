@@ -16,12 +16,19 @@ export interface RecordedDetection {
  * they stay open until exempted or until `resolveStaleFindings` closes them.
  */
 export interface DetectionStore {
-  /** The stored windows of these keys (`<rule id>|<subject>`); absent keys have none. */
-  loadWindows(keys: string[]): Promise<Map<string, DetectionWindow>>;
-  saveWindows(
-    windows: Map<string, DetectionWindow>,
+  /**
+   * Reads the stored windows of these keys (`<rule id>|<subject>`; absent keys have none),
+   * lets `update` count events in them, and writes back the windows it touched, in one
+   * transaction (rows locked on PostgreSQL).
+   */
+  updateWindows<T>(
+    keys: string[],
     updatedAt: string,
-  ): Promise<void>;
+    update: (loaded: Map<string, DetectionWindow>) => {
+      touched: Map<string, DetectionWindow>;
+      result: T;
+    },
+  ): Promise<T>;
   /**
    * Inserts findings not stored yet (same fingerprint: same rule, subject and window, so a
    * repeat is ignored); returns the fingerprints that were new.

@@ -215,3 +215,26 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'DetectionEngine replicas (%s)',
+  databaseId => {
+    it('adds up what two replicas count for one actor at the same time', async () => {
+      const { findings, engine } = await setup(databaseId);
+      const [first, second] = [engine(), engine()];
+      for (let i = 0; i < 30; i++) {
+        first.accept(read(T0 + 2 * i * 1000));
+        second.accept(read(T0 + (2 * i + 1) * 1000));
+      }
+      await Promise.all([first.flush(), second.flush()]);
+      const items = (await findings.listFindings({}, { type: 'all' })).items;
+      expect(items).toHaveLength(1);
+      expect(items[0].evidence).toMatchObject({
+        count: 51,
+        // A's 30 reads and B's first 21 (up to 41 s), B's merged into A's in time order
+        windowStart: new Date(T0).toISOString(),
+        windowEnd: new Date(T0 + 41_000).toISOString(),
+      });
+    });
+  },
+);

@@ -77,15 +77,18 @@ export class DetectionEngine {
     }
     if (!keys.size) return;
 
-    const loaded = await store.loadWindows([...keys]);
-    const touched = new Map<string, DetectionWindow>();
-    const state = {
-      get: (key: string) => touched.get(key) ?? loaded.get(key),
-      set: (key: string, window: DetectionWindow) => touched.set(key, window),
-    };
-    const hits = evaluator.evaluateAll(relevant, groups, state);
     const now = (this.options.clock ?? (() => new Date()))().toISOString();
-    await store.saveWindows(touched, now);
+    const hits = await store.updateWindows([...keys], now, loaded => {
+      const touched = new Map<string, DetectionWindow>();
+      const state = {
+        get: (key: string) => touched.get(key) ?? loaded.get(key),
+        set: (key: string, window: DetectionWindow) => touched.set(key, window),
+      };
+      return {
+        touched,
+        result: evaluator.evaluateAll(relevant, groups, state),
+      };
+    });
 
     if (!hits.length) return;
     const detections = hits.map(hit => ({

@@ -169,6 +169,10 @@ export class DetectionEvaluator {
       expired++;
     }
     events.push([record.at, `${record.plugin}.${record.eventId}`]);
+    // Another replica may have counted later events of the same window first.
+    if (events.length > 1 && events[events.length - 2][0] > record.at) {
+      events.sort((a, b) => a[0] - b[0]);
+    }
     // Deciding "more than threshold" needs only the newest threshold + 1 events.
     const excess = Math.max(expired, events.length - (rule.threshold + 1));
     if (excess > 0) events.splice(0, excess);
