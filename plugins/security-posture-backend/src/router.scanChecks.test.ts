@@ -72,3 +72,58 @@ describe('router: POST /scans with checkIds ("rescan this check", issue 17)', ()
     }
   });
 });
+
+describe('router: GET /changes?since= (what changed since a date, issue 17)', () => {
+  it('lists findings first seen or resolved since the date, for the platform team', async () => {
+    const { app } = await createApiHarness('SQLITE_3', { databases });
+    // The harness's findings were first seen on 2026-11-01.
+    const since = await request(app)
+      .get(`${BASE}/changes?since=2026-11-01T00%3A00%3A00Z&limit=3`)
+      .set('Authorization', PRINCIPALS.platform);
+    expect(since.status).toBe(200);
+    expect(since.body).toMatchObject({
+      since: '2026-11-01T00:00:00.000Z',
+      counts: { new: 7, resolved: 0 },
+      totalItems: 7,
+      limit: 3,
+    });
+    expect(since.body.items).toHaveLength(3);
+    expect(since.body.items[0]).toMatchObject({
+      change: 'new',
+      checkId: 'catalog/leaked-secret',
+      recordedAt: '2026-11-01T00:00:00.000Z',
+    });
+    const after = await request(app)
+      .get(`${BASE}/changes?since=2026-11-01T00%3A00%3A01%2B00%3A00&change=new`)
+      .set('Authorization', PRINCIPALS.service);
+    expect(after.body).toMatchObject({ counts: { new: 0, resolved: 0 }, items: [] });
+  });
+
+  it.each([
+    '',
+    'since=yesterday',
+    'since=2026-11-01',
+    'since=2026-11-01T00:00:00Z',
+    'since=2026-13-45T00%3A00%3A00Z',
+    'since=2026-11-01T00%3A00%3A00Z&change=reopened',
+    'since=2026-11-01T00%3A00%3A00Z&limit=0',
+    'since=2026-11-01T00%3A00%3A00Z&other=1',
+  ])('answers 400 for ?%s', async query => {
+    const { app } = await createApiHarness('SQLITE_3', { databases });
+    const res = await request(app)
+      .get(`${BASE}/changes?${query}`)
+      .set('Authorization', PRINCIPALS.platform);
+    expect(res.status).toBe(400);
+    expect(res.body.error.name).toBe('InputError');
+  });
+
+  it('is the platform team\'s: service owners and guests get 403', async () => {
+    const { app } = await createApiHarness('SQLITE_3', { databases });
+    for (const principal of [PRINCIPALS.owner, PRINCIPALS.guest]) {
+      const res = await request(app)
+        .get(`${BASE}/changes?since=2026-11-01T00%3A00%3A00Z`)
+        .set('Authorization', principal);
+      expect(res.status).toBe(403);
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import {
+  ChangeSinceType,
   ExemptionScopeType,
   ExemptionsQuery,
   ExemptionState,
@@ -48,6 +49,8 @@ export interface RouterOptions {
 }
 
 type ValidatedQuery = Request['query'];
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function list<T extends string = string>(value: unknown): T[] | undefined {
   if (value === undefined) return undefined;
@@ -349,6 +352,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
     if (!page) throw new NotFoundError(`No scan ${req.params.id}`);
     res.json(page);
+  });
+
+  router.get('/changes', async (req, res) => {
+    await report.assertCanReadReport(await userOrService(req));
+    const since = String(req.query.since);
+    // Full date-times only: a bare date's time zone would be a guess.
+    if (!ISO_DATE_TIME.test(since) || Number.isNaN(Date.parse(since))) {
+      throw new InputError('since must be an ISO 8601 date-time, e.g. 2026-12-01T00:00:00Z');
+    }
+    res.json(
+      await store.listChangesSince({
+        since,
+        change: list<ChangeSinceType>(req.query.change),
+        limit: integer(req.query.limit),
+        offset: integer(req.query.offset),
+      }),
+    );
   });
 
   router.get('/scans/:id', async (req, res) => {

@@ -67,6 +67,34 @@ export interface ScanChangesPage extends ScanChangeSummary {
   offset: number;
 }
 
+/** What changed since a date: `new` findings were first seen, `resolved` ones resolved, at or after it. */
+export type ChangeSinceType = 'new' | 'resolved';
+
+export const CHANGE_SINCE_TYPES: readonly ChangeSinceType[] = ['new', 'resolved'];
+
+export interface ChangesSinceQuery {
+  /** ISO 8601 date-time. */
+  since: string;
+  change?: ChangeSinceType[];
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * The findings first seen (`new`) or resolved (`resolved`, still resolved) at or after `since`,
+ * most severe first; `recordedAt` is when it was first seen or resolved. A finding first seen and
+ * resolved since then is listed as both.
+ */
+export interface ChangesSincePage {
+  since: string;
+  counts: Record<ChangeSinceType, number>;
+  items: ScanChange[];
+  /** Changes matching the query's `change` filter. */
+  totalItems: number;
+  limit: number;
+  offset: number;
+}
+
 export function emptyScanChangeCounts(): ScanChangeCounts {
   return { new: 0, reopened: 0, resolved: 0, severity: 0 };
 }

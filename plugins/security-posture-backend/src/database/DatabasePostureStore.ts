@@ -3,6 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { JsonValue } from '@backstage/types';
 import {
+  ChangesSincePage,
+  ChangesSinceQuery,
   emptySeverityCounts,
   PublishedCheckData,
   Finding,
@@ -29,6 +31,7 @@ import {
   ScoringFinding,
 } from './PostureStore';
 import {
+  listChangesSince,
   listScanChanges,
   pruneScanChanges,
   ScanChangeRecorder,
@@ -1059,6 +1062,10 @@ export class DatabasePostureStore implements PostureStore {
 
   summarizeScanChanges(scanIds: string[]): Promise<Map<string, ScanChangeSummary>> {
     return summarizeScanChanges(this.db, scanIds);
+  }
+
+  listChangesSince(query: ChangesSinceQuery): Promise<ChangesSincePage> {
+    return listChangesSince(this.db, query);
   }
 
   async saveSummary(point: HistoryPoint): Promise<void> {

@@ -1,5 +1,7 @@
 import { JsonValue } from '@backstage/types';
 import {
+  ChangesSincePage,
+  ChangesSinceQuery,
   CheckRunSummary,
   PublishedCheckData,
   Finding,
@@ -172,6 +174,8 @@ export interface PostureStore extends ScoringSource {
   listScanChanges(scanId: string, query: ScanChangesQuery): Promise<ScanChangesPage | undefined>;
   /** What each scan changed, in numbers. */
   summarizeScanChanges(scanIds: string[]): Promise<Map<string, ScanChangeSummary>>;
+  /** Findings first seen (new) and resolved at or after a date, most severe first. */
+  listChangesSince(query: ChangesSinceQuery): Promise<ChangesSincePage>;
   /** Open (not exempted) findings per owner, for team scorecards. */
   countOwnedFindings(): Promise<OwnedFindingCounts>;
 

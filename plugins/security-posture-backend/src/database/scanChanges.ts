@@ -1,5 +1,8 @@
 import { Knex } from 'knex';
 import {
+  ChangesSincePage,
+  ChangesSinceQuery,
+  ChangeSinceType,
   emptyScanChangeCounts,
   isSeverity,
   ScanChange,
@@ -250,6 +253,65 @@ export async function listScanChanges(
     previousScanId: previous?.id,
     items: (rows as ChangeRow[]).map(toChange),
     totalItems: Number(total[0].count),
+    limit,
+    offset,
+  };
+}
+
+/**
+ * Findings first seen, and findings resolved, at or after `since`: read from the findings (their
+ * first sighting and resolution), so a date older than the recorded scan changes still answers.
+ */
+export async function listChangesSince(
+  db: Knex,
+  query: ChangesSinceQuery,
+): Promise<ChangesSincePage> {
+  const since = new Date(query.since).toISOString();
+  const limit = query.limit ?? 50;
+  const offset = query.offset ?? 0;
+  const wanted: ChangeSinceType[] = query.change?.length ? query.change : ['new', 'resolved'];
+  const columns = [
+    'fingerprint',
+    'severity',
+    'severity_rank',
+    'check_id',
+    'category',
+    'title',
+    'entity_ref',
+  ];
+  const of = (change: ChangeSinceType) => {
+    const q = db(FINDINGS_TABLE).select(
+      ...columns,
+      db.raw(`CAST(? AS varchar(16)) AS ??`, [change, 'change']),
+      db.raw('?? AS ??', [change === 'new' ? 'first_seen_at' : 'resolved_at', 'recorded_at']),
+    );
+    return change === 'new'
+      ? q.where('first_seen_at', '>=', since)
+      : q.where({ status: 'resolved' }).where('resolved_at', '>=', since);
+  };
+  const count = async (change: ChangeSinceType) => {
+    const [row] = await db.from(of(change).as('c')).count({ count: '*' });
+    return Number(row.count);
+  };
+  const [newCount, resolvedCount] = await Promise.all([count('new'), count('resolved')]);
+  const [first, ...rest] = wanted.map(of);
+  // Unparenthesized: SQLite does not accept parenthesized parts of a compound select.
+  const union = rest.length ? first.unionAll(rest) : first;
+  const rows: ChangeRow[] = await db
+    .from(db.raw('(?) AS ??', [union, 'changes']))
+    .select('*')
+    .orderBy('severity_rank', 'asc')
+    .orderBy('change', 'asc')
+    .orderBy('recorded_at', 'desc')
+    .orderBy('fingerprint', 'asc')
+    .limit(limit)
+    .offset(offset);
+  const counts = { new: newCount, resolved: resolvedCount };
+  return {
+    since,
+    counts,
+    items: rows.map(row => toChange({ ...row, previous_severity: null })),
+    totalItems: wanted.reduce((sum: number, change) => sum + counts[change], 0),
     limit,
     offset,
   };
