@@ -10,11 +10,15 @@ const TITLE = 'Catalog read burst (possible reconnaissance): user:default/dana';
 /** Dana's Backstage token, through the dev-only demo provider as the sign-in page gets it. */
 async function danaClient() {
   const anonymous = await request.newContext({ baseURL: BACKEND });
-  const refreshed = await anonymous.get('/api/auth/demo/refresh', {
-    headers: { 'x-demo-user': 'dana', 'X-Requested-With': 'XMLHttpRequest' },
-  });
-  expect(refreshed.ok()).toBeTruthy();
-  const token = (await refreshed.json()).backstageIdentity.token as string;
+  let token = '';
+  // the backend may still be starting (the web server waits for the app's port only)
+  await expect(async () => {
+    const refreshed = await anonymous.get('/api/auth/demo/refresh', {
+      headers: { 'x-demo-user': 'dana', 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    expect(refreshed.ok()).toBeTruthy();
+    token = (await refreshed.json()).backstageIdentity.token;
+  }).toPass({ timeout: 180_000 });
   return request.newContext({
     baseURL: BACKEND,
     extraHTTPHeaders: { Authorization: `Bearer ${token}` },
@@ -24,8 +28,6 @@ async function danaClient() {
 test('60 catalog entity reads as Dana raise a reconnaissance finding that Alice sees on the Security page, Dana does not', async ({
   page,
 }) => {
-  // the portal is up (and Dana known to it) once she can sign in on the page
-  await signInAs(page, 'dana');
   const dana = await danaClient();
   let items: Array<{
     kind: string;
