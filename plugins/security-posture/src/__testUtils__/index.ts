@@ -4,6 +4,7 @@ export {
   BACKEND,
   checkDataErrorHandler,
   checkDataHandler,
+  changesSinceHandler,
   checksHandler,
   createTestClient,
   findingsHandler,

@@ -16,6 +16,7 @@ export function createMockSecurityPostureApi(): jest.Mocked<SecurityPostureApi> 
     getScan: notMocked('getScan'),
     listScans: notMocked('listScans'),
     getScanChanges: notMocked('getScanChanges'),
+    getChangesSince: notMocked('getChangesSince'),
     getHistory: notMocked('getHistory'),
     getScorecards: notMocked('getScorecards'),
     downloadScorecardsCsv: notMocked('downloadScorecardsCsv'),

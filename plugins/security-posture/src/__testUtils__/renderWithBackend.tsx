@@ -3,6 +3,7 @@ import { useLocation } from 'react-router-dom';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse, JsonBodyType } from 'msw';
 import {
+  ChangesSincePage,
   emptyScanChangeCounts,
   Finding,
   PublishedCheckData,
@@ -211,6 +212,30 @@ export function scanChangesHandler(
       recorded: true,
       baseline: false,
       counts: emptyScanChangeCounts(),
+      items: [],
+      totalItems: 0,
+      limit: Number(url.searchParams.get('limit') ?? 50),
+      offset: Number(url.searchParams.get('offset') ?? 0),
+      ...page,
+    };
+    return HttpResponse.json(body as unknown as JsonBodyType);
+  });
+}
+
+/**
+ * What changed since a date (`GET /changes`): `page` whatever the query (default: nothing);
+ * the requests' queries go to `requests`.
+ */
+export function changesSinceHandler(
+  page: Partial<ChangesSincePage> = {},
+  requests?: URLSearchParams[],
+) {
+  return http.get(`${BACKEND}/changes`, ({ request }) => {
+    const url = new URL(request.url);
+    requests?.push(url.searchParams);
+    const body: ChangesSincePage = {
+      since: url.searchParams.get('since') ?? '',
+      counts: { new: 0, resolved: 0 },
       items: [],
       totalItems: 0,
       limit: Number(url.searchParams.get('limit') ?? 50),

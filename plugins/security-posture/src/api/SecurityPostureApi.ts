@@ -15,6 +15,8 @@ import {
   PostureSummary,
   PublishedCheckData,
   Scan,
+  ChangesSincePage,
+  ChangesSinceQuery,
   ScanChangesPage,
   ScanChangesQuery,
   TeamScorecards,
@@ -53,6 +55,8 @@ export interface SecurityPostureApi {
   listScans(): Promise<Scan[]>;
   /** What one scan changed since the scan before it: new, reopened, resolved, re-rated findings. */
   getScanChanges(scanId: string, query?: ScanChangesQuery): Promise<ScanChangesPage>;
+  /** Findings first seen and findings resolved at or after `query.since` (report permission). */
+  getChangesSince(query: ChangesSinceQuery): Promise<ChangesSincePage>;
   getHistory(): Promise<HistoryPoint[]>;
   /** Grade and open findings per owner: every owner with the report permission, else the caller's own. */
   getScorecards(): Promise<TeamScorecards>;

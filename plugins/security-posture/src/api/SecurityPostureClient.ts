@@ -16,6 +16,8 @@ import {
   PostureSummary,
   PublishedCheckData,
   Scan,
+  ChangesSincePage,
+  ChangesSinceQuery,
   ScanChangesPage,
   ScanChangesQuery,
   TeamScorecards,
@@ -169,6 +171,14 @@ export class SecurityPostureClient implements SecurityPostureApi {
   async listScans(): Promise<Scan[]> {
     const { items } = await this.getJson<{ items: Scan[] }>('/scans');
     return items;
+  }
+
+  async getChangesSince(query: ChangesSinceQuery): Promise<ChangesSincePage> {
+    const params = new URLSearchParams([['since', query.since]]);
+    for (const change of query.change ?? []) params.append('change', change);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.offset) params.set('offset', String(query.offset));
+    return this.getJson(`/changes?${params}`);
   }
 
   async getScanChanges(

@@ -2,6 +2,7 @@ export { securityPostureKeys, scanDependentKeys } from './queryKeys';
 export {
   DEFAULT_POLL_INTERVAL_MS,
   isScanActive,
+  useChangesSince,
   useCheckData,
   useChecks,
   useEntityFindings,

@@ -8,6 +8,7 @@ import {
 import {
   Finding,
   FindingsQuery,
+  ChangesSinceQuery,
   ScanChangesQuery,
   ScanStatus,
 } from '@security-posture/plugin-security-posture-common';
@@ -129,6 +130,17 @@ export function useScanChanges(
     enabled: Boolean(scanId),
     placeholderData: keepPreviousData,
     staleTime: options.running ? 0 : Infinity,
+  });
+}
+
+/** Findings first seen and resolved since a date; nothing is asked without one. */
+export function useChangesSince(query: ChangesSinceQuery | undefined) {
+  const api = useApi(securityPostureApiRef);
+  return useQuery({
+    queryKey: securityPostureKeys.changesSince(query ?? { since: '' }),
+    queryFn: () => api.getChangesSince(query!),
+    enabled: Boolean(query),
+    placeholderData: keepPreviousData,
   });
 }
 

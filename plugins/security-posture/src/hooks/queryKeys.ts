@@ -1,4 +1,5 @@
 import {
+  ChangesSinceQuery,
   ExemptionsQuery,
   FindingsQuery,
   ScanChangesQuery,
@@ -21,6 +22,9 @@ export const securityPostureKeys = {
   entity: (entityRef: string) => [...all, 'entity', entityRef] as const,
   scans: () => [...all, 'scans'] as const,
   scan: (id: string) => [...all, 'scan', id] as const,
+  // Under scans(): a finished scan invalidates it with the list.
+  changesSince: (query: ChangesSinceQuery) =>
+    [...all, 'scans', 'changes-since', query] as const,
   scanChanges: (id: string, query: ScanChangesQuery = {}) =>
     [...all, 'scan-changes', id, query] as const,
   history: () => [...all, 'history'] as const,

@@ -4,6 +4,8 @@ import { http, HttpResponse } from 'msw';
 import { ScanChange } from '@security-posture/plugin-security-posture-common';
 import {
   BACKEND,
+  changesSinceHandler,
+  checksHandler,
   currentSearch,
   makeFinding,
   makeScan,
@@ -16,6 +18,9 @@ import { ScansView } from './ScansView';
 jest.setTimeout(30_000);
 
 const server = setupBackend();
+// The view's "what changed since a day" card: nothing by default (ChangesSinceCard.test.tsx);
+// the finding drawer reads the checks.
+beforeEach(() => server.use(changesSinceHandler(), checksHandler));
 
 const counts = (
   c: Partial<Record<'new' | 'reopened' | 'resolved' | 'severity', number>>,

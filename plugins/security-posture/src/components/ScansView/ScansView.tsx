@@ -29,6 +29,7 @@ import {
 } from '../../hooks';
 import { formatDateTime, scanStatusLabel } from '../../utils/format';
 import { FindingDrawer } from '../FindingDrawer';
+import { ChangesSinceCard } from './ChangesSinceCard';
 import {
   changeCountsText,
   changeLabel,
@@ -258,6 +259,16 @@ export function ScansView() {
                             ? 'Started by hand'
                             : 'Scheduled'}
                         </Typography>
+                        {scan.checkIds ? (
+                          <Typography
+                            variant="caption"
+                            color="textSecondary"
+                            display="block"
+                            data-testid={`scan-row-checks-${scan.id}`}
+                          >
+                            Only {scan.checkIds.join(', ')}
+                          </Typography>
+                        ) : null}
                       </TableCell>
                       <TableCell>{scanStatusLabel(scan.status)}</TableCell>
                       <TableCell data-testid={`scan-row-changes-${scan.id}`}>
@@ -289,6 +300,9 @@ export function ScansView() {
             onOpen={drawer.open}
           />
         ) : null}
+      </Grid>
+      <Grid item xs={12}>
+        <ChangesSinceCard onOpen={drawer.open} />
       </Grid>
       <FindingDrawer fingerprint={drawer.fingerprint} onClose={drawer.close} />
     </Grid>
