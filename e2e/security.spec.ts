@@ -269,7 +269,11 @@ test('platform team exports CSV: report, current filters and a category', async 
     'plugins/live-data-unavailable',
   );
   expect(reportRows.length - errorRows.length).toBe(openFindings);
-  expect(new Set(reportRows.map(r => r.category))).toEqual(
+  // Every scanned category; detections too when an earlier spec raised one (notifications.spec
+  // reads 60 entities as Dana), which stays open for the rest of the run.
+  expect(
+    new Set(reportRows.map(r => r.category).filter(c => c !== 'detections')),
+  ).toEqual(
     new Set(['auth', 'permissions', 'plugins', 'templates', 'catalog', 'runtime']),
   );
   const leaked = reportRows.filter(

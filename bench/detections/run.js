@@ -241,6 +241,7 @@ async function main() {
     eventId: 'entity-fetch',
     status: 'succeeded',
     actorId: `user:default/u${i % 200}`,
+    queryType: 'by-name',
   }));
   const evaluation = [];
   for (let i = 0; i < 3; i++) {

@@ -18,6 +18,8 @@ export interface AuditedEvent {
   ip?: string;
   actionType?: string;
   dryRun?: boolean;
+  /** `meta.queryType` of catalog reads (a fixed token such as `by-name`). */
+  queryType?: string;
   errorName?: string;
 }
 

@@ -37,6 +37,7 @@ const read = (at: number, actorId = DANA): AuditedEvent => ({
   status: 'succeeded',
   actorId,
   ip: '127.0.0.1',
+  queryType: 'by-name',
 });
 
 async function setup(databaseId: TestDatabaseId) {

@@ -3,6 +3,7 @@ import {
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
+  mockCredentials,
   mockServices,
   ServiceFactoryTester,
   TestDatabases,
@@ -68,15 +69,28 @@ describe('detections never keep or send what events carry beyond who, what and w
             deps: {},
             factory: () => mockServices.logger.mock(),
           }),
+          // the requests below are Dana's (a user: backend plugins' own reads are not counted)
+          mockServices.httpAuth.factory({
+            defaultCredentials: mockCredentials.user('user:default/dana'),
+          }),
         ],
       },
     ).getSubject('catalog');
 
+    const request = {
+      headers: {},
+      ip: '10.0.0.9',
+      hostname: 'backstage.example.com',
+      originalUrl: `/api/catalog/entities/by-name/component/default/x?token=${SECRET}`,
+      method: 'GET',
+      get: () => undefined,
+    } as any;
     for (let i = 0; i < 51; i++) {
       const read = await auditor.createEvent({
         eventId: 'entity-fetch',
+        request,
         meta: {
-          queryType: 'all',
+          queryType: 'by-name',
           query: { filter: `metadata.annotations.token=${SECRET}` },
         },
       });

@@ -47,6 +47,8 @@ export function toAuditRecord(
     ip: str(actor?.ip),
     actionType: str(meta?.actionType),
     dryRun: meta?.isDryRun === true ? true : undefined,
+    // A fixed token of the catalog's; anything longer or stranger is not kept.
+    queryType: /^[a-z-]{1,16}$/.test(str(meta?.queryType) ?? '') ? str(meta?.queryType) : undefined,
     errorName:
       errorName ??
       str(obj(event.error)?.name) ??

@@ -40,6 +40,7 @@ function read(
   at: number,
   actorId = DANA,
   status: AuditRecord['status'] = 'succeeded',
+  queryType = 'by-name',
 ): AuditRecord {
   return {
     at,
@@ -48,6 +49,7 @@ function read(
     status,
     actorId,
     ip: '10.0.0.9',
+    queryType,
   };
 }
 
@@ -116,6 +118,26 @@ describe('catalog-read-reconnaissance', () => {
       read(start + i),
     ]).flat();
     expect(ruleHits(evaluator, records, rule)).toEqual([]);
+  });
+
+  it("counts entities read one by one, not the portal's list, filter and by-refs lookups", () => {
+    const start = Date.parse('2026-03-02T10:00:00Z');
+    const lookups = ['all', 'by-query', 'by-refs'].flatMap(queryType =>
+      Array.from({ length: 60 }, (_, i) => read(start + i, DANA, 'succeeded', queryType)),
+    );
+    expect(ruleHits(evaluator, lookups, rule)).toEqual([]);
+    const oneByOne = Array.from({ length: 51 }, (_, i) =>
+      read(start + i, DANA, 'succeeded', i % 2 ? 'by-uid' : 'by-name'),
+    );
+    expect(ruleHits(evaluator, oneByOne, rule)).toHaveLength(1);
+  });
+
+  it("leaves backend plugins' own reads out (scans, catalog processing), not external tokens", () => {
+    const start = Date.parse('2026-03-02T10:00:00Z');
+    const reads = (actorId: string) =>
+      Array.from({ length: 60 }, (_, i) => read(start + i, actorId));
+    expect(ruleHits(evaluator, reads('plugin:security-posture'), rule)).toEqual([]);
+    expect(ruleHits(evaluator, reads('external:legacy-ci-bot'), rule)).toHaveLength(1);
   });
 
   it('keeps actors apart', () => {

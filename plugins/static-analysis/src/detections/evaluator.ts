@@ -44,6 +44,10 @@ function matches(matcher: AuditEventMatcher, record: AuditRecord): boolean {
   )
     return false;
   if (matcher.excludeDryRuns && record.dryRun) return false;
+  if (matcher.queryTypes && !matcher.queryTypes.includes(record.queryType ?? ''))
+    return false;
+  if (matcher.excludeActorPrefixes?.some(prefix => record.actorId?.startsWith(prefix)))
+    return false;
   return true;
 }
 

@@ -13,6 +13,7 @@ const read = (at: number): AuditRecord => ({
   status: 'succeeded',
   actorId: DANA,
   ip: '10.0.0.9',
+  queryType: 'by-name',
 });
 
 describe('detection findings', () => {

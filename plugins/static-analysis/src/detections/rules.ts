@@ -99,12 +99,18 @@ function defaultRules(settings: DetectionSettings): DetectionRule[] {
       id: DETECTION_RULE_IDS.catalogReadReconnaissance,
       title: 'Catalog read burst (possible reconnaissance)',
       description:
-        'One actor read catalog entities more often than the threshold within the window.',
+        'One actor read more catalog entities one by one (by name or uid) than the threshold within the window.',
       severity: 'high',
       match: {
         plugins: ['catalog'],
         eventIds: ['entity-fetch'],
         statuses: OUTCOMES,
+        // Entity pages and API clients walking the catalog read entities by name or uid. The
+        // portal's own list, filter and by-refs lookups (a few per page view, however many
+        // entities they return) and the backend plugins' reads (scans, processing) would make
+        // every busy user and every large catalog a "reconnaissance".
+        queryTypes: ['by-name', 'by-uid'],
+        excludeActorPrefixes: ['plugin:'],
       },
       condition: { type: 'always' },
       subject: 'actor',

@@ -24,6 +24,11 @@ export interface AuditRecord {
   actionType?: string;
   /** `meta.isDryRun` of catalog location mutations. */
   dryRun?: boolean;
+  /**
+   * `meta.queryType` of catalog reads (`all`, `by-query`, `by-refs`, `by-name`, `by-uid`): which
+   * kind of read, never its filter or the entities read.
+   */
+  queryType?: string;
   /** The error's name on failed events, e.g. `NotAllowedError`. */
   errorName?: string;
 }
@@ -37,6 +42,10 @@ export interface AuditEventMatcher {
   errorNames?: string[];
   /** Leave out dry runs (catalog location checks that change nothing). */
   excludeDryRuns?: boolean;
+  /** Catalog read kinds (`meta.queryType`) to count. */
+  queryTypes?: string[];
+  /** Leave out actors whose id starts with one of these, e.g. `plugin:` (backend plugins). */
+  excludeActorPrefixes?: string[];
 }
 
 /** Weekly business hours in an IANA time zone; `end` is exclusive. */
