@@ -287,10 +287,14 @@ describeWithPostgres(
       return replicas.find(r => r.pid === pid);
     }
 
-    /** Starts a scan on a replica (after the 1-second cooldown) and waits until its catalog pass runs. */
+    /**
+     * Starts a full scan on a replica (after the 1-second cooldown) and waits until its catalog
+     * pass runs. Full: an incremental scan skips the unchanged entities, and with them the slow
+     * pass this test interrupts.
+     */
     async function scanInCatalogPass(replica: Replica): Promise<Scan> {
       const started = await until('a scan start outside the cooldown', 10_000, async () => {
-        const res = await replica.api('/scans', { method: 'POST' });
+        const res = await replica.api('/scans?full=true', { method: 'POST' });
         return res.status === 202 ? (res.body as Scan) : undefined;
       });
       return until(`scan ${started.id} to be in its catalog pass`, 30_000, async () => {
