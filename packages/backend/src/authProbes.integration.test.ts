@@ -260,9 +260,12 @@ describe('live probes against the real demo backend', () => {
       'catalog-entities-unauthenticated': { status: 401, verdict: 'ok' },
       'guest-session': { status: 200, verdict: 'exposed' },
       'catalog-entities-as-guest': { status: 200, verdict: 'exposed' },
+      'plugin:notifications': { status: 401, verdict: 'ok' },
       'plugin:permission': { status: 401, verdict: 'ok' },
       'plugin:scaffolder': { status: 401, verdict: 'ok' },
       'plugin:security-posture': { status: 401, verdict: 'ok' },
+      // the signals backend answers on its websocket path only: nothing to conclude from a GET
+      'plugin:signals': { status: 404, verdict: 'inconclusive' },
     });
     expect(probes.probes.find(p => p.id === 'catalog-entities-as-guest')?.detail).toMatch(
       /the guest can read the catalog: \d+ entities/,
@@ -326,9 +329,12 @@ describe('live probes against the real demo backend', () => {
     expect(probeTable(probes)).toEqual({
       'catalog-entities-unauthenticated': { status: 401, verdict: 'ok' },
       'guest-session': { status: 404, verdict: 'ok' },
+      'plugin:notifications': { status: 401, verdict: 'ok' },
       'plugin:permission': { status: 401, verdict: 'ok' },
       'plugin:scaffolder': { status: 401, verdict: 'ok' },
       'plugin:security-posture': { status: 401, verdict: 'ok' },
+      // the signals backend answers on its websocket path only: nothing to conclude from a GET
+      'plugin:signals': { status: 404, verdict: 'inconclusive' },
     });
     expect(await failing('auth/live-probes')).toEqual([]);
     expect(matrix.principals.find(p => p.id === 'guest')).toMatchObject({
