@@ -42,6 +42,10 @@ type FindingJson = {
   target: { type: string };
 };
 
+// Each test makes several requests through the real permission backend; 5 s is too tight on a
+// loaded two-core CI machine.
+jest.setTimeout(30_000);
+
 describe('template findings: owners and kind (issue 17, defect 2)', () => {
   let server: any;
   let stop: () => Promise<void> = async () => {};
