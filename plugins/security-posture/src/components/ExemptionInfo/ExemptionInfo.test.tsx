@@ -1,8 +1,6 @@
 import { screen, within } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/test-utils';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { Exemption } from '@security-posture/plugin-security-posture-common';
-import { makeFinding } from '../../__testUtils__';
+import { makeFinding, renderWithBackend, setupBackend } from '../../__testUtils__';
 import { FindingDetails } from '../FindingDetails';
 
 const exemption: Exemption = {
@@ -17,10 +15,11 @@ const exemption: Exemption = {
   state: 'active',
 };
 
+setupBackend();
+
+/** In the plugin's providers: the details read the finding's entity from the catalog. */
 function render(finding = makeFinding()) {
-  return renderInTestApp(<FindingDetails finding={finding} />, {
-    mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-  });
+  return renderWithBackend(<FindingDetails finding={finding} />);
 }
 
 describe('FindingDetails with an exemption', () => {
