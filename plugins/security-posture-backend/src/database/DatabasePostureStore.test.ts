@@ -473,7 +473,7 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       lastSeenAt: '2026-11-01T00:00:00.000Z',
     });
 
-    expect(await store.finishEntityPass({ scanId: scan2.id, checkId: check, resolvedAt: '2026-11-02T00:00:00.000Z' })).toBe(2);
+    expect(await store.finishEntityPass({ scanId: scan2.id, checkIds: [check], resolvedAt: '2026-11-02T00:00:00.000Z' })).toBe(2);
     expect((await store.getFinding('deleted'))?.status).toBe('resolved');
     expect((await store.getFinding('catalog-error'))?.status).toBe('resolved');
     expect((await store.getFinding('keep'))?.status).toBe('open');
@@ -499,6 +499,77 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect(await store.resolveFindingsOfRetiredChecks([check], '2026-11-02T00:00:00.000Z')).toBe(1);
     expect((await store.getFinding('retired'))?.status).toBe('resolved');
     expect((await store.getFinding('keep'))?.status).toBe('open');
+  });
+
+  it('finishes a pass once for all its checks, and resolves only checks that were retired', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const ref = (name: string) => `component:default/${name}`;
+    const on = (checkId: string, name: string) =>
+      finding({
+        fingerprint: `${checkId}:${name}`,
+        checkId,
+        entityRef: ref(name),
+        target: { type: 'entity', entityRef: ref(name) },
+      });
+    const at1 = '2026-11-01T00:00:00.000Z';
+    const scan1 = await store.createScan({ trigger: 'manual' });
+    await store.applyEntityPage({
+      scanId: scan1.id,
+      seenAt: at1,
+      refreshSeenBefore: at1,
+      entityRefs: [ref('stays'), ref('leaves')],
+      checks: ['catalog/x', 'catalog/y', 'catalog/z'].map(checkId => ({
+        checkId,
+        findings: [on(checkId, 'stays'), on(checkId, 'leaves')],
+        unevaluatedEntityRefs: [],
+      })),
+    });
+    await store.applyCheckFindings({
+      scanId: scan1.id,
+      checkId: 'auth/old-check',
+      findings: [finding({ fingerprint: 'retired', checkId: 'auth/old-check', entityRef: undefined, target: { type: 'deployment' } })],
+      seenAt: at1,
+      resolveMissing: true,
+    });
+    await store.clearEntityPasses(scan1.id);
+    // Raised by the detection engine, by no registered check: never retired by a scan.
+    await knex('security_posture_findings')
+      .update({ last_scan_id: 'detections', check_id: 'detections/burst' })
+      .where({ fingerprint: 'catalog/z:stays' });
+
+    // The next pass meets only one entity; catalog/z is not among its checks (e.g. it failed).
+    const at2 = '2026-11-02T00:00:00.000Z';
+    const scan2 = await store.createScan({ trigger: 'manual' });
+    await store.applyEntityPage({
+      scanId: scan2.id,
+      seenAt: at2,
+      refreshSeenBefore: at1,
+      entityRefs: [ref('stays')],
+      checks: ['catalog/x', 'catalog/y'].map(checkId => ({
+        checkId,
+        findings: [on(checkId, 'stays')],
+        unevaluatedEntityRefs: [],
+      })),
+    });
+    expect(
+      await store.finishEntityPass({ scanId: scan2.id, checkIds: ['catalog/x', 'catalog/y'], resolvedAt: at2 }),
+    ).toBe(2);
+    const status = async (fingerprint: string) => (await store.getFinding(fingerprint))?.status;
+    expect(await status('catalog/x:leaves')).toBe('resolved');
+    expect(await status('catalog/y:leaves')).toBe('resolved');
+    expect(await status('catalog/z:leaves')).toBe('open');
+    expect(await status('catalog/x:stays')).toBe('open');
+    expect(await store.finishEntityPass({ scanId: scan2.id, checkIds: [], resolvedAt: at2 })).toBe(0);
+
+    const enabled = ['catalog/x', 'catalog/y', 'catalog/z', 'auth/new-check'];
+    expect(await store.resolveFindingsOfRetiredChecks(enabled, at2, scan2.id)).toBe(1);
+    expect(await status('retired')).toBe('resolved');
+    expect(await status('catalog/z:stays')).toBe('open');
+    // Nothing left to retire: nothing changes.
+    expect(await store.resolveFindingsOfRetiredChecks(enabled, at2, scan2.id)).toBe(0);
+    expect(await store.resolveFindingsOfRetiredChecks(['catalog/x', 'catalog/y'], at2, scan2.id)).toBe(1);
+    expect(await status('catalog/z:leaves')).toBe('resolved');
+    expect(await status('catalog/z:stays')).toBe('open');
   });
 
   it('keeps the latest published data per check and key, and settings', async () => {

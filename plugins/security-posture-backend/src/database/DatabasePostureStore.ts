@@ -576,38 +576,60 @@ export class DatabasePostureStore implements PostureStore {
 
   async finishEntityPass(options: {
     scanId: string;
-    checkId: string;
+    checkIds: string[];
     resolvedAt: string;
   }): Promise<number> {
-    const { scanId, checkId, resolvedAt } = options;
-    const gone = (q: Knex.QueryBuilder) =>
-      q
-        .where({ check_id: checkId, status: 'open' })
-        .where(left =>
-          left
-            // Entities the complete pass did not meet have left the catalog.
-            .where(entityGone =>
-              entityGone.whereNotNull('entity_ref').whereNotExists(
-                this.db(SCAN_ENTITIES)
-                  .select('entity_ref')
-                  .where('scan_id', scanId)
-                  .whereRaw('?? = ??', [
-                    `${SCAN_ENTITIES}.entity_ref`,
-                    `${FINDINGS}.entity_ref`,
-                  ]),
-              ),
-            )
-            // Findings about no entity (e.g. an earlier catalog failure) not reported again.
-            .orWhere(notReported =>
-              notReported.whereNull('entity_ref').whereNot('last_scan_id', scanId),
-            ),
-        );
+    const { scanId, checkIds, resolvedAt } = options;
+    if (!checkIds.length) return 0;
     return this.db.transaction(async (tx): Promise<number> => {
       // First: an entity that comes back must be evaluated again, not skipped as unchanged.
       await forgetEntitiesNotMet(tx, { scanEntities: SCAN_ENTITIES, scanId });
-      await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: gone });
-      return gone(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
+      // Once for the whole pass (one walk of the open findings' entities, not one per check):
+      // entities with open findings that the complete pass did not meet have left the catalog.
+      const left = await this.entitiesNotMet(tx, scanId);
+      const resolve = async (where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => {
+        await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where });
+        return where(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
+      };
+      let resolved = 0;
+      for (const refs of chunk(left)) {
+        resolved += await resolve(q =>
+          q.where({ status: 'open' }).whereIn('check_id', checkIds).whereIn('entity_ref', refs),
+        );
+      }
+      // Findings about no entity (e.g. an earlier catalog failure) not reported again.
+      resolved += await resolve(q =>
+        q
+          .whereNull('entity_ref')
+          .where({ status: 'open' })
+          .whereIn('check_id', checkIds)
+          .whereNot('last_scan_id', scanId),
+      );
+      return resolved;
     });
+  }
+
+  /** Entities with open findings (of any check) that the scan's catalog pass did not meet. */
+  private async entitiesNotMet(tx: Knex.Transaction, scanId: string): Promise<string[]> {
+    // Grouped with the status in an aggregate, not filtered by it: both engines then read only
+    // the (entity_ref, status, ...) index, in entity order; a status filter made SQLite read the
+    // rows of every open finding through the status index and sort their refs.
+    const withOpenFindings = tx(FINDINGS)
+      .select('entity_ref')
+      .whereNotNull('entity_ref')
+      .groupBy('entity_ref')
+      .havingRaw(`max(case when ?? = 'open' then 1 else 0 end) = 1`, ['status'])
+      .as('f');
+    const rows: Array<{ entity_ref: string }> = await tx
+      .select('f.entity_ref')
+      .from(withOpenFindings)
+      .whereNotExists(
+        tx(SCAN_ENTITIES)
+          .select('entity_ref')
+          .where('scan_id', scanId)
+          .whereRaw('?? = ??', [`${SCAN_ENTITIES}.entity_ref`, 'f.entity_ref']),
+      );
+    return rows.map(r => r.entity_ref);
   }
 
   getEntityEvaluations(entityRefs: string[]): Promise<Map<string, StoredEntityEvaluation>> {
@@ -719,16 +741,43 @@ export class DatabasePostureStore implements PostureStore {
     resolvedAt: string,
     scanId?: string,
   ) {
+    // Every scan asks, and nearly always no check was retired: the check ids that have findings
+    // at all (a few dozen, read through the check_id index) tell without walking open findings.
+    const active = new Set(activeCheckIds);
+    const candidates = (await this.storedCheckIds()).filter(id => !active.has(id));
+    if (!candidates.length) return 0;
     // Detection findings are raised outside scans, by no registered check.
     const retired = (q: Knex.QueryBuilder) =>
       q
         .where({ status: 'open' })
         .whereNot('last_scan_id', DETECTION_SCAN_ID)
-        .whereNotIn('check_id', activeCheckIds.length ? activeCheckIds : ['']);
+        .whereIn('check_id', candidates);
     return this.db.transaction(async (tx): Promise<number> => {
       if (scanId) await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: retired });
       return retired(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
     });
+  }
+
+  /**
+   * The distinct check ids of stored findings (open or resolved), one index probe each: a loose
+   * index scan, which neither engine does on its own for `select distinct`.
+   */
+  private async storedCheckIds(): Promise<string[]> {
+    const rows: Array<{ check_id: string | null }> = await this.db
+      .withRecursive(
+        'ids',
+        ['check_id'],
+        this.db.raw(
+          `select (select min(check_id) from ??) union all
+           select (select min(f.check_id) from ?? f where f.check_id > ids.check_id)
+           from ids where ids.check_id is not null`,
+          [FINDINGS, FINDINGS],
+        ),
+      )
+      .select('check_id')
+      .from('ids')
+      .whereNotNull('check_id');
+    return rows.map(r => r.check_id!);
   }
 
   async savePublished(record: PublishedCheckData<JsonValue>): Promise<void> {

@@ -150,11 +150,16 @@ export interface PostureStore extends ScoringSource {
   /** Forgets the recorded passes: the next catalog pass is a full one. */
   forgetEntityPasses(): Promise<void>;
   /**
-   * After an entity check's pass read the whole catalog: resolves its open findings of entities
-   * the pass did not meet (they left the catalog) and its entity-less findings it did not
-   * report again in this scan; forgets the recorded evaluations of those entities.
+   * After a catalog pass read the whole catalog: resolves the open findings of `checkIds` (the
+   * entity checks of the pass) about entities the pass did not meet (they left the catalog) and
+   * their entity-less findings not reported again in this scan; forgets the recorded
+   * evaluations of the entities not met. Once per pass: it walks every open finding's entity.
    */
-  finishEntityPass(options: { scanId: string; checkId: string; resolvedAt: string }): Promise<number>;
+  finishEntityPass(options: {
+    scanId: string;
+    checkIds: string[];
+    resolvedAt: string;
+  }): Promise<number>;
   /** Forgets the entities a scan's pass met (without an id: of every scan not running). */
   clearEntityPasses(scanId?: string): Promise<void>;
   /**

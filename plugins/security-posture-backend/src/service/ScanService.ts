@@ -338,6 +338,8 @@ export class DefaultScanService implements ScanService {
       });
 
     const checkRuns: CheckRunSummary[] = [];
+    // Entity checks whose catalog pass read the whole catalog.
+    const passChecks: string[] = [];
     let lastWrite = 0;
     let trailingWrite: NodeJS.Timeout | undefined;
     let latest: RunProgress = { done: 0, total: 0 };
@@ -422,15 +424,7 @@ export class DefaultScanService implements ScanService {
               resolveMissing: output.scope === 'deployment' && output.outcome !== 'error',
             }),
           );
-          if (output.scope === 'entity' && output.passComplete) {
-            await written(
-              store.finishEntityPass({
-                scanId: scan.id,
-                checkId: output.checkId,
-                resolvedAt: seenAt,
-              }),
-            );
-          }
+          if (output.scope === 'entity' && output.passComplete) passChecks.push(output.checkId);
           // Published only when run() returned (a thrown or timed-out run publishes nothing), even
           // if some results are errors: one unreachable plugin must not drop a whole matrix.
           for (const { key, data } of output.published) {
@@ -448,6 +442,16 @@ export class DefaultScanService implements ScanService {
       });
       // A lease lost after the last check still means another replica closed the scan.
       signal.throwIfAborted();
+      // Once for all entity checks of the pass: it walks every open finding's entity.
+      if (passChecks.length) {
+        await written(
+          store.finishEntityPass({
+            scanId: scan.id,
+            checkIds: passChecks,
+            resolvedAt: new Date().toISOString(),
+          }),
+        );
+      }
       if (!limited) await this.recordEntityPass(scan.id, fullPass, outputs, written);
       const errored = outputs.filter(o => o.outcome === 'error');
       if (outputs.length > 0 && errored.length === outputs.length) {
