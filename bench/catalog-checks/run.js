@@ -34,18 +34,16 @@ const { ConfigReader } = require('@backstage/config');
 const { generate } = require('../generate');
 
 const ROOT = path.resolve(__dirname, '../..');
-const BACKEND_SRC = path.join(ROOT, 'plugins/security-posture-backend/src');
-const { catalogChecks } = require(path.join(
-  BACKEND_SRC,
-  'checks/catalog/index.ts',
-));
+// The checks and the engine's FindingFactory live in @security-posture/checks.
+const CHECKS_SRC = path.join(ROOT, 'plugins/security-posture-checks/src');
+const { catalogChecks } = require(path.join(CHECKS_SRC, 'catalog/index.ts'));
 const { analyzeEntityUncached, catalogCheckSettings } = require(path.join(
-  BACKEND_SRC,
-  'checks/catalog/entityAnalysis.ts',
+  CHECKS_SRC,
+  'catalog/entityAnalysis.ts',
 ));
 const { FindingFactory } = require(path.join(
-  BACKEND_SRC,
-  'service/FindingFactory.ts',
+  CHECKS_SRC,
+  'engine/FindingFactory.ts',
 ));
 
 function arg(name, fallback) {
