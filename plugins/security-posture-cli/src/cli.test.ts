@@ -225,6 +225,31 @@ describe('security-posture CLI, run as a process', () => {
       expect(hit.evidence.secretMask).toBe('AKIA…(20 chars)');
     });
 
+    it('writes one sensitive-reference finding per entity and class, at its first field', () => {
+      const references = find(main.report, f => f.checkId === 'catalog/sensitive-reference');
+      const pairs = references.map(f => `${f.file}|${f.doc}|${f.entityRef}|${f.referenceClass}`);
+      expect(pairs.length).toBeGreaterThan(10);
+      expect(new Set(pairs).size).toBe(pairs.length);
+      expect(references.some(f => (f.evidence.fields as string[]).length > 1)).toBe(true);
+      for (const f of references) {
+        const fields = f.evidence.fields as string[];
+        expect(f.referenceClass).toBe(f.evidence.class);
+        expect(f.field).toBe(fields[0]);
+      }
+      // An annotation is found at its own line, not at the entity's name.
+      const onAnnotation = references
+        .map(f => ({ f, key: /^metadata\.annotations\["(.+)"\]$/.exec(f.field ?? '')?.[1] }))
+        .filter(({ key }) => key !== undefined);
+      expect(onAnnotation.length).toBeGreaterThan(5);
+      for (const { f, key } of onAnnotation) {
+        const line = readFileSync(join(ROOT, f.file), 'utf8').split('\n')[f.line - 1];
+        expect({ field: f.field, line }).toEqual({
+          field: f.field,
+          line: expect.stringContaining(key!),
+        });
+      }
+    });
+
     it('locates template findings at the step input, with step id, parameter, score and band', () => {
       const file = 'dev/templates/risky-copy-files/template.yaml';
       const [ssrf] = find(

@@ -25,10 +25,16 @@ export interface IncludeScope {
   unresolved: Set<string>;
 }
 
-/** The part of a check's location that is a field path (before the `#rule` suffix). */
+/**
+ * The field a result is about: its evidence's `field`, else the first of its `fields` (a finding
+ * that lists several, like catalog/sensitive-reference's one per class, points at the first),
+ * else the part of its location before the `#rule` suffix.
+ */
 function fieldOf(result: CheckResult): string | undefined {
   const field = result.evidence?.field;
   if (typeof field === 'string') return field;
+  const fields = result.evidence?.fields;
+  if (Array.isArray(fields) && typeof fields[0] === 'string') return fields[0];
   return result.location?.split('#')[0] || undefined;
 }
 

@@ -123,6 +123,7 @@ function table(title: string, scores: Map<string, Score>) {
 
 const locationPath = (r: CheckResult) => r.location!.slice(0, r.location!.lastIndexOf('#'));
 const refOf = (r: CheckResult) => (r.target as { entityRef: string }).entityRef;
+const fieldsOf = (r: CheckResult) => (r.evidence?.fields ?? []) as string[];
 
 describe('catalog checks over the fixture catalog (dev/fixtures/catalog)', () => {
   const { entities, expected } = loadFixtureCatalog();
@@ -199,11 +200,14 @@ describe('catalog checks over the fixture catalog (dev/fixtures/catalog)', () =>
     const expectedReferences = new Map(
       expected.references.map(r => [referenceKey(r.entityRef, r.path, r.class), r.class]),
     );
+    // One result per entity and class, listing its fields: scored per field, as planted.
     const predictedReferences = new Map(
-      referenceResults.map(r => [
-        referenceKey(refOf(r), String(r.evidence?.field), String(r.evidence?.class)),
-        String(r.evidence?.class),
-      ]),
+      referenceResults.flatMap(r =>
+        fieldsOf(r).map(field => [
+          referenceKey(refOf(r), field, String(r.evidence?.class)),
+          String(r.evidence?.class),
+        ]),
+      ),
     );
 
     const secretScores = score(expectedSecrets, predictedSecrets);
@@ -221,7 +225,7 @@ describe('catalog checks over the fixture catalog (dev/fixtures/catalog)', () =>
       );
       const referenceHit =
         REFERENCE_DECOYS.has(d.decoy) &&
-        referenceResults.some(r => refOf(r) === d.entityRef && r.evidence?.field === d.path);
+        referenceResults.some(r => refOf(r) === d.entityRef && fieldsOf(r).includes(d.path));
       return secretHit || referenceHit;
     });
     const decoyRate = decoyHits.length / expected.decoys.length;
@@ -274,6 +278,20 @@ describe('catalog checks over the fixture catalog (dev/fixtures/catalog)', () =>
       });
     }
     expect(decoyHits).toEqual([]);
+  });
+
+  it('writes one sensitive-reference finding per entity and class, listing every planted field', () => {
+    const pairs = referenceResults.map(r => `${refOf(r)}|${r.evidence?.class}`);
+    expect(pairs.length).toBe(new Set(pairs).size);
+    expect(new Set(pairs)).toEqual(
+      new Set(expected.references.map(r => `${r.entityRef}|${r.class}`)),
+    );
+    // The fixture plants several fields of one class on some entities: they share one finding.
+    expect(referenceResults.some(r => fieldsOf(r).length > 1)).toBe(true);
+    for (const r of referenceResults) {
+      expect(r.location).toBe(`sensitive-reference#${r.evidence?.class}`);
+      expect(r.evidence?.fieldCount).toBe(fieldsOf(r).length);
+    }
   });
 
   it('grades leaked secrets by kind, and reports nothing on placeholders and examples', () => {

@@ -1,15 +1,22 @@
 import { JsonObject } from '@backstage/types';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
-import { sensitiveReferenceCheck } from './sensitiveReference';
+import { EVIDENCE_FIELD_LIMIT, sensitiveReferenceCheck } from './sensitiveReference';
 import { globMatch } from '@security-posture/static-analysis';
 import { component, hex } from '@security-posture/static-analysis/testUtils';
 
 const withOptions = (options: JsonObject) => ({
-  securityPosture: { checks: { catalog: { 'sensitive-reference': { options } } } },
+  securityPosture: {
+    checks: { catalog: { 'sensitive-reference': { options } } },
+  },
 });
 
-const hits = (results: Awaited<ReturnType<typeof runSecurityCheck>>) =>
-  results.map(r => `${r.evidence?.class} ${r.evidence?.field}`).sort();
+type Results = Awaited<ReturnType<typeof runSecurityCheck>>;
+
+/** Every field a result lists, as `class field`: what the check found, whatever the grouping. */
+const hits = (results: Results) =>
+  results
+    .flatMap(r => (r.evidence?.fields as string[]).map(f => `${r.evidence?.class} ${f}`))
+    .sort();
 
 describe('catalog/sensitive-reference', () => {
   it('classes each field that carries reconnaissance value', async () => {
@@ -29,12 +36,21 @@ describe('catalog/sensitive-reference', () => {
               'sentry.io/project-slug': 'acme/payments',
             },
             links: [
-              { url: 'https://wiki.acme.io/runbooks/payments', title: 'Runbook' },
-              { url: 'https://grafana.acme.io/d/payments', title: 'Grafana', icon: 'dashboard' },
+              {
+                url: 'https://wiki.acme.io/runbooks/payments',
+                title: 'Runbook',
+              },
+              {
+                url: 'https://grafana.acme.io/d/payments',
+                title: 'Grafana',
+                icon: 'dashboard',
+              },
             ],
             description: 'Batch jobs reach 10.1.2.3 and cache.payments.svc.cluster.local directly.',
           },
-          { ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/payments/key' },
+          {
+            ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/payments/key',
+          },
         ),
       ],
     });
@@ -52,10 +68,39 @@ describe('catalog/sensitive-reference', () => {
       'secret-reference metadata.annotations["vault.hashicorp.com/role"]',
       'secret-reference spec.ssm',
     ]);
+    // One finding per class, listing its fields.
+    expect(results.map(r => r.evidence?.class).sort()).toEqual([
+      'incident-routing',
+      'infra-topology',
+      'internal-endpoint',
+      'observability',
+      'runbook',
+      'secret-reference',
+    ]);
     const vault = results.find(r => r.evidence?.class === 'secret-reference')!;
-    expect(vault).toMatchObject({ outcome: 'fail', severity: 'medium' });
+    expect(vault).toMatchObject({
+      outcome: 'fail',
+      severity: 'medium',
+      location: 'sensitive-reference#secret-reference',
+      evidence: {
+        class: 'secret-reference',
+        fields: [
+          'metadata.annotations["vault.hashicorp.com/role"]',
+          'metadata.annotations["aws.amazon.com/secrets-manager-arn"]',
+          'spec.ssm',
+        ],
+        fieldCount: 3,
+      },
+    });
+    expect(vault.message).toBe(
+      '3 fields reveal secret store reference (secret-reference) to everyone who can read this entity: metadata.annotations["vault.hashicorp.com/role"], metadata.annotations["aws.amazon.com/secrets-manager-arn"] and spec.ssm',
+    );
     // No value is repeated in what the check writes.
-    for (const r of results) expect(r.message).not.toMatch(/payments-db|10\.1\.2\.3|PABC123/);
+    for (const r of results) {
+      expect(JSON.stringify([r.message, r.title, r.location, r.evidence])).not.toMatch(
+        /payments-db|10\.1\.2\.3|PABC123|123456789012|prod\/payments|grafana\.acme/,
+      );
+    }
   });
 
   it('leaves ordinary annotations, public hosts and emails alone', async () => {
@@ -87,18 +132,36 @@ describe('catalog/sensitive-reference', () => {
       entities: [
         component({
           links: [
-            { url: 'https://github.com/orgs/acme/projects/7', title: 'Board', icon: 'dashboard' },
+            {
+              url: 'https://github.com/orgs/acme/projects/7',
+              title: 'Board',
+              icon: 'dashboard',
+            },
             {
               url: 'https://status.acme.io',
               title: 'Admin Dashboard',
               icon: 'dashboard',
               type: 'dashboard',
             },
-            { url: 'https://www.notion.so/acme/Overview-4f1c2d3e', title: 'Grafana' },
-            { url: 'https://admin.example-org.com', title: 'Metrics', icon: 'dashboard' },
+            {
+              url: 'https://www.notion.so/acme/Overview-4f1c2d3e',
+              title: 'Grafana',
+            },
+            {
+              url: 'https://admin.example-org.com',
+              title: 'Metrics',
+              icon: 'dashboard',
+            },
             { url: 'https://monitoring.acme.io/payments', title: 'Monitoring' },
-            { url: 'https://metrics.acme.io/d/payments/overview', title: 'Overview' },
-            { url: 'https://wiki.acme.io/x', title: 'Break-glass runbook', icon: 'docs' },
+            {
+              url: 'https://metrics.acme.io/d/payments/overview',
+              title: 'Overview',
+            },
+            {
+              url: 'https://wiki.acme.io/x',
+              title: 'Break-glass runbook',
+              icon: 'docs',
+            },
           ],
         }),
       ],
@@ -163,7 +226,11 @@ describe('catalog/sensitive-reference', () => {
       config: withOptions({
         annotations: [
           { key: 'acme.io/oncall-*', class: 'incident-routing' },
-          { key: 'acme.io/compliance-*', class: 'compliance-scope', severity: 'medium' },
+          {
+            key: 'acme.io/compliance-*',
+            class: 'compliance-scope',
+            severity: 'medium',
+          },
           { key: 'vault.hashicorp.com/*', class: 'custom-vault' },
         ],
         internalDomains: ['acme.net'],
@@ -183,7 +250,7 @@ describe('catalog/sensitive-reference', () => {
       ],
     });
     expect(
-      results.map(r => `${r.evidence?.class} ${r.severity} ${r.evidence?.rule}`).sort(),
+      results.map(r => `${r.evidence?.class} ${r.severity} ${r.evidence?.rules}`).sort(),
     ).toEqual([
       'compliance-scope medium key:acme.io/compliance-*',
       'custom-vault low key:vault.hashicorp.com/*',
@@ -192,10 +259,90 @@ describe('catalog/sensitive-reference', () => {
     ]);
   });
 
+  it('writes one finding per entity and class, at the highest severity of its fields', async () => {
+    const config = withOptions({
+      annotations: [
+        {
+          key: 'acme.io/oncall-escalation',
+          class: 'incident-routing',
+          severity: 'high',
+        },
+      ],
+    });
+    const annotations = {
+      'pagerduty.com/service-id': 'PABC123',
+      'opsgenie.com/team': 'payments',
+      'acme.io/oncall-escalation': 'payments-managers',
+      'backstage.io/kubernetes-namespace': 'payments-prod',
+    };
+    const [first, second] = await Promise.all(
+      [annotations, { ...annotations, 'acme.io/db-host': 'payments-db.internal' }].map(a =>
+        runSecurityCheck(sensitiveReferenceCheck, {
+          config,
+          entities: [component({ annotations: a })],
+        }),
+      ),
+    );
+    const incident = first.find(r => r.evidence?.class === 'incident-routing')!;
+    expect(first).toHaveLength(2);
+    expect(incident.severity).toBe('high');
+    expect(incident.evidence).toEqual({
+      class: 'incident-routing',
+      fields: [
+        'metadata.annotations["pagerduty.com/service-id"]',
+        'metadata.annotations["opsgenie.com/team"]',
+        'metadata.annotations["acme.io/oncall-escalation"]',
+      ],
+      // Each rule once, in the order the fields matched them.
+      rules: ['key:incident-tool', 'key:acme.io/oncall-escalation'],
+      fieldCount: 3,
+    });
+    expect(first.find(r => r.evidence?.class === 'infra-topology')).toMatchObject({
+      severity: 'low',
+      evidence: { fieldCount: 1 },
+      message: expect.stringMatching(
+        /^1 field reveals .*: metadata\.annotations\["backstage\.io\/kubernetes-namespace"\]$/,
+      ),
+    });
+    // Another class adds a finding; the existing ones keep their location, so their identity.
+    expect(second.map(r => r.location).sort()).toEqual([
+      'sensitive-reference#incident-routing',
+      'sensitive-reference#infra-topology',
+      'sensitive-reference#internal-endpoint',
+    ]);
+  });
+
+  it('caps the fields the message names and the evidence lists, and counts them all', async () => {
+    const annotations = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [
+        `acme.io/oncall-${String(i).padStart(2, '0')}`,
+        `team-${i}`,
+      ]),
+    );
+    const results = await runSecurityCheck(sensitiveReferenceCheck, {
+      config: withOptions({
+        annotations: [{ key: 'acme.io/oncall-*', class: 'incident-routing' }],
+      }),
+      entities: [component({ annotations })],
+    });
+    expect(results).toHaveLength(1);
+    const [result] = results;
+    const fields = result.evidence?.fields as string[];
+    expect(fields).toHaveLength(EVIDENCE_FIELD_LIMIT);
+    expect(fields[0]).toBe('metadata.annotations["acme.io/oncall-00"]');
+    expect(fields[49]).toBe('metadata.annotations["acme.io/oncall-49"]');
+    expect(result.evidence?.fieldCount).toBe(60);
+    expect(result.message).toMatch(/"acme\.io\/oncall-04"\] and 55 more$/);
+    expect(result.message).not.toContain('oncall-05');
+    expect(result.message).not.toContain('team-');
+  });
+
   it('rejects an invalid severity in options', async () => {
     await expect(
       runSecurityCheck(sensitiveReferenceCheck, {
-        config: withOptions({ annotations: [{ key: 'a/*', class: 'x', severity: 'urgent' }] }),
+        config: withOptions({
+          annotations: [{ key: 'a/*', class: 'x', severity: 'urgent' }],
+        }),
         entities: [component({})],
       }),
     ).rejects.toThrow(/urgent/);
@@ -224,7 +371,10 @@ describe('catalog/sensitive-reference', () => {
             'acme.io/z': `https://${'a@'.repeat(200_000)}/d/`,
           },
           links: [
-            { url: `https://${'a.'.repeat(200_000)}/x`, title: 'metrics '.repeat(10_000) },
+            {
+              url: `https://${'a.'.repeat(200_000)}/x`,
+              title: 'metrics '.repeat(10_000),
+            },
           ],
         }),
       ],

@@ -10,7 +10,12 @@ import {
   renderWithBackend,
   setupBackend,
 } from '../../__testUtils__';
-import { catalogFindingKind, CatalogView, groupByOwner } from './CatalogView';
+import {
+  catalogFindingKind,
+  catalogFindingPlace,
+  CatalogView,
+  groupByOwner,
+} from './CatalogView';
 
 jest.setTimeout(30_000);
 
@@ -41,11 +46,12 @@ const vault = makeFinding({
   title: 'Sensitive reference in entity',
   entityRef: 'component:default/payments-api',
   owners: ['group:default/payments-checkout'],
-  location: 'metadata.annotations.vault.io/path',
+  location: 'sensitive-reference#secret-reference',
   evidence: {
-    field: 'metadata.annotations.vault.io/path',
     class: 'secret-reference',
-    rule: 'vault-path',
+    fields: ['metadata.annotations.vault.io/path', 'spec.ssm'],
+    rules: ['key:vault', 'value:ssm-parameter'],
+    fieldCount: 2,
   },
 });
 const webhook = makeFinding({
@@ -113,6 +119,11 @@ describe('CatalogView', () => {
     expect(reference).toHaveTextContent(
       'sensitive reference (no secret value)',
     );
+    // One finding per class: its first field and how many more, not its location.
+    expect(reference).toHaveTextContent(
+      'metadata.annotations.vault.io/path and 1 more',
+    );
+    expect(reference).not.toHaveTextContent('sensitive-reference#');
     expect(within(payments).getByRole('table')).toHaveTextContent(
       'Masked secret',
     );
@@ -267,6 +278,44 @@ describe('CatalogView', () => {
         makeFinding({ title: 'Readable by guests', evidence: {} }),
       ),
     ).toBe('Readable by guests');
+  });
+
+  it('says where a finding is: a reference finding by its fields', () => {
+    expect(catalogFindingPlace(vault)).toBe(
+      'metadata.annotations.vault.io/path and 1 more',
+    );
+    const capped = makeFinding({
+      checkId: 'catalog/sensitive-reference',
+      location: 'sensitive-reference#runbook',
+      evidence: {
+        class: 'runbook',
+        fields: ['metadata.links[0].url'],
+        fieldCount: 60,
+      },
+    });
+    expect(catalogFindingPlace(capped)).toBe(
+      'metadata.links[0].url and 59 more',
+    );
+    const single = makeFinding({
+      checkId: 'catalog/sensitive-reference',
+      location: 'sensitive-reference#runbook',
+      evidence: {
+        class: 'runbook',
+        fields: ['metadata.links[0].url'],
+        fieldCount: 1,
+      },
+    });
+    expect(catalogFindingPlace(single)).toBe('metadata.links[0].url');
+    // Written before version 2 of the check, and findings of other checks: their location.
+    const old = makeFinding({
+      checkId: 'catalog/sensitive-reference',
+      location: 'spec.ssm#secret-reference',
+      evidence: { field: 'spec.ssm', class: 'secret-reference' },
+    });
+    expect(catalogFindingPlace(old)).toBe('spec.ssm#secret-reference');
+    expect(catalogFindingPlace(awsKey)).toBe(
+      'metadata.annotations.acme.io/aws-secret-access-key',
+    );
   });
 
   it('counts severities per owner group', () => {

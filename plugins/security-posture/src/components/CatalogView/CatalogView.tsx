@@ -116,6 +116,25 @@ function MaskedValue(props: { finding: Finding }) {
   );
 }
 
+/**
+ * Where in the entity a finding is. A sensitive-reference finding covers one class and lists its
+ * fields: the first, and how many more (the drawer's evidence lists them). Findings written
+ * before version 2 of that check name their one field in the location.
+ */
+export function catalogFindingPlace(finding: Finding): string {
+  const fields = finding.evidence?.fields;
+  if (
+    finding.checkId === 'catalog/sensitive-reference' &&
+    Array.isArray(fields) &&
+    fields.length > 0
+  ) {
+    const count = finding.evidence?.fieldCount;
+    const more = (typeof count === 'number' ? count : fields.length) - 1;
+    return more > 0 ? `${fields[0]} and ${more} more` : fields[0];
+  }
+  return finding.location ?? String(finding.evidence?.field ?? '—');
+}
+
 /** What kind of secret or reference a finding is about, in words. */
 export function catalogFindingKind(finding: Finding): string {
   const kind = finding.evidence?.secretKind;
@@ -257,9 +276,7 @@ function OwnerFindings(props: {
                 <TableCell>
                   <Locator
                     variant="inline"
-                    text={
-                      finding.location ?? String(finding.evidence?.field ?? '—')
-                    }
+                    text={catalogFindingPlace(finding)}
                   />
                 </TableCell>
                 <TableCell>
