@@ -56,6 +56,14 @@ export interface Config {
        * @visibility backend
        */
       fullPassEvery?: HumanDuration | string;
+      /**
+       * Worker threads that evaluate entity checks during the catalog pass, so the backend's
+       * event loop keeps serving requests while it streams the catalog and writes findings.
+       * Default: the number of CPUs minus one, at least 1. 0 evaluates on the main thread.
+       * Checks from other modules run in the workers only when they declare a `workerModule`.
+       * @visibility backend
+       */
+      evaluationWorkers?: number;
     };
     /** Exemptions (accepted risks, false positives, risks mitigated elsewhere). */
     exemptions?: {

@@ -20,7 +20,12 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { DatabasePostureStore } from './database/DatabasePostureStore';
 import { DatabaseExemptionStore } from './database/DatabaseExemptionStore';
-import { builtInChecks, CheckRegistry } from '@security-posture/checks';
+import {
+  builtInChecks,
+  CheckRegistry,
+  defaultEvaluationWorkers,
+  EntityEvaluationPool,
+} from '@security-posture/checks';
 import { CatalogEntitySource } from './service/CatalogEntitySource';
 import { CheckRunner } from './service/CheckRunner';
 import { ReportService } from './service/ReportService';
@@ -102,6 +107,14 @@ export const securityPosturePlugin = createBackendPlugin({
 
         const store = await DatabasePostureStore.create({ database: deps.database });
         const catalog = new CatalogEntitySource(deps.catalog, deps.auth);
+        // Entity checks evaluated in worker threads while the event loop streams and writes.
+        const evaluationPool = new EntityEvaluationPool({
+          size:
+            config.getOptionalNumber('securityPosture.scans.evaluationWorkers') ??
+            defaultEvaluationWorkers(),
+          logger,
+        });
+        lifecycle.addShutdownHook(() => evaluationPool.close());
         const runner = new CheckRunner({
           registry,
           catalog,
@@ -115,6 +128,7 @@ export const securityPosturePlugin = createBackendPlugin({
             permissionPolicy: policyForEvaluation,
           },
           getPublished: async (checkId, key) => (await store.getPublished(checkId, key))?.data,
+          evaluationPool,
         });
 
         const scheduleConfig = config.getOptionalConfig('securityPosture.schedule');

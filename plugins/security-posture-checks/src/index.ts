@@ -34,3 +34,23 @@ export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';
 export { stableHash, stableJson } from './engine/stableHash';
 export type { ResolvedCheck } from './engine/CheckRegistry';
+export {
+  countOutcomes,
+  emptyCounts,
+  evaluateEntityCheck,
+  TimeoutError,
+  withOverride,
+  withTimeout,
+} from './engine/entityEvaluation';
+export type {
+  EntityCheckEvaluation,
+  EntityCheckSettings,
+  OutcomeCounts,
+} from './engine/entityEvaluation';
+// Entity checks evaluated in worker threads; `runEntityEvaluationWorker` is the workers' body.
+export {
+  defaultEvaluationWorkers,
+  EntityEvaluationPool,
+  runEntityEvaluationWorker,
+} from './engine/workers/EntityEvaluationPool';
+export type { EvaluationItem, EvaluationSession } from './engine/workers/EntityEvaluationPool';

@@ -151,6 +151,22 @@ export interface EntitySecurityCheck {
    * evaluated again. Without it, such inputs are only picked up by the periodic full pass.
    */
   evaluationInputs?(context: EntityCheckContext): Promise<JsonValue> | JsonValue;
+  /**
+   * Where an evaluation worker thread loads this check from, so the catalog pass evaluates it
+   * off the backend's event loop. Only for checks whose `evaluate` needs nothing but the entity,
+   * `config`, `options`, `logger` and `signal` (no services, instance metadata or published
+   * data): the worker's context has no others. Without it, the check runs on the main thread.
+   */
+  workerModule?: CheckWorkerModule;
+}
+
+/**
+ * A module a worker thread can `require` (a package name or an absolute path) and the name of
+ * its export holding the check, or an array of checks in which it is found by id.
+ */
+export interface CheckWorkerModule {
+  module: string;
+  exportName: string;
 }
 
 /** What an entity check sees: no catalog stream (it is inside one) and nothing to publish. */
@@ -206,6 +222,7 @@ export function createEntitySecurityCheck(check: {
   appliesTo?(entity: Entity): boolean;
   evaluate(entity: Entity, context: EntityCheckContext): Promise<CheckResult[]> | CheckResult[];
   evaluationInputs?(context: EntityCheckContext): Promise<JsonValue> | JsonValue;
+  workerModule?: CheckWorkerModule;
 }): EntitySecurityCheck {
   validateMeta(check.meta);
   return { ...check, scope: 'entity' };

@@ -8,7 +8,11 @@ import {
   createEntitySecurityCheck,
   SecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
-import { catalogChecks, CheckRegistry } from '@security-posture/checks';
+import {
+  catalogChecks,
+  CheckRegistry,
+  EntityEvaluationPool,
+} from '@security-posture/checks';
 import {
   createTestDatabases,
   TestDatabaseId,
@@ -198,6 +202,7 @@ async function scanWith(
   deployment: Deployment,
   fullPassEveryMs: number,
   fullPass = false,
+  evaluationPool?: EntityEvaluationPool,
 ) {
   const store = await DatabasePostureStore.create({
     database: mockServices.database({ knex, migrations: { skip: false } }),
@@ -222,6 +227,7 @@ async function scanWith(
     getPublished: async (checkId, key) =>
       (await store.getPublished(checkId, key))?.data,
     entityPageSize: 7,
+    evaluationPool,
   });
   const service = new DefaultScanService({
     store,
@@ -273,6 +279,23 @@ function comparable(findings: Finding[]) {
 describe.each(databases.eachSupportedId())(
   'incremental rescans (%s)',
   (databaseId: TestDatabaseId) => {
+    // The incremental series evaluates the catalog checks in a worker thread, the scans from
+    // scratch on the main thread: both must find the same.
+    let pool: EntityEvaluationPool;
+    beforeAll(() => {
+      pool = new EntityEvaluationPool({
+        size: 1,
+        logger: mockServices.logger.mock(),
+        // Jest's transform does not reach worker threads: they load the TypeScript sources
+        // through Backstage's node transform, as `backstage-cli package start` does.
+        execArgv: [
+          '--require',
+          require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        ],
+      });
+    });
+    afterAll(() => pool.close());
+
     it.each([1, 2])(
       'match a full scan after random catalog and check edits (seed %i)',
       async seed => {
@@ -291,7 +314,14 @@ describe.each(databases.eachSupportedId())(
         const incrementalDb = await databases.init(databaseId);
         const YEAR = 365 * 24 * 60 * 60 * 1000;
 
-        const first = await scanWith(incrementalDb, catalog, deployment, YEAR);
+        const first = await scanWith(
+          incrementalDb,
+          catalog,
+          deployment,
+          YEAR,
+          false,
+          pool,
+        );
         expect(first.pass).toMatchObject({ evaluated: 40, skipped: 0 });
         expect(Boolean(first.pass.full)).toBe(true);
         expect(first.open.length).toBeGreaterThan(5);
@@ -307,6 +337,8 @@ describe.each(databases.eachSupportedId())(
           catalog,
           deployment,
           YEAR,
+          false,
+          pool,
         );
         expect(unchanged.pass).toMatchObject({ evaluated: 0, skipped: 40 });
         const written = await incrementalDb('security_posture_findings')
@@ -412,6 +444,8 @@ describe.each(databases.eachSupportedId())(
             catalog,
             deployment,
             YEAR,
+            false,
+            pool,
           );
           const fresh = await scanWith(
             await databases.init(databaseId),
@@ -439,6 +473,8 @@ describe.each(databases.eachSupportedId())(
             evaluated: expected.size,
           });
         }
+        // The incremental series really ran in the worker (no silent fallback to this thread).
+        expect(pool.evaluatedEntities).toBeGreaterThanOrEqual(40);
       },
     );
 

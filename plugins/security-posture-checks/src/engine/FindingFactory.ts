@@ -38,8 +38,11 @@ export class FindingFactory {
   /** The last entity's ref and owners: every check of the pass reports on the same entity. */
   private lastEntity?: { entity: Entity; ref: string; owners: string[] };
 
-  /** @param fingerprintKey - the installation's key for secret fingerprints (HMAC) */
-  constructor(private readonly fingerprintKey?: string) {}
+  /**
+   * @param fingerprintKey - the installation's key for secret fingerprints (HMAC); evaluation
+   * workers make their findings with a factory under the same key
+   */
+  constructor(readonly fingerprintKey?: string) {}
 
   /**
    * Says which key fingerprints secrets (not the key): findings made under another key differ,

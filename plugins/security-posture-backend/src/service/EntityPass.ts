@@ -1,0 +1,349 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  EntitySecurityCheck,
+  SecurityCheckContext,
+} from '@security-posture/plugin-security-posture-node';
+import {
+  EntityCheckEvaluation,
+  evaluateEntityCheck,
+  EvaluationSession,
+  FindingFactory,
+  OutcomeCounts,
+  ResolvedCheck,
+} from '@security-posture/checks';
+import { EntityEvaluation, NewFinding } from '../database/PostureStore';
+import { CatalogEntitySource } from './CatalogEntitySource';
+import { asError } from './errors';
+import { HeldLogs } from './heldLogs';
+import {
+  entityContentHash,
+  evaluatorKey,
+  evaluatorsHash,
+  IncrementalPassOptions,
+} from './incrementalPass';
+import type { EntityPageOutput, RunProgress } from './CheckRunner';
+
+// Per-entity error findings are capped per check; the error count keeps the full number.
+const MAX_ERROR_FINDINGS_PER_CHECK = 20;
+
+/** One entity check over the pass. */
+export interface EntityCheckState {
+  resolved: ResolvedCheck;
+  check: EntitySecurityCheck;
+  context: SecurityCheckContext;
+  logs: HeldLogs;
+  counts: OutcomeCounts;
+  findings: NewFinding[];
+  failCount: number;
+  errorCount: number;
+  durationMs: number;
+  firstError?: string;
+  /** Entities of the current page the check failed on. */
+  pageUnevaluated: string[];
+  /** Evaluated by the scan's evaluation workers, not on the main thread. */
+  inWorker: boolean;
+}
+
+/** An entity of a page to evaluate, with the checks that apply to it. */
+interface PlannedEntity {
+  entity: Entity;
+  entityRef: string;
+  applying: Array<{ state: EntityCheckState; checked: boolean }>;
+  /** Incremental passes: what to record once it was evaluated without failures. */
+  evaluation?: EntityEvaluation;
+  /** Whether an evaluation was recorded for it before. */
+  recordedBefore: boolean;
+}
+
+export interface EntityPassResult {
+  seen: number;
+  skipped: number;
+  catalogError?: Error;
+}
+
+/**
+ * The catalog pass of a scan: streams the catalog page by page, evaluates every entity check on
+ * each entity (in evaluation workers where the check allows it, else on the main thread) and
+ * hands each page's findings to `onEntityPage` while the next page is evaluated.
+ */
+export async function runEntityPass(options: {
+  states: EntityCheckState[];
+  catalog: CatalogEntitySource;
+  pageSize?: number;
+  factory: FindingFactory;
+  logger: LoggerService;
+  signal: AbortSignal;
+  progress: RunProgress;
+  onProgress(progress: RunProgress): void;
+  onEntityPage?(page: EntityPageOutput): Promise<void>;
+  incremental?: IncrementalPassOptions;
+  session?: EvaluationSession;
+}): Promise<EntityPassResult> {
+  const {
+    states,
+    factory,
+    logger,
+    signal,
+    progress,
+    onProgress,
+    onEntityPage,
+    incremental,
+  } = options;
+  const session = options.session;
+
+  // Entities a check failed on, over the pass: an entity that adds to it is not recorded.
+  let failures = 0;
+  const merge = (
+    state: EntityCheckState,
+    entityRef: string,
+    evaluation: EntityCheckEvaluation,
+  ) => {
+    state.durationMs += evaluation.durationMs;
+    if (!evaluation.applied) return;
+    for (const [outcome, count] of Object.entries(evaluation.counts)) {
+      state.counts[outcome as keyof OutcomeCounts] += count;
+    }
+    if (evaluation.resultErrored) {
+      state.pageUnevaluated.push(entityRef);
+      failures += 1;
+    }
+    for (const found of evaluation.findings) {
+      state.findings.push(found);
+      if (found.outcome === 'fail') state.failCount += 1;
+    }
+    if (evaluation.thrown) {
+      state.errorCount += 1;
+      state.firstError ??= evaluation.thrown.message;
+      state.pageUnevaluated.push(entityRef);
+      failures += 1;
+      if (state.errorCount <= MAX_ERROR_FINDINGS_PER_CHECK) {
+        state.findings.push(evaluation.thrown.finding);
+      }
+    }
+  };
+  const evaluateHere = async (
+    state: EntityCheckState,
+    entity: Entity,
+    checked: boolean,
+  ) => {
+    try {
+      return await evaluateEntityCheck({
+        check: state.check,
+        settings: state.resolved,
+        entity,
+        context: state.context,
+        factory,
+        signal,
+        appliesChecked: checked,
+      });
+    } finally {
+      state.logs.flush({ via: logger });
+    }
+  };
+
+  // A page's findings are written while the next page is evaluated: the database works while
+  // the checks compute. A failed write ends the pass and fails the scan.
+  let pendingWrite: Promise<void> = Promise.resolve();
+  let writeError: Error | undefined;
+  const deliverPage = async (page: Omit<EntityPageOutput, 'checks'>) => {
+    await pendingWrite;
+    if (writeError) throw writeError;
+    const output: EntityPageOutput = {
+      ...page,
+      checks: states.map(state => ({
+        checkId: state.check.meta.id,
+        findings: state.findings,
+        unevaluatedEntityRefs: state.pageUnevaluated,
+      })),
+    };
+    for (const state of states) state.pageUnevaluated = [];
+    if (!onEntityPage) return;
+    for (const state of states) state.findings = [];
+    pendingWrite = onEntityPage(output).catch(e => {
+      writeError = asError(e);
+    });
+  };
+
+  // Incremental passes: each check's part of the evaluator hash, read once per scan.
+  const keys = incremental
+    ? await Promise.all(
+        states.map(state => evaluatorKey(state.resolved, state.context)),
+      )
+    : [];
+  const keyId = factory.keyId;
+  let skipped = 0;
+
+  /** The checks that apply to an entity; an `appliesTo` that throws is asked again and reported. */
+  const applyingTo = (entity: Entity) => {
+    const applying: PlannedEntity['applying'] = [];
+    const applyingKeys: string[] = [];
+    states.forEach((state, i) => {
+      let applies = true;
+      let checked = true;
+      if (incremental) {
+        try {
+          applies = !state.check.appliesTo || state.check.appliesTo(entity);
+        } catch {
+          checked = false;
+        }
+      } else {
+        checked = false;
+      }
+      if (applies) {
+        applying.push({ state, checked });
+        applyingKeys.push(keys[i]);
+      }
+    });
+    return { applying, applyingKeys };
+  };
+
+  /** Evaluates a page's planned entities: worker checks in the workers, the others here meanwhile. */
+  const evaluatePlanned = async (planned: PlannedEntity[]) => {
+    const inWorkers = session
+      ? planned.map(p => p.applying.filter(a => a.state.inWorker))
+      : [];
+    const fromWorkers = session
+      ? session.evaluate(
+          planned.map((p, i) => ({
+            entity: p.entity,
+            // An unchecked appliesTo is asked in the worker: it throws there, as here.
+            checkIds: inWorkers[i].map(a => a.state.check.meta.id),
+            unchecked: inWorkers[i]
+              .filter(a => !a.checked)
+              .map(a => a.state.check.meta.id),
+          })),
+        )
+      : Promise.resolve([]);
+    // Rejections are awaited below; meanwhile they must not count as unhandled.
+    fromWorkers.catch(() => {});
+    const here: EntityCheckEvaluation[][] = [];
+    for (const p of planned) {
+      if (signal.aborted)
+        throw asError(signal.reason ?? new Error('scan aborted'));
+      const forEntity: EntityCheckEvaluation[] = [];
+      for (const { state, checked } of p.applying) {
+        if (!state.inWorker)
+          forEntity.push(await evaluateHere(state, p.entity, checked));
+      }
+      here.push(forEntity);
+    }
+    const workerResults = await fromWorkers;
+    signal.throwIfAborted();
+    const evaluated: string[] = [];
+    const evaluations: EntityEvaluation[] = [];
+    const forget: string[] = [];
+    planned.forEach((p, i) => {
+      const failuresBefore = failures;
+      let hereIndex = 0;
+      let workerIndex = 0;
+      for (const { state } of p.applying) {
+        const evaluation = state.inWorker
+          ? workerResults[i][workerIndex++]
+          : here[i][hereIndex++];
+        merge(state, p.entityRef, evaluation);
+      }
+      evaluated.push(p.entityRef);
+      if (failures > failuresBefore) {
+        // The entity's recorded evaluation no longer holds: the next incremental pass
+        // evaluates it again instead of keeping the error.
+        if (p.recordedBefore)
+          forget.push(p.entityRef.toLocaleLowerCase('en-US'));
+      } else if (p.evaluation) {
+        evaluations.push(p.evaluation);
+      }
+    });
+    return { evaluated, evaluations, forget };
+  };
+
+  let seen = 0;
+  let catalogError: Error | undefined;
+  let counted = false;
+  try {
+    for await (const page of options.catalog.pages({
+      pageSize: options.pageSize,
+    })) {
+      if (!counted) {
+        progress.total += page.totalItems;
+        counted = true;
+        // The catalog's size is known now: say so before the page is evaluated.
+        onProgress({ ...progress });
+      }
+      if (signal.aborted)
+        throw asError(signal.reason ?? new Error('scan aborted'));
+      let stored = new Map<
+        string,
+        { contentHash: string; evaluatorsHash: string }
+      >();
+      if (incremental) {
+        // A failed read is a database failure, not the catalog's: it fails the scan.
+        try {
+          stored = await incremental.lookup(
+            page.items.map(entity => stringifyEntityRef(entity)),
+          );
+        } catch (e) {
+          writeError = asError(e);
+          throw writeError;
+        }
+      }
+      const planned: PlannedEntity[] = [];
+      const unchangedRefs: string[] = [];
+      for (const entity of page.items) {
+        const entityRef = stringifyEntityRef(entity);
+        const { applying, applyingKeys } = applyingTo(entity);
+        if (!incremental) {
+          // Without incremental bookkeeping, a failure still forgets a recorded evaluation (e.g.
+          // a check-limited pass), so the next incremental pass evaluates the entity again.
+          planned.push({ entity, entityRef, applying, recordedBefore: true });
+          continue;
+        }
+        const ref = entityRef.toLocaleLowerCase('en-US');
+        const contentHash = entityContentHash(entity);
+        const evaluators = evaluatorsHash(applyingKeys, keyId);
+        const before = stored.get(ref);
+        const unchanged =
+          before?.contentHash === contentHash &&
+          before.evaluatorsHash === evaluators;
+        if (unchanged && !incremental.full) {
+          unchangedRefs.push(entityRef);
+          skipped += 1;
+          continue;
+        }
+        planned.push({
+          entity,
+          entityRef,
+          applying,
+          recordedBefore: Boolean(before),
+          evaluation: unchanged
+            ? undefined
+            : { entityRef: ref, contentHash, evaluatorsHash: evaluators },
+        });
+      }
+      const { evaluated, evaluations, forget } = await evaluatePlanned(planned);
+      seen += page.items.length;
+      progress.done += page.items.length;
+      progress.total = Math.max(progress.total, progress.done);
+      onProgress({ ...progress });
+      await deliverPage({
+        entityRefs: evaluated,
+        unchangedEntityRefs: unchangedRefs,
+        evaluations,
+        forgetEvaluations: forget,
+      });
+    }
+  } catch (e) {
+    if (writeError) throw writeError;
+    if (signal.aborted) {
+      // A stopped scan is not a catalog failure: let the page being written finish, then stop.
+      await pendingWrite;
+      throw asError(signal.reason);
+    }
+    catalogError = asError(e);
+    logger.error(
+      `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,
+    );
+  }
+  await pendingWrite;
+  if (writeError) throw writeError;
+  return { seen, skipped, catalogError };
+}

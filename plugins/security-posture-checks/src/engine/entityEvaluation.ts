@@ -1,0 +1,158 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  CheckOutcome,
+  Severity,
+} from '@security-posture/plugin-security-posture-common';
+import {
+  CheckResult,
+  EntityCheckContext,
+  EntitySecurityCheck,
+} from '@security-posture/plugin-security-posture-node';
+import { FindingFactory, NewFinding } from './FindingFactory';
+
+export type OutcomeCounts = Record<CheckOutcome, number>;
+
+/** What one entity check made of one entity: findings already masked by the factory. */
+export interface EntityCheckEvaluation {
+  /** False when `appliesTo` rejected the entity (nothing else is set then). */
+  applied: boolean;
+  findings: NewFinding[];
+  counts: OutcomeCounts;
+  /** A result with outcome `error`: the entity was not fully evaluated. */
+  resultErrored: boolean;
+  /** The check threw or timed out: its scrubbed message and its `error` finding. */
+  thrown?: { message: string; finding: NewFinding };
+  durationMs: number;
+}
+
+/** How the registry resolved a check: what its evaluation needs besides the entity. */
+export interface EntityCheckSettings {
+  severity: Severity;
+  severityOverride?: Severity;
+  timeoutMs: number;
+}
+
+export class TimeoutError extends Error {
+  name = 'TimeoutError';
+}
+
+/** Runs `work` with a timeout and the parent's abort; a check ignoring its signal is not awaited. */
+export async function withTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  parent: AbortSignal,
+): Promise<T> {
+  parent.throwIfAborted();
+  const controller = new AbortController();
+  let rejectOnAbort: (reason: unknown) => void = () => {};
+  const onParentAbort = () => {
+    controller.abort(parent.reason);
+    rejectOnAbort(parent.reason);
+  };
+  parent.addEventListener('abort', onParentAbort);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work(controller.signal),
+      new Promise<never>((_, reject) => {
+        rejectOnAbort = reject;
+        timer = setTimeout(() => {
+          const error = new TimeoutError(`timed out after ${timeoutMs} ms`);
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', onParentAbort);
+  }
+}
+
+export function emptyCounts(): OutcomeCounts {
+  return { fail: 0, pass: 0, error: 0, notApplicable: 0 };
+}
+
+export function countOutcomes(
+  results: CheckResult[],
+  into: OutcomeCounts = emptyCounts(),
+): OutcomeCounts {
+  for (const result of results) into[result.outcome] += 1;
+  return into;
+}
+
+/** A configured severity override replaces the severity each result carries. */
+export function withOverride(
+  results: CheckResult[],
+  override: Severity | undefined,
+): CheckResult[] {
+  return override ? results.map(r => ({ ...r, severity: override })) : results;
+}
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T>)?.then === 'function';
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/**
+ * Evaluates one entity check on one entity and masks what it found. The same code runs on the
+ * backend's main thread and in evaluation workers, so both give the same findings.
+ * `appliesChecked`: the caller already asked `appliesTo` and it said yes.
+ */
+export async function evaluateEntityCheck(options: {
+  check: EntitySecurityCheck;
+  settings: EntityCheckSettings;
+  entity: Entity;
+  context: EntityCheckContext;
+  factory: FindingFactory;
+  signal: AbortSignal;
+  appliesChecked?: boolean;
+}): Promise<EntityCheckEvaluation> {
+  const { check, settings, entity, context, factory, signal } = options;
+  const started = performance.now();
+  const evaluation: EntityCheckEvaluation = {
+    applied: true,
+    findings: [],
+    counts: emptyCounts(),
+    resultErrored: false,
+    durationMs: 0,
+  };
+  try {
+    if (
+      !options.appliesChecked &&
+      check.appliesTo &&
+      !check.appliesTo(entity)
+    ) {
+      evaluation.applied = false;
+      return evaluation;
+    }
+    const pending = check.evaluate(entity, context);
+    const results = isPromiseLike<CheckResult[]>(pending)
+      ? await withTimeout(
+          () => Promise.resolve(pending),
+          settings.timeoutMs,
+          signal,
+        )
+      : pending;
+    countOutcomes(results, evaluation.counts);
+    evaluation.resultErrored = results.some(r => r.outcome === 'error');
+    evaluation.findings = factory.fromResults(
+      check.meta,
+      settings.severity,
+      withOverride(results, settings.severityOverride),
+      entity,
+    );
+  } catch (e) {
+    const error = asError(e);
+    evaluation.thrown = {
+      message: factory.scrub(error.message),
+      finding: factory.fromError(check.meta, settings.severity, error, entity),
+    };
+  } finally {
+    evaluation.durationMs = performance.now() - started;
+  }
+  return evaluation;
+}

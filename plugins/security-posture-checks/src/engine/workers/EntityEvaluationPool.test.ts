@@ -1,0 +1,274 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import {
+  EntitySecurityCheck,
+  SecurityCheck,
+} from '@security-posture/plugin-security-posture-node';
+import { fakes } from '@security-posture/static-analysis/testUtils';
+import { catalogChecks } from '../../catalog';
+import { CheckRegistry } from '../CheckRegistry';
+import { FindingFactory } from '../FindingFactory';
+import { evaluateEntityCheck } from '../entityEvaluation';
+import {
+  EntityEvaluationPool,
+  EvaluationSession,
+} from './EntityEvaluationPool';
+import { workerTestChecks } from './__fixtures__/workerTestChecks';
+
+jest.setTimeout(120_000);
+
+// Jest's transform does not reach worker threads: they load the TypeScript sources through
+// Backstage's node transform, as `backstage-cli package start` does.
+const execArgv = [
+  '--require',
+  require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+];
+const FIXTURES = require.resolve('./__fixtures__/workerTestChecks');
+
+function entity(
+  name: string,
+  annotations: Record<string, string> = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'group:default/payments' },
+    relations: [
+      { type: RELATION_OWNED_BY, targetRef: 'group:default/payments' },
+    ],
+  };
+}
+
+function resolve(config: JsonObject, checks: SecurityCheck[]) {
+  const registry = new CheckRegistry(new ConfigReader(config));
+  registry.add(...checks);
+  return registry.list();
+}
+
+const withFixtureModule = (
+  checks: EntitySecurityCheck[],
+): EntitySecurityCheck[] =>
+  checks.map(check => ({
+    ...check,
+    workerModule: { module: FIXTURES, exportName: 'workerTestChecks' },
+  }));
+
+/** Every line logged through the logger or its children, as text. */
+function recordingLogger() {
+  const lines: string[] = [];
+  const make = (meta: object = {}): LoggerService => {
+    const log = (level: string) => (message: string, extra?: unknown) =>
+      lines.push(
+        `${level} ${JSON.stringify(meta)} ${message} ${JSON.stringify(
+          extra ?? {},
+        )}`,
+      );
+    return {
+      error: log('error'),
+      warn: log('warn'),
+      info: log('info'),
+      debug: log('debug'),
+      child: childMeta => make({ ...meta, ...childMeta }),
+    };
+  };
+  return { lines, logger: make() };
+}
+
+describe('EntityEvaluationPool', () => {
+  let pool: EntityEvaluationPool;
+  let recorded = recordingLogger();
+  let logger = recorded.logger;
+  beforeEach(() => {
+    recorded = recordingLogger();
+    logger = recorded.logger;
+  });
+  afterEach(() => pool?.close());
+
+  async function start(
+    checks: SecurityCheck[],
+    config: JsonObject = {},
+    size = 1,
+  ): Promise<{
+    session: EvaluationSession | undefined;
+    factory: FindingFactory;
+  }> {
+    pool = new EntityEvaluationPool({ size, logger, execArgv });
+    const factory = new FindingFactory('installation-key');
+    const session = await pool.startScan({
+      config: new ConfigReader(config),
+      checks: resolve(config, checks),
+      fingerprintKey: 'installation-key',
+      factory,
+      getPublished: async () => undefined,
+    });
+    return { session, factory };
+  }
+
+  it('finds in the workers exactly what the main thread finds, masked, and no raw secret crosses back', async () => {
+    const secret = fakes.awsKeyId();
+    const password = fakes.password();
+    const entities = [
+      entity('plain'),
+      entity('leaky', {
+        'acme.io/deploy-key': secret,
+        'vault.io/secrets-path': 'secret/data/payments/prod',
+      }),
+      entity('db', {
+        'acme.io/database-url': `postgres://app:${password}@db.internal:5432/app`,
+      }),
+      entity('pagerduty', { 'pagerduty.com/service-id': 'PABC123' }),
+    ];
+    const { session } = await start(catalogChecks, {}, 2);
+    expect(session && [...session.checkIds].sort()).toEqual(
+      catalogChecks.map(c => c.meta.id).sort(),
+    );
+    const ids = catalogChecks.map(c => c.meta.id);
+    const inWorkers = await session!.evaluate(
+      entities.map(e => ({ entity: e, checkIds: ids })),
+    );
+
+    // The same checks on this thread, under the same key.
+    const here = new FindingFactory('installation-key');
+    const resolved = resolve({}, catalogChecks);
+    const expected = [];
+    for (const e of entities) {
+      const forEntity = [];
+      for (const r of ids.map(id => resolved.find(c => c.check.meta.id === id)!)) {
+        forEntity.push(
+          await evaluateEntityCheck({
+            check: r.check as EntitySecurityCheck,
+            settings: r,
+            entity: e,
+            context: {
+              config: new ConfigReader({}),
+              options: r.options,
+              logger,
+              signal: new AbortController().signal,
+              instanceMetadata: { getInstalledPlugins: async () => [] },
+              services: {} as never,
+              getPublished: async () => undefined,
+            },
+            factory: here,
+            signal: new AbortController().signal,
+          }),
+        );
+      }
+      expected.push(forEntity);
+    }
+    const findingsOf = (evaluations: typeof inWorkers) =>
+      evaluations.map(forEntity => forEntity.map(e => e.findings));
+    expect(findingsOf(inWorkers)).toEqual(findingsOf(expected));
+    const leaked = inWorkers[1][0].findings;
+    expect(leaked.map(f => f.evidence.secretMask)).toEqual([
+      `${secret.slice(0, 4)}…(20 chars)`,
+    ]);
+    expect(inWorkers[1][1].findings.length).toBeGreaterThan(0);
+    const crossed = JSON.stringify(inWorkers);
+    expect(crossed).not.toContain(secret);
+    expect(crossed).not.toContain(password);
+    expect(pool.evaluatedEntities).toBe(entities.length);
+  });
+
+  it('scrubs what checks log and throw in the worker, and reports the thrown check as an error', async () => {
+    const token = fakes.github('ghp');
+    const { session } = await start(
+      withFixtureModule(workerTestChecks as EntitySecurityCheck[]),
+    );
+    const [[found, crashed]] = await session!.evaluate([
+      {
+        entity: entity('throw-1', { 'test.io/token': token }),
+        checkIds: ['catalog/worker-test-secret', 'catalog/worker-test-crash'],
+      },
+    ]);
+    expect(found.findings).toHaveLength(1);
+    expect(found.findings[0].evidence.secretFingerprint).toBeDefined();
+    expect(crashed.thrown?.finding).toMatchObject({
+      outcome: 'error',
+      checkId: 'catalog/worker-test-crash',
+      entityRef: 'component:default/throw-1',
+    });
+    expect(crashed.thrown?.message).toMatch(/^cannot evaluate /);
+    const logged = recorded.lines.join('\n');
+    expect(logged).toContain('found ');
+    expect(logged).not.toContain(token);
+    expect(JSON.stringify(crashed)).not.toContain(token);
+  });
+
+  it('says plainly when a check in a worker reaches for what workers do not offer', async () => {
+    const { session } = await start(
+      withFixtureModule(workerTestChecks as EntitySecurityCheck[]),
+    );
+    const [[services]] = await session!.evaluate([
+      { entity: entity('svc'), checkIds: ['catalog/worker-test-services'] },
+    ]);
+    expect(services.thrown?.message).toMatch(
+      /services is not available to checks evaluated in a worker thread; leave the check's workerModule unset/,
+    );
+  });
+
+  it('turns a worker that outlives the batch deadline into error outcomes and replaces it', async () => {
+    const config = {
+      securityPosture: {
+        checks: {
+          catalog: {
+            'worker-test-crash': {
+              timeout: { seconds: 1 },
+              options: { hangMs: 60_000 },
+            },
+          },
+        },
+      },
+    };
+    // Only the hanging check in the pool: the batch deadline is the longest timeout of its checks.
+    const { session } = await start(
+      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
+      config,
+    );
+    const ids = ['catalog/worker-test-crash'];
+    const [[hung]] = await session!.evaluate([
+      { entity: entity('hang-1'), checkIds: ids },
+    ]);
+    expect(hung.thrown?.finding).toMatchObject({
+      outcome: 'error',
+      entityRef: 'component:default/hang-1',
+    });
+    expect(hung.thrown?.message).toMatch(
+      /did not finish a batch of 1 entities in 1000 ms/,
+    );
+    // The next batch runs on a fresh worker.
+    const [[next]] = await session!.evaluate([
+      { entity: entity('fine'), checkIds: ids },
+    ]);
+    expect(next).toMatchObject({ applied: true, counts: { pass: 1 } });
+    expect(next.thrown).toBeUndefined();
+  });
+
+  it('leaves checks without a loadable worker module to the main thread', async () => {
+    const unloadable: EntitySecurityCheck = {
+      ...(workerTestChecks[0] as EntitySecurityCheck),
+      meta: { ...workerTestChecks[0].meta, id: 'catalog/not-in-module' },
+      workerModule: { module: FIXTURES, exportName: 'workerTestChecks' },
+    };
+    const noModule: EntitySecurityCheck = {
+      ...(workerTestChecks[1] as EntitySecurityCheck),
+      workerModule: undefined,
+    };
+    const { session } = await start([
+      unloadable,
+      noModule,
+      ...withFixtureModule([workerTestChecks[0] as EntitySecurityCheck]),
+    ]);
+    expect([...session!.checkIds]).toEqual(['catalog/worker-test-secret']);
+    expect(recorded.lines.join('\n')).toMatch(
+      /catalog\/not-in-module cannot run in an evaluation worker.*holds no check/,
+    );
+  });
+
+  it('is off with size 0', async () => {
+    const { session } = await start(catalogChecks, {}, 0);
+    expect(session).toBeUndefined();
+  });
+});

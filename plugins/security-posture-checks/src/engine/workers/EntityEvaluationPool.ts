@@ -1,0 +1,383 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { JsonObject, JsonValue } from '@backstage/types';
+import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-node';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ResolvedCheck } from '../CheckRegistry';
+import { FindingFactory } from '../FindingFactory';
+import {
+  emptyCounts,
+  EntityCheckEvaluation,
+  TimeoutError,
+} from '../entityEvaluation';
+import { stableHash } from '../stableHash';
+import {
+  EvaluationRequestItem,
+  FromWorker,
+  ToWorker,
+  WorkerCheckSpec,
+  WorkerInit,
+} from './protocol';
+
+// The worker's body, re-exported so that `require(__filename)` reaches it from this module in
+// the sources and in the built package alike.
+export { runEntityEvaluationWorker } from './evaluationWorker';
+
+/** Default pool size: every core but the one the event loop runs on, at least one. */
+export function defaultEvaluationWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/** One item of a batch: an entity and the worker-evaluated checks that apply to it. */
+export type EvaluationItem = EvaluationRequestItem;
+
+/** A scan's use of the pool. */
+export interface EvaluationSession {
+  /** Checks evaluated in the workers; the others run on the main thread. */
+  readonly checkIds: ReadonlySet<string>;
+  /**
+   * Evaluates the items across the workers; per item, per check id, in the order asked. A
+   * worker that crashes or outlives the batch deadline yields `error` evaluations for its part
+   * of the batch and is replaced.
+   */
+  evaluate(items: EvaluationItem[]): Promise<EntityCheckEvaluation[][]>;
+}
+
+interface PendingBatch {
+  resolve(evaluations: EntityCheckEvaluation[][]): void;
+  reject(error: Error): void;
+}
+
+/** A worker thread and the batch it works on (one at a time). */
+class EvaluationWorker {
+  readonly ready: Promise<Array<{ checkId: string; reason: string }>>;
+  private pending?: PendingBatch;
+  private failure?: Error;
+  private readonly worker: Worker;
+  /** The current scan's reader of published data, for the workers' checks. */
+  getPublished: (
+    checkId: string,
+    key: string,
+  ) => Promise<JsonValue | undefined> = async () => undefined;
+
+  constructor(
+    init: WorkerInit,
+    execArgv: string[] | undefined,
+    private readonly logger: LoggerService,
+  ) {
+    this.worker = new Worker(
+      `require(${JSON.stringify(__filename)}).runEntityEvaluationWorker()`,
+      { eval: true, workerData: init, execArgv },
+    );
+    // An idle pool does not keep the backend process alive.
+    this.worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          resolve(message.unavailable);
+          return;
+        }
+        if (message.type === 'getPublished') {
+          this.answerGetPublished(
+            message.requestId,
+            message.checkId,
+            message.key,
+          );
+          return;
+        }
+        for (const line of message.logs) {
+          this.logger
+            .child({ check: line.checkId })
+            [line.level](line.message, line.meta);
+        }
+        if (message.droppedLogLines) {
+          this.logger.warn(
+            `${message.droppedLogLines} log lines of checks in a worker were dropped`,
+          );
+        }
+        const pending = this.pending;
+        this.pending = undefined;
+        this.worker.unref();
+        pending?.resolve(message.evaluations);
+      });
+      const fail = (error: Error) => {
+        this.failure ??= error;
+        reject(error);
+        const pending = this.pending;
+        this.pending = undefined;
+        pending?.reject(error);
+      };
+      this.worker.on('error', fail);
+      this.worker.on('exit', code =>
+        fail(new Error(`evaluation worker exited with code ${code}`)),
+      );
+    });
+    // Nobody may be waiting for `ready` when the worker fails later.
+    this.ready.catch(() => {});
+  }
+
+  private answerGetPublished(requestId: number, checkId: string, key: string) {
+    this.getPublished(checkId, key).then(
+      data => this.send({ type: 'published', requestId, data }),
+      e =>
+        this.send({
+          type: 'published',
+          requestId,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    );
+  }
+
+  get usable(): boolean {
+    return !this.failure;
+  }
+
+  send(message: ToWorker) {
+    this.worker.postMessage(message);
+  }
+
+  evaluate(batchId: number, items: EvaluationItem[], deadlineMs: number) {
+    return new Promise<EntityCheckEvaluation[][]>((resolve, reject) => {
+      if (this.failure) {
+        reject(this.failure);
+        return;
+      }
+      const timer = setTimeout(() => {
+        const error = new TimeoutError(
+          `evaluation worker did not finish a batch of ${items.length} entities in ${deadlineMs} ms`,
+        );
+        this.failure = error;
+        this.pending = undefined;
+        reject(error);
+        this.worker.terminate().catch(() => {});
+      }, deadlineMs);
+      this.pending = {
+        resolve: evaluations => {
+          clearTimeout(timer);
+          resolve(evaluations);
+        },
+        reject: error => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.worker.ref();
+      this.send({ type: 'evaluate', batchId, items });
+    });
+  }
+
+  terminate() {
+    this.failure ??= new Error('evaluation worker terminated');
+    return this.worker.terminate();
+  }
+}
+
+/**
+ * Worker threads that evaluate entity checks off the backend's event loop, while the main thread
+ * streams the catalog and writes findings. Each worker masks what it finds with its own finding
+ * factory (same fingerprint key as the scan's), so raw secrets never cross back. Checks without
+ * a `workerModule`, or whose module a worker cannot load, run on the main thread.
+ */
+export class EntityEvaluationPool {
+  private workers: EvaluationWorker[] = [];
+  private initKey?: string;
+  private unavailable = new Map<string, string>();
+  private nextBatchId = 1;
+  private evaluated = 0;
+
+  constructor(
+    private readonly options: {
+      /** Worker threads; 0 turns the pool off (everything runs on the main thread). */
+      size: number;
+      logger: LoggerService;
+      /** The workers' Node options; the main thread's by default (e.g. its `--require` hooks). */
+      execArgv?: string[];
+    },
+  ) {}
+
+  /** Entities the workers evaluated since the pool was made (not counting failed batches). */
+  get evaluatedEntities(): number {
+    return this.evaluated;
+  }
+
+  get size(): number {
+    return Math.max(0, Math.floor(this.options.size));
+  }
+
+  /**
+   * Prepares the workers for a scan of these checks, starting (or restarting, when the checks'
+   * settings changed) them as needed. Undefined when no check can run in a worker.
+   */
+  async startScan(options: {
+    /** The root config entity checks read. */
+    config: Config;
+    checks: ResolvedCheck[];
+    fingerprintKey?: string;
+    /** The scan's own factory: makes the error findings of a failed batch. */
+    factory: FindingFactory;
+    /** Reads data checks published (already scrubbed), for checks in the workers. */
+    getPublished(checkId: string, key: string): Promise<JsonValue | undefined>;
+  }): Promise<EvaluationSession | undefined> {
+    if (!this.size) return undefined;
+    const specs = options.checks.flatMap((resolved): WorkerCheckSpec[] => {
+      const check = resolved.check as EntitySecurityCheck;
+      if (check.scope !== 'entity' || !check.workerModule) return [];
+      return [
+        {
+          id: check.meta.id,
+          workerModule: check.workerModule,
+          options: resolved.options.get<JsonObject>() ?? {},
+          settings: {
+            severity: resolved.severity,
+            severityOverride: resolved.severityOverride,
+            timeoutMs: resolved.timeoutMs,
+          },
+        },
+      ];
+    });
+    if (!specs.length) return undefined;
+    const init: WorkerInit = {
+      config: options.config.get<JsonObject>() ?? {},
+      checks: specs,
+    };
+    const initKey = stableHash(init);
+    if (initKey !== this.initKey || this.workers.some(w => !w.usable)) {
+      await this.close();
+      this.initKey = initKey;
+      this.unavailable = new Map();
+      this.workers = Array.from({ length: this.size }, () =>
+        this.startWorker(init),
+      );
+    }
+    try {
+      for (const worker of this.workers) {
+        for (const { checkId, reason } of await worker.ready)
+          this.unavailable.set(checkId, reason);
+      }
+    } catch (e) {
+      this.options.logger.warn(
+        `Evaluation workers could not start, entity checks run on the main thread: ${
+          e instanceof Error ? e.message : String(e)
+        }`,
+      );
+      await this.close();
+      return undefined;
+    }
+    for (const [checkId, reason] of this.unavailable) {
+      this.options.logger.warn(
+        `Check ${checkId} cannot run in an evaluation worker, it runs on the main thread: ${reason}`,
+      );
+    }
+    const checkIds = new Set(
+      specs.map(s => s.id).filter(id => !this.unavailable.has(id)),
+    );
+    if (!checkIds.size) return undefined;
+    this.getPublished = options.getPublished;
+    this.scanMessage = { type: 'scan', fingerprintKey: options.fingerprintKey };
+    for (const worker of this.workers) {
+      worker.getPublished = options.getPublished;
+      worker.send(this.scanMessage);
+    }
+    const deadlineMs = Math.max(...specs.map(s => s.settings.timeoutMs));
+    const checksById = new Map(
+      options.checks.map(resolved => [resolved.check.meta.id, resolved]),
+    );
+    return {
+      checkIds,
+      evaluate: items =>
+        this.evaluate(items, deadlineMs, options.factory, checksById, init),
+    };
+  }
+
+  private getPublished: (
+    checkId: string,
+    key: string,
+  ) => Promise<JsonValue | undefined> = async () => undefined;
+  /** The current scan (its fingerprint key), for workers started during it. */
+  private scanMessage?: ToWorker;
+
+  private startWorker(init: WorkerInit) {
+    const worker = new EvaluationWorker(
+      init,
+      this.options.execArgv,
+      this.options.logger,
+    );
+    worker.getPublished = this.getPublished;
+    if (this.scanMessage) worker.send(this.scanMessage);
+    return worker;
+  }
+
+  private async evaluate(
+    items: EvaluationItem[],
+    deadlineMs: number,
+    factory: FindingFactory,
+    checks: Map<string, ResolvedCheck>,
+    init: WorkerInit,
+  ): Promise<EntityCheckEvaluation[][]> {
+    const chunkSize = Math.ceil(items.length / this.workers.length) || 1;
+    const parts = this.workers.map((worker, i) => {
+      const part = items.slice(i * chunkSize, (i + 1) * chunkSize);
+      if (!part.length) return Promise.resolve([]);
+      return worker.evaluate(this.nextBatchId++, part, deadlineMs).then(
+        evaluations => {
+          this.evaluated += part.length;
+          return evaluations;
+        },
+        e => {
+          const error = e instanceof Error ? e : new Error(String(e));
+          this.options.logger.warn(
+            `Evaluation worker failed, its batch is recorded as errors: ${error.message}`,
+          );
+          // The next batch gets a fresh worker.
+          this.workers[i] = this.startWorker(init);
+          return part.map(item =>
+            item.checkIds.map(checkId =>
+              failedEvaluation(
+                factory,
+                checks.get(checkId)!,
+                item.entity,
+                error,
+              ),
+            ),
+          );
+        },
+      );
+    });
+    return (await Promise.all(parts)).flat();
+  }
+
+  /** Stops every worker (e.g. on backend shutdown). */
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    this.initKey = undefined;
+    await Promise.all(workers.map(w => w.terminate().catch(() => 0)));
+  }
+}
+
+/** An entity the worker could not answer for: an `error` outcome, never a silent pass. */
+function failedEvaluation(
+  factory: FindingFactory,
+  resolved: ResolvedCheck,
+  entity: Entity,
+  error: Error,
+): EntityCheckEvaluation {
+  return {
+    applied: true,
+    findings: [],
+    counts: emptyCounts(),
+    resultErrored: false,
+    thrown: {
+      message: factory.scrub(error.message),
+      finding: factory.fromError(
+        resolved.check.meta,
+        resolved.severity,
+        error,
+        entity,
+      ),
+    },
+    durationMs: 0,
+  };
+}

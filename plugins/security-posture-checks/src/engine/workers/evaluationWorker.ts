@@ -1,0 +1,213 @@
+import { ConfigReader } from '@backstage/config';
+import { JsonObject, JsonValue } from '@backstage/types';
+import {
+  EntityCheckContext,
+  EntitySecurityCheck,
+  SecurityCheck,
+} from '@security-posture/plugin-security-posture-node';
+import { parentPort, workerData } from 'node:worker_threads';
+import { FindingFactory } from '../FindingFactory';
+import { evaluateEntityCheck } from '../entityEvaluation';
+import {
+  FromWorker,
+  ToWorker,
+  WorkerCheckSpec,
+  WorkerInit,
+  WorkerLogLine,
+} from './protocol';
+
+// Log lines a batch may carry back; the rest are counted.
+const MAX_LOG_LINES_PER_BATCH = 1000;
+
+function loadCheck(spec: WorkerCheckSpec): EntitySecurityCheck {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(spec.workerModule.module)[
+    spec.workerModule.exportName
+  ] as SecurityCheck | SecurityCheck[] | undefined;
+  const candidates = Array.isArray(exported) ? exported : [exported];
+  const check = candidates.find(c => c?.meta?.id === spec.id);
+  if (!check) {
+    throw new Error(
+      `export '${spec.workerModule.exportName}' of '${spec.workerModule.module}' holds no check '${spec.id}'`,
+    );
+  }
+  if (check.scope !== 'entity')
+    throw new Error(`'${spec.id}' is not an entity check`);
+  return check;
+}
+
+/** Context parts a worker cannot offer: using one is the check's error, said plainly. */
+function unavailableInWorker(what: string): never {
+  throw new Error(
+    `${what} is not available to checks evaluated in a worker thread; leave the check's workerModule unset to run it on the main thread`,
+  );
+}
+
+/**
+ * The body of an evaluation worker thread: loads the checks named in `workerData`, then
+ * evaluates batches of entities and answers with masked findings. Started by
+ * `EntityEvaluationPool`; exported so a worker can reach it in the built package too.
+ */
+export function runEntityEvaluationWorker(): void {
+  const port = parentPort;
+  if (!port)
+    throw new Error('runEntityEvaluationWorker runs in a worker thread');
+  const init = workerData as WorkerInit;
+  const config = new ConfigReader(init.config);
+  const checks = new Map<
+    string,
+    { check: EntitySecurityCheck; spec: WorkerCheckSpec }
+  >();
+  const unavailable: Array<{ checkId: string; reason: string }> = [];
+  for (const spec of init.checks) {
+    try {
+      checks.set(spec.id, { check: loadCheck(spec), spec });
+    } catch (e) {
+      unavailable.push({
+        checkId: spec.id,
+        reason: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  let factory = new FindingFactory();
+  let logs: WorkerLogLine[] = [];
+  let pendingLogs: WorkerLogLine[] = [];
+  let dropped = 0;
+  const loggerFor = (
+    checkId: string,
+    meta?: JsonObject,
+  ): EntityCheckContext['logger'] => {
+    const line =
+      (level: WorkerLogLine['level']) =>
+      (message: string, extra?: Error | JsonObject) => {
+        if (logs.length + pendingLogs.length >= MAX_LOG_LINES_PER_BATCH) {
+          dropped += 1;
+          return;
+        }
+        const lineMeta =
+          extra instanceof Error ? { error: extra.message } : extra;
+        pendingLogs.push({
+          checkId,
+          level,
+          message,
+          meta: { ...meta, ...lineMeta },
+        });
+      };
+    return {
+      error: line('error'),
+      warn: line('warn'),
+      info: line('info'),
+      debug: line('debug'),
+      child: childMeta => loggerFor(checkId, { ...meta, ...childMeta }),
+    };
+  };
+  const scrubLine = (line: WorkerLogLine): WorkerLogLine => ({
+    ...line,
+    message: factory.scrub(line.message),
+    meta: line.meta && (factory.scrubJson(line.meta) as JsonObject),
+  });
+
+  // Published data is read through the main thread; answers arrive as `published` messages.
+  let nextRequestId = 1;
+  const requests = new Map<
+    number,
+    { resolve(data?: JsonValue): void; reject(e: Error): void }
+  >();
+  const getPublished = (checkId: string, key: string) =>
+    new Promise<JsonValue | undefined>((resolve, reject) => {
+      const requestId = nextRequestId++;
+      requests.set(requestId, { resolve, reject });
+      const request: FromWorker = {
+        type: 'getPublished',
+        requestId,
+        checkId,
+        key,
+      };
+      port.postMessage(request);
+    });
+
+  // Fresh contexts per scan: checks may cache per context what they read once per scan.
+  let contexts = new Map<string, EntityCheckContext>();
+  const newContexts = () => {
+    contexts = new Map();
+    for (const [id, { spec }] of checks) {
+      contexts.set(id, {
+        config,
+        options: new ConfigReader(spec.options),
+        logger: loggerFor(id),
+        signal: new AbortController().signal,
+        get instanceMetadata(): never {
+          return unavailableInWorker('instanceMetadata');
+        },
+        get services(): never {
+          return unavailableInWorker('services');
+        },
+        getPublished,
+      });
+    }
+  };
+  newContexts();
+
+  const evaluate = async (message: Extract<ToWorker, { type: 'evaluate' }>) => {
+    logs = [];
+    dropped = 0;
+    const evaluations = [];
+    for (const { entity, checkIds, unchecked = [] } of message.items) {
+      const forEntity = [];
+      for (const checkId of checkIds) {
+        const loaded = checks.get(checkId);
+        if (!loaded)
+          throw new Error(`check '${checkId}' is not loaded in this worker`);
+        const context = contexts.get(checkId)!;
+        forEntity.push(
+          await evaluateEntityCheck({
+            check: loaded.check,
+            settings: loaded.spec.settings,
+            entity,
+            context,
+            factory,
+            signal: context.signal,
+            appliesChecked: !unchecked.includes(checkId),
+          }),
+        );
+      }
+      // Lines are scrubbed after the entity's results went through the factory, so a secret a
+      // check logs while finding it is masked as in its findings.
+      logs.push(...pendingLogs.map(scrubLine));
+      pendingLogs = [];
+      evaluations.push(forEntity);
+    }
+    const answer: FromWorker = {
+      type: 'evaluated',
+      batchId: message.batchId,
+      evaluations,
+      logs,
+      droppedLogLines: dropped,
+    };
+    port.postMessage(answer);
+  };
+
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'scan') {
+      factory = new FindingFactory(message.fingerprintKey);
+      newContexts();
+    } else if (message.type === 'published') {
+      const request = requests.get(message.requestId);
+      requests.delete(message.requestId);
+      if (message.error !== undefined)
+        request?.reject(new Error(message.error));
+      else request?.resolve(message.data);
+    } else {
+      // A batch that fails as a whole (not one check: those are outcomes) ends the worker; the
+      // pool turns it into error outcomes and starts another.
+      evaluate(message).catch(e =>
+        process.nextTick(() => {
+          throw e;
+        }),
+      );
+    }
+  });
+  const ready: FromWorker = { type: 'ready', unavailable };
+  port.postMessage(ready);
+}
