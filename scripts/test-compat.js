@@ -691,8 +691,19 @@ async function backendSteps({ dir, port, step, hasBackend }) {
       const outcomes = `${runs.length} checks: ${count('pass')} pass, ${count(
         'fail',
       )} fail, ${count('notApplicable')} n/a, ${count('error')} error`;
+      // The catalog checks must have run in the evaluation workers, loaded from the built package.
+      const backendLog = fs.readFileSync(path.join(logs, 'backend-start.log'), 'utf8');
+      const workerTrouble =
+        /Evaluation workers could not start[^\n]*|cannot run in an evaluation worker[^\n]*|Evaluation worker failed[^\n]*/.exec(
+          backendLog,
+        );
+      if (workerTrouble) return { ok: false, data, detail: workerTrouble[0] };
+      const inWorkers = /Catalog pass: [^\n]* evaluated in \d+ evaluation worker/.exec(backendLog);
+      if (!inWorkers) {
+        return { ok: false, data, detail: 'no catalog pass ran in the evaluation workers (backend log)' };
+      }
       if (scan.status === 'succeeded')
-        return { ok: true, detail: `succeeded; ${outcomes}`, data };
+        return { ok: true, detail: `succeeded in evaluation workers; ${outcomes}`, data };
       const errored = runs
         .filter(c => c.outcome === 'error')
         .map(c => `${c.checkId}: ${c.message || ''}`)

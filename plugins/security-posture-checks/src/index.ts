@@ -19,7 +19,14 @@ export const builtInChecks: SecurityCheck[] = [
 // The backend plugin registers these; offline tools such as the CLI (`@security-posture/cli`) run
 // the same checks over files, with the same finding factory (the one place that masks secrets)
 // and override resolution. The pure analysis they are built on is `@security-posture/static-analysis`.
-export { authChecks, catalogChecks, permissionsChecks, pluginsChecks, runtimeChecks, templatesChecks };
+export {
+  authChecks,
+  catalogChecks,
+  permissionsChecks,
+  pluginsChecks,
+  runtimeChecks,
+  templatesChecks,
+};
 export { loadPackagedBundledData } from './plugins/PluginAnalysisService';
 // The CLI asks the same live source, and attributes findings the same way, as the plugins checks.
 export { OsvCache, osvAdvisorySource } from './plugins/osvSource';
@@ -27,7 +34,10 @@ export type { LiveAdvisorySource, LiveAnswer } from './plugins/advisorySources';
 export { isPluginName, pathText } from './plugins/attribution';
 export { BUNDLED_ADVISORIES_MAX_AGE_DAYS } from './plugins/analysis';
 // The CLI hands the Kubernetes manifests it scans to the runtime/k8s-* checks through this option.
-export { KUBERNETES_MANIFEST_CHECK_IDS, MANIFESTS_OPTION } from './runtime/kubernetes';
+export {
+  KUBERNETES_MANIFEST_CHECK_IDS,
+  MANIFESTS_OPTION,
+} from './runtime/kubernetes';
 export type { LocatedObject } from './runtime/kubernetes';
 export { FindingFactory } from './engine/FindingFactory';
 export type { NewFinding } from './engine/FindingFactory';
@@ -51,6 +61,9 @@ export type {
 export {
   defaultEvaluationWorkers,
   EntityEvaluationPool,
-  runEntityEvaluationWorker,
 } from './engine/workers/EntityEvaluationPool';
-export type { EvaluationItem, EvaluationSession } from './engine/workers/EntityEvaluationPool';
+export { runEntityEvaluationWorker } from './engine/workers/evaluationWorker';
+export type {
+  EvaluationItem,
+  EvaluationSession,
+} from './engine/workers/EntityEvaluationPool';

@@ -288,6 +288,13 @@ export class CheckRunner {
       factory,
       getPublished: (checkId, key) => this.deps.getPublished(checkId, key),
     });
+    if (session) {
+      logger.info(
+        `Catalog pass: ${[...session.checkIds].join(', ')} evaluated in ${
+          this.deps.evaluationPool!.size
+        } evaluation worker(s)`,
+      );
+    }
     const states: EntityCheckState[] = checks.map(resolved => {
       const logs = new HeldLogs();
       return {

@@ -136,7 +136,9 @@ describe('EntityEvaluationPool', () => {
     const expected = [];
     for (const e of entities) {
       const forEntity = [];
-      for (const r of ids.map(id => resolved.find(c => c.check.meta.id === id)!)) {
+      for (const r of ids.map(
+        id => resolved.find(c => c.check.meta.id === id)!,
+      )) {
         forEntity.push(
           await evaluateEntityCheck({
             check: r.check as EntitySecurityCheck,

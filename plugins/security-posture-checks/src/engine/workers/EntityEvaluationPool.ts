@@ -6,6 +6,7 @@ import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-n
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ResolvedCheck } from '../CheckRegistry';
+import { EVALUATION_WORKER_MODULE } from './evaluationWorker';
 import { FindingFactory } from '../FindingFactory';
 import {
   emptyCounts,
@@ -20,10 +21,6 @@ import {
   WorkerCheckSpec,
   WorkerInit,
 } from './protocol';
-
-// The worker's body, re-exported so that `require(__filename)` reaches it from this module in
-// the sources and in the built package alike.
-export { runEntityEvaluationWorker } from './evaluationWorker';
 
 /** Default pool size: every core but the one the event loop runs on, at least one. */
 export function defaultEvaluationWorkers(): number {
@@ -68,7 +65,9 @@ class EvaluationWorker {
     private readonly logger: LoggerService,
   ) {
     this.worker = new Worker(
-      `require(${JSON.stringify(__filename)}).runEntityEvaluationWorker()`,
+      `require(${JSON.stringify(
+        EVALUATION_WORKER_MODULE,
+      )}).runEntityEvaluationWorker()`,
       { eval: true, workerData: init, execArgv },
     );
     // An idle pool does not keep the backend process alive.

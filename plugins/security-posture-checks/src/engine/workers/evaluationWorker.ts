@@ -16,6 +16,12 @@ import {
   WorkerLogLine,
 } from './protocol';
 
+/**
+ * This module's file, which a worker thread requires to reach `runEntityEvaluationWorker`: in the
+ * sources and in the built package (one file per module) alike.
+ */
+export const EVALUATION_WORKER_MODULE = __filename;
+
 // Log lines a batch may carry back; the rest are counted.
 const MAX_LOG_LINES_PER_BATCH = 1000;
 
