@@ -24,6 +24,11 @@ import {
 } from './incrementalPass';
 import type { EntityPageOutput, RunProgress } from './CheckRunner';
 
+// Entities handled between two turns of the event loop, so requests are served during a scan.
+const YIELD_EVERY = 50;
+const yieldToEventLoop = () =>
+  new Promise<void>(resolve => setImmediate(resolve));
+
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
 
@@ -173,6 +178,17 @@ export async function runEntityPass(options: {
     : [];
   const keyId = factory.keyId;
   let skipped = 0;
+  // Most entities share one set of applying checks: hash each set once per pass.
+  const evaluatorHashes = new Map<string, string>();
+  const evaluatorsHashOf = (applyingKeys: string[]) => {
+    const joined = applyingKeys.join('\u0000');
+    let hash = evaluatorHashes.get(joined);
+    if (!hash) {
+      hash = evaluatorsHash(applyingKeys, keyId);
+      evaluatorHashes.set(joined, hash);
+    }
+    return hash;
+  };
 
   /** The checks that apply to an entity; an `appliesTo` that throws is asked again and reported. */
   const applyingTo = (entity: Entity) => {
@@ -199,6 +215,7 @@ export async function runEntityPass(options: {
   };
 
   /** Evaluates a page's planned entities: worker checks in the workers, the others here meanwhile. */
+  const hereChecks = states.some(state => !state.inWorker);
   const evaluatePlanned = async (planned: PlannedEntity[]) => {
     const inWorkers = session
       ? planned.map(p => p.applying.filter(a => a.state.inWorker))
@@ -218,7 +235,9 @@ export async function runEntityPass(options: {
     // Rejections are awaited below; meanwhile they must not count as unhandled.
     fromWorkers.catch(() => {});
     const here: EntityCheckEvaluation[][] = [];
-    for (const p of planned) {
+    for (const [index, p] of planned.entries()) {
+      if (index % YIELD_EVERY === YIELD_EVERY - 1 && hereChecks)
+        await yieldToEventLoop();
       if (signal.aborted)
         throw asError(signal.reason ?? new Error('scan aborted'));
       const forEntity: EntityCheckEvaluation[] = [];
@@ -288,7 +307,8 @@ export async function runEntityPass(options: {
       }
       const planned: PlannedEntity[] = [];
       const unchangedRefs: string[] = [];
-      for (const entity of page.items) {
+      for (const [index, entity] of page.items.entries()) {
+        if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
         const entityRef = stringifyEntityRef(entity);
         const { applying, applyingKeys } = applyingTo(entity);
         if (!incremental) {
@@ -299,7 +319,7 @@ export async function runEntityPass(options: {
         }
         const ref = entityRef.toLocaleLowerCase('en-US');
         const contentHash = entityContentHash(entity);
-        const evaluators = evaluatorsHash(applyingKeys, keyId);
+        const evaluators = evaluatorsHashOf(applyingKeys);
         const before = stored.get(ref);
         const unchanged =
           before?.contentHash === contentHash &&
