@@ -12,6 +12,7 @@ import {
   CheckRegistry,
   countOutcomes,
   EntityEvaluationPool,
+  EvaluationSession,
   FindingFactory,
   OutcomeCounts,
   ResolvedCheck,
@@ -281,13 +282,22 @@ export class CheckRunner {
     onEntityPage?: (page: EntityPageOutput) => Promise<void>,
     incremental?: IncrementalPassOptions,
   ): Promise<CheckRunOutput[]> {
-    const session = await this.deps.evaluationPool?.startScan({
-      config: this.deps.config,
-      checks,
-      fingerprintKey: factory.fingerprintKey,
-      factory,
-      getPublished: (checkId, key) => this.deps.getPublished(checkId, key),
-    });
+    let session: EvaluationSession | undefined;
+    try {
+      session = await this.deps.evaluationPool?.startScan({
+        config: this.deps.config,
+        checks,
+        fingerprintKey: factory.fingerprintKey,
+        factory,
+        getPublished: (checkId, key) => this.deps.getPublished(checkId, key),
+      });
+    } catch (e) {
+      logger.warn(
+        `Evaluation workers are not available, entity checks run on the main thread: ${
+          asError(e).message
+        }`,
+      );
+    }
     if (session) {
       logger.info(
         `Catalog pass: ${[...session.checkIds].join(', ')} evaluated in ${

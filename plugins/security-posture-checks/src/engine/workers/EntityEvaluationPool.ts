@@ -242,13 +242,23 @@ export class EntityEvaluationPool {
       checks: specs,
     };
     const initKey = stableHash(init);
-    if (initKey !== this.initKey || this.workers.some(w => !w.usable)) {
+    if (
+      initKey !== this.initKey ||
+      !this.workers.length ||
+      this.workers.some(w => !w.usable)
+    ) {
       await this.close();
-      this.initKey = initKey;
       this.unavailable = new Map();
-      this.workers = Array.from({ length: this.size }, () =>
-        this.startWorker(init),
-      );
+      // A worker that cannot even be constructed throws here: the caller runs the checks itself.
+      const started: EvaluationWorker[] = [];
+      try {
+        while (started.length < this.size) started.push(this.startWorker(init));
+      } catch (e) {
+        await Promise.all(started.map(w => w.terminate().catch(() => 0)));
+        throw e;
+      }
+      this.workers = started;
+      this.initKey = initKey;
     }
     try {
       for (const worker of this.workers) {
