@@ -1,13 +1,5 @@
-import {
-  compareSeverity,
-  FindingEvidence,
-  TemplateDiagnostic,
-  TemplateRuleId,
-} from '@security-posture/plugin-security-posture-common';
-import { detectSecrets } from '../secrets/secretDetectors';
 import { parseTemplateValue, ParsedValue, SourceRef } from './expressions';
-import { indexParameters, maxItemsOf, ParameterIndex } from './parameters';
-import { TEMPLATE_RULES } from './rules';
+import { indexParameters, ParameterIndex } from './parameters';
 import { ScaffolderConfinement } from './scaffolderVersion';
 import { SinkRegistry } from './sinks';
 import { SinkFindings } from './sinkFindings';
@@ -15,55 +7,30 @@ import { stepCredentials, userCredentialSecrets } from './stepCredentials';
 import { ciFileWritten } from './stepEffects';
 import { stepEffectFindings } from './stepFindings';
 import { CiTemplateValues } from './skeletonWorkflows';
-import {
-  collectLeaves,
-  describeValue,
-  isObject,
-  joinDisplay,
-  Leaf,
-  MAX_INPUT_DEPTH,
-} from './templateShapes';
-import { conditionFindings } from './conditionFindings';
+import { collectLeaves, describeValue, isObject, Leaf } from './templateShapes';
+import { conditionFindings, isSensitiveStep } from './conditionFindings';
 import { resolveSources } from './resolveSources';
-import { describeSource, TaintSource, verdictFor } from './taint';
+import { TaintSource, verdictFor } from './taint';
 import {
   CatalogFetchSteps,
-  FindingInput,
   StepState,
   TemplateAnalysis,
-  TemplateRuleFinding,
 } from './analyzerTypes';
+import { FindingRecorder, V1BETA2 } from './findingRecorder';
+import { forEachString, literalSecretFindings } from './literalSecrets';
+import { loopFindings } from './loopFindings';
+import { outputExposureFindings } from './outputFindings';
+import { stepOutputTaint } from './stepOutputs';
 
 const V1BETA3 = 'scaffolder.backstage.io/v1beta3';
-const V1BETA2 = 'backstage.io/v1beta2';
 const MAX_STEPS = 500;
-const MAX_DIAGNOSTICS = 50;
 /** Catalog placeholders: `$yaml: ./steps.yaml` is replaced by the file's content on ingestion. */
 const INCLUDE_KEYS = new Set(['$yaml', '$json', '$text']);
-const MAX_SECRET_SCAN = 256 * 1024;
-
-/** Rules whose severity stands in a legacy template. */
-const LEGACY_KEEPS_SEVERITY = new Set<TemplateRuleId>([
-  'hardcoded-secret',
-  'legacy-template-syntax',
-]);
-/** Rules whose finding on a step makes the step "sensitive" for conditional-step. */
-const SENSITIVE_RULES = new Set<TemplateRuleId>([
-  'path-traversal',
-  'ssrf',
-  'command-injection',
-  'secret-exposure',
-  'workflow-dispatch-injection',
-  'insecure-repo-settings',
-  'destructive-action',
-  'catalog-fetch-user-ref',
-]);
 
 /** One analysis of one template; see analyzeTemplate. */
 export class TemplateAnalyzer {
-  private readonly findings: TemplateRuleFinding[] = [];
-  private readonly seen = new Map<string, number>();
-  private readonly diagnostics: TemplateDiagnostic[] = [];
+  /** Findings and diagnostics; a legacy template's findings are rated low. */
+  private readonly record: FindingRecorder;
   private readonly stepTaint = new Map<string, TaintSource[]>();
   private readonly catalogFetchSteps: CatalogFetchSteps = new Map();
   /** Judges values that reach sinks (rules, severities, explanations). */
@@ -86,83 +53,13 @@ export class TemplateAnalyzer {
     scaffolder: ScaffolderConfinement,
     private readonly ciTemplateValues: CiTemplateValues = {},
   ) {
+    this.record = new FindingRecorder(entityRef, () => this.syntax);
     this.judge = new SinkFindings({
-      add: (rule, finding) => this.add(rule, finding),
+      add: (rule, finding) => this.record.add(rule, finding),
       step: () => this.current,
       sinks,
       scaffolder,
       catalogFetchSteps: this.catalogFetchSteps,
-    });
-  }
-
-  /**
-   * Records a finding. One finding per (rule, location): further parameters reaching the same
-   * input are listed on it (`evidence.parameters`), and it keeps the highest severity.
-   */
-  private add(rule: TemplateRuleId, input: FindingInput): number {
-    const key = `${rule}|${input.location}`;
-    const existing = this.seen.get(key);
-    let severity = input.severity ?? TEMPLATE_RULES[rule].severity;
-    let finding = input;
-    // A backstage.io/v1beta2 template is no longer accepted by the catalog nor run by the
-    // scaffolder: its flows matter only on an obsolete deployment. Literal secrets still leak.
-    if (
-      this.syntax === 'handlebars' &&
-      !LEGACY_KEEPS_SEVERITY.has(rule) &&
-      compareSeverity(severity, 'low') < 0
-    ) {
-      severity = 'low';
-      finding = {
-        ...input,
-        message: `${input.message} (rated low: ${V1BETA2} templates are not run by current scaffolders)`,
-      };
-    }
-    if (existing !== undefined) {
-      const known = this.findings[existing];
-      const parameter = finding.parameter;
-      if (parameter && !known.parameters?.includes(parameter)) {
-        known.parameters = [...(known.parameters ?? []), parameter];
-        known.evidence.parameters = known.parameters.join(', ');
-      }
-      if (compareSeverity(severity, known.severity) < 0) {
-        known.severity = severity;
-        known.message = finding.message;
-      }
-      return existing;
-    }
-    const meta = TEMPLATE_RULES[rule];
-    const evidence: FindingEvidence = { template: this.entityRef, rule };
-    if (finding.stepId !== undefined) evidence.step = finding.stepId;
-    if (finding.action !== undefined) evidence.action = finding.action;
-    if (finding.inputPath !== undefined) evidence.input = finding.inputPath;
-    if (finding.parameter !== undefined) evidence.parameter = finding.parameter;
-    Object.assign(evidence, finding.evidence ?? {});
-    evidence.reference = meta.reference;
-    this.findings.push({
-      ...finding,
-      ...(finding.parameter ? { parameters: [finding.parameter] } : {}),
-      rule,
-      title: meta.title,
-      severity,
-      evidence,
-    });
-    this.seen.set(key, this.findings.length - 1);
-    return this.findings.length - 1;
-  }
-
-  /** Something the analyser could not read: a diagnostic, never a finding. */
-  private diagnose(location: string, message: string, stepId?: string) {
-    if (this.diagnostics.length >= MAX_DIAGNOSTICS) return;
-    if (
-      this.diagnostics.some(
-        d => d.location === location && d.message === message,
-      )
-    )
-      return;
-    this.diagnostics.push({
-      location,
-      message,
-      ...(stepId !== undefined ? { stepId } : {}),
     });
   }
 
@@ -171,7 +68,7 @@ export class TemplateAnalyzer {
   ): Omit<TemplateAnalysis, 'score' | 'band' | 'contributions'> {
     if (!isObject(doc)) {
       this.parseError = true;
-      this.diagnose(
+      this.record.diagnose(
         '(document)',
         `The template is ${describeValue(doc)}, not an object`,
       );
@@ -189,13 +86,13 @@ export class TemplateAnalyzer {
     if (doc.apiVersion === V1BETA2) {
       this.legacy = true;
       this.syntax = 'handlebars';
-      this.add('legacy-template-syntax', {
+      this.record.add('legacy-template-syntax', {
         location: 'apiVersion',
         message: `apiVersion ${V1BETA2} is no longer accepted by the catalog or run by the scaffolder; analysed best-effort`,
         evidence: { apiVersion: V1BETA2 },
       });
     } else if (doc.apiVersion !== V1BETA3) {
-      this.diagnose(
+      this.record.diagnose(
         'apiVersion',
         `Unsupported apiVersion ${JSON.stringify(
           doc.apiVersion ?? null,
@@ -203,21 +100,21 @@ export class TemplateAnalyzer {
       );
     }
     if (doc.kind !== 'Template') {
-      this.diagnose(
+      this.record.diagnose(
         'kind',
         `kind is ${JSON.stringify(doc.kind ?? null)}, not Template`,
       );
     }
     if (!isObject(spec)) {
       this.parseError = true;
-      this.diagnose(
+      this.record.diagnose(
         'spec',
         'spec is missing or not an object: nothing to analyse',
       );
       return this.result(title, owner);
     }
     if (!owner) {
-      this.add('missing-owner', {
+      this.record.add('missing-owner', {
         location: 'spec.owner',
         message: 'spec.owner is missing or empty',
       });
@@ -226,17 +123,20 @@ export class TemplateAnalyzer {
     this.params = indexParameters(spec.parameters);
     this.userSecrets = userCredentialSecrets(spec.parameters);
     for (const problem of this.params.problems.slice(0, 5)) {
-      this.diagnose(problem.location, `Parameter schema: ${problem.message}`);
+      this.record.diagnose(
+        problem.location,
+        `Parameter schema: ${problem.message}`,
+      );
     }
     this.scanLiterals(spec.parameters, 'spec.parameters');
 
     const steps = spec.steps;
     if (steps !== undefined && !Array.isArray(steps)) {
       this.parseError = true;
-      this.diagnose('spec.steps', 'spec.steps is not a list');
+      this.record.diagnose('spec.steps', 'spec.steps is not a list');
     } else if (Array.isArray(steps)) {
       if (steps.length > MAX_STEPS) {
-        this.diagnose(
+        this.record.diagnose(
           'spec.steps',
           `${steps.length} steps; only the first ${MAX_STEPS} were analysed`,
         );
@@ -248,7 +148,7 @@ export class TemplateAnalyzer {
     }
 
     if (spec.output !== undefined) this.output(spec.output);
-    this.finishCatalogFetch();
+    this.record.finishCatalogFetch(this.catalogFetchSteps);
     return this.result(title, owner);
   }
 
@@ -259,8 +159,8 @@ export class TemplateAnalyzer {
       owner,
       legacy: this.legacy,
       parseError: this.parseError,
-      findings: this.findings,
-      diagnostics: this.diagnostics,
+      findings: this.record.findings,
+      diagnostics: this.record.diagnostics,
     };
   }
 
@@ -284,7 +184,7 @@ export class TemplateAnalyzer {
   ): ParsedValue {
     const parsed = parseTemplateValue(value, this.syntax);
     if (parsed.error && this.syntax === 'v1beta3') {
-      this.diagnose(
+      this.record.diagnose(
         location,
         `Expression is not valid Nunjucks (${parsed.error}), so the scaffolder cannot render it either; references were read by a fallback scan`,
         context.stepId,
@@ -299,24 +199,9 @@ export class TemplateAnalyzer {
     base: string,
     context: { stepId?: string; action?: string } = {},
   ) {
-    const visit = (
-      value: unknown,
-      display: string,
-      key: string,
-      depth: number,
-    ) => {
-      if (depth > MAX_INPUT_DEPTH) return;
-      if (Array.isArray(value))
-        value.forEach((v, i) =>
-          visit(v, joinDisplay(display, i), key, depth + 1),
-        );
-      else if (isObject(value))
-        for (const [k, v] of Object.entries(value))
-          visit(v, joinDisplay(display, k), k, depth + 1);
-      else if (typeof value === 'string')
-        this.literalSecret(value, display, key, context);
-    };
-    visit(root, base, '', 0);
+    forEachString(root, base, (value, display, key) =>
+      this.literalSecret(value, display, key, context),
+    );
   }
 
   private literalSecret(
@@ -325,31 +210,20 @@ export class TemplateAnalyzer {
     key: string,
     context: { stepId?: string; action?: string; inputPath?: string },
   ) {
-    // Expressions are not secrets; the catalog's detectors judge the literal text around them.
-    if (value.length > MAX_SECRET_SCAN) return;
-    for (const match of detectSecrets(value, { key, path: location })) {
-      if (match.example) continue;
-      this.add('hardcoded-secret', {
-        location: `${location}#${match.kind}`,
-        ...context,
-        severity: match.severity === 'critical' ? 'critical' : 'high',
-        message: `${location} contains a literal ${match.kind}`,
-        evidence: { field: location, kind: match.kind },
-        secret: { value: match.value, kind: match.kind },
-      });
-    }
+    for (const finding of literalSecretFindings(value, location, key, context))
+      this.record.add('hardcoded-secret', finding);
   }
 
   private step(raw: unknown, index: number, ids: Set<string>) {
     if (!isObject(raw)) {
-      this.diagnose(`spec.steps[${index}]`, 'step is not an object');
+      this.record.diagnose(`spec.steps[${index}]`, 'step is not an object');
       return;
     }
     const stepId =
       typeof raw.id === 'string' && raw.id ? raw.id : `step-${index + 1}`;
     const base = `steps[${stepId}]`;
     if (ids.has(stepId)) {
-      this.diagnose(
+      this.record.diagnose(
         `spec.steps[${index}].id`,
         `Duplicate step id '${stepId}': later outputs overwrite earlier ones`,
         stepId,
@@ -358,7 +232,7 @@ export class TemplateAnalyzer {
     ids.add(stepId);
     if (typeof raw.action !== 'string' || !raw.action) {
       const include = Object.keys(raw).find(k => INCLUDE_KEYS.has(k));
-      this.diagnose(
+      this.record.diagnose(
         `${base}.action`,
         include
           ? `step is a ${include} include that was not resolved (the catalog resolves it on ingestion; the CLI resolves relative ones)`
@@ -379,13 +253,17 @@ export class TemplateAnalyzer {
     // Inputs.
     const problems: string[] = [];
     if (raw.input !== undefined && !isObject(raw.input)) {
-      this.diagnose(`${base}.input`, 'step input is not an object', stepId);
+      this.record.diagnose(
+        `${base}.input`,
+        'step input is not an object',
+        stepId,
+      );
     }
     const leaves = isObject(raw.input)
       ? collectLeaves(raw.input, problems)
       : [];
     for (const problem of problems) {
-      this.diagnose(`${base}.input`, `Step input ${problem}`, stepId);
+      this.record.diagnose(`${base}.input`, `Step input ${problem}`, stepId);
     }
     const traits = this.sinks.traitsOf(action);
     this.current = {
@@ -410,7 +288,7 @@ export class TemplateAnalyzer {
       credentials: this.current.credentials,
       isFree: source => this.judge.isFree(source),
     })) {
-      this.add(effect.rule, {
+      this.record.add(effect.rule, {
         ...effect,
         stepId,
         action,
@@ -431,7 +309,7 @@ export class TemplateAnalyzer {
       if (a.parsed?.legacyHandlebars && !legacyReported) {
         legacyReported = true;
         this.legacy = true;
-        this.add('legacy-template-syntax', {
+        this.record.add('legacy-template-syntax', {
           location,
           ...context,
           message: `Input '${a.leaf.display}' uses handlebars {{ }} syntax, which v1beta3 renders literally`,
@@ -446,41 +324,19 @@ export class TemplateAnalyzer {
     if (traits.destructive === 'remote')
       this.judge.remoteDestructive(analysed, stepId, action, base);
 
-    // Outputs carry what went in, unless the action builds them from integration data.
-    if (action === 'catalog:fetch') {
-      const refs = analysed
-        .filter(a => a.sink?.kind === 'entity-ref')
-        .flatMap(a => a.sources);
-      const chosen = refs.filter(s => s.untrusted);
-      this.stepTaint.set(
+    this.stepTaint.set(
+      stepId,
+      stepOutputTaint({
+        action,
         stepId,
-        chosen.length > 0
-          ? [
-              {
-                origin: 'catalog-entity',
-                name: chosen[0].name,
-                untrusted: true,
-                sensitive: false,
-                filters: [],
-                via: [stepId],
-              },
-            ]
-          : [],
-      );
-    } else if (traits.echoOutput) {
-      this.stepTaint.set(stepId, outputTaint);
-    } else {
-      // Clean or unknown outputs: without evidence that an action echoes its inputs (a
-      // serialiser, a transform), its `output.url` is not the user's text.
-      this.stepTaint.set(stepId, []);
-    }
+        traits,
+        analysed,
+        inputTaint: outputTaint,
+      }),
+    );
 
     if (raw.if !== undefined && raw.if !== true && raw.if !== 'true') {
-      const sensitive =
-        traits.destructive !== undefined ||
-        this.findings.some(
-          f => SENSITIVE_RULES.has(f.rule) && f.stepId === stepId,
-        );
+      const sensitive = isSensitiveStep(stepId, traits, this.record.findings);
       this.condition(raw.if, stepId, action, base, sensitive, eachTaint);
     }
   }
@@ -494,25 +350,12 @@ export class TemplateAnalyzer {
     if (typeof each !== 'string') return [];
     const parsed = this.parse(each, `${base}.each`, { stepId, action });
     const sources = this.resolveAll([...parsed.refs], undefined);
-    for (const source of sources) {
-      if (!source.untrusted || source.origin !== 'parameter') continue;
-      const maxItems = maxItemsOf(source.resolved);
-      if (maxItems !== undefined && maxItems <= this.maxLoopItems) continue;
-      this.add('user-controlled-loop', {
-        location: `${base}.each`,
-        stepId,
-        action,
-        parameter: source.name,
-        message: `Step '${stepId}' (${action}) runs once per element of ${describeSource(
-          source,
-        )}, ${
-          maxItems === undefined
-            ? 'which has no maxItems'
-            : `which allows ${maxItems} elements`
-        }`,
-        evidence: { maxItems: maxItems ?? null, limit: this.maxLoopItems },
-      });
-    }
+    for (const finding of loopFindings({
+      sources,
+      step: { stepId, action, base },
+      maxLoopItems: this.maxLoopItems,
+    }))
+      this.record.add('user-controlled-loop', finding);
     return sources;
   }
 
@@ -584,7 +427,7 @@ export class TemplateAnalyzer {
       step: { stepId, action, base },
       sensitive,
     })) {
-      this.add('conditional-step', finding);
+      this.record.add('conditional-step', finding);
     }
   }
 
@@ -601,38 +444,12 @@ export class TemplateAnalyzer {
       );
       const parsed = this.parse(leaf.value, location, {});
       if (parsed.legacyHandlebars) this.legacy = true;
-      // The scaffolder renders spec.output without secrets in context; step outputs and secret
-      // parameters still carry them.
-      for (const source of this.resolveAll(parsed.refs, undefined)) {
-        if (
-          !source.sensitive ||
-          source.name.startsWith('secrets.') ||
-          source.name.startsWith('environment.secrets.')
-        )
-          continue;
-        this.add('secret-exposure', {
-          location,
-          parameter: source.name,
-          severity: 'high',
-          message: `${describeSource(source)} is shown in the task output (${
-            leaf.display
-          }), visible to everyone who can read the task`,
-          evidence: { sink: 'output' },
-        });
-      }
-    }
-  }
-
-  /** A user-chosen entity matters most when later steps act on its data. */
-  private finishCatalogFetch() {
-    for (const [stepId, state] of this.catalogFetchSteps) {
-      if (state.findingIndex === undefined) continue;
-      const finding = this.findings[state.findingIndex];
-      finding.evidence.outputUsedLater = state.used;
-      if (!state.used) {
-        finding.severity = 'low';
-        finding.message += `; no later step reads steps.${stepId}.output`;
-      }
+      for (const finding of outputExposureFindings(
+        this.resolveAll(parsed.refs, undefined),
+        location,
+        leaf.display,
+      ))
+        this.record.add('secret-exposure', finding);
     }
   }
 }

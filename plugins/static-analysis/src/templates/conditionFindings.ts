@@ -1,3 +1,4 @@
+import { TemplateRuleId } from '@security-posture/plugin-security-posture-common';
 import { ParsedValue } from './expressions';
 import {
   allowedLiterals,
@@ -5,8 +6,33 @@ import {
   ParameterIndex,
   resolveParameter,
 } from './parameters';
+import { ActionTraits } from './sinks';
 import { TaintSource } from './taint';
-import { FindingInput } from './analyzerTypes';
+import { FindingInput, TemplateRuleFinding } from './analyzerTypes';
+
+/** Rules whose finding on a step makes the step "sensitive" for conditional-step. */
+const SENSITIVE_RULES = new Set<TemplateRuleId>([
+  'path-traversal',
+  'ssrf',
+  'command-injection',
+  'secret-exposure',
+  'workflow-dispatch-injection',
+  'insecure-repo-settings',
+  'destructive-action',
+  'catalog-fetch-user-ref',
+]);
+
+/** Whether a step destroys something or has a finding of a sensitive rule. */
+export function isSensitiveStep(
+  stepId: string,
+  traits: ActionTraits,
+  findings: TemplateRuleFinding[],
+): boolean {
+  return (
+    traits.destructive !== undefined ||
+    findings.some(f => SENSITIVE_RULES.has(f.rule) && f.stepId === stepId)
+  );
+}
 
 /**
  * `conditional-step` findings of one `if:`: a comparison of a raw parameter with a literal the
