@@ -1,6 +1,5 @@
 import { useEffect } from 'react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import MuiLink from '@material-ui/core/Link';
 import Table from '@material-ui/core/Table';
@@ -8,31 +7,24 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableContainer from '@material-ui/core/TableContainer';
 import TableHead from '@material-ui/core/TableHead';
-import TablePagination from '@material-ui/core/TablePagination';
 import TableRow from '@material-ui/core/TableRow';
-import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { ResponseErrorPanel } from '@backstage/core-components';
 import {
   FindingGroup,
   FindingsQuery,
 } from '@security-posture/plugin-security-posture-common';
-import { PAGE_SIZES, useFindingGroups } from '../../hooks';
+import { useFindingGroups } from '../../hooks';
 import { SeverityChip } from '../SeverityChip';
 import { Locator } from '../Locator';
+import { lastPageOf, PagedTableFooter } from '../PagedTableFooter';
 import { categoryLabel } from '../../utils/format';
 
-const useStyles = makeStyles(theme => ({
+const useStyles = makeStyles({
   row: { cursor: 'pointer' },
   title: { textAlign: 'left', fontWeight: 500 },
   progress: { height: 2 },
-  empty: { padding: theme.spacing(4, 2), textAlign: 'center' },
-}));
-
-/** The last page that has rows (0 when there are none). */
-function lastPageOf(totalItems: number, pageSize: number): number {
-  return Math.max(0, Math.ceil(totalItems / pageSize) - 1);
-}
+});
 
 export interface FindingGroupsTableProps {
   /** The list's filters, without sorting (groups are worst first). */
@@ -122,27 +114,17 @@ export function FindingGroupsTable(props: FindingGroupsTableProps) {
           </TableBody>
         </Table>
       </TableContainer>
-      {!isLoading && rows.length === 0 && !(lastPage !== undefined && page > lastPage) ? (
-        <div className={classes.empty} data-testid="finding-groups-empty">
-          <Typography variant="body1">{emptyText}</Typography>
-          {onReset ? (
-            <Button size="small" color="primary" onClick={onReset}>
-              Clear filters
-            </Button>
-          ) : null}
-        </div>
-      ) : null}
-      {data ? (
-        <TablePagination
-          component="div"
-          count={data.totalItems}
-          page={Math.min(page, lastPageOf(data.totalItems, pageSize))}
-          rowsPerPage={pageSize}
-          rowsPerPageOptions={PAGE_SIZES}
-          onPageChange={(_event, next) => onPage({ page: next })}
-          onRowsPerPageChange={event => onPage({ pageSize: Number(event.target.value) })}
-        />
-      ) : null}
+      <PagedTableFooter
+        testIdPrefix="finding-groups"
+        empty={!isLoading && rows.length === 0 && !(lastPage !== undefined && page > lastPage)}
+        emptyText={emptyText}
+        onReset={onReset}
+        totalItems={data?.totalItems}
+        page={page}
+        pageSize={pageSize}
+        onPageChange={next => onPage({ page: next })}
+        onPageSizeChange={next => onPage({ pageSize: next })}
+      />
     </>
   );
 }

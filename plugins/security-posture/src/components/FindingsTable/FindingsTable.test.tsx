@@ -12,7 +12,7 @@ import {
   setupBackend,
   checksHandler,
 } from '../../__testUtils__';
-import { FindingsTable, lastPageOf } from './FindingsTable';
+import { FindingsTable } from './FindingsTable';
 
 // Rendering the whole table with MUI in jsdom takes a few seconds per test.
 jest.setTimeout(30_000);
@@ -545,13 +545,6 @@ describe('FindingsTable', () => {
     expect(messages.filter(m => /out of range/.test(m))).toEqual([]);
     errors.mockRestore();
     warnings.mockRestore();
-  });
-
-  it('computes the last page', () => {
-    expect(lastPageOf(0, 25)).toBe(0);
-    expect(lastPageOf(25, 25)).toBe(0);
-    expect(lastPageOf(26, 25)).toBe(1);
-    expect(lastPageOf(30, 10)).toBe(2);
   });
 
   it('gives owners and locators room: minimum widths, one owner per line, breaks only at separators', async () => {

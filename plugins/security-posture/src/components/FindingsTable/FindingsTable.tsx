@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
 import LinearProgress from '@material-ui/core/LinearProgress';
@@ -11,7 +10,6 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableContainer from '@material-ui/core/TableContainer';
 import TableHead from '@material-ui/core/TableHead';
-import TablePagination from '@material-ui/core/TablePagination';
 import TableRow from '@material-ui/core/TableRow';
 import TableSortLabel from '@material-ui/core/TableSortLabel';
 import Toolbar from '@material-ui/core/Toolbar';
@@ -28,7 +26,6 @@ import {
 import {
   filtersToQuery,
   FindingsFilters as Filters,
-  PAGE_SIZES,
   tableStateToQuery,
   useFindingDrawerParam,
   useFindings,
@@ -40,6 +37,7 @@ import { ExportCsvButton } from '../ExportCsvButton';
 import { Locator } from '../Locator';
 import { FindingsFilters } from './FindingsFilters';
 import { FindingGroupsTable } from './FindingGroupsTable';
+import { lastPageOf, PagedTableFooter } from '../PagedTableFooter';
 import { categoryLabel, describeTarget, formatDate } from '../../utils/format';
 
 const useStyles = makeStyles(theme => ({
@@ -71,17 +69,6 @@ const useStyles = makeStyles(theme => ({
   },
   nowrap: {
     whiteSpace: 'nowrap',
-  },
-  empty: {
-    padding: theme.spacing(4, 2),
-    textAlign: 'center',
-  },
-  paginationLoading: {
-    display: 'flex',
-    alignItems: 'center',
-    justifyContent: 'flex-end',
-    minHeight: 52,
-    padding: theme.spacing(0, 2),
   },
 }));
 
@@ -124,11 +111,6 @@ function Owners(props: { owners: string[] }) {
       ) : null}
     </>
   );
-}
-
-/** The last page that has rows (0 when there are none). */
-export function lastPageOf(totalItems: number, pageSize: number): number {
-  return Math.max(0, Math.ceil(totalItems / pageSize) - 1);
 }
 
 export interface FindingsTableProps {
@@ -441,43 +423,18 @@ export function FindingsTable(props: FindingsTableProps) {
               </TableBody>
             </Table>
           </TableContainer>
-          {!isLoading && !pastLastPage && rows.length === 0 ? (
-            <div className={classes.empty} data-testid="findings-empty">
-              <Typography variant="body1">{emptyText}</Typography>
-              {hasFilters ? (
-                <Button size="small" color="primary" onClick={reset}>
-                  Clear filters
-                </Button>
-              ) : null}
-            </div>
-          ) : null}
-          {data ? (
-            <TablePagination
-              component="div"
-              count={data.totalItems}
-              // Never past the last page (MUI warns), also while the URL is being corrected.
-              page={Math.min(
-                state.page,
-                lastPageOf(data.totalItems, state.pageSize),
-              )}
-              rowsPerPage={state.pageSize}
-              rowsPerPageOptions={PAGE_SIZES}
-              onPageChange={(_event, page) => update({ page })}
-              onRowsPerPageChange={event =>
-                update({ pageSize: Number(event.target.value) })
-              }
-            />
-          ) : (
-            // Until the first answer the total is unknown: no "0-0 of 0".
-            <div
-              className={classes.paginationLoading}
-              data-testid="findings-pagination-loading"
-            >
-              <Typography variant="body2" color="textSecondary">
-                Loading findings…
-              </Typography>
-            </div>
-          )}
+          <PagedTableFooter
+            testIdPrefix="findings"
+            empty={!isLoading && !pastLastPage && rows.length === 0}
+            emptyText={emptyText}
+            onReset={hasFilters ? reset : undefined}
+            totalItems={data?.totalItems}
+            page={state.page}
+            pageSize={state.pageSize}
+            onPageChange={page => update({ page })}
+            onPageSizeChange={pageSize => update({ pageSize })}
+            loadingText="Loading findings…"
+          />
         </>
       ) : null}
       <FindingDrawer

@@ -1,0 +1,2 @@
+export { lastPageOf, PagedTableFooter } from './PagedTableFooter';
+export type { PagedTableFooterProps } from './PagedTableFooter';
