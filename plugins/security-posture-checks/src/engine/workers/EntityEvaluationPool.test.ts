@@ -248,6 +248,37 @@ describe('EntityEvaluationPool', () => {
     expect(next.thrown).toBeUndefined();
   });
 
+  it('answers each batch with its own results when a second is sent before the first is done', async () => {
+    const config = {
+      securityPosture: {
+        checks: {
+          catalog: { 'worker-test-crash': { options: { hangMs: 300 } } },
+        },
+      },
+    };
+    const { session } = await start(
+      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
+      config,
+    );
+    const ids = ['catalog/worker-test-crash'];
+    // A stopped scan leaves its batch behind; the next scan's batch must not get its answer.
+    const first = session!.evaluate([
+      { entity: entity('hang-slow'), checkIds: ids },
+    ]);
+    const second = session!.evaluate([
+      { entity: entity('throw-now'), checkIds: ids },
+      { entity: entity('fine'), checkIds: ids },
+    ]);
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toHaveLength(1);
+    expect(a[0][0]).toMatchObject({ counts: { pass: 1 } });
+    expect(b).toHaveLength(2);
+    expect(b[0][0].thrown?.finding.entityRef).toBe(
+      'component:default/throw-now',
+    );
+    expect(b[1][0]).toMatchObject({ counts: { pass: 1 } });
+  });
+
   it('leaves checks without a loadable worker module to the main thread', async () => {
     const unloadable: EntitySecurityCheck = {
       ...(workerTestChecks[0] as EntitySecurityCheck),

@@ -42,15 +42,19 @@ export interface EvaluationSession {
   evaluate(items: EvaluationItem[]): Promise<EntityCheckEvaluation[][]>;
 }
 
+// Loading the checks (and, in development, compiling them) takes seconds, not minutes.
+const STARTUP_TIMEOUT_MS = 120_000;
+
 interface PendingBatch {
   resolve(evaluations: EntityCheckEvaluation[][]): void;
   reject(error: Error): void;
 }
 
-/** A worker thread and the batch it works on (one at a time). */
+/** A worker thread and the batches sent to it (it works on them in order). */
 class EvaluationWorker {
   readonly ready: Promise<Array<{ checkId: string; reason: string }>>;
-  private pending?: PendingBatch;
+  /** By batch id: a batch a stopped scan left behind still answers to its own promise. */
+  private readonly pending = new Map<number, PendingBatch>();
   private failure?: Error;
   private readonly worker: Worker;
   /** The current scan's reader of published data, for the workers' checks. */
@@ -73,8 +77,28 @@ class EvaluationWorker {
     // An idle pool does not keep the backend process alive.
     this.worker.unref();
     this.ready = new Promise((resolve, reject) => {
+      const startup: { timer?: NodeJS.Timeout } = {};
+      const fail = (error: Error) => {
+        clearTimeout(startup.timer);
+        this.failure ??= error;
+        reject(error);
+        const pending = [...this.pending.values()];
+        this.pending.clear();
+        for (const batch of pending) batch.reject(error);
+      };
+      // A worker stuck loading a check module must not hold up the scan.
+      startup.timer = setTimeout(() => {
+        fail(
+          new Error(
+            `evaluation worker did not start within ${STARTUP_TIMEOUT_MS} ms`,
+          ),
+        );
+        this.worker.terminate().catch(() => {});
+      }, STARTUP_TIMEOUT_MS);
+      startup.timer.unref();
       this.worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
+          clearTimeout(startup.timer);
           resolve(message.unavailable);
           return;
         }
@@ -96,18 +120,11 @@ class EvaluationWorker {
             `${message.droppedLogLines} log lines of checks in a worker were dropped`,
           );
         }
-        const pending = this.pending;
-        this.pending = undefined;
-        this.worker.unref();
+        const pending = this.pending.get(message.batchId);
+        this.pending.delete(message.batchId);
+        if (!this.pending.size) this.worker.unref();
         pending?.resolve(message.evaluations);
       });
-      const fail = (error: Error) => {
-        this.failure ??= error;
-        reject(error);
-        const pending = this.pending;
-        this.pending = undefined;
-        pending?.reject(error);
-      };
       this.worker.on('error', fail);
       this.worker.on('exit', code =>
         fail(new Error(`evaluation worker exited with code ${code}`)),
@@ -137,7 +154,9 @@ class EvaluationWorker {
     this.worker.postMessage(message);
   }
 
-  evaluate(batchId: number, items: EvaluationItem[], deadlineMs: number) {
+  async evaluate(batchId: number, items: EvaluationItem[], deadlineMs: number) {
+    // The deadline counts from a started worker: loading the checks is not the batch's time.
+    await this.ready;
     return new Promise<EntityCheckEvaluation[][]>((resolve, reject) => {
       if (this.failure) {
         reject(this.failure);
@@ -148,11 +167,12 @@ class EvaluationWorker {
           `evaluation worker did not finish a batch of ${items.length} entities in ${deadlineMs} ms`,
         );
         this.failure = error;
-        this.pending = undefined;
+        this.pending.delete(batchId);
         reject(error);
+        // The other batches sent to it fail with the worker's exit.
         this.worker.terminate().catch(() => {});
       }, deadlineMs);
-      this.pending = {
+      this.pending.set(batchId, {
         resolve: evaluations => {
           clearTimeout(timer);
           resolve(evaluations);
@@ -161,7 +181,7 @@ class EvaluationWorker {
           clearTimeout(timer);
           reject(error);
         },
-      };
+      });
       this.worker.ref();
       this.send({ type: 'evaluate', batchId, items });
     });
