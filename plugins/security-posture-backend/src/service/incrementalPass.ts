@@ -14,14 +14,28 @@ export interface IncrementalPassOptions {
 }
 
 /**
- * The entity as the catalog returned it, hashed. Not `metadata.etag`: an entity provider may set
- * its own etag, which the catalog keeps as long as the provider's data is unchanged, while
- * processing and stitching change relations (`ownedBy`, which gives findings their owners) and
- * status under it. Hashing the JSON covers exactly what the checks see; a key order that changes
- * without the content only costs one re-evaluation.
+ * What identifies the entity's content as the catalog returned it. The catalog's stitching sets
+ * `metadata.etag` to a hash of the stitched entity (relations and status included) unless the
+ * entity's provider set its own, so the etag changes with every change the checks could see.
+ * Relations and status are hashed here as well: a provider's own etag stays while stitching
+ * changes them under it (e.g. `ownedBy`, which gives findings their owners). Without an etag the
+ * whole JSON is hashed. Reading the etag instead of hashing the entity keeps the main thread's
+ * work per unchanged entity small; what a provider-set etag could still hide (a processor
+ * changing such an entity's spec) is caught by the periodic full pass.
  */
 export function entityContentHash(entity: Entity): string {
-  return createHash('sha1').update(JSON.stringify(entity)).digest('hex');
+  const etag = entity.metadata.etag;
+  if (!etag)
+    return createHash('sha1').update(JSON.stringify(entity)).digest('hex');
+  return `etag:${createHash('sha1')
+    .update(etag)
+    .update('\u0000')
+    .update(entity.metadata.uid ?? '')
+    .update('\u0000')
+    .update(JSON.stringify(entity.relations ?? []))
+    .update('\u0000')
+    .update(JSON.stringify((entity as { status?: unknown }).status ?? null))
+    .digest('hex')}`;
 }
 
 /**

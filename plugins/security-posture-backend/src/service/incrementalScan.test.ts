@@ -3,6 +3,7 @@ import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
+import { createHash } from 'node:crypto';
 import { Finding } from '@security-posture/plugin-security-posture-common';
 import {
   createEntitySecurityCheck,
@@ -121,12 +122,20 @@ function modify(random: Random, entity: Entity): Entity {
 }
 
 class FakeCatalog {
-  constructor(public entities: Entity[]) {}
+  /** `etags`: serve `metadata.etag` as the catalog's stitching sets it (a hash of the entity). */
+  constructor(public entities: Entity[], private readonly etags = false) {}
 
   async *pages(options: { pageSize?: number } = {}): AsyncIterable<EntityPage> {
     const size = options.pageSize ?? 500;
     // Each scan gets its own copies, as the catalog serves fresh JSON.
     const snapshot = JSON.parse(JSON.stringify(this.entities)) as Entity[];
+    if (this.etags) {
+      for (const entity of snapshot) {
+        entity.metadata.etag = createHash('sha1')
+          .update(JSON.stringify(entity))
+          .digest('hex');
+      }
+    }
     for (let i = 0; i < snapshot.length || i === 0; i += size) {
       yield { items: snapshot.slice(i, i + size), totalItems: snapshot.length };
     }
@@ -296,15 +305,19 @@ describe.each(databases.eachSupportedId())(
     });
     afterAll(() => pool.close());
 
-    it.each([1, 2])(
-      'match a full scan after random catalog and check edits (seed %i)',
-      async seed => {
+    it.each([
+      [1, 'without etags (entity JSON hashed)'],
+      [2, 'with catalog etags'],
+    ])(
+      'match a full scan after random catalog and check edits (seed %i, %s)',
+      async (seed, variant) => {
         const random = seededRandom(seed);
         let counter = 0;
         const catalog = new FakeCatalog(
           Array.from({ length: 40 }, () =>
             makeEntity(random, `svc-${(counter += 1)}`),
           ),
+          variant === 'with catalog etags',
         );
         // Some secrets from the start.
         catalog.entities = catalog.entities.map(e =>
