@@ -34,6 +34,7 @@ const TARGETS = {
   rescanRatio: 1.1,
   entityP95Ratio: 1.5,
   csvRssMb: 100,
+  responsivenessRatio: 2,
 };
 
 function engineName(suite) {
@@ -109,6 +110,31 @@ function rescanTable(suites, date) {
       )} | ${verdict(r.ratio.wallTime, TARGETS.rescanRatio)}; rows: ${
         rowsMet ? 'met' : 'missed'
       } |`,
+    );
+  }
+  return lines.length > 2 ? lines.join('\n') : 'Not measured in this run.';
+}
+
+function responsivenessTable(suites, date) {
+  const lines = [
+    '| database | catalog entities | measured | GET /summary idle: p95 (p50; requests) | during a full scan: p95 (p50; max; requests) | during scan / idle p95 | full scan (peak RSS growth) | target ≤ 2× |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of suites.filter(x => !x.error && x.responsiveness)) {
+    const r = s.responsiveness;
+    lines.push(
+      `| ${engineName(s)} | ${fmt(s.catalog.entitiesServed)} | ${String(
+        s.measuredAt ?? date,
+      ).slice(0, 10)} | ${ms(r.idle.p95)} (${ms(r.idle.p50)}; ${fmt(
+        r.idle.requests,
+      )}) | ${ms(r.duringScan.p95)} (${ms(r.duringScan.p50)}; ${ms(
+        r.duringScan.maxMs,
+      )}; ${fmt(r.duringScan.requests)}) | ${ratio(r.ratio.p95)} | ${ms(
+        r.scan.ms,
+      )} (${mb(r.scan.peakRssGrowthMb)}) | ${verdict(
+        r.ratio.p95,
+        TARGETS.responsivenessRatio,
+      )} |`,
     );
   }
   return lines.length > 2 ? lines.join('\n') : 'Not measured in this run.';
@@ -314,6 +340,10 @@ function renderMarkdown(result) {
     '## Rescan after changing 1 % of the entities',
     '',
     rescanTable(suites, result.date),
+    '',
+    '## Responsiveness: GET /summary while a full scan runs',
+    '',
+    responsivenessTable(suites, result.date),
     '',
     '## API with many findings stored',
     '',

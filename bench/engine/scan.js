@@ -15,7 +15,11 @@
  * both alike. Peak RSS is the kernel's high-water mark over each run, minus the RSS before it.
  */
 
+const path = require('node:path');
+const { spawn } = require('node:child_process');
 const { measure, median, log, sleep } = require('./lib');
+
+const PROBE_CLIENT = path.join(__dirname, 'probeClient.js');
 
 const PAGE_SIZE = 500;
 
@@ -205,6 +209,12 @@ async function editCatalog(hooks, round, fraction) {
         ...entity.metadata.annotations,
         'bench.example/rescan-round': String(round),
       };
+      // Stitching gives changed content a new etag (a hash of the entity); the plugin reads it.
+      delete entity.metadata.etag;
+      entity.metadata.etag = require('node:crypto')
+        .createHash('sha1')
+        .update(JSON.stringify(entity))
+        .digest('hex');
       await knex('final_entities')
         .where({ entity_id: row.entity_id })
         .update({ final_entity: JSON.stringify(entity) });
@@ -328,4 +338,101 @@ async function measureRescan({ backend, rounds = 3, fraction = 0.01 }) {
   };
 }
 
-module.exports = { measureScan, measureRescan, streamBaseline, runScan };
+/**
+ * Starts the light client (bench/engine/probeClient.js, a process of its own) on `probePath`;
+ * `stop()` ends it and returns its latencies.
+ */
+function startProbe(backend, { probePath, intervalMs }) {
+  const child = spawn(
+    process.execPath,
+    [
+      PROBE_CLIENT,
+      JSON.stringify({
+        baseUrl: backend.baseUrl,
+        headers: backend.headers,
+        path: probePath,
+        intervalMs,
+      }),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let stdout = '';
+  child.stdout.on('data', chunk => {
+    stdout += chunk;
+  });
+  const result = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', code =>
+      code === 0
+        ? resolve(JSON.parse(stdout))
+        : reject(new Error(`probe client exited with ${code}`)),
+    );
+  });
+  return {
+    stop() {
+      child.stdin.end('stop\n');
+      return result;
+    },
+  };
+}
+
+/**
+ * Event-loop responsiveness: p95 latency of `GET /summary` for a light sequential client (one
+ * request, then `intervalMs` pause), first while the backend is idle, then during a full scan
+ * (an extra one, so the probe's load does not touch the scan/stream rounds). The scan's SQLite
+ * statements and synchronous check work run on the event loop every request waits for; while a
+ * scan runs the summary is also computed afresh per request instead of from its cache.
+ */
+async function measureResponsiveness({
+  backend,
+  idleMs = 6000,
+  intervalMs = 25,
+}) {
+  const probePath = '/api/security-posture/summary';
+  log('responsiveness: GET /summary while idle');
+  // The summary of the last scan is cached after its first request; idle means that state.
+  await backend.getJson(probePath);
+  const idleProbe = startProbe(backend, { probePath, intervalMs });
+  await sleep(idleMs);
+  const idle = await idleProbe.stop();
+  log('responsiveness: GET /summary during a full scan');
+  await forceFullPass(backend.hooks);
+  const scanProbe = startProbe(backend, { probePath, intervalMs });
+  let scan;
+  let duringScan;
+  try {
+    scan = await measure(() => runScan(backend));
+  } finally {
+    // Stopped even if the scan fails: no client process is left behind.
+    duringScan = await scanProbe.stop();
+  }
+  log(
+    `responsiveness: summary p95 idle ${idle.p95.toFixed(1)} ms (${
+      idle.requests
+    } requests), during scan ${duringScan.p95.toFixed(1)} ms (${
+      duringScan.requests
+    } requests, max ${duringScan.maxMs.toFixed(0)} ms); scan ${
+      scan.value.scanMs
+    } ms`,
+  );
+  return {
+    what: `GET ${probePath}, one request at a time, ${intervalMs} ms pause after each response; idle for ${idleMs} ms, then during a full scan`,
+    intervalMs,
+    idle,
+    duringScan,
+    scan: {
+      ms: scan.value.scanMs,
+      status: scan.value.scan.status,
+      peakRssGrowthMb: scan.peakRssGrowthMb,
+    },
+    ratio: { p95: duringScan.p95 / idle.p95 },
+  };
+}
+
+module.exports = {
+  measureScan,
+  measureRescan,
+  measureResponsiveness,
+  streamBaseline,
+  runScan,
+};

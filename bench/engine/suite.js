@@ -13,7 +13,11 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const { startWithCatalog } = require('./catalogSetup');
-const { measureScan, measureRescan } = require('./scan');
+const {
+  measureScan,
+  measureRescan,
+  measureResponsiveness,
+} = require('./scan');
 const { measureApi } = require('./api');
 const { parseSize, DEFAULT_SEED } = require('../generate');
 const { log, parseArgs, roundAll } = require('./lib');
@@ -67,6 +71,11 @@ async function main() {
     result.rescan = await measureRescan({
       backend: setup.backend,
       rounds: Number(args.rounds ?? 3),
+    });
+
+    // After the rescans (which need the full scans' last pass): a full scan of its own.
+    result.responsiveness = await measureResponsiveness({
+      backend: setup.backend,
     });
 
     // Sanity, not a detection benchmark: the scan found the planted fake credentials.
