@@ -28,7 +28,7 @@ function scan(overrides: Partial<Scan>): Scan {
   };
 }
 
-function setup() {
+function setup(options: { now?: () => number } = {}) {
   const findings: ScoringFinding[] = [
     {
       fingerprint: 'a',
@@ -51,7 +51,11 @@ function setup() {
     listOpenFindingsOfGroups: source.listOpenFindingsOfGroups,
     listFindings: async (query: FindingsQuery) => ({
       items: findings
-        .filter(f => query.category!.includes(f.category) && query.severity!.includes(f.severity))
+        .filter(
+          f =>
+            query.category!.includes(f.category) &&
+            query.severity!.includes(f.severity),
+        )
         .map(f => ({ ...f, target: { type: 'deployment' }, evidence: {} })),
     }),
     getPublished: async () => undefined,
@@ -83,6 +87,7 @@ function setup() {
     catalog: {} as any,
     auth: {} as any,
     detectionsKey: async () => detectionsKey,
+    now: options.now,
   });
   return {
     service,
@@ -110,7 +115,12 @@ describe('ReportService.summary', () => {
       grade: 'D',
       counts: { critical: 1 },
       heldDownBy: [{ fingerprint: 'a', severity: 'critical' }],
-      nextGrade: { grade: 'C', fixCount: 1, criticalFixes: 1, steps: [{ fingerprint: 'a' }] },
+      nextGrade: {
+        grade: 'C',
+        fixCount: 1,
+        criticalFixes: 1,
+        steps: [{ fingerprint: 'a' }],
+      },
     });
     expect(second.score).toBe(first.score);
     expect(groupReads()).toBe(1);
@@ -118,7 +128,10 @@ describe('ReportService.summary', () => {
     // A new scan fixed the finding.
     findings.pop();
     setScans([scan({ id: 's2' }), scan({})]);
-    expect(await service.summary(credentials)).toMatchObject({ grade: 'A', score: 100 });
+    expect(await service.summary(credentials)).toMatchObject({
+      grade: 'A',
+      score: 100,
+    });
     expect(groupReads()).toBe(2);
     await service.summary(credentials);
     expect(groupReads()).toBe(2);
@@ -129,20 +142,43 @@ describe('ReportService.summary', () => {
     await service.summary(credentials);
     await service.summary(credentials);
     expect(groupReads()).toBe(1);
-    findings.push({ ...findings[0], fingerprint: 'det', category: 'detections', severity: 'high' });
+    findings.push({
+      ...findings[0],
+      fingerprint: 'det',
+      category: 'detections',
+      severity: 'high',
+    });
     setDetectionsKey('d1');
     const after = await service.summary(credentials);
     expect(groupReads()).toBe(2);
     expect(after.counts.high).toBeGreaterThan(0);
   });
 
-  it('recomputes on every request while a scan runs (findings change under it)', async () => {
-    const { service, findings, groupReads, setScans } = setup();
-    setScans([scan({ id: 's2', status: 'running', finishedAt: undefined }), scan({})]);
+  it('recomputes at most every 5 s while a scan runs, in the background (findings change under it)', async () => {
+    let now = 1_000_000;
+    const { service, findings, groupReads, setScans } = setup({
+      now: () => now,
+    });
+    setScans([
+      scan({ id: 's2', status: 'running', finishedAt: undefined }),
+      scan({}),
+    ]);
     expect((await service.summary(credentials)).grade).toBe('D');
     findings.pop();
+    now += 4_000;
+    // Within 5 s: the scores computed first, without reading the findings again.
+    expect((await service.summary(credentials)).grade).toBe('D');
+    expect(groupReads()).toBe(1);
+    now += 2_000;
+    // Stale: this request still gets them at once, and starts the recomputation.
+    expect((await service.summary(credentials)).grade).toBe('D');
+    await new Promise(resolve => setTimeout(resolve, 100));
     expect((await service.summary(credentials)).grade).toBe('A');
     expect(groupReads()).toBe(2);
+    // The scan finished: scored again, for that state.
+    setScans([scan({ id: 's2' }), scan({})]);
+    expect((await service.summary(credentials)).grade).toBe('A');
+    expect(groupReads()).toBe(3);
   });
 });
 
@@ -159,8 +195,14 @@ async function realStore(
 ) {
   const knex = await databases.init('SQLITE_3');
   const database = mockServices.database({ knex, migrations: { skip: false } });
-  const store = await DatabasePostureStore.create({ database, clock: options.clock });
-  const exemptions = await DatabaseExemptionStore.create({ database, clock: options.clock });
+  const store = await DatabasePostureStore.create({
+    database,
+    clock: options.clock,
+  });
+  const exemptions = await DatabaseExemptionStore.create({
+    database,
+    clock: options.clock,
+  });
   const scanRecord = await store.createScan({ trigger: 'manual' });
   const allowed = options.allowed ?? (() => true);
   const registry = new CheckRegistry(new ConfigReader({}));
@@ -208,7 +250,10 @@ describe('ReportService.summary over a store', () => {
       outcome: 'fail' as const,
     };
     const entity = (name: string) => ({
-      target: { type: 'entity' as const, entityRef: `component:default/${name}` },
+      target: {
+        type: 'entity' as const,
+        entityRef: `component:default/${name}`,
+      },
       entityRef: `component:default/${name}`,
       entityKind: 'component',
     });
@@ -260,25 +305,48 @@ describe('ReportService.summary over a store', () => {
     });
     const principals: PermissionCoverageMatrix['principals'] = [
       { id: 'guest', label: 'Guest', kind: 'guest', source: 'live' },
-      { id: 'nobody', label: 'Dana', kind: 'user-owns-nothing', source: 'policy-evaluation' },
+      {
+        id: 'nobody',
+        label: 'Dana',
+        kind: 'user-owns-nothing',
+        source: 'policy-evaluation',
+      },
     ];
     const matrix: PermissionCoverageMatrix = {
       generatedAt: '2026-11-01T00:00:00.000Z',
       frameworkEnabled: true,
       policyRegistered: true,
       plugins: [],
-      permissions: ['catalog.entity.read', 'scaffolder.task.create'].map(name => ({
-        name,
-        type: 'basic' as const,
-        pluginId: name.split('.')[0],
-        sensitive: true,
-      })),
+      permissions: ['catalog.entity.read', 'scaffolder.task.create'].map(
+        name => ({
+          name,
+          type: 'basic' as const,
+          pluginId: name.split('.')[0],
+          sensitive: true,
+        }),
+      ),
       principals,
       cells: [
-        { permission: 'catalog.entity.read', principal: 'guest', decision: { result: 'ALLOW' } },
-        { permission: 'catalog.entity.read', principal: 'nobody', decision: { result: 'ALLOW' } },
-        { permission: 'scaffolder.task.create', principal: 'guest', decision: { result: 'DENY' } },
-        { permission: 'scaffolder.task.create', principal: 'nobody', decision: { result: 'ALLOW' } },
+        {
+          permission: 'catalog.entity.read',
+          principal: 'guest',
+          decision: { result: 'ALLOW' },
+        },
+        {
+          permission: 'catalog.entity.read',
+          principal: 'nobody',
+          decision: { result: 'ALLOW' },
+        },
+        {
+          permission: 'scaffolder.task.create',
+          principal: 'guest',
+          decision: { result: 'DENY' },
+        },
+        {
+          permission: 'scaffolder.task.create',
+          principal: 'nobody',
+          decision: { result: 'ALLOW' },
+        },
       ],
       notes: [],
     };
@@ -301,13 +369,23 @@ describe('ReportService.summary over a store', () => {
         entityRef: 'component:default/payments-api',
         exposure: { level: 'guests', permission: 'catalog.entity.read' },
       },
-      { fingerprint: 'perm', exposure: { level: 'signed-in', permission: 'scaffolder.task.create' } },
+      {
+        fingerprint: 'perm',
+        exposure: { level: 'signed-in', permission: 'scaffolder.task.create' },
+      },
     ]);
     // the critical gains less than the high: a gain-first list would have put it second
-    expect(summary.heldDownBy[0].overallGain).toBeLessThan(summary.heldDownBy[1].overallGain);
-    expect(summary.heldDownBy.slice(2).every(d => d.severity === 'low')).toBe(true);
+    expect(summary.heldDownBy[0].overallGain).toBeLessThan(
+      summary.heldDownBy[1].overallGain,
+    );
+    expect(summary.heldDownBy.slice(2).every(d => d.severity === 'low')).toBe(
+      true,
+    );
     // capped at D by the critical: the path to C starts with it
-    expect(summary).toMatchObject({ grade: 'D', gradeCap: expect.stringMatching(/critical/) });
+    expect(summary).toMatchObject({
+      grade: 'D',
+      gradeCap: expect.stringMatching(/critical/),
+    });
     expect(summary.nextGrade).toMatchObject({
       grade: 'C',
       minimumScore: 70,
@@ -320,7 +398,9 @@ describe('ReportService.summary over a store', () => {
 
 describe('ReportService.summary: findings of one outcome crowded out by the other', () => {
   it('still finds the failed finding among many errored ones of its category and severity', async () => {
-    const { store, scanRecord, service } = await realStore({ categories: ['auth', 'plugins'] });
+    const { store, scanRecord, service } = await realStore({
+      categories: ['auth', 'plugins'],
+    });
     const row = (fingerprint: string, outcome: 'fail' | 'error') => ({
       fingerprint,
       checkId: 'plugins/known-vulnerability',
@@ -338,7 +418,9 @@ describe('ReportService.summary: findings of one outcome crowded out by the othe
       scanId: scanRecord.id,
       checkId: 'plugins/known-vulnerability',
       findings: [
-        ...Array.from({ length: 60 }, (_, i) => row(`e-${String(i).padStart(2, '0')}`, 'error')),
+        ...Array.from({ length: 60 }, (_, i) =>
+          row(`e-${String(i).padStart(2, '0')}`, 'error'),
+        ),
         row('zz-fail', 'fail'),
       ],
       seenAt: '2026-11-01T00:00:00.000Z',
@@ -349,13 +431,15 @@ describe('ReportService.summary: findings of one outcome crowded out by the othe
       finishedAt: '2026-11-01T00:00:01.000Z',
     });
     const { heldDownBy } = await service.summary(mockCredentials.user());
-    expect(heldDownBy[0]).toMatchObject({ fingerprint: 'zz-fail', outcome: 'fail' });
+    expect(heldDownBy[0]).toMatchObject({
+      fingerprint: 'zz-fail',
+      outcome: 'fail',
+    });
     expect(heldDownBy.slice(1).every(d => d.outcome === 'error')).toBe(true);
   });
 });
 
 describe('ReportService.findings', () => {
-
   it('takes totals of category/severity queries from the kept counts, equal to counting', async () => {
     const { store, scanRecord, service } = await realStore();
     const categories = ['auth', 'catalog', 'templates'];
@@ -388,7 +472,11 @@ describe('ReportService.findings', () => {
       {},
       { category: ['catalog'] },
       { severity: ['high' as const, 'low' as const] },
-      { category: ['auth', 'templates'], severity: ['critical' as const], status: ['open' as const] },
+      {
+        category: ['auth', 'templates'],
+        severity: ['critical' as const],
+        status: ['open' as const],
+      },
       { category: ['nope'] },
       // These need a real count.
       { checkId: ['catalog/leaked-secret'], severity: ['medium' as const] },
@@ -396,7 +484,10 @@ describe('ReportService.findings', () => {
       { text: 'T' },
     ]) {
       const page = await service.findings({ ...query, limit: 5 }, credentials);
-      const counted = await store.listFindings({ ...query, limit: 5 }, { type: 'all' });
+      const counted = await store.listFindings(
+        { ...query, limit: 5 },
+        { type: 'all' },
+      );
       expect(page.totalItems).toBe(counted.totalItems);
       expect(page.items).toEqual(counted.items);
     }
@@ -421,7 +512,10 @@ describe('ReportService.entityFindings', () => {
         outcome: 'fail' as const,
         title: 'T',
         message: 'M',
-        target: { type: 'entity' as const, entityRef: `component:default/${name}` },
+        target: {
+          type: 'entity' as const,
+          entityRef: `component:default/${name}`,
+        },
         entityRef: `component:default/${name}`,
         owners: [],
         evidence: {},
@@ -446,7 +540,10 @@ describe('ReportService.entityFindings', () => {
       );
     }
     allowed = false;
-    const countsOnly = await service.entityFindings('Component:default/small', credentials);
+    const countsOnly = await service.entityFindings(
+      'Component:default/small',
+      credentials,
+    );
     expect(countsOnly).toEqual({
       entityRef: 'component:default/small',
       visibility: 'counts',
@@ -459,11 +556,24 @@ describe('ReportService.entityFindings', () => {
     // The scan's per-check results describe the deployment: not part of an entity's answer.
     await store.updateScan(scanRecord.id, {
       status: 'succeeded',
-      checkRuns: [{ checkId: 'auth/live-probes', outcome: 'error', durationMs: 1, findingCount: 0, errorCount: 1, message: 'probe failed' }],
+      checkRuns: [
+        {
+          checkId: 'auth/live-probes',
+          outcome: 'error',
+          durationMs: 1,
+          findingCount: 0,
+          errorCount: 1,
+          message: 'probe failed',
+        },
+      ],
     });
     expect((await store.listScans({ limit: 1 }))[0].checkRuns).toHaveLength(1);
-    const withDetails = await service.entityFindings('component:default/small', credentials);
-    const lastScan = withDetails.visibility === 'details' ? withDetails.lastScan : undefined;
+    const withDetails = await service.entityFindings(
+      'component:default/small',
+      credentials,
+    );
+    const lastScan =
+      withDetails.visibility === 'details' ? withDetails.lastScan : undefined;
     expect(lastScan).toMatchObject({ id: scanRecord.id, status: 'succeeded' });
     expect(lastScan?.checkRuns).toBeUndefined();
     expect(JSON.stringify(lastScan)).not.toContain('probe failed');
@@ -478,16 +588,25 @@ describe('ReportService.entityFindings and the catalog (issue 21)', () => {
     const { service } = await realStore({
       allowed: () => true,
       catalog: {
-        getEntityByRef: async (ref: string, options: { credentials: unknown }) => {
+        getEntityByRef: async (
+          ref: string,
+          options: { credentials: unknown },
+        ) => {
           lookups.push(options.credentials);
-          return ref === 'component:default/known' ? { kind: 'Component' } : undefined;
+          return ref === 'component:default/known'
+            ? { kind: 'Component' }
+            : undefined;
         },
       },
     });
-    await expect(service.entityFindings('component:default/gone', credentials)).rejects.toMatchObject({
+    await expect(
+      service.entityFindings('component:default/gone', credentials),
+    ).rejects.toMatchObject({
       name: 'NotFoundError',
     });
-    await expect(service.entityFindings('component:default/known', credentials)).resolves.toMatchObject({
+    await expect(
+      service.entityFindings('component:default/known', credentials),
+    ).resolves.toMatchObject({
       visibility: 'details',
     });
     // Asked as the plugin itself: the caller may read the details anyway.
@@ -496,13 +615,18 @@ describe('ReportService.entityFindings and the catalog (issue 21)', () => {
 
   it('does not pass catalog errors through', async () => {
     const failure = Object.assign(
-      new Error('Request failed: http://localhost:7007/api/catalog/entities/by-name {"error":{"message":"select * from final_entities"}}'),
+      new Error(
+        'Request failed: http://localhost:7007/api/catalog/entities/by-name {"error":{"message":"select * from final_entities"}}',
+      ),
       { name: 'ResponseError', statusCode: 500 },
     );
-    const refused = Object.assign(new Error('http://localhost:7007 says: invalid name'), {
-      name: 'ResponseError',
-      statusCode: 400,
-    });
+    const refused = Object.assign(
+      new Error('http://localhost:7007 says: invalid name'),
+      {
+        name: 'ResponseError',
+        statusCode: 400,
+      },
+    );
     for (const [error, expected] of [
       [failure, { name: 'Error', message: 'Catalog lookup failed' }],
       [refused, { name: 'InputError', message: 'Invalid entity reference' }],
@@ -511,7 +635,9 @@ describe('ReportService.entityFindings and the catalog (issue 21)', () => {
         allowed: () => false,
         catalog: { getEntityByRef: async () => Promise.reject(error) },
       });
-      const thrown = await service.entityFindings('component:default/x', credentials).catch(e => e);
+      const thrown = await service
+        .entityFindings('component:default/x', credentials)
+        .catch(e => e);
       expect(thrown).toMatchObject(expected);
       expect(thrown.message).not.toContain('localhost');
     }
@@ -529,7 +655,10 @@ describe('ReportService and exemptions', () => {
       clock: () => new Date(now),
       catalog: { getEntityByRef: async () => ({ kind: 'Component' }) },
     });
-    const entityFinding = (fingerprint: string, severity: 'critical' | 'high') => ({
+    const entityFinding = (
+      fingerprint: string,
+      severity: 'critical' | 'high',
+    ) => ({
       fingerprint,
       checkId: 'catalog/leaked-secret',
       category: 'catalog',
@@ -537,7 +666,10 @@ describe('ReportService and exemptions', () => {
       outcome: 'fail' as const,
       title: `Leak ${fingerprint}`,
       message: 'M',
-      target: { type: 'entity' as const, entityRef: 'component:default/payments-api' },
+      target: {
+        type: 'entity' as const,
+        entityRef: 'component:default/payments-api',
+      },
       entityRef: 'component:default/payments-api',
       entityKind: 'Component',
       location: fingerprint,
@@ -548,7 +680,10 @@ describe('ReportService and exemptions', () => {
     await stores.store.applyCheckFindings({
       scanId: stores.scanRecord.id,
       checkId: 'catalog/leaked-secret',
-      findings: [entityFinding('crit', 'critical'), entityFinding('high', 'high')],
+      findings: [
+        entityFinding('crit', 'critical'),
+        entityFinding('high', 'high'),
+      ],
       seenAt: '2027-01-09T00:00:00.000Z',
       resolveMissing: true,
     });
@@ -556,7 +691,11 @@ describe('ReportService and exemptions', () => {
       status: 'succeeded',
       finishedAt: '2027-01-09T00:00:01.000Z',
     });
-    return { ...stores, advance: (ms: number) => (now += ms), at: (ms: number) => new Date(now + ms).toISOString() };
+    return {
+      ...stores,
+      advance: (ms: number) => (now += ms),
+      at: (ms: number) => new Date(now + ms).toISOString(),
+    };
   }
 
   it('scores without exempted findings, says how much is exempted, and counts them again once expired', async () => {
@@ -582,7 +721,12 @@ describe('ReportService and exemptions', () => {
       counts: { critical: 0, high: 1 },
       openFindings: 1,
       gradeCap: undefined,
-      exempted: { findings: 1, counts: { critical: 1 }, score: before.score, grade: 'D' },
+      exempted: {
+        findings: 1,
+        counts: { critical: 1 },
+        score: before.score,
+        grade: 'D',
+      },
     });
     expect(exempted.score).toBeGreaterThan(before.score);
     expect(exempted.grade).not.toBe('D');
@@ -590,22 +734,41 @@ describe('ReportService and exemptions', () => {
 
     advance(DAY);
     const expired = await service.summary(credentials);
-    expect(expired).toMatchObject({ grade: 'D', score: before.score, openFindings: 2, exempted: { findings: 0 } });
+    expect(expired).toMatchObject({
+      grade: 'D',
+      score: before.score,
+      openFindings: 2,
+      exempted: { findings: 0 },
+    });
   });
 
   it('lists exempted findings on the entity tab, and counts only open ones', async () => {
     const { service, exemptions, at } = await withFindings();
     await exemptions.createExemption({
-      scope: { type: 'target', checkId: 'catalog/leaked-secret', entityRef: 'component:default/payments-api' },
+      scope: {
+        type: 'target',
+        checkId: 'catalog/leaked-secret',
+        entityRef: 'component:default/payments-api',
+      },
       kind: 'false-positive',
       reason: 'Test fixtures, not credentials',
       createdBy: 'user:default/alice',
       expiresAt: at(DAY),
     });
-    const response = await service.entityFindings('component:default/payments-api', credentials);
+    const response = await service.entityFindings(
+      'component:default/payments-api',
+      credentials,
+    );
     expect(response.visibility).toBe('details');
     expect(response.counts).toMatchObject({ critical: 0, high: 0 });
-    expect(response.visibility === 'details' && response.findings.map(f => [f.fingerprint, f.status, f.exemption?.kind])).toEqual([
+    expect(
+      response.visibility === 'details' &&
+        response.findings.map(f => [
+          f.fingerprint,
+          f.status,
+          f.exemption?.kind,
+        ]),
+    ).toEqual([
       ['crit', 'exempted', 'false-positive'],
       ['high', 'exempted', 'false-positive'],
     ]);

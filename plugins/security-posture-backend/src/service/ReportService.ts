@@ -3,7 +3,12 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, isError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  isError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -41,6 +46,9 @@ type Scores = Awaited<ReturnType<typeof computeSummary>> &
   Awaited<ReturnType<typeof computeFixPlan>> &
   Pick<PostureSummary, 'exempted'>;
 
+/** How stale the scores may be while a scan runs. */
+const RUNNING_REFRESH_MS = 5_000;
+
 /**
  * Answers report queries with the caller's visibility applied: the report permission sees all;
  * others see details only of entities the entity-details permission grants them (e.g. their own),
@@ -56,10 +64,19 @@ export class ReportService {
       auth: AuthService;
       /** Changes when detections (outside scans) record or resolve findings. */
       detectionsKey?: () => Promise<string>;
+      /** Milliseconds now (tests move it). */
+      now?: () => number;
     },
   ) {}
 
-  private readonly memory = new Map<string, { key: string; value: Promise<unknown> }>();
+  private readonly memory = new Map<
+    string,
+    { key: string; value: Promise<unknown>; at: number; refreshing?: boolean }
+  >();
+
+  private now() {
+    return this.deps.now?.() ?? Date.now();
+  }
 
   async canReadReport(credentials: BackstageCredentials): Promise<boolean> {
     const [decision] = await this.deps.permissions.authorize(
@@ -83,7 +100,9 @@ export class ReportService {
     return {
       ...(await this.scores(scans)),
       lastScan: scans[0],
-      lastCompletedScan: scans.find(s => s.status !== 'queued' && s.status !== 'running'),
+      lastCompletedScan: scans.find(
+        s => s.status !== 'queued' && s.status !== 'running',
+      ),
     };
   }
 
@@ -94,27 +113,76 @@ export class ReportService {
    * key, and recomputed when any moves, or on every request while a scan runs. Concurrent
    * requests share one computation; a failed one is not kept.
    */
-  private async memo<T>(name: string, scans: Scan[], compute: () => Promise<T>): Promise<T> {
+  private async memo<T>(
+    name: string,
+    scans: Scan[],
+    compute: () => Promise<T>,
+  ): Promise<T> {
     const latest = scans[0];
-    if (scans.some(s => s.status === 'running')) return compute();
+    if (scans.some(s => s.status === 'running'))
+      return this.memoWhileRunning(name, latest, compute);
     const [exemptions, detections] = await Promise.all([
       this.deps.store.appliedExemptionsKey(),
       this.deps.detectionsKey?.() ?? '',
     ]);
-    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${latest?.finishedAt ?? ''}|${exemptions}|${detections}`;
+    const key = `${latest?.id ?? ''}|${latest?.status ?? ''}|${
+      latest?.finishedAt ?? ''
+    }|${exemptions}|${detections}`;
     const cached = this.memory.get(name);
     if (cached?.key === key) return cached.value as Promise<T>;
-    const value = compute();
-    this.memory.set(name, { key, value });
+    return this.remember(name, key, compute());
+  }
+
+  private remember<T>(
+    name: string,
+    key: string,
+    value: Promise<T>,
+  ): Promise<T> {
+    this.memory.set(name, { key, value, at: this.now() });
     value.catch(() => {
       if (this.memory.get(name)?.value === value) this.memory.delete(name);
     });
     return value;
   }
 
+  /**
+   * While a scan runs, findings change under every request: the scores are recomputed at most
+   * every few seconds, in the background, and requests meanwhile get the latest computed ones.
+   * Recomputing per request read every open finding each time, which on a large catalog made
+   * `/summary` take a third of a second during scans.
+   */
+  private memoWhileRunning<T>(
+    name: string,
+    latest: Scan,
+    compute: () => Promise<T>,
+  ): Promise<T> {
+    const key = `running|${latest.id}`;
+    const cached = this.memory.get(name);
+    if (cached?.key !== key) return this.remember(name, key, compute());
+    if (this.now() - cached.at >= RUNNING_REFRESH_MS && !cached.refreshing) {
+      cached.refreshing = true;
+      const next = compute();
+      next.then(
+        () => {
+          if (this.memory.get(name) === cached) this.remember(name, key, next);
+        },
+        () => {
+          cached.refreshing = false;
+        },
+      );
+    }
+    return cached.value as Promise<T>;
+  }
+
   /** Open findings counted per category × severity × outcome. */
   private openGroups(scans: Scan[]): Promise<OpenFindingGroup[]> {
-    return this.memo('groups', scans, () => this.deps.store.countOpenFindingGroups());
+    // While a scan runs, the scores' memo (their only reader then) bounds how often this runs.
+    if (scans.some(s => s.status === 'running')) {
+      return this.deps.store.countOpenFindingGroups();
+    }
+    return this.memo('groups', scans, () =>
+      this.deps.store.countOpenFindingGroups(),
+    );
   }
 
   private scores(scans: Scan[]): Promise<Scores> {
@@ -131,14 +199,23 @@ export class ReportService {
         this.openGroups(scans),
         this.deps.store.countExemptedFindingGroups(),
       ]);
-      const scores = await computeSummary({ countOpenFindingGroups: async () => groups }, categories);
-      const exempted = await this.exemptedSummary(groups, exemptedGroups, categories, scores);
+      const scores = await computeSummary(
+        { countOpenFindingGroups: async () => groups },
+        categories,
+      );
+      const exempted = await this.exemptedSummary(
+        groups,
+        exemptedGroups,
+        categories,
+        scores,
+      );
       const exposure = await this.exposureModel();
       const plan = await computeFixPlan(
         {
           groups,
           categories,
-          listCandidates: (group, limit) => this.fixCandidates(group, limit, exposure),
+          listCandidates: (group, limit) =>
+            this.fixCandidates(group, limit, exposure),
         },
         scores.grade,
       );
@@ -161,7 +238,9 @@ export class ReportService {
     }
     const without = findings
       ? await computeSummary(
-          { countOpenFindingGroups: async () => [...groups, ...exemptedGroups] },
+          {
+            countOpenFindingGroups: async () => [...groups, ...exemptedGroups],
+          },
           categories,
         )
       : scores;
@@ -174,7 +253,9 @@ export class ReportService {
       POLICY_COVERAGE_CHECK_ID,
       POLICY_COVERAGE_MATRIX_KEY,
     );
-    return new ExposureModel(isCoverageMatrix(published?.data) ? published!.data : undefined);
+    return new ExposureModel(
+      isCoverageMatrix(published?.data) ? published!.data : undefined,
+    );
   }
 
   /**
@@ -188,7 +269,12 @@ export class ReportService {
     exposure: ExposureModel,
   ): Promise<FixCandidate[]> {
     const { items } = await this.deps.store.listFindings(
-      { status: ['open'], category: [group.category], severity: [group.severity], limit },
+      {
+        status: ['open'],
+        category: [group.category],
+        severity: [group.severity],
+        limit,
+      },
       { type: 'all' },
       { withTotal: false },
     );
@@ -206,7 +292,10 @@ export class ReportService {
       }));
     if (items.length === limit && candidates.length < limit) {
       const known = new Set(candidates.map(c => c.fingerprint));
-      const ofGroup = await this.deps.store.listOpenFindingsOfGroups([group], limit);
+      const ofGroup = await this.deps.store.listOpenFindingsOfGroups(
+        [group],
+        limit,
+      );
       candidates.push(...ofGroup.filter(f => !known.has(f.fingerprint)));
     }
     return candidates.slice(0, limit);
@@ -221,7 +310,8 @@ export class ReportService {
     query: FindingsQuery,
     visibility: FindingsVisibility,
   ): Promise<number | undefined> {
-    const onlyOpen = !query.status?.length || query.status.every(s => s === 'open');
+    const onlyOpen =
+      !query.status?.length || query.status.every(s => s === 'open');
     if (
       visibility.type !== 'all' ||
       !onlyOpen ||
@@ -235,8 +325,12 @@ export class ReportService {
     }
     const scans = await this.deps.store.listScans({ limit: 20 });
     if (scans.some(s => s.status === 'running')) return undefined;
-    const categories = query.category?.length ? new Set(query.category) : undefined;
-    const severities = query.severity?.length ? new Set<string>(query.severity) : undefined;
+    const categories = query.category?.length
+      ? new Set(query.category)
+      : undefined;
+    const severities = query.severity?.length
+      ? new Set<string>(query.severity)
+      : undefined;
     let total = 0;
     for (const group of await this.openGroups(scans)) {
       if (categories && !categories.has(group.category)) continue;
@@ -252,7 +346,10 @@ export class ReportService {
     if (await this.canReadReport(credentials)) {
       return { type: 'all', scope: 'all' };
     }
-    const refs = await this.deps.store.listEntityRefsWithFindings(['open', 'resolved']);
+    const refs = await this.deps.store.listEntityRefsWithFindings([
+      'open',
+      'resolved',
+    ]);
     return {
       type: 'entities',
       entityRefs: await this.detailsAllowed(refs, credentials),
@@ -268,10 +365,20 @@ export class ReportService {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const offset = Math.max(query.offset ?? 0, 0);
     const total = await this.countFromGroups(query, visibility);
-    const page = await this.deps.store.listFindings({ ...query, limit, offset }, visibility, {
-      withTotal: total === undefined,
-    });
-    return { ...page, totalItems: total ?? page.totalItems, limit, offset, scope: visibility.scope };
+    const page = await this.deps.store.listFindings(
+      { ...query, limit, offset },
+      visibility,
+      {
+        withTotal: total === undefined,
+      },
+    );
+    return {
+      ...page,
+      totalItems: total ?? page.totalItems,
+      limit,
+      offset,
+      scope: visibility.scope,
+    };
   }
 
   /** Findings grouped by check and title, over the findings `findings()` would list. */
@@ -282,17 +389,26 @@ export class ReportService {
     const visibility = await this.visibilityFor(credentials);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const offset = Math.max(query.offset ?? 0, 0);
-    const page = await this.deps.store.listFindingGroups({ ...query, limit, offset }, visibility);
+    const page = await this.deps.store.listFindingGroups(
+      { ...query, limit, offset },
+      visibility,
+    );
     return { ...page, limit, offset, scope: visibility.scope };
   }
 
-  async finding(fingerprint: string, credentials: BackstageCredentials): Promise<Finding> {
+  async finding(
+    fingerprint: string,
+    credentials: BackstageCredentials,
+  ): Promise<Finding> {
     const finding = await this.deps.store.getFinding(fingerprint);
     const notFound = new NotFoundError(`No finding ${fingerprint}`);
     if (!finding) throw notFound;
     if (await this.canReadReport(credentials)) return finding;
     if (finding.entityRef) {
-      const [allowed] = await this.detailsAllowed([finding.entityRef], credentials);
+      const [allowed] = await this.detailsAllowed(
+        [finding.entityRef],
+        credentials,
+      );
       if (allowed) return finding;
     }
     // Do not reveal that a finding exists to someone who may not see it.
@@ -309,11 +425,17 @@ export class ReportService {
     // The findings are read alongside the permission check and returned only if it allows.
     const [lastScan, details, { items }] = await Promise.all([
       // Without per-check results: they describe the deployment, not this entity.
-      store.listScans({ limit: 1, withCheckRuns: false }).then(scans => scans[0]),
+      store
+        .listScans({ limit: 1, withCheckRuns: false })
+        .then(scans => scans[0]),
       this.mayReadDetails(ref, credentials),
       // Exempted findings stay listed (with their exemption); they are not counted.
       store.listFindings(
-        { entityRef: ref, limit: ENTITY_FINDINGS_LIMIT, status: ['open', 'exempted'] },
+        {
+          entityRef: ref,
+          limit: ENTITY_FINDINGS_LIMIT,
+          status: ['open', 'exempted'],
+        },
         { type: 'all' },
         { withTotal: false },
       ),
@@ -325,8 +447,17 @@ export class ReportService {
         : await store.countOpenBySeverity(ref);
     if (details) {
       // The caller may see this entity's details: asking the catalog as the plugin reveals nothing.
-      await this.assertEntityKnown(ref, await this.deps.auth.getOwnServiceCredentials());
-      return { entityRef: ref, visibility: 'details', counts, findings: items, lastScan };
+      await this.assertEntityKnown(
+        ref,
+        await this.deps.auth.getOwnServiceCredentials(),
+      );
+      return {
+        entityRef: ref,
+        visibility: 'details',
+        counts,
+        findings: items,
+        lastScan,
+      };
     }
     // Counts only, and only for entities the caller can read in the catalog at all: an entity the
     // caller may not read gets the same 404 as one that does not exist. Nothing about scans or
@@ -339,18 +470,27 @@ export class ReportService {
    * 404 unless the catalog returns the entity to `credentials`. Catalog failures do not pass
    * through: a refused name is a 400, anything else an internal error (logged by the router).
    */
-  private async assertEntityKnown(ref: string, credentials: BackstageCredentials) {
+  private async assertEntityKnown(
+    ref: string,
+    credentials: BackstageCredentials,
+  ) {
     let entity: unknown;
     try {
       entity = await this.deps.catalog.getEntityByRef(ref, { credentials });
     } catch (error) {
       const status = isError(error)
-        ? ((error as { statusCode?: number }).statusCode ??
-          (error as { response?: { status?: number } }).response?.status)
+        ? (error as { statusCode?: number }).statusCode ??
+          (error as { response?: { status?: number } }).response?.status
         : undefined;
-      if (status === 404 || (isError(error) && error.name === 'NotFoundError')) {
+      if (
+        status === 404 ||
+        (isError(error) && error.name === 'NotFoundError')
+      ) {
         entity = undefined;
-      } else if (status === 400 || (isError(error) && error.name === 'InputError')) {
+      } else if (
+        status === 400 ||
+        (isError(error) && error.name === 'InputError')
+      ) {
         throw new InputError('Invalid entity reference');
       } else {
         throw new Error('Catalog lookup failed', { cause: error });
@@ -381,7 +521,8 @@ export class ReportService {
         { credentials },
       );
       decisions.forEach((decision, index) => {
-        if (decision.result === AuthorizeResult.ALLOW) allowed.push(batch[index]);
+        if (decision.result === AuthorizeResult.ALLOW)
+          allowed.push(batch[index]);
       });
     }
     return allowed;
