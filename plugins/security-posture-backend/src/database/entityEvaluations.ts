@@ -9,8 +9,12 @@ import { Knex } from 'knex';
 export const ENTITY_EVALUATIONS = 'security_posture_entity_evaluations';
 export const ENTITY_PASSES = 'security_posture_entity_passes';
 
-// SQLite limits bound parameters per statement.
+// SQLite limits bound parameters per statement, and rows per multi-row insert (500 terms of a
+// compound select with better-sqlite3).
 const BATCH = 200;
+// Reads bind one parameter per ref (SQLite allows 32,766 since 3.32): a page of the catalog pass
+// (500) in one statement, as the pass waits for it before it evaluates the page.
+const READ_BATCH = 1000;
 // Complete passes kept (only the newest full one is read).
 const KEPT_PASSES = 50;
 
@@ -24,10 +28,10 @@ export interface EntityEvaluation extends StoredEntityEvaluation {
   entityRef: string;
 }
 
-function chunk<T>(items: T[]): T[][] {
+function chunk<T>(items: T[], size = BATCH): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += BATCH)
-    out.push(items.slice(i, i + BATCH));
+  for (let i = 0; i < items.length; i += size)
+    out.push(items.slice(i, i + size));
   return out;
 }
 
@@ -38,7 +42,7 @@ export async function readEntityEvaluations(
   entityRefs: string[],
 ): Promise<Map<string, StoredEntityEvaluation>> {
   const result = new Map<string, StoredEntityEvaluation>();
-  for (const refs of chunk([...new Set(entityRefs.map(lower))])) {
+  for (const refs of chunk([...new Set(entityRefs.map(lower))], READ_BATCH)) {
     const rows: Array<{
       entity_ref: string;
       content_hash: string;
