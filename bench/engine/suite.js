@@ -52,6 +52,8 @@ async function main() {
     postgresUrl,
     fresh: Boolean(args.fresh),
     cacheRoot: args['cache-dir'],
+    // e.g. debug: the scan's phase timings (the backend logs to this process's stdout)
+    logLevel: process.env.BENCH_BACKEND_LOG_LEVEL,
   });
   let ok = false;
   try {

@@ -11,6 +11,7 @@ import { CheckRunner, CheckRunOutput, RunProgress } from './CheckRunner';
 import { CheckRegistry, FindingFactory } from '@security-posture/checks';
 import { asError, TooManyRequestsError } from './errors';
 import { computeSummary } from './scoring';
+import { PhaseTimer } from './phaseTimer';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
 
@@ -145,13 +146,17 @@ export class DefaultScanService implements ScanService {
     const { fullPass, checkIds, ...request } = options;
     const wanted = checkIds?.length ? [...new Set(checkIds)].sort() : undefined;
     const covers = (queued: Scan) =>
-      !queued.checkIds || (!!wanted && wanted.every(id => queued.checkIds!.includes(id)));
-    const scan = await this.deps.store.enqueueScan({ ...request, checkIds: wanted }, recent => {
-      const queued = recent.find(s => s.status === 'queued' && covers(s));
-      if (queued) return queued;
-      if (options.trigger === 'manual') this.assertCooledDown(recent);
-      return undefined;
-    });
+      !queued.checkIds ||
+      (!!wanted && wanted.every(id => queued.checkIds!.includes(id)));
+    const scan = await this.deps.store.enqueueScan(
+      { ...request, checkIds: wanted },
+      recent => {
+        const queued = recent.find(s => s.status === 'queued' && covers(s));
+        if (queued) return queued;
+        if (options.trigger === 'manual') this.assertCooledDown(recent);
+        return undefined;
+      },
+    );
     // Without a recorded full pass the next pass is full, on whichever replica runs it. After the
     // cooldown check: a refused start changes nothing.
     if (fullPass) await this.deps.store.forgetEntityPasses();
@@ -180,7 +185,9 @@ export class DefaultScanService implements ScanService {
     const trigger = this.deps.trigger ?? (() => this.processQueue());
     // Not awaited: the scan runs after the request returns.
     trigger().catch(e =>
-      this.deps.logger.warn(`Queued scans could not be processed now: ${asError(e).message}`),
+      this.deps.logger.warn(
+        `Queued scans could not be processed now: ${asError(e).message}`,
+      ),
     );
   }
 
@@ -193,7 +200,9 @@ export class DefaultScanService implements ScanService {
     await this.deps.store.enqueueScan({ trigger: 'schedule' }, recent =>
       recent.find(s => s.status === 'queued'),
     );
-    await this.deps.store.prune(new Date(Date.now() - this.deps.retentionMs).toISOString());
+    await this.deps.store.prune(
+      new Date(Date.now() - this.deps.retentionMs).toISOString(),
+    );
     this.kick();
   }
 
@@ -219,7 +228,9 @@ export class DefaultScanService implements ScanService {
   async stop(waitMs = 5000) {
     this.stopping = true;
     this.current?.abort(
-      new ScanInterruptedError(`Scan was interrupted: the backend shut down; ${KEPT}`),
+      new ScanInterruptedError(
+        `Scan was interrupted: the backend shut down; ${KEPT}`,
+      ),
     );
     if (this.draining) {
       await Promise.race([this.draining.catch(() => {}), sleep(waitMs)]);
@@ -235,7 +246,9 @@ export class DefaultScanService implements ScanService {
       )}); ${KEPT}`,
     );
     if (abandoned.length) {
-      logger.warn(`Closed abandoned scan(s) ${abandoned.join(', ')} as interrupted`);
+      logger.warn(
+        `Closed abandoned scan(s) ${abandoned.join(', ')} as interrupted`,
+      );
     }
     // Passes of scans that ended without clearing theirs (e.g. the database was gone then).
     await store.clearEntityPasses();
@@ -253,14 +266,19 @@ export class DefaultScanService implements ScanService {
    * Writes that end a scan: retried while the database is away (a restart), at most for as long
    * as other replicas would wait before closing the scan as abandoned (and at least 30 s).
    */
-  private async retryEndWrite<T>(what: string, write: () => Promise<T>): Promise<T> {
+  private async retryEndWrite<T>(
+    what: string,
+    write: () => Promise<T>,
+  ): Promise<T> {
     const deadline = Date.now() + Math.max(2 * this.deps.staleAfterMs, 30_000);
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await write();
       } catch (e) {
         if (this.stopping || Date.now() > deadline) throw e;
-        this.deps.logger.warn(`Could not ${what} (retrying): ${asError(e).message}`);
+        this.deps.logger.warn(
+          `Could not ${what} (retrying): ${asError(e).message}`,
+        );
         await sleep(Math.min(500 * 2 ** attempt, 5000));
       }
     }
@@ -282,13 +300,18 @@ export class DefaultScanService implements ScanService {
           alive => {
             if (!alive) {
               controller.abort(
-                new ScanInterruptedError('Scan was closed by another replica', true),
+                new ScanInterruptedError(
+                  'Scan was closed by another replica',
+                  true,
+                ),
               );
             }
           },
           e => {
             this.deps.logger.warn(
-              `Security posture scan ${scanId} could not renew its lease: ${asError(e).message}`,
+              `Security posture scan ${scanId} could not renew its lease: ${
+                asError(e).message
+              }`,
             );
             controller.abort(
               new ScanInterruptedError(
@@ -333,7 +356,10 @@ export class DefaultScanService implements ScanService {
     // Store writes of the scan: a failure is reported as such, not with the database's text.
     const written = <T>(write: Promise<T>): Promise<T> =>
       write.catch(e => {
-        logger.error(`Security posture scan ${scan.id} could not write its results`, asError(e));
+        logger.error(
+          `Security posture scan ${scan.id} could not write its results`,
+          asError(e),
+        );
         throw new ScanWriteError('write failed');
       });
 
@@ -357,7 +383,9 @@ export class DefaultScanService implements ScanService {
       lastWrite = Date.now();
       store
         .updateScan(scan.id, { progress: latest })
-        .catch(e => logger.warn(`Could not record scan progress: ${asError(e).message}`));
+        .catch(e =>
+          logger.warn(`Could not record scan progress: ${asError(e).message}`),
+        );
     };
 
     logger.info(
@@ -368,6 +396,7 @@ export class DefaultScanService implements ScanService {
     let status: ScanStatus;
     let message: string | null = null;
     let takenOver = false;
+    const phases = new PhaseTimer();
     try {
       // Inside the try: the scan must end (and its heartbeat stop) whatever fails.
       const factory = new FindingFactory(await this.deps.fingerprintKey?.());
@@ -383,7 +412,8 @@ export class DefaultScanService implements ScanService {
           ? undefined
           : {
               full: fullPass,
-              lookup: entityRefs => written(store.getEntityEvaluations(entityRefs)),
+              lookup: entityRefs =>
+                written(store.getEntityEvaluations(entityRefs)),
             },
         onProgress: progress => {
           latest = progress;
@@ -395,7 +425,9 @@ export class DefaultScanService implements ScanService {
             store.applyEntityPage({
               scanId: scan.id,
               seenAt: new Date(now).toISOString(),
-              refreshSeenBefore: new Date(now - LAST_SEEN_REFRESH_MS).toISOString(),
+              refreshSeenBefore: new Date(
+                now - LAST_SEEN_REFRESH_MS,
+              ).toISOString(),
               entityRefs: page.entityRefs,
               checks: page.checks,
               unchangedEntityRefs: page.unchangedEntityRefs,
@@ -421,10 +453,12 @@ export class DefaultScanService implements ScanService {
               checkId: output.checkId,
               findings: output.findings,
               seenAt,
-              resolveMissing: output.scope === 'deployment' && output.outcome !== 'error',
+              resolveMissing:
+                output.scope === 'deployment' && output.outcome !== 'error',
             }),
           );
-          if (output.scope === 'entity' && output.passComplete) passChecks.push(output.checkId);
+          if (output.scope === 'entity' && output.passComplete)
+            passChecks.push(output.checkId);
           // Published only when run() returned (a thrown or timed-out run publishes nothing), even
           // if some results are errors: one unreachable plugin must not drop a whole matrix.
           for (const { key, data } of output.published) {
@@ -443,6 +477,7 @@ export class DefaultScanService implements ScanService {
       // A lease lost after the last check still means another replica closed the scan.
       signal.throwIfAborted();
       // Once for all entity checks of the pass: it walks every open finding's entity.
+      phases.mark('checks');
       if (passChecks.length) {
         await written(
           store.finishEntityPass({
@@ -451,17 +486,19 @@ export class DefaultScanService implements ScanService {
             resolvedAt: new Date().toISOString(),
           }),
         );
+        phases.mark('resolving entities that left the catalog');
       }
-      if (!limited) await this.recordEntityPass(scan.id, fullPass, outputs, written);
+      if (!limited)
+        await this.recordEntityPass(scan.id, fullPass, outputs, written);
       const errored = outputs.filter(o => o.outcome === 'error');
       if (outputs.length > 0 && errored.length === outputs.length) {
         status = 'failed';
         message = `All ${outputs.length} checks failed; ${KEPT}`;
       } else if (errored.length) {
         status = 'partial';
-        message = `${errored.length} of ${outputs.length} checks could not complete: ${errored
-          .map(o => o.checkId)
-          .join(', ')}`;
+        message = `${errored.length} of ${
+          outputs.length
+        } checks could not complete: ${errored.map(o => o.checkId).join(', ')}`;
       } else {
         status = 'succeeded';
       }
@@ -483,10 +520,18 @@ export class DefaultScanService implements ScanService {
 
     try {
       if (takenOver) {
-        logger.warn(`Security posture scan ${scan.id} was closed by another replica; not recorded`);
+        logger.warn(
+          `Security posture scan ${scan.id} was closed by another replica; not recorded`,
+        );
         return;
       }
-      await this.finish(scan, { status, message, checkRuns, progress: latest });
+      await this.finish(scan, {
+        status,
+        message,
+        checkRuns,
+        progress: latest,
+        phases,
+      });
     } catch (e) {
       logger.error(
         `Security posture scan ${scan.id} could not be recorded as ${status}; another replica ` +
@@ -516,7 +561,8 @@ export class DefaultScanService implements ScanService {
     written: <T>(write: Promise<T>) => Promise<T>,
   ) {
     const entityOutputs = outputs.filter(o => o.scope === 'entity');
-    if (!entityOutputs.length || !entityOutputs.every(o => o.passComplete)) return;
+    if (!entityOutputs.length || !entityOutputs.every(o => o.passComplete))
+      return;
     const { evaluatedEntities = 0, skippedEntities = 0 } = entityOutputs[0];
     await written(
       this.deps.store.recordEntityPass({
@@ -528,7 +574,9 @@ export class DefaultScanService implements ScanService {
       }),
     );
     this.deps.logger.info(
-      `Security posture scan ${scanId}: ${full ? 'full' : 'incremental'} catalog pass, ` +
+      `Security posture scan ${scanId}: ${
+        full ? 'full' : 'incremental'
+      } catalog pass, ` +
         `${evaluatedEntities} entities evaluated, ${skippedEntities} unchanged ones skipped`,
     );
   }
@@ -541,13 +589,20 @@ export class DefaultScanService implements ScanService {
       message: string | null;
       checkRuns: CheckRunSummary[];
       progress: RunProgress;
+      phases: PhaseTimer;
     },
   ) {
     const { store, logger } = this.deps;
-    const { status, message } = result;
+    const { status, message, phases } = result;
+    phases.mark('recording the pass');
     await store
       .clearEntityPasses(scan.id)
-      .catch(e => logger.warn(`Could not clear the scan's entity pass: ${asError(e).message}`));
+      .catch(e =>
+        logger.warn(
+          `Could not clear the scan's entity pass: ${asError(e).message}`,
+        ),
+      );
+    phases.mark('clearing the pass');
     const finishedAt = new Date().toISOString();
     const enabled = this.deps.registry.list().filter(c => c.enabled);
     if (status !== 'failed' && !scan.checkIds) {
@@ -558,18 +613,23 @@ export class DefaultScanService implements ScanService {
         finishedAt,
         scan.id,
       );
+      phases.mark('resolving retired checks');
     }
-    const recorded = await this.retryEndWrite(`record scan ${scan.id} as ${status}`, () =>
-      store.finishScan(scan.id, {
-        status,
-        finishedAt,
-        message,
-        checkRuns: result.checkRuns,
-        progress: result.progress,
-      }),
+    const recorded = await this.retryEndWrite(
+      `record scan ${scan.id} as ${status}`,
+      () =>
+        store.finishScan(scan.id, {
+          status,
+          finishedAt,
+          message,
+          checkRuns: result.checkRuns,
+          progress: result.progress,
+        }),
     );
     if (!recorded) {
-      logger.warn(`Security posture scan ${scan.id} was closed by another replica meanwhile`);
+      logger.warn(
+        `Security posture scan ${scan.id} was closed by another replica meanwhile`,
+      );
       return;
     }
     if (status !== 'failed') {
@@ -587,15 +647,23 @@ export class DefaultScanService implements ScanService {
         })),
         counts: summary.counts,
       });
+      phases.mark('recording the scan and its summary');
     }
     logger.info(
-      `Security posture scan ${scan.id} finished: ${status}${message ? ` (${message})` : ''}`,
+      `Security posture scan ${scan.id} finished: ${status}${
+        message ? ` (${message})` : ''
+      }`,
     );
+    logger.debug(`Security posture scan ${scan.id} phases: ${phases}`);
     if (status === 'succeeded' || status === 'partial' || status === 'failed') {
       // Not awaited: subscribers (e.g. notifications) must not hold up the next queued scan.
       this.deps
         .onScanFinished?.({ scanId: scan.id, status, finishedAt })
-        .catch(e => logger.warn(`Post-scan hook failed for scan ${scan.id}: ${asError(e).message}`));
+        .catch(e =>
+          logger.warn(
+            `Post-scan hook failed for scan ${scan.id}: ${asError(e).message}`,
+          ),
+        );
     }
   }
 }
