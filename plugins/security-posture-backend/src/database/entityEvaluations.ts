@@ -100,16 +100,13 @@ export async function forgetEntitiesNotMet(
   options: { scanEntities: string; scanId: string },
 ) {
   const { scanEntities, scanId } = options;
+  // A set difference, not a correlated NOT EXISTS, which PostgreSQL may plan as a nested loop
+  // over the just-filled pass table (see entitiesNotMet in DatabasePostureStore).
+  const notMet = tx(ENTITY_EVALUATIONS)
+    .select('entity_ref')
+    .except(tx(scanEntities).select('entity_ref').where('scan_id', scanId));
   await tx(ENTITY_EVALUATIONS)
-    .whereNotExists(
-      tx(scanEntities)
-        .select('entity_ref')
-        .where('scan_id', scanId)
-        .whereRaw('?? = ??', [
-          `${scanEntities}.entity_ref`,
-          `${ENTITY_EVALUATIONS}.entity_ref`,
-        ]),
-    )
+    .whereIn('entity_ref', tx.select('entity_ref').from(notMet.as('n')))
     .delete();
 }
 
