@@ -692,7 +692,10 @@ async function backendSteps({ dir, port, step, hasBackend }) {
         'fail',
       )} fail, ${count('notApplicable')} n/a, ${count('error')} error`;
       // The catalog checks must have run in the evaluation workers, loaded from the built package.
-      const backendLog = fs.readFileSync(path.join(logs, 'backend-start.log'), 'utf8');
+      const backendLog = fs.readFileSync(
+        path.join(dir, 'logs', 'backend-start.log'),
+        'utf8',
+      );
       const workerTrouble =
         /Evaluation workers could not start[^\n]*|cannot run in an evaluation worker[^\n]*|Evaluation worker failed[^\n]*/.exec(
           backendLog,
