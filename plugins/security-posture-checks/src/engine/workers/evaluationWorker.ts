@@ -194,24 +194,33 @@ export function runEntityEvaluationWorker(): void {
     port.postMessage(answer);
   };
 
+  // Batches and scan starts are handled one after another: a batch a stopped scan left behind
+  // (waiting for published data) must not share its logs, factory or contexts with the next.
+  let turn: Promise<void> = Promise.resolve();
+  const inTurn = (work: () => void | Promise<void>) => {
+    turn = turn.then(work).catch(e =>
+      // A batch that fails as a whole (not one check: those are outcomes) ends the worker; the
+      // pool turns it into error outcomes and starts another.
+      process.nextTick(() => {
+        throw e;
+      }),
+    );
+  };
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'scan') {
-      factory = new FindingFactory(message.fingerprintKey);
-      newContexts();
-    } else if (message.type === 'published') {
+    if (message.type === 'published') {
+      // Not in turn: the running batch is waiting for it.
       const request = requests.get(message.requestId);
       requests.delete(message.requestId);
       if (message.error !== undefined)
         request?.reject(new Error(message.error));
       else request?.resolve(message.data);
+    } else if (message.type === 'scan') {
+      inTurn(() => {
+        factory = new FindingFactory(message.fingerprintKey);
+        newContexts();
+      });
     } else {
-      // A batch that fails as a whole (not one check: those are outcomes) ends the worker; the
-      // pool turns it into error outcomes and starts another.
-      evaluate(message).catch(e =>
-        process.nextTick(() => {
-          throw e;
-        }),
-      );
+      inTurn(() => evaluate(message));
     }
   });
   const ready: FromWorker = { type: 'ready', unavailable };
