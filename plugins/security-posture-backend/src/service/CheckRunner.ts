@@ -165,7 +165,11 @@ export class CheckRunner {
         }
       },
     );
+    const deploymentStart = performance.now();
     await Promise.all(workers);
+    logger.debug(
+      `Deployment checks: ${Math.round(performance.now() - deploymentStart)} ms`,
+    );
 
     if (entityChecks.length) {
       for (const output of await this.runEntityChecks(
@@ -321,7 +325,7 @@ export class CheckRunner {
         inWorker: Boolean(session?.checkIds.has(resolved.check.meta.id)),
       };
     });
-    const { seen, skipped, catalogError } = await runEntityPass({
+    const { seen, skipped, catalogError, timings } = await runEntityPass({
       states,
       catalog: this.deps.catalog,
       pageSize: this.deps.entityPageSize,
@@ -334,6 +338,11 @@ export class CheckRunner {
       incremental,
       session,
     });
+    logger.debug(
+      `Catalog pass of ${seen} entities: ${Object.entries(timings)
+        .map(([phase, ms]) => `${phase} ${Math.round(ms)} ms`)
+        .join(', ')}`,
+    );
 
     return states.map(state => {
       const { meta } = state.check;

@@ -61,10 +61,22 @@ interface PlannedEntity {
   recordedBefore: boolean;
 }
 
+/** Where the pass's time went (ms): the first five add up to its duration; writing overlaps them. */
+export interface PassTimings {
+  readingCatalog: number;
+  readingEvaluations: number;
+  planning: number;
+  evaluating: number;
+  waitingForWrites: number;
+  /** The page writes' own time, in the background of the next page. */
+  writing: number;
+}
+
 export interface EntityPassResult {
   seen: number;
   skipped: number;
   catalogError?: Error;
+  timings: PassTimings;
 }
 
 /**
@@ -96,6 +108,14 @@ export async function runEntityPass(options: {
     incremental,
   } = options;
   const session = options.session;
+  const timings: PassTimings = {
+    readingCatalog: 0,
+    readingEvaluations: 0,
+    planning: 0,
+    evaluating: 0,
+    waitingForWrites: 0,
+    writing: 0,
+  };
 
   // Entities a check failed on, over the pass: an entity that adds to it is not recorded.
   let failures = 0;
@@ -165,9 +185,15 @@ export async function runEntityPass(options: {
     for (const state of states) state.pageUnevaluated = [];
     if (!onEntityPage) return;
     for (const state of states) state.findings = [];
-    pendingWrite = onEntityPage(output).catch(e => {
-      writeError = asError(e);
-    });
+    const writing = performance.now();
+    pendingWrite = onEntityPage(output).then(
+      () => {
+        timings.writing += performance.now() - writing;
+      },
+      e => {
+        writeError = asError(e);
+      },
+    );
   };
 
   // Incremental passes: each check's part of the evaluator hash, read once per scan.
@@ -214,9 +240,12 @@ export async function runEntityPass(options: {
     return { applying, applyingKeys };
   };
 
-  /** Evaluates a page's planned entities: worker checks in the workers, the others here meanwhile. */
+  /**
+   * Evaluates a page's planned entities: worker checks in the workers, the others here meanwhile.
+   * Nothing is merged yet: the next page is planned and sent while the workers evaluate this one.
+   */
   const hereChecks = states.some(state => !state.inWorker);
-  const evaluatePlanned = async (planned: PlannedEntity[]) => {
+  const startEvaluation = async (planned: PlannedEntity[]) => {
     const inWorkers = session
       ? planned.map(p => p.applying.filter(a => a.state.inWorker))
       : [];
@@ -247,8 +276,15 @@ export async function runEntityPass(options: {
       }
       here.push(forEntity);
     }
-    const workerResults = await fromWorkers;
-    signal.throwIfAborted();
+    return { here, workerResults: await fromWorkers };
+  };
+
+  /** Merges a page's evaluations into the checks' states, in page order. */
+  const mergePage = (
+    planned: PlannedEntity[],
+    results: Awaited<ReturnType<typeof startEvaluation>>,
+  ) => {
+    const { here, workerResults } = results;
     const evaluated: string[] = [];
     const evaluations: EntityEvaluation[] = [];
     const forget: string[] = [];
@@ -275,13 +311,44 @@ export async function runEntityPass(options: {
     return { evaluated, evaluations, forget };
   };
 
+  /** A page whose evaluation was started, not yet merged and handed on. */
+  interface InFlightPage {
+    planned: PlannedEntity[];
+    unchangedRefs: string[];
+    size: number;
+    results: ReturnType<typeof startEvaluation>;
+  }
   let seen = 0;
+  const completePage = async (page: InFlightPage) => {
+    const results = await page.results;
+    signal.throwIfAborted();
+    const { evaluated, evaluations, forget } = mergePage(page.planned, results);
+    seen += page.size;
+    progress.done += page.size;
+    progress.total = Math.max(progress.total, progress.done);
+    onProgress({ ...progress });
+    await deliverPage({
+      entityRefs: evaluated,
+      unchangedEntityRefs: page.unchangedRefs,
+      evaluations,
+      forgetEvaluations: forget,
+    });
+  };
+
+  let inFlight: InFlightPage | undefined;
   let catalogError: Error | undefined;
   let counted = false;
+  let mark = performance.now();
+  const lap = (phase: keyof PassTimings) => {
+    const now = performance.now();
+    timings[phase] += now - mark;
+    mark = now;
+  };
   try {
     for await (const page of options.catalog.pages({
       pageSize: options.pageSize,
     })) {
+      lap('readingCatalog');
       if (!counted) {
         progress.total += page.totalItems;
         counted = true;
@@ -304,6 +371,7 @@ export async function runEntityPass(options: {
           writeError = asError(e);
           throw writeError;
         }
+        lap('readingEvaluations');
       }
       const planned: PlannedEntity[] = [];
       const unchangedRefs: string[] = [];
@@ -339,18 +407,26 @@ export async function runEntityPass(options: {
             : { entityRef: ref, contentHash, evaluatorsHash: evaluators },
         });
       }
-      const { evaluated, evaluations, forget } = await evaluatePlanned(planned);
-      seen += page.items.length;
-      progress.done += page.items.length;
-      progress.total = Math.max(progress.total, progress.done);
-      onProgress({ ...progress });
-      await deliverPage({
-        entityRefs: evaluated,
-        unchangedEntityRefs: unchangedRefs,
-        evaluations,
-        forgetEvaluations: forget,
-      });
+      const current: InFlightPage = {
+        planned,
+        unchangedRefs,
+        size: page.items.length,
+        results: startEvaluation(planned),
+      };
+      // Rejections are awaited when the page's turn comes; meanwhile they must not count as unhandled.
+      current.results.catch(() => {});
+      lap('planning');
+      const previous = inFlight;
+      inFlight = current;
+      if (previous) {
+        await completePage(previous);
+        lap('evaluating');
+      }
     }
+    const last = inFlight;
+    inFlight = undefined;
+    if (last) await completePage(last);
+    lap('evaluating');
   } catch (e) {
     if (writeError) throw writeError;
     if (signal.aborted) {
@@ -359,11 +435,18 @@ export async function runEntityPass(options: {
       throw asError(signal.reason);
     }
     catalogError = asError(e);
+  }
+  if (catalogError) {
+    // The page evaluated before the failed read still counts: hand it on.
+    const last = inFlight;
+    inFlight = undefined;
+    if (last) await completePage(last);
     logger.error(
       `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,
     );
   }
   await pendingWrite;
+  lap('waitingForWrites');
   if (writeError) throw writeError;
-  return { seen, skipped, catalogError };
+  return { seen, skipped, catalogError, timings };
 }

@@ -279,6 +279,35 @@ describe('EntityEvaluationPool', () => {
     expect(b[1][0]).toMatchObject({ counts: { pass: 1 } });
   });
 
+  it('starts a queued batch deadline when the batch before it is answered', async () => {
+    const config = {
+      securityPosture: {
+        checks: {
+          catalog: {
+            'worker-test-crash': {
+              timeout: { seconds: 1 },
+              options: { hangMs: 700 },
+            },
+          },
+        },
+      },
+    };
+    const { session } = await start(
+      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
+      config,
+    );
+    const ids = ['catalog/worker-test-crash'];
+    // Sent together (as the catalog pass sends the next page while one is evaluated): the second
+    // waits 700 ms in line and takes 700 ms itself, past the deadline counted from its sending.
+    const [a, b] = await Promise.all([
+      session!.evaluate([{ entity: entity('hang-first'), checkIds: ids }]),
+      session!.evaluate([{ entity: entity('hang-second'), checkIds: ids }]),
+    ]);
+    expect(a[0][0].thrown).toBeUndefined();
+    expect(b[0][0].thrown).toBeUndefined();
+    expect(b[0][0]).toMatchObject({ counts: { pass: 1 } });
+  });
+
   it('leaves checks without a loadable worker module to the main thread', async () => {
     const unloadable: EntitySecurityCheck = {
       ...(workerTestChecks[0] as EntitySecurityCheck),

@@ -57,6 +57,8 @@ class EvaluationWorker {
   private readonly pending = new Map<number, PendingBatch>();
   private failure?: Error;
   private readonly worker: Worker;
+  /** Settles when the last batch sent is answered (or failed). */
+  private previousBatch: Promise<void> = Promise.resolve();
   /** The current scan's reader of published data, for the workers' checks. */
   getPublished: (
     checkId: string,
@@ -157,28 +159,47 @@ class EvaluationWorker {
   async evaluate(batchId: number, items: EvaluationItem[], deadlineMs: number) {
     // The deadline counts from a started worker: loading the checks is not the batch's time.
     await this.ready;
+    // Batches are sent ahead (the worker never waits for the main thread), but a batch's deadline
+    // starts when the one before it is answered: waiting in line is not its time either.
+    const turn = this.previousBatch;
+    let settle = () => {};
+    this.previousBatch = new Promise<void>(resolve => {
+      settle = resolve;
+    });
     return new Promise<EntityCheckEvaluation[][]>((resolve, reject) => {
       if (this.failure) {
+        settle();
         reject(this.failure);
         return;
       }
-      const timer = setTimeout(() => {
-        const error = new TimeoutError(
-          `evaluation worker did not finish a batch of ${items.length} entities in ${deadlineMs} ms`,
-        );
-        this.failure = error;
-        this.pending.delete(batchId);
-        reject(error);
-        // The other batches sent to it fail with the worker's exit.
-        this.worker.terminate().catch(() => {});
-      }, deadlineMs);
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const end = () => {
+        done = true;
+        clearTimeout(timer);
+        settle();
+      };
+      turn.then(() => {
+        if (done) return;
+        timer = setTimeout(() => {
+          const error = new TimeoutError(
+            `evaluation worker did not finish a batch of ${items.length} entities in ${deadlineMs} ms`,
+          );
+          this.failure = error;
+          this.pending.delete(batchId);
+          end();
+          reject(error);
+          // The other batches sent to it fail with the worker's exit.
+          this.worker.terminate().catch(() => {});
+        }, deadlineMs);
+      });
       this.pending.set(batchId, {
         resolve: evaluations => {
-          clearTimeout(timer);
+          end();
           resolve(evaluations);
         },
         reject: error => {
-          clearTimeout(timer);
+          end();
           reject(error);
         },
       });
