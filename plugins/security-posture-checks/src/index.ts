@@ -48,6 +48,7 @@ export {
   countOutcomes,
   emptyCounts,
   evaluateEntityCheck,
+  findingsDigest,
   TimeoutError,
   withOverride,
   withTimeout,

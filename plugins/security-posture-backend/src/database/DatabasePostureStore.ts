@@ -41,6 +41,7 @@ import { migrateToLatest } from './migrations';
 import { pageOfFindingGroups } from './findingGroups';
 import { DETECTION_SCAN_ID } from './DatabaseDetectionStore';
 import {
+  ENTITY_EVALUATIONS,
   ENTITY_PASSES,
   EntityEvaluation,
   forgetEntitiesNotMet,
@@ -491,7 +492,8 @@ export class DatabasePostureStore implements PostureStore {
     await this.db.transaction(async tx => {
       await this.changes.baselineOf(tx, scanId, seenAt);
       // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
-      await this.writeFindings(tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt });
+      // Not findings of a page's entities (e.g. a catalog failure): no evaluation to forget.
+      await this.writeFindings(tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set());
       if (resolveMissing) {
         const missing = (q: Knex.QueryBuilder) =>
           q.where({ check_id: checkId, status: 'open' }).whereNot({ last_scan_id: scanId });
@@ -534,8 +536,11 @@ export class DatabasePostureStore implements PostureStore {
           .onConflict(['scan_id', 'entity_ref'])
           .ignore();
       }
+      // Entities whose finding rows this page changes: their recorded evaluation (and its
+      // findings digests) must describe the rows, so one not recorded anew is forgotten.
+      const changedEntities = new Set<string>();
       for (const check of checks) {
-        await this.writeFindings(tx, check.findings, { scanId, seenAt, refreshSeenBefore });
+        await this.writeFindings(tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
       }
       // Open findings of the page's entities that a check evaluated without reporting them again
       // are fixed. Read first, then resolve by fingerprint: one indexed read per page.
@@ -558,7 +563,10 @@ export class DatabasePostureStore implements PostureStore {
         for (const row of open) {
           const check = reported.get(row.check_id);
           if (!check || check.unevaluated.has(row.entity_ref)) continue;
-          if (!check.fingerprints.has(row.fingerprint)) toResolve.push(row.fingerprint);
+          if (!check.fingerprints.has(row.fingerprint)) {
+            toResolve.push(row.fingerprint);
+            changedEntities.add(row.entity_ref);
+          }
         }
       }
       for (const fingerprints of chunk(toResolve)) {
@@ -570,6 +578,14 @@ export class DatabasePostureStore implements PostureStore {
         await tx(FINDINGS)
           .whereIn('fingerprint', fingerprints)
           .update({ status: 'resolved', resolved_at: seenAt });
+      }
+      for (const evaluation of options.evaluations ?? []) {
+        changedEntities.delete(evaluation.entityRef.toLocaleLowerCase('en-US'));
+      }
+      // E.g. a check-limited scan, which records no evaluations: the next pass evaluates and
+      // writes these entities again instead of trusting digests of rows that changed since.
+      for (const refs of chunk([...changedEntities])) {
+        await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
       }
     });
   }
@@ -670,6 +686,7 @@ export class DatabasePostureStore implements PostureStore {
     tx: Knex.Transaction,
     findings: NewFinding[],
     options: { scanId: string; seenAt: string; refreshSeenBefore: string },
+    changedEntities: Set<string>,
   ) {
     const { scanId, seenAt, refreshSeenBefore } = options;
     for (const batch of chunk(findings)) {
@@ -703,6 +720,7 @@ export class DatabasePostureStore implements PostureStore {
           .update({ last_seen_at: seenAt, last_scan_id: scanId });
       }
       if (!changed.length) continue;
+      for (const row of changed) if (row.entity_ref) changedEntities.add(row.entity_ref);
       await this.changes.recordWrites(tx, {
         scanId,
         at: seenAt,

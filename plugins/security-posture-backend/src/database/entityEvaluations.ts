@@ -18,11 +18,16 @@ const READ_BATCH = 1000;
 // Complete passes kept (only the newest full one is read).
 const KEPT_PASSES = 50;
 
-/** The two hashes an entity was last evaluated under. */
+/** The two hashes an entity was last evaluated under, and what its checks found then. */
 export interface StoredEntityEvaluation {
   contentHash: string;
   evaluatorsHash: string;
+  /** Per evaluating check (in the order of the evaluators hash): its findings' digest. */
+  findingsDigests?: string[];
 }
+
+// Digests are base64 (no comma); the list is stored as one text column.
+const DIGEST_SEPARATOR = ',';
 
 export interface EntityEvaluation extends StoredEntityEvaluation {
   entityRef: string;
@@ -47,13 +52,18 @@ export async function readEntityEvaluations(
       entity_ref: string;
       content_hash: string;
       evaluators_hash: string;
+      findings_digests: string | null;
     }> = await db(ENTITY_EVALUATIONS)
-      .select('entity_ref', 'content_hash', 'evaluators_hash')
+      .select('entity_ref', 'content_hash', 'evaluators_hash', 'findings_digests')
       .whereIn('entity_ref', refs);
     for (const row of rows) {
       result.set(row.entity_ref, {
         contentHash: row.content_hash,
         evaluatorsHash: row.evaluators_hash,
+        findingsDigests:
+          row.findings_digests === null
+            ? undefined
+            : row.findings_digests.split(DIGEST_SEPARATOR),
       });
     }
   }
@@ -82,12 +92,19 @@ export async function writeEntityEvaluations(
           entity_ref,
           content_hash: e.contentHash,
           evaluators_hash: e.evaluatorsHash,
+          findings_digests: e.findingsDigests?.join(DIGEST_SEPARATOR) ?? null,
           scan_id: scanId,
           evaluated_at: at,
         })),
       )
       .onConflict('entity_ref')
-      .merge(['content_hash', 'evaluators_hash', 'scan_id', 'evaluated_at']);
+      .merge([
+        'content_hash',
+        'evaluators_hash',
+        'findings_digests',
+        'scan_id',
+        'evaluated_at',
+      ]);
   }
 }
 

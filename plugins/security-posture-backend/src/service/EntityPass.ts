@@ -12,7 +12,11 @@ import {
   OutcomeCounts,
   ResolvedCheck,
 } from '@security-posture/checks';
-import { EntityEvaluation, NewFinding } from '../database/PostureStore';
+import {
+  EntityEvaluation,
+  NewFinding,
+  StoredEntityEvaluation,
+} from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
 import { asError } from './errors';
 import { HeldLogs } from './heldLogs';
@@ -59,6 +63,10 @@ interface PlannedEntity {
   evaluation?: EntityEvaluation;
   /** Whether an evaluation was recorded for it before. */
   recordedBefore: boolean;
+  /** Whether its recorded evaluation has its current hashes (a full pass evaluates it anyway). */
+  hashesUnchanged?: boolean;
+  /** Per applying check: the digest of what it found when the entity was last evaluated. */
+  recordedDigests?: string[];
 }
 
 /** Where the pass's time went (ms): the first five add up to its duration; writing overlaps them. */
@@ -133,6 +141,11 @@ export async function runEntityPass(options: {
       state.pageUnevaluated.push(entityRef);
       failures += 1;
     }
+    if (evaluation.keptFailures !== undefined) {
+      // Found what was recorded: the stored findings stand, as for an entity not evaluated.
+      state.pageUnevaluated.push(entityRef);
+      state.failCount += evaluation.keptFailures;
+    }
     for (const found of evaluation.findings) {
       state.findings.push(found);
       if (found.outcome === 'fail') state.failCount += 1;
@@ -151,6 +164,7 @@ export async function runEntityPass(options: {
     state: EntityCheckState,
     entity: Entity,
     checked: boolean,
+    recordedDigest: string | undefined,
   ) => {
     try {
       return await evaluateEntityCheck({
@@ -161,6 +175,7 @@ export async function runEntityPass(options: {
         factory,
         signal,
         appliesChecked: checked,
+        recordedDigest,
       });
     } finally {
       state.logs.flush({ via: logger });
@@ -247,7 +262,11 @@ export async function runEntityPass(options: {
   const hereChecks = states.some(state => !state.inWorker);
   const startEvaluation = async (planned: PlannedEntity[]) => {
     const inWorkers = session
-      ? planned.map(p => p.applying.filter(a => a.state.inWorker))
+      ? planned.map(p =>
+          p.applying.flatMap((a, i) =>
+            a.state.inWorker ? [{ ...a, digest: p.recordedDigests?.[i] }] : [],
+          ),
+        )
       : [];
     const fromWorkers = session
       ? session.evaluate(
@@ -258,6 +277,15 @@ export async function runEntityPass(options: {
             unchecked: inWorkers[i]
               .filter(a => !a.checked)
               .map(a => a.state.check.meta.id),
+            recordedDigests: p.recordedDigests
+              ? Object.fromEntries(
+                  inWorkers[i].flatMap(a =>
+                    a.digest === undefined
+                      ? []
+                      : [[a.state.check.meta.id, a.digest]],
+                  ),
+                )
+              : undefined,
           })),
         )
       : Promise.resolve([]);
@@ -270,9 +298,17 @@ export async function runEntityPass(options: {
       if (signal.aborted)
         throw asError(signal.reason ?? new Error('scan aborted'));
       const forEntity: EntityCheckEvaluation[] = [];
-      for (const { state, checked } of p.applying) {
-        if (!state.inWorker)
-          forEntity.push(await evaluateHere(state, p.entity, checked));
+      for (const [i, { state, checked }] of p.applying.entries()) {
+        if (!state.inWorker) {
+          forEntity.push(
+            await evaluateHere(
+              state,
+              p.entity,
+              checked,
+              p.recordedDigests?.[i],
+            ),
+          );
+        }
       }
       here.push(forEntity);
     }
@@ -286,29 +322,39 @@ export async function runEntityPass(options: {
   ) => {
     const { here, workerResults } = results;
     const evaluated: string[] = [];
+    const kept: string[] = [];
     const evaluations: EntityEvaluation[] = [];
     const forget: string[] = [];
     planned.forEach((p, i) => {
       const failuresBefore = failures;
       let hereIndex = 0;
       let workerIndex = 0;
+      const digests: string[] = [];
+      let allKept = true;
       for (const { state } of p.applying) {
         const evaluation = state.inWorker
           ? workerResults[i][workerIndex++]
           : here[i][hereIndex++];
         merge(state, p.entityRef, evaluation);
+        digests.push(evaluation.findingsDigest ?? '');
+        if (evaluation.applied && evaluation.keptFailures === undefined)
+          allKept = false;
       }
-      evaluated.push(p.entityRef);
       if (failures > failuresBefore) {
+        evaluated.push(p.entityRef);
         // The entity's recorded evaluation no longer holds: the next incremental pass
         // evaluates it again instead of keeping the error.
         if (p.recordedBefore)
           forget.push(p.entityRef.toLocaleLowerCase('en-US'));
-      } else if (p.evaluation) {
-        evaluations.push(p.evaluation);
+        return;
       }
+      // Every check found what was recorded: nothing of the entity's is read or written.
+      if (allKept) kept.push(p.entityRef);
+      else evaluated.push(p.entityRef);
+      if (p.evaluation && !(allKept && p.hashesUnchanged))
+        evaluations.push({ ...p.evaluation, findingsDigests: digests });
     });
-    return { evaluated, evaluations, forget };
+    return { evaluated, kept, evaluations, forget };
   };
 
   /** A page whose evaluation was started, not yet merged and handed on. */
@@ -322,14 +368,19 @@ export async function runEntityPass(options: {
   const completePage = async (page: InFlightPage) => {
     const results = await page.results;
     signal.throwIfAborted();
-    const { evaluated, evaluations, forget } = mergePage(page.planned, results);
+    const { evaluated, kept, evaluations, forget } = mergePage(
+      page.planned,
+      results,
+    );
     seen += page.size;
     progress.done += page.size;
     progress.total = Math.max(progress.total, progress.done);
     onProgress({ ...progress });
     await deliverPage({
       entityRefs: evaluated,
-      unchangedEntityRefs: page.unchangedRefs,
+      unchangedEntityRefs: kept.length
+        ? page.unchangedRefs.concat(kept)
+        : page.unchangedRefs,
       evaluations,
       forgetEvaluations: forget,
     });
@@ -357,10 +408,7 @@ export async function runEntityPass(options: {
       }
       if (signal.aborted)
         throw asError(signal.reason ?? new Error('scan aborted'));
-      let stored = new Map<
-        string,
-        { contentHash: string; evaluatorsHash: string }
-      >();
+      let stored = new Map<string, StoredEntityEvaluation>();
       if (incremental) {
         // A failed read is a database failure, not the catalog's: it fails the scan.
         try {
@@ -402,9 +450,13 @@ export async function runEntityPass(options: {
           entityRef,
           applying,
           recordedBefore: Boolean(before),
-          evaluation: unchanged
-            ? undefined
-            : { entityRef: ref, contentHash, evaluatorsHash: evaluators },
+          hashesUnchanged: unchanged,
+          // Digests line up with the applying checks only under the same evaluators.
+          recordedDigests:
+            before?.evaluatorsHash === evaluators
+              ? before.findingsDigests
+              : undefined,
+          evaluation: { entityRef: ref, contentHash, evaluatorsHash: evaluators },
         });
       }
       const current: InFlightPage = {

@@ -491,6 +491,78 @@ describe.each(databases.eachSupportedId())(
       },
     );
 
+    it('writes and reads no findings in a full pass where nothing changed, and still catches what a provider etag hid', async () => {
+      const random = seededRandom(11);
+      const catalog = new FakeCatalog(
+        Array.from({ length: 12 }, (_, i) => {
+          const entity = makeEntity(random, `svc-${i}`);
+          entity.kind = 'Component';
+          entity.metadata.tags = i % 3 === 0 ? ['pci'] : [];
+          // A provider's own etag: the edit below does not change it.
+          entity.metadata.etag = `provider-${i}`;
+          return entity;
+        }),
+      );
+      const deployment: Deployment = { version: 1, config: {} };
+      const db = await databases.init(databaseId);
+      const HOUR = 60 * 60 * 1000;
+      const first = await scanWith(db, catalog, deployment, HOUR, false, pool);
+      expect(Boolean(first.pass.full)).toBe(true);
+
+      catalog.entities[2].metadata.tags = ['pci'];
+      const pages = jest.spyOn(
+        DatabasePostureStore.prototype,
+        'applyEntityPage',
+      );
+      try {
+        const incremental = await scanWith(db, catalog, deployment, HOUR);
+        // Hidden from the hashes: the incremental pass keeps svc-2's old (empty) findings.
+        expect(incremental.pass.skipped).toBe(12);
+        const written = () =>
+          pages.mock.calls.flatMap(([page]) => page.entityRefs);
+        const met = () =>
+          pages.mock.calls.flatMap(([page]) => page.unchangedEntityRefs ?? []);
+
+        pages.mockClear();
+        const full = await scanWith(db, catalog, deployment, HOUR, true, pool);
+        expect([Boolean(full.pass.full), full.pass.evaluated]).toEqual([
+          true,
+          12,
+        ]);
+        // Every entity evaluated (in the worker), only svc-2's findings handed to the store.
+        expect(written()).toEqual(['component:default/svc-2']);
+        expect(met()).toHaveLength(11);
+        const fresh = await scanWith(
+          await databases.init(databaseId),
+          catalog,
+          deployment,
+          HOUR,
+        );
+        expect(comparable(full.open)).toEqual(comparable(fresh.open));
+        expect(
+          full.open.some(
+            f =>
+              f.entityRef === 'component:default/svc-2' &&
+              f.checkId === 'catalog/tagged-component',
+          ),
+        ).toBe(true);
+        // Kept findings still count in the check runs.
+        const runs = (scan: typeof full.scan) =>
+          scan.checkRuns?.map(r => [r.checkId, r.outcome, r.findingCount]);
+        expect(runs(full.scan)).toEqual(runs(fresh.scan));
+
+        // The next full pass (on the main thread) finds nothing to write at all.
+        pages.mockClear();
+        const again = await scanWith(db, catalog, deployment, HOUR, true);
+        expect(written()).toEqual([]);
+        expect(met()).toHaveLength(12);
+        expect(runs(again.scan)).toEqual(runs(fresh.scan));
+        expect(comparable(again.open)).toEqual(comparable(fresh.open));
+      } finally {
+        pages.mockRestore();
+      }
+    });
+
     it('runs a full pass when the last one is older than fullPassEvery, and re-adds entities that come back', async () => {
       const random = seededRandom(7);
       const catalog = new FakeCatalog(

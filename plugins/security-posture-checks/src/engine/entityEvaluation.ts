@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
 import {
   CheckOutcome,
@@ -23,6 +24,13 @@ export interface EntityCheckEvaluation {
   /** The check threw or timed out: its scrubbed message and its `error` finding. */
   thrown?: { message: string; finding: NewFinding };
   durationMs: number;
+  /** What the check found on the entity, as `findingsDigest` (unset when it threw). */
+  findingsDigest?: string;
+  /**
+   * Set when the findings equal the ones recorded for the entity (`recordedDigest`): they are
+   * left out of `findings` (the stored ones stand) and this many of them are failures.
+   */
+  keptFailures?: number;
 }
 
 /** How the registry resolved a check: what its evaluation needs besides the entity. */
@@ -89,6 +97,14 @@ export function withOverride(
   return override ? results.map(r => ({ ...r, severity: override })) : results;
 }
 
+/**
+ * Identifies what a check found on an entity: the masked findings in the order the check reported
+ * them (fingerprints, content and owners). Equal digests mean equal rows to store.
+ */
+export function findingsDigest(findings: NewFinding[]): string {
+  return createHash('sha1').update(JSON.stringify(findings)).digest('base64');
+}
+
 function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T>)?.then === 'function';
 }
@@ -110,6 +126,8 @@ export async function evaluateEntityCheck(options: {
   factory: FindingFactory;
   signal: AbortSignal;
   appliesChecked?: boolean;
+  /** The digest of the findings recorded for the entity and check by an earlier scan. */
+  recordedDigest?: string;
 }): Promise<EntityCheckEvaluation> {
   const { check, settings, entity, context, factory, signal } = options;
   const started = performance.now();
@@ -145,6 +163,15 @@ export async function evaluateEntityCheck(options: {
       withOverride(results, settings.severityOverride),
       entity,
     );
+    const digest = findingsDigest(evaluation.findings);
+    evaluation.findingsDigest = digest;
+    if (digest === options.recordedDigest && !evaluation.resultErrored) {
+      // Nothing to write: what crosses back (from a worker) and what the store reads stays small.
+      evaluation.keptFailures = evaluation.findings.filter(
+        f => f.outcome === 'fail',
+      ).length;
+      evaluation.findings = [];
+    }
   } catch (e) {
     const error = asError(e);
     evaluation.thrown = {

@@ -159,7 +159,8 @@ export function runEntityEvaluationWorker(): void {
     logs = [];
     dropped = 0;
     const evaluations = [];
-    for (const { entity, checkIds, unchecked = [] } of message.items) {
+    for (const item of message.items) {
+      const { entity, checkIds, unchecked = [], recordedDigests } = item;
       const forEntity = [];
       for (const checkId of checkIds) {
         const loaded = checks.get(checkId);
@@ -175,6 +176,7 @@ export function runEntityEvaluationWorker(): void {
             factory,
             signal: context.signal,
             appliesChecked: !unchecked.includes(checkId),
+            recordedDigest: recordedDigests?.[checkId],
           }),
         );
       }

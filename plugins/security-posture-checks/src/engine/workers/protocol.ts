@@ -23,6 +23,8 @@ export interface EvaluationRequestItem {
   checkIds: string[];
   /** Checks whose `appliesTo` the main thread did not ask (or that threw there): asked here. */
   unchecked?: string[];
+  /** By check id: the digest of the findings recorded for the entity (equal ones are not sent back). */
+  recordedDigests?: Record<string, string>;
 }
 
 /** `workerData` of every evaluation worker. */

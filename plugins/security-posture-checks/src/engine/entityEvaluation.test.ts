@@ -1,0 +1,85 @@
+import { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import {
+  CheckResult,
+  createEntitySecurityCheck,
+  EntityCheckContext,
+} from '@security-posture/plugin-security-posture-node';
+import { evaluateEntityCheck, findingsDigest } from './entityEvaluation';
+import { FindingFactory } from './FindingFactory';
+
+function entity(name: string, tags: string[]): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', tags },
+    spec: { owner: 'team-a' },
+  };
+}
+
+/** Fails once per tag; an `error` result for the tag `broken`. */
+const tagCheck = createEntitySecurityCheck({
+  meta: {
+    id: 'catalog/tags',
+    title: 'Tags',
+    category: 'catalog',
+    defaultSeverity: 'low',
+    description: 'Reports every tag',
+    remediation: 'None',
+  },
+  evaluate: (e): CheckResult[] =>
+    (e.metadata.tags ?? []).map(tag => ({
+      outcome: tag === 'broken' ? 'error' : 'fail',
+      target: { type: 'entity', entityRef: `component:default/${e.metadata.name}` },
+      location: `metadata.tags.${tag}`,
+      message: `tagged ${tag}`,
+    })),
+});
+
+const context = {
+  config: new ConfigReader({}),
+  options: new ConfigReader({}),
+} as unknown as EntityCheckContext;
+
+const evaluate = (target: Entity, recordedDigest?: string) =>
+  evaluateEntityCheck({
+    check: tagCheck,
+    settings: { severity: 'low', timeoutMs: 1000 },
+    entity: target,
+    context,
+    factory: new FindingFactory('key'),
+    signal: new AbortController().signal,
+    recordedDigest,
+  });
+
+describe('evaluateEntityCheck with a recorded findings digest', () => {
+  it('leaves out findings equal to the recorded ones and counts their failures', async () => {
+    const first = await evaluate(entity('a', ['pci', 'gdpr']));
+    expect(first.findings).toHaveLength(2);
+    expect(first.keptFailures).toBeUndefined();
+    expect(first.findingsDigest).toBe(findingsDigest(first.findings));
+
+    const again = await evaluate(entity('a', ['pci', 'gdpr']), first.findingsDigest);
+    expect(again).toMatchObject({
+      findings: [],
+      keptFailures: 2,
+      findingsDigest: first.findingsDigest,
+      counts: { fail: 2 },
+    });
+  });
+
+  it('returns the findings when they differ from the recorded ones', async () => {
+    const first = await evaluate(entity('a', ['pci']));
+    const changed = await evaluate(entity('a', ['gdpr']), first.findingsDigest);
+    expect(changed.findings.map(f => f.message)).toEqual(['tagged gdpr']);
+    expect(changed.keptFailures).toBeUndefined();
+  });
+
+  it('never keeps an evaluation with an error result', async () => {
+    const first = await evaluate(entity('a', ['broken']));
+    const again = await evaluate(entity('a', ['broken']), first.findingsDigest);
+    expect(again.resultErrored).toBe(true);
+    expect(again.keptFailures).toBeUndefined();
+    expect(again.findings).toHaveLength(1);
+  });
+});
