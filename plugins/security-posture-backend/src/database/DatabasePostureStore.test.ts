@@ -114,29 +114,16 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       runner: 'host:42:abcd',
       heartbeat_at: '2026-11-01T00:00:00.000Z',
     });
-    const page = {
-      seenAt: '2026-11-01T00:00:01.000Z',
-      refreshSeenBefore: '2026-10-31T00:00:00.000Z',
-      checks: [],
-    };
-    await store.applyEntityPage({ ...page, scanId: scan.id, entityRefs: ['component:default/a'] });
-    await store.applyEntityPage({ ...page, scanId: 'ended', entityRefs: ['component:default/a'] });
 
     expect(await store.heartbeatScan(scan.id, '2026-11-01T00:01:00.000Z')).toBe(true);
     // Renewed at 00:01: not stale for a cut-off before that.
     expect(await store.failStaleScans('2026-11-01T00:00:30.000Z', 'gone')).toEqual([]);
-    // Passes of scans that do not run are forgotten; the running scan's pass is kept.
-    await store.clearEntityPasses();
-    const passes = async () =>
-      (await knex('security_posture_scan_entities').select('scan_id')).map(r => r.scan_id);
-    expect(await passes()).toEqual([scan.id]);
 
     const interrupted = { status: 'failed', message: 'Scan was interrupted' };
     expect(await store.failStaleScans('2026-11-01T00:02:00.000Z', interrupted.message)).toEqual([
       scan.id,
     ]);
     expect(await store.getScan(scan.id)).toMatchObject(interrupted);
-    expect(await passes()).toEqual([]);
     // The replica that ran it learns it lost the scan, and cannot overwrite the outcome.
     expect(await store.heartbeatScan(scan.id, '2026-11-01T00:03:00.000Z')).toBe(false);
     expect(await store.finishScan(scan.id, { status: 'succeeded', message: null })).toBe(false);
@@ -412,7 +399,7 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
   });
 
   it('resolves per evaluated entity page, then entities that left the catalog, and retired checks', async () => {
-    const { store, knex } = await createStore(databaseId);
+    const { store } = await createStore(databaseId);
     const check = 'catalog/leaked-secret';
     const ref = (name: string) => `component:default/${name}`;
     const on = (name: string, fingerprint: string) =>
@@ -445,7 +432,6 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       seenAt: '2026-11-01T00:00:00.000Z',
       resolveMissing: true,
     });
-    await store.clearEntityPasses(scan1.id);
 
     // Scan 2 meets broken (the check fails there), fixed (clean now) and same (unchanged), in
     // mixed case; 'deleted' left the catalog.
@@ -473,7 +459,15 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       lastSeenAt: '2026-11-01T00:00:00.000Z',
     });
 
-    expect(await store.finishEntityPass({ scanId: scan2.id, checkIds: [check], resolvedAt: '2026-11-02T00:00:00.000Z' })).toBe(2);
+    const met2 = new Set(['broken', 'fixed', 'same'].map(ref));
+    expect(
+      await store.finishEntityPass({
+        scanId: scan2.id,
+        checkIds: [check],
+        resolvedAt: '2026-11-02T00:00:00.000Z',
+        metEntityRefs: met2,
+      }),
+    ).toBe(2);
     expect((await store.getFinding('deleted'))?.status).toBe('resolved');
     expect((await store.getFinding('catalog-error'))?.status).toBe('resolved');
     expect((await store.getFinding('keep'))?.status).toBe('open');
@@ -490,11 +484,6 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     });
     expect((await store.getFinding('same'))?.lastSeenAt).toBe('2026-11-04T00:00:00.000Z');
 
-    await store.clearEntityPasses();
-    expect(await knex('security_posture_scan_entities').count({ n: '*' })).toEqual([
-      { n: expect.anything() },
-    ]);
-    expect(Number((await knex('security_posture_scan_entities').count({ n: '*' }))[0].n)).toBe(0);
 
     expect(await store.resolveFindingsOfRetiredChecks([check], '2026-11-02T00:00:00.000Z')).toBe(1);
     expect((await store.getFinding('retired'))?.status).toBe('resolved');
@@ -531,7 +520,6 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       seenAt: at1,
       resolveMissing: true,
     });
-    await store.clearEntityPasses(scan1.id);
     // Raised by the detection engine, by no registered check: never retired by a scan.
     await knex('security_posture_findings')
       .update({ last_scan_id: 'detections', check_id: 'detections/burst' })
@@ -552,14 +540,21 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       })),
     });
     expect(
-      await store.finishEntityPass({ scanId: scan2.id, checkIds: ['catalog/x', 'catalog/y'], resolvedAt: at2 }),
+      await store.finishEntityPass({
+        scanId: scan2.id,
+        checkIds: ['catalog/x', 'catalog/y'],
+        resolvedAt: at2,
+        metEntityRefs: new Set([ref('stays')]),
+      }),
     ).toBe(2);
     const status = async (fingerprint: string) => (await store.getFinding(fingerprint))?.status;
     expect(await status('catalog/x:leaves')).toBe('resolved');
     expect(await status('catalog/y:leaves')).toBe('resolved');
     expect(await status('catalog/z:leaves')).toBe('open');
     expect(await status('catalog/x:stays')).toBe('open');
-    expect(await store.finishEntityPass({ scanId: scan2.id, checkIds: [], resolvedAt: at2 })).toBe(0);
+    expect(
+      await store.finishEntityPass({ scanId: scan2.id, checkIds: [], resolvedAt: at2, metEntityRefs: new Set() }),
+    ).toBe(0);
 
     const enabled = ['catalog/x', 'catalog/y', 'catalog/z', 'auth/new-check'];
     expect(await store.resolveFindingsOfRetiredChecks(enabled, at2, scan2.id)).toBe(1);

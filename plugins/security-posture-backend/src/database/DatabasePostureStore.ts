@@ -1,3 +1,4 @@
+import { lowerCaseEn } from '@security-posture/static-analysis';
 import { Knex } from 'knex';
 import { createHash, randomUUID } from 'node:crypto';
 import { DatabaseService } from '@backstage/backend-plugin-api';
@@ -64,7 +65,6 @@ const SCANS = 'security_posture_scans';
 const SUMMARIES = 'security_posture_summaries';
 const CHECK_DATA = 'security_posture_check_data';
 const SETTINGS = 'security_posture_settings';
-const SCAN_ENTITIES = 'security_posture_scan_entities';
 const LOCKS = 'security_posture_locks';
 const SCANS_LOCK = 'scans';
 
@@ -476,7 +476,6 @@ export class DatabasePostureStore implements PostureStore {
       await tx(SCANS)
         .whereIn('id', ids)
         .update({ status: 'failed', finished_at: new Date().toISOString(), message });
-      await tx(SCAN_ENTITIES).whereIn('scan_id', ids).delete();
       return ids;
     });
   }
@@ -509,19 +508,11 @@ export class DatabasePostureStore implements PostureStore {
     refreshSeenBefore: string;
     entityRefs: string[];
     checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
-    unchangedEntityRefs?: string[];
     evaluations?: EntityEvaluation[];
     forgetEvaluations?: string[];
   }): Promise<void> {
     const { scanId, seenAt, refreshSeenBefore, checks } = options;
-    const entityRefs = [...new Set(options.entityRefs.map(r => r.toLocaleLowerCase('en-US')))];
-    // Met by the pass, so not gone; not evaluated, so nothing of theirs is resolved.
-    const met = [
-      ...new Set([
-        ...entityRefs,
-        ...(options.unchangedEntityRefs ?? []).map(r => r.toLocaleLowerCase('en-US')),
-      ]),
-    ];
+    const entityRefs = [...new Set(options.entityRefs.map(r => lowerCaseEn(r)))];
     await this.db.transaction(async tx => {
       await this.changes.baselineOf(tx, scanId, seenAt);
       await writeEntityEvaluations(tx, {
@@ -530,12 +521,6 @@ export class DatabasePostureStore implements PostureStore {
         evaluations: options.evaluations ?? [],
         forget: options.forgetEvaluations ?? [],
       });
-      for (const refs of chunk(met)) {
-        await tx(SCAN_ENTITIES)
-          .insert(refs.map(entity_ref => ({ scan_id: scanId, entity_ref })))
-          .onConflict(['scan_id', 'entity_ref'])
-          .ignore();
-      }
       // Entities whose finding rows this page changes: their recorded evaluation (and its
       // findings digests) must describe the rows, so one not recorded anew is forgotten.
       const changedEntities = new Set<string>();
@@ -549,7 +534,7 @@ export class DatabasePostureStore implements PostureStore {
           c.checkId,
           {
             fingerprints: new Set(c.findings.map(f => f.fingerprint)),
-            unevaluated: new Set(c.unevaluatedEntityRefs.map(r => r.toLocaleLowerCase('en-US'))),
+            unevaluated: new Set(c.unevaluatedEntityRefs.map(r => lowerCaseEn(r))),
           },
         ]),
       );
@@ -580,7 +565,7 @@ export class DatabasePostureStore implements PostureStore {
           .update({ status: 'resolved', resolved_at: seenAt });
       }
       for (const evaluation of options.evaluations ?? []) {
-        changedEntities.delete(evaluation.entityRef.toLocaleLowerCase('en-US'));
+        changedEntities.delete(lowerCaseEn(evaluation.entityRef));
       }
       // E.g. a check-limited scan, which records no evaluations: the next pass evaluates and
       // writes these entities again instead of trusting digests of rows that changed since.
@@ -594,15 +579,18 @@ export class DatabasePostureStore implements PostureStore {
     scanId: string;
     checkIds: string[];
     resolvedAt: string;
+    metEntityRefs: ReadonlySet<string>;
   }): Promise<number> {
-    const { scanId, checkIds, resolvedAt } = options;
+    const { scanId, checkIds, resolvedAt, metEntityRefs } = options;
     if (!checkIds.length) return 0;
     return this.db.transaction(async (tx): Promise<number> => {
       // First: an entity that comes back must be evaluated again, not skipped as unchanged.
-      await forgetEntitiesNotMet(tx, { scanEntities: SCAN_ENTITIES, scanId });
+      await forgetEntitiesNotMet(tx, metEntityRefs);
       // Once for the whole pass (one walk of the open findings' entities, not one per check):
       // entities with open findings that the complete pass did not meet have left the catalog.
-      const left = await this.entitiesNotMet(tx, scanId);
+      const left = await this.entitiesWithOpenFindings(tx).then(refs =>
+        refs.filter(ref => !metEntityRefs.has(ref)),
+      );
       const resolve = async (where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => {
         await this.changes.recordResolutions(tx, { scanId, at: resolvedAt, where });
         return where(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
@@ -625,22 +613,15 @@ export class DatabasePostureStore implements PostureStore {
     });
   }
 
-  /** Entities with open findings (of any check) that the scan's catalog pass did not meet. */
-  private async entitiesNotMet(tx: Knex.Transaction, scanId: string): Promise<string[]> {
-    // A set difference, not a correlated NOT EXISTS: PostgreSQL planned that as a nested loop
-    // over the just-filled pass table (minutes at 110k entities). Grouped with the status in an
-    // aggregate, not filtered by it: SQLite then reads only the (entity_ref, status, ...) index
-    // instead of the rows of every open finding.
-    const withOpenFindings = tx(FINDINGS)
+  /** Entities with open findings (of any check), once per pass: the pass compares them with its met set. */
+  private async entitiesWithOpenFindings(tx: Knex.Transaction): Promise<string[]> {
+    // Grouped with the status in an aggregate, not filtered by it: SQLite then reads only the
+    // (entity_ref, status, ...) index instead of the rows of every open finding.
+    const rows: Array<{ entity_ref: string }> = await tx(FINDINGS)
       .select('entity_ref')
       .whereNotNull('entity_ref')
       .groupBy('entity_ref')
-      .havingRaw(`max(case when ?? = 'open' then 1 else 0 end) = 1`, ['status'])
-      .as('f');
-    const rows: Array<{ entity_ref: string }> = await tx
-      .select('f.entity_ref')
-      .from(withOpenFindings)
-      .except(tx(SCAN_ENTITIES).select('entity_ref').where('scan_id', scanId));
+      .havingRaw(`max(case when ?? = 'open' then 1 else 0 end) = 1`, ['status']);
     return rows.map(r => r.entity_ref);
   }
 
@@ -664,17 +645,6 @@ export class DatabasePostureStore implements PostureStore {
 
   async forgetEntityPasses(): Promise<void> {
     await this.db(ENTITY_PASSES).delete();
-  }
-
-  async clearEntityPasses(scanId?: string): Promise<void> {
-    const q = this.db(SCAN_ENTITIES);
-    if (scanId) {
-      q.where({ scan_id: scanId });
-    } else {
-      // A scan may be running on another replica: keep its pass.
-      q.whereNotIn('scan_id', this.db(SCANS).select('id').where({ status: 'running' }));
-    }
-    await q.delete();
   }
 
   /**

@@ -124,12 +124,6 @@ export interface PostureStore extends ScoringSource {
     refreshSeenBefore: string;
     entityRefs: string[];
     checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
-    /**
-     * Incremental passes: entities of the page that were not evaluated because neither they nor
-     * the checks that evaluate them changed. Met by the pass (not resolved as gone), their
-     * findings untouched.
-     */
-    unchangedEntityRefs?: string[];
     /** Entities of `entityRefs` to record as evaluated under these hashes. */
     evaluations?: EntityEvaluation[];
     /** Entities whose recorded evaluation no longer holds (a check failed on them). */
@@ -159,9 +153,9 @@ export interface PostureStore extends ScoringSource {
     scanId: string;
     checkIds: string[];
     resolvedAt: string;
+    /** Every entity the pass met (lower-cased refs), evaluated or not. */
+    metEntityRefs: ReadonlySet<string>;
   }): Promise<number>;
-  /** Forgets the entities a scan's pass met (without an id: of every scan not running). */
-  clearEntityPasses(scanId?: string): Promise<void>;
   /**
    * Resolves open findings of checks that are no longer registered or enabled; with `scanId`,
    * records them among that scan's changes.

@@ -1,3 +1,4 @@
+import { lowerCaseEn } from '@security-posture/static-analysis';
 import { Knex } from 'knex';
 
 /**
@@ -40,7 +41,8 @@ function chunk<T>(items: T[], size = BATCH): T[][] {
   return out;
 }
 
-const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
+// ASCII refs (nearly all) without the locale machinery: this runs for every entity of a pass.
+const lower = lowerCaseEn;
 
 export async function readEntityEvaluations(
   db: Knex,
@@ -114,17 +116,17 @@ export async function writeEntityEvaluations(
  */
 export async function forgetEntitiesNotMet(
   tx: Knex.Transaction,
-  options: { scanEntities: string; scanId: string },
+  met: ReadonlySet<string>,
 ) {
-  const { scanEntities, scanId } = options;
-  // A set difference, not a correlated NOT EXISTS, which PostgreSQL may plan as a nested loop
-  // over the just-filled pass table (see entitiesNotMet in DatabasePostureStore).
-  const notMet = tx(ENTITY_EVALUATIONS)
-    .select('entity_ref')
-    .except(tx(scanEntities).select('entity_ref').where('scan_id', scanId));
-  await tx(ENTITY_EVALUATIONS)
-    .whereIn('entity_ref', tx.select('entity_ref').from(notMet.as('n')))
-    .delete();
+  // The pass kept the refs it met in memory (one row per entity per scan cost more than reading
+  // the recorded ones once here).
+  const rows: Array<{ entity_ref: string }> = await tx(ENTITY_EVALUATIONS).select(
+    'entity_ref',
+  );
+  const notMet = rows.map(r => r.entity_ref).filter(ref => !met.has(ref));
+  for (const refs of chunk(notMet)) {
+    await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
+  }
 }
 
 export async function recordEntityPass(

@@ -173,7 +173,14 @@ describe.each(databases.eachSupportedId())('scan changes on %p (issue 17)', data
         seenAt: at,
         resolveMissing: false,
       });
-      expect(await store.finishEntityPass({ scanId: id, checkIds: ['catalog/check'], resolvedAt: at })).toBe(1);
+      expect(
+        await store.finishEntityPass({
+          scanId: id,
+          checkIds: ['catalog/check'],
+          resolvedAt: at,
+          metEntityRefs: new Set(['one', 'two'].map(name => `component:default/${name}`)),
+        }),
+      ).toBe(1);
       // auth/retired is no longer enabled
       expect(await store.resolveFindingsOfRetiredChecks(['catalog/check'], at, id)).toBe(1);
     });

@@ -1,3 +1,4 @@
+import { lowerCaseEn } from '@security-posture/static-analysis';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -345,7 +346,7 @@ export async function runEntityPass(options: {
         // The entity's recorded evaluation no longer holds: the next incremental pass
         // evaluates it again instead of keeping the error.
         if (p.recordedBefore)
-          forget.push(p.entityRef.toLocaleLowerCase('en-US'));
+          forget.push(lowerCaseEn(p.entityRef));
         return;
       }
       // Every check found what was recorded: nothing of the entity's is read or written.
@@ -433,7 +434,7 @@ export async function runEntityPass(options: {
           planned.push({ entity, entityRef, applying, recordedBefore: true });
           continue;
         }
-        const ref = entityRef.toLocaleLowerCase('en-US');
+        const ref = lowerCaseEn(entityRef);
         const contentHash = entityContentHash(entity);
         const evaluators = evaluatorsHashOf(applyingKeys);
         const before = stored.get(ref);
