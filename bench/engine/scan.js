@@ -290,16 +290,18 @@ async function profiled(name, work) {
         error ? reject(error) : resolve(result),
       ),
     );
-  await post('Profiler.enable');
-  await post('Profiler.start');
+  // BENCH_PROFILE_KIND=heap: a sampling profile of what the scan allocates instead.
+  const heap = process.env.BENCH_PROFILE_KIND === 'heap';
+  await post(heap ? 'HeapProfiler.enable' : 'Profiler.enable');
+  await post(heap ? 'HeapProfiler.startSampling' : 'Profiler.start', heap ? { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : undefined);
   try {
     return await work();
   } finally {
-    const { profile } = await post('Profiler.stop');
+    const { profile } = await post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
     session.disconnect();
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(
-      path.join(folder, `${name}-${Date.now()}.cpuprofile`),
+      path.join(folder, `${name}-${Date.now()}.${heap ? 'heapprofile' : 'cpuprofile'}`),
       JSON.stringify(profile),
     );
   }

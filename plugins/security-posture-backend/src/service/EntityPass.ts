@@ -135,9 +135,12 @@ export async function runEntityPass(options: {
   ) => {
     state.durationMs += evaluation.durationMs;
     if (!evaluation.applied) return;
-    for (const [outcome, count] of Object.entries(evaluation.counts)) {
-      state.counts[outcome as keyof OutcomeCounts] += count;
-    }
+    // Field by field: this runs per entity and check (no entries arrays to collect).
+    const { counts } = evaluation;
+    state.counts.fail += counts.fail;
+    state.counts.pass += counts.pass;
+    state.counts.error += counts.error;
+    state.counts.notApplicable += counts.notApplicable;
     if (evaluation.resultErrored) {
       state.pageUnevaluated.push(entityRef);
       failures += 1;
@@ -220,14 +223,18 @@ export async function runEntityPass(options: {
     : [];
   const keyId = factory.keyId;
   let skipped = 0;
-  // Most entities share one set of applying checks: hash each set once per pass.
+  // Most entities share one set of applying checks: hash each set once per pass, found by the
+  // checks' positions (a short key, not the joined check keys, per entity).
   const evaluatorHashes = new Map<string, string>();
-  const evaluatorsHashOf = (applyingKeys: string[]) => {
-    const joined = applyingKeys.join('\u0000');
-    let hash = evaluatorHashes.get(joined);
+  const evaluatorsHashOf = (positions: string) => {
+    let hash = evaluatorHashes.get(positions);
     if (!hash) {
+      const applyingKeys = positions
+        .split(',')
+        .filter(Boolean)
+        .map(i => keys[Number(i)]);
       hash = evaluatorsHash(applyingKeys, keyId);
-      evaluatorHashes.set(joined, hash);
+      evaluatorHashes.set(positions, hash);
     }
     return hash;
   };
@@ -235,7 +242,7 @@ export async function runEntityPass(options: {
   /** The checks that apply to an entity; an `appliesTo` that throws is asked again and reported. */
   const applyingTo = (entity: Entity) => {
     const applying: PlannedEntity['applying'] = [];
-    const applyingKeys: string[] = [];
+    let positions = '';
     states.forEach((state, i) => {
       let applies = true;
       let checked = true;
@@ -250,10 +257,10 @@ export async function runEntityPass(options: {
       }
       if (applies) {
         applying.push({ state, checked });
-        applyingKeys.push(keys[i]);
+        positions += `${i},`;
       }
     });
-    return { applying, applyingKeys };
+    return { applying, positions };
   };
 
   /**
@@ -427,7 +434,7 @@ export async function runEntityPass(options: {
       for (const [index, entity] of page.items.entries()) {
         if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
         const entityRef = stringifyEntityRef(entity);
-        const { applying, applyingKeys } = applyingTo(entity);
+        const { applying, positions } = applyingTo(entity);
         if (!incremental) {
           // Without incremental bookkeeping, a failure still forgets a recorded evaluation (e.g.
           // a check-limited pass), so the next incremental pass evaluates the entity again.
@@ -436,7 +443,7 @@ export async function runEntityPass(options: {
         }
         const ref = lowerCaseEn(entityRef);
         const contentHash = entityContentHash(entity);
-        const evaluators = evaluatorsHashOf(applyingKeys);
+        const evaluators = evaluatorsHashOf(positions);
         const before = stored.get(ref);
         const unchanged =
           before?.contentHash === contentHash &&
