@@ -312,6 +312,40 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect((await store.getFinding('f2'))?.resolvedAt).toBeUndefined();
   });
 
+  it('writes a page larger than one statement batch on either engine, owners included', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const ref = (i: number) => `component:default/svc-${i}`;
+    const many = Array.from({ length: 1201 }, (_, i) =>
+      finding({
+        fingerprint: `f${i}`,
+        entityRef: ref(i),
+        target: { type: 'entity', entityRef: ref(i) },
+        owners: [`group:default/team-${i % 7}`, 'group:default/platform'],
+      }),
+    );
+    const scan = await store.createScan({ trigger: 'manual' });
+    const page = (findings: NewFinding[], seenAt: string) =>
+      store.applyEntityPage({
+        scanId: scan.id,
+        seenAt,
+        refreshSeenBefore: seenAt,
+        entityRefs: many.map(f => f.entityRef!),
+        checks: [{ checkId: 'catalog/leaked-secret', findings, unevaluatedEntityRefs: [] }],
+      });
+    await page(many, '2026-11-01T00:00:00.000Z');
+    const count = async (table: string, where: object = {}) =>
+      Number((await knex(table).where(where).count({ n: '*' }))[0].n);
+    expect(await count('security_posture_findings', { status: 'open' })).toBe(1201);
+    expect(await count('security_posture_finding_owners')).toBe(2402);
+
+    // Every other finding fixed and the rest re-rated: rewritten and resolved across batches.
+    const rerated = many.filter((_, i) => i % 2 === 0).map(f => ({ ...f, severity: 'low' as const }));
+    await page(rerated, '2026-11-02T00:00:00.000Z');
+    expect(await count('security_posture_findings', { status: 'open', severity: 'low' })).toBe(601);
+    expect(await count('security_posture_findings', { status: 'resolved' })).toBe(600);
+    expect(await count('security_posture_finding_owners')).toBe(2402);
+  });
+
   it('counts open findings per group and lists the first of chosen groups', async () => {
     const { store } = await createStore(databaseId);
     const scan = await store.createScan({ trigger: 'manual' });

@@ -70,6 +70,9 @@ const SCANS_LOCK = 'scans';
 
 // SQLite limits bound parameters per statement; keep batches well under it on every engine.
 const BATCH = 200;
+// Findings written per statement on PostgreSQL (~20 columns each, well under its 65,535 bound
+// parameters): a first scan writes hundreds of thousands, and statements, not rows, dominated.
+const PG_FINDINGS_BATCH = 1000;
 
 const SORT_COLUMNS: Record<FindingSortField, string> = {
   severity: 'severity_rank',
@@ -284,10 +287,15 @@ export class DatabasePostureStore implements PostureStore {
     return new DatabasePostureStore(client, options.clock ?? (() => new Date()));
   }
 
+  /** Findings per write statement (SQLite also limits the rows of a multi-row insert). */
+  private readonly findingsBatch: number;
+
   private constructor(
     private readonly db: Knex,
     private readonly clock: () => Date,
-  ) {}
+  ) {
+    this.findingsBatch = db.client.config.client === 'pg' ? PG_FINDINGS_BATCH : BATCH;
+  }
 
   private now() {
     return this.clock().toISOString();
@@ -659,7 +667,7 @@ export class DatabasePostureStore implements PostureStore {
     changedEntities: Set<string>,
   ) {
     const { scanId, seenAt, refreshSeenBefore } = options;
-    for (const batch of chunk(findings)) {
+    for (const batch of chunk(findings, this.findingsBatch)) {
       const rows = batch.map(f => toFindingRow(f, scanId, seenAt));
       const stored: Array<{
         fingerprint: string;
@@ -714,7 +722,7 @@ export class DatabasePostureStore implements PostureStore {
         .flatMap(f =>
           [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
         );
-      for (const ownerBatch of chunk(owners)) {
+      for (const ownerBatch of chunk(owners, this.findingsBatch)) {
         await tx(OWNERS).insert(ownerBatch);
       }
     }
