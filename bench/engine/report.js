@@ -43,7 +43,7 @@ function engineName(suite) {
 
 function scanTable(suites, date) {
   const lines = [
-    '| database | catalog entities (size + templates) | measured | ingestion into the catalog | catalog stream (floor) | full scan (first scan) | scan / stream | findings written per scan | peak RSS growth, stream → scan (peak heap growth of the scan) | target ≤ 1.3× |',
+    '| database | catalog entities (size + templates) | measured | ingestion into the catalog | catalog stream (floor) | full scan, median (first scan into an empty store) | scan / stream (first scan / stream) | findings written per scan | peak RSS growth, stream → scan (peak heap growth of the scan) | target ≤ 1.3×: full scan (first scan) |',
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of suites) {
@@ -76,12 +76,17 @@ function scanTable(suites, date) {
         s.scan.scan.medianMs,
       )} (${ms(s.scan.scan.firstScanMs)}) | ${ratio(
         s.scan.ratio.wallTime,
-      )} | ${fmt(findings)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
+      )} (${ratio(
+        s.scan.scan.firstScanMs / s.scan.baseline.medianMs,
+      )}) | ${fmt(findings)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
         s.scan.scan.peakRssGrowthMb,
       )} (${mb(s.scan.scan.peakHeapGrowthMb)}) | ${verdict(
         s.scan.ratio.wallTime,
         TARGETS.scanRatio,
-      )} |`,
+      )} (${verdict(
+        s.scan.scan.firstScanMs / s.scan.baseline.medianMs,
+        TARGETS.scanRatio,
+      )}) |`,
     );
   }
   return lines.join('\n');

@@ -515,7 +515,12 @@ export class DatabasePostureStore implements PostureStore {
     seenAt: string;
     refreshSeenBefore: string;
     entityRefs: string[];
-    checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
+    checks: Array<{
+      checkId: string;
+      findings: NewFinding[];
+      unevaluatedEntityRefs: string[];
+      keptEntityRefs?: string[];
+    }>;
     evaluations?: EntityEvaluation[];
     forgetEvaluations?: string[];
   }): Promise<void> {
@@ -535,6 +540,7 @@ export class DatabasePostureStore implements PostureStore {
       for (const check of checks) {
         await this.writeFindings(tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
       }
+      await this.refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
       // Open findings of the page's entities that a check evaluated without reporting them again
       // are fixed. Read first, then resolve by fingerprint: one indexed read per page.
       const reported = new Map(
@@ -542,7 +548,10 @@ export class DatabasePostureStore implements PostureStore {
           c.checkId,
           {
             fingerprints: new Set(c.findings.map(f => f.fingerprint)),
-            unevaluated: new Set(c.unevaluatedEntityRefs.map(r => lowerCaseEn(r))),
+            // Kept entities' findings stand as well: the check found exactly them again.
+            unevaluated: new Set(
+              [...c.unevaluatedEntityRefs, ...(c.keptEntityRefs ?? [])].map(r => lowerCaseEn(r)),
+            ),
           },
         ]),
       );
@@ -581,6 +590,37 @@ export class DatabasePostureStore implements PostureStore {
         await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
       }
     });
+  }
+
+  /**
+   * Findings a check found again exactly as recorded (so not sent to be written) were seen too:
+   * their "last seen" is refreshed as for unchanged reported findings, at most daily. Checks
+   * with the same kept entities (usually all of a page's) share one statement.
+   */
+  private async refreshKeptFindings(
+    tx: Knex.Transaction,
+    checks: Array<{ checkId: string; keptEntityRefs?: string[] }>,
+    options: { scanId: string; seenAt: string; refreshSeenBefore: string },
+  ) {
+    const byKept = new Map<string, { refs: string[]; checkIds: string[] }>();
+    for (const check of checks) {
+      if (!check.keptEntityRefs?.length) continue;
+      const refs = check.keptEntityRefs.map(r => lowerCaseEn(r));
+      const key = refs.join('\u0000');
+      const group = byKept.get(key) ?? { refs, checkIds: [] };
+      group.checkIds.push(check.checkId);
+      byKept.set(key, group);
+    }
+    for (const { refs, checkIds } of byKept.values()) {
+      for (const batch of chunk(refs)) {
+        await tx(FINDINGS)
+          .whereIn('entity_ref', batch)
+          .whereIn('check_id', checkIds)
+          .where({ status: 'open' })
+          .where('last_seen_at', '<', options.refreshSeenBefore)
+          .update({ last_seen_at: options.seenAt, last_scan_id: options.scanId });
+      }
+    }
   }
 
   async finishEntityPass(options: {

@@ -123,7 +123,16 @@ export interface PostureStore extends ScoringSource {
     seenAt: string;
     refreshSeenBefore: string;
     entityRefs: string[];
-    checks: Array<{ checkId: string; findings: NewFinding[]; unevaluatedEntityRefs: string[] }>;
+    checks: Array<{
+      checkId: string;
+      findings: NewFinding[];
+      unevaluatedEntityRefs: string[];
+      /**
+       * Entities the check found exactly its recorded findings on: their open findings of the
+       * check stand (not resolved), their "last seen" refreshed like unchanged reported ones.
+       */
+      keptEntityRefs?: string[];
+    }>;
     /** Entities of `entityRefs` to record as evaluated under these hashes. */
     evaluations?: EntityEvaluation[];
     /** Entities whose recorded evaluation no longer holds (a check failed on them). */

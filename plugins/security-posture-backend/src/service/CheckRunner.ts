@@ -63,6 +63,8 @@ export interface EntityPageOutput {
     findings: NewFinding[];
     /** Entities of the page the check failed on (threw, or returned an error result). */
     unevaluatedEntityRefs: string[];
+    /** Entities of the page the check found exactly its recorded findings on (not in `findings`). */
+    keptEntityRefs?: string[];
   }>;
 }
 
@@ -322,6 +324,7 @@ export class CheckRunner {
         errorCount: 0,
         durationMs: 0,
         pageUnevaluated: [],
+        pageKept: [],
         inWorker: Boolean(session?.checkIds.has(resolved.check.meta.id)),
       };
     });

@@ -51,6 +51,8 @@ export interface EntityCheckState {
   firstError?: string;
   /** Entities of the current page the check failed on. */
   pageUnevaluated: string[];
+  /** Entities of the current page the check found what was recorded on (findings not sent). */
+  pageKept: string[];
   /** Evaluated by the scan's evaluation workers, not on the main thread. */
   inWorker: boolean;
 }
@@ -146,8 +148,8 @@ export async function runEntityPass(options: {
       failures += 1;
     }
     if (evaluation.keptFailures !== undefined) {
-      // Found what was recorded: the stored findings stand, as for an entity not evaluated.
-      state.pageUnevaluated.push(entityRef);
+      // Found what was recorded: the stored findings stand.
+      state.pageKept.push(entityRef);
       state.failCount += evaluation.keptFailures;
     }
     for (const found of evaluation.findings) {
@@ -199,9 +201,13 @@ export async function runEntityPass(options: {
         checkId: state.check.meta.id,
         findings: state.findings,
         unevaluatedEntityRefs: state.pageUnevaluated,
+        keptEntityRefs: state.pageKept,
       })),
     };
-    for (const state of states) state.pageUnevaluated = [];
+    for (const state of states) {
+      state.pageUnevaluated = [];
+      state.pageKept = [];
+    }
     if (!onEntityPage) return;
     for (const state of states) state.findings = [];
     const writing = performance.now();

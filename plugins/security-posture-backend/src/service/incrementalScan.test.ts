@@ -554,6 +554,15 @@ describe.each(databases.eachSupportedId())(
         expect(written()).toEqual([]);
         // Met all the same: nothing of theirs is resolved as gone.
         expect(again.open).toHaveLength(fresh.open.length);
+
+        // Days later, a full pass that keeps every finding still records that it saw them.
+        const daysAgo = new Date(Date.now() - 3 * 24 * HOUR).toISOString();
+        await db('security_posture_findings').update({ last_seen_at: daysAgo });
+        pages.mockClear();
+        const later = await scanWith(db, catalog, deployment, HOUR, true, pool);
+        expect(written()).toEqual([]);
+        expect(later.open.length).toBeGreaterThan(0);
+        expect(later.open.filter(f => f.lastSeenAt === daysAgo)).toEqual([]);
         expect(runs(again.scan)).toEqual(runs(fresh.scan));
         expect(comparable(again.open)).toEqual(comparable(fresh.open));
       } finally {
