@@ -520,6 +520,7 @@ export class DatabasePostureStore implements PostureStore {
       findings: NewFinding[];
       unevaluatedEntityRefs: string[];
       keptEntityRefs?: string[];
+      refreshEntityRefs?: string[];
     }>;
     evaluations?: EntityEvaluation[];
     forgetEvaluations?: string[];
@@ -594,18 +595,18 @@ export class DatabasePostureStore implements PostureStore {
 
   /**
    * Findings a check found again exactly as recorded (so not sent to be written) were seen too:
-   * their "last seen" is refreshed as for unchanged reported findings, at most daily. Checks
-   * with the same kept entities (usually all of a page's) share one statement.
+   * their "last seen" is refreshed when the pass says it is due (about daily per entity). Checks
+   * with the same entities (usually all of a page's) share one statement.
    */
   private async refreshKeptFindings(
     tx: Knex.Transaction,
-    checks: Array<{ checkId: string; keptEntityRefs?: string[] }>,
+    checks: Array<{ checkId: string; refreshEntityRefs?: string[] }>,
     options: { scanId: string; seenAt: string; refreshSeenBefore: string },
   ) {
     const byKept = new Map<string, { refs: string[]; checkIds: string[] }>();
     for (const check of checks) {
-      if (!check.keptEntityRefs?.length) continue;
-      const refs = check.keptEntityRefs.map(r => lowerCaseEn(r));
+      if (!check.refreshEntityRefs?.length) continue;
+      const refs = check.refreshEntityRefs.map(r => lowerCaseEn(r));
       const key = refs.join('\u0000');
       const group = byKept.get(key) ?? { refs, checkIds: [] };
       group.checkIds.push(check.checkId);

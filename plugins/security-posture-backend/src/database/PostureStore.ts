@@ -127,11 +127,10 @@ export interface PostureStore extends ScoringSource {
       checkId: string;
       findings: NewFinding[];
       unevaluatedEntityRefs: string[];
-      /**
-       * Entities the check found exactly its recorded findings on: their open findings of the
-       * check stand (not resolved), their "last seen" refreshed like unchanged reported ones.
-       */
+      /** Entities the check found exactly its recorded findings on: its open findings there stand. */
       keptEntityRefs?: string[];
+      /** Of those, entities whose open findings of the check get their "last seen" refreshed. */
+      refreshEntityRefs?: string[];
     }>;
     /** Entities of `entityRefs` to record as evaluated under these hashes. */
     evaluations?: EntityEvaluation[];

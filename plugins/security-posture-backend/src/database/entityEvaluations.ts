@@ -25,6 +25,8 @@ export interface StoredEntityEvaluation {
   evaluatorsHash: string;
   /** Per evaluating check (in the order of the evaluators hash): its findings' digest. */
   findingsDigests?: string[];
+  /** When it was recorded (read back only; a write records the scan's time). */
+  evaluatedAt?: string;
 }
 
 // Digests are base64 (no comma); the list is stored as one text column.
@@ -55,8 +57,9 @@ export async function readEntityEvaluations(
       content_hash: string;
       evaluators_hash: string;
       findings_digests: string | null;
+      evaluated_at: string;
     }> = await db(ENTITY_EVALUATIONS)
-      .select('entity_ref', 'content_hash', 'evaluators_hash', 'findings_digests')
+      .select('entity_ref', 'content_hash', 'evaluators_hash', 'findings_digests', 'evaluated_at')
       .whereIn('entity_ref', refs);
     for (const row of rows) {
       result.set(row.entity_ref, {
@@ -66,6 +69,7 @@ export async function readEntityEvaluations(
           row.findings_digests === null
             ? undefined
             : row.findings_digests.split(DIGEST_SEPARATOR),
+        evaluatedAt: row.evaluated_at,
       });
     }
   }

@@ -65,6 +65,8 @@ export interface EntityPageOutput {
     unevaluatedEntityRefs: string[];
     /** Entities of the page the check found exactly its recorded findings on (not in `findings`). */
     keptEntityRefs?: string[];
+    /** Of `keptEntityRefs`: those whose findings' "last seen" is due a refresh. */
+    refreshEntityRefs?: string[];
   }>;
 }
 
@@ -325,6 +327,7 @@ export class CheckRunner {
         durationMs: 0,
         pageUnevaluated: [],
         pageKept: [],
+        pageKeptRefresh: [],
         inWorker: Boolean(session?.checkIds.has(resolved.check.meta.id)),
       };
     });

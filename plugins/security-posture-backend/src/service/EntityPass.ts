@@ -53,6 +53,8 @@ export interface EntityCheckState {
   pageUnevaluated: string[];
   /** Entities of the current page the check found what was recorded on (findings not sent). */
   pageKept: string[];
+  /** Those of `pageKept` whose findings' "last seen" is due a refresh. */
+  pageKeptRefresh: string[];
   /** Evaluated by the scan's evaluation workers, not on the main thread. */
   inWorker: boolean;
 }
@@ -70,6 +72,8 @@ interface PlannedEntity {
   hashesUnchanged?: boolean;
   /** Per applying check: the digest of what it found when the entity was last evaluated. */
   recordedDigests?: string[];
+  /** Kept findings are due a "last seen" refresh (the evaluation was recorded long enough ago). */
+  refreshDue?: boolean;
 }
 
 /** Where the pass's time went (ms): the first five add up to its duration; writing overlaps them. */
@@ -134,6 +138,7 @@ export async function runEntityPass(options: {
     state: EntityCheckState,
     entityRef: string,
     evaluation: EntityCheckEvaluation,
+    refreshDue = false,
   ) => {
     state.durationMs += evaluation.durationMs;
     if (!evaluation.applied) return;
@@ -150,6 +155,7 @@ export async function runEntityPass(options: {
     if (evaluation.keptFailures !== undefined) {
       // Found what was recorded: the stored findings stand.
       state.pageKept.push(entityRef);
+      if (refreshDue) state.pageKeptRefresh.push(entityRef);
       state.failCount += evaluation.keptFailures;
     }
     for (const found of evaluation.findings) {
@@ -202,11 +208,13 @@ export async function runEntityPass(options: {
         findings: state.findings,
         unevaluatedEntityRefs: state.pageUnevaluated,
         keptEntityRefs: state.pageKept,
+        refreshEntityRefs: state.pageKeptRefresh,
       })),
     };
     for (const state of states) {
       state.pageUnevaluated = [];
       state.pageKept = [];
+      state.pageKeptRefresh = [];
     }
     if (!onEntityPage) return;
     for (const state of states) state.findings = [];
@@ -349,7 +357,7 @@ export async function runEntityPass(options: {
         const evaluation = state.inWorker
           ? workerResults[i][workerIndex++]
           : here[i][hereIndex++];
-        merge(state, p.entityRef, evaluation);
+        merge(state, p.entityRef, evaluation, p.refreshDue);
         digests.push(evaluation.findingsDigest ?? '');
         if (evaluation.applied && evaluation.keptFailures === undefined)
           allKept = false;
@@ -365,7 +373,9 @@ export async function runEntityPass(options: {
       // Every check found what was recorded: nothing of the entity's is read or written.
       if (allKept) kept.push(p.entityRef);
       else evaluated.push(p.entityRef);
-      if (p.evaluation && !(allKept && p.hashesUnchanged))
+      // Recorded again when something changed, or when kept findings were refreshed (so the
+      // next refresh is a day later).
+      if (p.evaluation && !(allKept && p.hashesUnchanged && !p.refreshDue))
         evaluations.push({ ...p.evaluation, findingsDigests: digests });
     });
     return { evaluated, kept, evaluations, forget };
@@ -470,6 +480,11 @@ export async function runEntityPass(options: {
             before?.evaluatorsHash === evaluators
               ? before.findingsDigests
               : undefined,
+          refreshDue: Boolean(
+            incremental.seenRefreshBefore &&
+              before?.evaluatedAt &&
+              before.evaluatedAt < incremental.seenRefreshBefore,
+          ),
           evaluation: { entityRef: ref, contentHash, evaluatorsHash: evaluators },
         });
       }

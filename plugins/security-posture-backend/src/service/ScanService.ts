@@ -417,6 +417,9 @@ export class DefaultScanService implements ScanService {
               full: fullPass,
               lookup: entityRefs =>
                 written(store.getEntityEvaluations(entityRefs)),
+              seenRefreshBefore: new Date(
+                Date.now() - LAST_SEEN_REFRESH_MS,
+              ).toISOString(),
             },
         onProgress: progress => {
           latest = progress;

@@ -11,6 +11,12 @@ export interface IncrementalPassOptions {
   full: boolean;
   /** How the entities of a page were last evaluated, by lower-cased ref. */
   lookup(entityRefs: string[]): Promise<Map<string, StoredEntityEvaluation>>;
+  /**
+   * Entities whose findings are kept by their digest and whose evaluation was recorded before
+   * this have their findings' "last seen" refreshed (and the evaluation recorded again): once a
+   * day, not per scan. Unset: never.
+   */
+  seenRefreshBefore?: string;
 }
 
 /**

@@ -558,11 +558,21 @@ describe.each(databases.eachSupportedId())(
         // Days later, a full pass that keeps every finding still records that it saw them.
         const daysAgo = new Date(Date.now() - 3 * 24 * HOUR).toISOString();
         await db('security_posture_findings').update({ last_seen_at: daysAgo });
+        await db('security_posture_entity_evaluations').update({
+          evaluated_at: daysAgo,
+        });
         pages.mockClear();
         const later = await scanWith(db, catalog, deployment, HOUR, true, pool);
         expect(written()).toEqual([]);
         expect(later.open.length).toBeGreaterThan(0);
         expect(later.open.filter(f => f.lastSeenAt === daysAgo)).toEqual([]);
+        // Recorded again with the refresh: the next one is due a day later, not next scan.
+        expect(
+          await db('security_posture_entity_evaluations').where(
+            'evaluated_at',
+            daysAgo,
+          ),
+        ).toEqual([]);
         expect(runs(again.scan)).toEqual(runs(fresh.scan));
         expect(comparable(again.open)).toEqual(comparable(fresh.open));
       } finally {
