@@ -410,15 +410,113 @@ export async function runEntityPass(options: {
     });
   };
 
-  let inFlight: InFlightPage | undefined;
-  let catalogError: Error | undefined;
-  let counted = false;
   let mark = performance.now();
   const lap = (phase: keyof PassTimings) => {
     const now = performance.now();
     timings[phase] += now - mark;
     mark = now;
   };
+
+  /** A page read from the catalog whose recorded evaluations are being looked up. */
+  interface ReadPage {
+    items: Entity[];
+    entityRefs: string[];
+    stored: Promise<Map<string, StoredEntityEvaluation>>;
+  }
+  const readPage = (items: Entity[]): ReadPage => {
+    const entityRefs = items.map(entity => stringifyEntityRef(entity));
+    const stored = incremental
+      ? incremental.lookup(entityRefs)
+      : Promise.resolve(new Map<string, StoredEntityEvaluation>());
+    // Awaited when the page is planned; meanwhile a rejection must not count as unhandled.
+    stored.catch(() => {});
+    return { items, entityRefs, stored };
+  };
+
+  /** Decides what to evaluate on a page (incremental passes skip unchanged entities). */
+  const plan = async (page: ReadPage): Promise<InFlightPage> => {
+    let stored: Map<string, StoredEntityEvaluation>;
+    try {
+      stored = await page.stored;
+    } catch (e) {
+      // A failed read is a database failure, not the catalog's: it fails the scan.
+      writeError = asError(e);
+      throw writeError;
+    }
+    lap('readingEvaluations');
+    const planned: PlannedEntity[] = [];
+    const unchangedRefs: string[] = [];
+    for (const [index, entity] of page.items.entries()) {
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const entityRef = page.entityRefs[index];
+      const { applying, positions } = applyingTo(entity);
+      if (!incremental) {
+        // Without incremental bookkeeping, a failure still forgets a recorded evaluation (e.g.
+        // a check-limited pass), so the next incremental pass evaluates the entity again.
+        planned.push({ entity, entityRef, applying, recordedBefore: true });
+        continue;
+      }
+      const ref = lowerCaseEn(entityRef);
+      const contentHash = entityContentHash(entity);
+      const evaluators = evaluatorsHashOf(positions);
+      const before = stored.get(ref);
+      const unchanged =
+        before?.contentHash === contentHash &&
+        before.evaluatorsHash === evaluators;
+      if (unchanged && !incremental.full) {
+        unchangedRefs.push(entityRef);
+        skipped += 1;
+        continue;
+      }
+      planned.push({
+        entity,
+        entityRef,
+        applying,
+        recordedBefore: Boolean(before),
+        hashesUnchanged: unchanged,
+        // Digests line up with the applying checks only under the same evaluators.
+        recordedDigests:
+          before?.evaluatorsHash === evaluators
+            ? before.findingsDigests
+            : undefined,
+        refreshDue: Boolean(
+          incremental.seenRefreshBefore &&
+            before?.evaluatedAt &&
+            before.evaluatedAt < incremental.seenRefreshBefore,
+        ),
+        evaluation: { entityRef: ref, contentHash, evaluatorsHash: evaluators },
+      });
+    }
+    const current: InFlightPage = {
+      planned,
+      unchangedRefs,
+      size: page.items.length,
+      results: startEvaluation(planned),
+    };
+    // Rejections are awaited when the page's turn comes; meanwhile they must not count as unhandled.
+    current.results.catch(() => {});
+    lap('planning');
+    return current;
+  };
+
+  // Three pages at a time: one whose recorded evaluations are being read, one being evaluated
+  // (in the workers) and one whose results are merged and written.
+  let looking: ReadPage | undefined;
+  let inFlight: InFlightPage | undefined;
+  /** Plans the looked-up page and hands on the one evaluated before it. */
+  const advance = async (next?: ReadPage) => {
+    const ready = looking;
+    looking = next;
+    const current = ready ? await plan(ready) : undefined;
+    const previous = inFlight;
+    inFlight = current;
+    if (previous) {
+      await completePage(previous);
+      lap('evaluating');
+    }
+  };
+  let catalogError: Error | undefined;
+  let counted = false;
   try {
     for await (const page of options.catalog.pages({
       pageSize: options.pageSize,
@@ -432,82 +530,8 @@ export async function runEntityPass(options: {
       }
       if (signal.aborted)
         throw asError(signal.reason ?? new Error('scan aborted'));
-      let stored = new Map<string, StoredEntityEvaluation>();
-      if (incremental) {
-        // A failed read is a database failure, not the catalog's: it fails the scan.
-        try {
-          stored = await incremental.lookup(
-            page.items.map(entity => stringifyEntityRef(entity)),
-          );
-        } catch (e) {
-          writeError = asError(e);
-          throw writeError;
-        }
-        lap('readingEvaluations');
-      }
-      const planned: PlannedEntity[] = [];
-      const unchangedRefs: string[] = [];
-      for (const [index, entity] of page.items.entries()) {
-        if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-        const entityRef = stringifyEntityRef(entity);
-        const { applying, positions } = applyingTo(entity);
-        if (!incremental) {
-          // Without incremental bookkeeping, a failure still forgets a recorded evaluation (e.g.
-          // a check-limited pass), so the next incremental pass evaluates the entity again.
-          planned.push({ entity, entityRef, applying, recordedBefore: true });
-          continue;
-        }
-        const ref = lowerCaseEn(entityRef);
-        const contentHash = entityContentHash(entity);
-        const evaluators = evaluatorsHashOf(positions);
-        const before = stored.get(ref);
-        const unchanged =
-          before?.contentHash === contentHash &&
-          before.evaluatorsHash === evaluators;
-        if (unchanged && !incremental.full) {
-          unchangedRefs.push(entityRef);
-          skipped += 1;
-          continue;
-        }
-        planned.push({
-          entity,
-          entityRef,
-          applying,
-          recordedBefore: Boolean(before),
-          hashesUnchanged: unchanged,
-          // Digests line up with the applying checks only under the same evaluators.
-          recordedDigests:
-            before?.evaluatorsHash === evaluators
-              ? before.findingsDigests
-              : undefined,
-          refreshDue: Boolean(
-            incremental.seenRefreshBefore &&
-              before?.evaluatedAt &&
-              before.evaluatedAt < incremental.seenRefreshBefore,
-          ),
-          evaluation: { entityRef: ref, contentHash, evaluatorsHash: evaluators },
-        });
-      }
-      const current: InFlightPage = {
-        planned,
-        unchangedRefs,
-        size: page.items.length,
-        results: startEvaluation(planned),
-      };
-      // Rejections are awaited when the page's turn comes; meanwhile they must not count as unhandled.
-      current.results.catch(() => {});
-      lap('planning');
-      const previous = inFlight;
-      inFlight = current;
-      if (previous) {
-        await completePage(previous);
-        lap('evaluating');
-      }
+      await advance(readPage(page.items));
     }
-    const last = inFlight;
-    inFlight = undefined;
-    if (last) await completePage(last);
-    lap('evaluating');
   } catch (e) {
     if (writeError) throw writeError;
     if (signal.aborted) {
@@ -517,11 +541,16 @@ export async function runEntityPass(options: {
     }
     catalogError = asError(e);
   }
+  try {
+    // The pages read before the end (or before a failed read) still count: hand them on.
+    while (looking || inFlight) await advance();
+  } catch (e) {
+    if (writeError) throw writeError;
+    // A stopped scan: let the page being written finish, then stop.
+    await pendingWrite;
+    throw signal.aborted ? asError(signal.reason) : e;
+  }
   if (catalogError) {
-    // The page evaluated before the failed read still counts: hand it on.
-    const last = inFlight;
-    inFlight = undefined;
-    if (last) await completePage(last);
     logger.error(
       `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,
     );
