@@ -24,6 +24,7 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { FindingGroupKey, OpenFindingGroup } from '../service/scoring';
 import {
+  EntityPageCheck,
   FindingsVisibility,
   NewFinding,
   OwnedFindingCounts,
@@ -515,13 +516,7 @@ export class DatabasePostureStore implements PostureStore {
     seenAt: string;
     refreshSeenBefore: string;
     entityRefs: string[];
-    checks: Array<{
-      checkId: string;
-      findings: NewFinding[];
-      unevaluatedEntityRefs: string[];
-      keptEntityRefs?: string[];
-      refreshEntityRefs?: string[];
-    }>;
+    checks: EntityPageCheck[];
     evaluations?: EntityEvaluation[];
     forgetEvaluations?: string[];
   }): Promise<void> {

@@ -60,6 +60,18 @@ export interface ScoringFinding {
  * finding that an active exemption covers (at the time of the read) is `exempted` and carries the
  * exemption; `open` in a query or a count means open and not exempted, as scoring counts them.
  */
+/** What one entity check found on a page of the catalog pass. */
+export interface EntityPageCheck {
+  checkId: string;
+  findings: NewFinding[];
+  /** Entities of the page the check failed on (threw, or returned an error result). */
+  unevaluatedEntityRefs: string[];
+  /** Entities the check found exactly its recorded findings on (not in `findings`): they stand. */
+  keptEntityRefs?: string[];
+  /** Of `keptEntityRefs`: those whose findings' "last seen" is due a refresh. */
+  refreshEntityRefs?: string[];
+}
+
 export interface PostureStore extends ScoringSource {
   /** Open findings that an active exemption covers, per group (they do not count). */
   countExemptedFindingGroups(): Promise<OpenFindingGroup[]>;
@@ -123,15 +135,7 @@ export interface PostureStore extends ScoringSource {
     seenAt: string;
     refreshSeenBefore: string;
     entityRefs: string[];
-    checks: Array<{
-      checkId: string;
-      findings: NewFinding[];
-      unevaluatedEntityRefs: string[];
-      /** Entities the check found exactly its recorded findings on: its open findings there stand. */
-      keptEntityRefs?: string[];
-      /** Of those, entities whose open findings of the check get their "last seen" refreshed. */
-      refreshEntityRefs?: string[];
-    }>;
+    checks: EntityPageCheck[];
     /** Entities of `entityRefs` to record as evaluated under these hashes. */
     evaluations?: EntityEvaluation[];
     /** Entities whose recorded evaluation no longer holds (a check failed on them). */

@@ -19,7 +19,11 @@ import {
   withOverride,
   withTimeout,
 } from '@security-posture/checks';
-import { EntityEvaluation, NewFinding } from '../database/PostureStore';
+import {
+  EntityEvaluation,
+  EntityPageCheck,
+  NewFinding,
+} from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
 import { asError } from './errors';
 import { EntityCheckState, runEntityPass } from './EntityPass';
@@ -58,16 +62,7 @@ export interface EntityPageOutput {
   evaluations: EntityEvaluation[];
   /** Entities a check failed on whose recorded evaluation must be forgotten. */
   forgetEvaluations: string[];
-  checks: Array<{
-    checkId: string;
-    findings: NewFinding[];
-    /** Entities of the page the check failed on (threw, or returned an error result). */
-    unevaluatedEntityRefs: string[];
-    /** Entities of the page the check found exactly its recorded findings on (not in `findings`). */
-    keptEntityRefs?: string[];
-    /** Of `keptEntityRefs`: those whose findings' "last seen" is due a refresh. */
-    refreshEntityRefs?: string[];
-  }>;
+  checks: EntityPageCheck[];
 }
 
 export interface RunProgress {

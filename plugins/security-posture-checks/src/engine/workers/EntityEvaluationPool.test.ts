@@ -107,6 +107,24 @@ describe('EntityEvaluationPool', () => {
     return { session, factory };
   }
 
+  /** A pool with only the check that hangs on `hang-*` entities (for `hangMs`) and throws on `throw-*`. */
+  function startHangingCheck(options: {
+    hangMs: number;
+    timeoutSeconds?: number;
+  }) {
+    const settings: JsonObject = { options: { hangMs: options.hangMs } };
+    if (options.timeoutSeconds)
+      settings.timeout = { seconds: options.timeoutSeconds };
+    return start(
+      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
+      {
+        securityPosture: {
+          checks: { catalog: { 'worker-test-crash': settings } },
+        },
+      },
+    );
+  }
+
   it('finds in the workers exactly what the main thread finds, masked, and no raw secret crosses back', async () => {
     const secret = fakes.awsKeyId();
     const password = fakes.password();
@@ -212,23 +230,11 @@ describe('EntityEvaluationPool', () => {
   });
 
   it('turns a worker that outlives the batch deadline into error outcomes and replaces it', async () => {
-    const config = {
-      securityPosture: {
-        checks: {
-          catalog: {
-            'worker-test-crash': {
-              timeout: { seconds: 1 },
-              options: { hangMs: 60_000 },
-            },
-          },
-        },
-      },
-    };
     // Only the hanging check in the pool: the batch deadline is the longest timeout of its checks.
-    const { session } = await start(
-      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
-      config,
-    );
+    const { session } = await startHangingCheck({
+      hangMs: 60_000,
+      timeoutSeconds: 1,
+    });
     const ids = ['catalog/worker-test-crash'];
     const [[hung]] = await session!.evaluate([
       { entity: entity('hang-1'), checkIds: ids },
@@ -249,17 +255,7 @@ describe('EntityEvaluationPool', () => {
   });
 
   it('answers each batch with its own results when a second is sent before the first is done', async () => {
-    const config = {
-      securityPosture: {
-        checks: {
-          catalog: { 'worker-test-crash': { options: { hangMs: 300 } } },
-        },
-      },
-    };
-    const { session } = await start(
-      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
-      config,
-    );
+    const { session } = await startHangingCheck({ hangMs: 300 });
     const ids = ['catalog/worker-test-crash'];
     // A stopped scan leaves its batch behind; the next scan's batch must not get its answer.
     const first = session!.evaluate([
@@ -280,22 +276,10 @@ describe('EntityEvaluationPool', () => {
   });
 
   it('starts a queued batch deadline when the batch before it is answered', async () => {
-    const config = {
-      securityPosture: {
-        checks: {
-          catalog: {
-            'worker-test-crash': {
-              timeout: { seconds: 1 },
-              options: { hangMs: 700 },
-            },
-          },
-        },
-      },
-    };
-    const { session } = await start(
-      withFixtureModule([workerTestChecks[1] as EntitySecurityCheck]),
-      config,
-    );
+    const { session } = await startHangingCheck({
+      hangMs: 700,
+      timeoutSeconds: 1,
+    });
     const ids = ['catalog/worker-test-crash'];
     // Sent together (as the catalog pass sends the next page while one is evaluated): the second
     // waits 700 ms in line and takes 700 ms itself, past the deadline counted from its sending.
