@@ -283,32 +283,24 @@ export async function runEntityPass(options: {
    */
   const hereChecks = states.some(state => !state.inWorker);
   const startEvaluation = async (planned: PlannedEntity[]) => {
-    const inWorkers = session
-      ? planned.map(p =>
-          p.applying.flatMap((a, i) =>
-            a.state.inWorker ? [{ ...a, digest: p.recordedDigests?.[i] }] : [],
-          ),
-        )
-      : [];
     const fromWorkers = session
       ? session.evaluate(
-          planned.map((p, i) => ({
-            entity: p.entity,
+          planned.map(p => {
+            const checkIds: string[] = [];
             // An unchecked appliesTo is asked in the worker: it throws there, as here.
-            checkIds: inWorkers[i].map(a => a.state.check.meta.id),
-            unchecked: inWorkers[i]
-              .filter(a => !a.checked)
-              .map(a => a.state.check.meta.id),
-            recordedDigests: p.recordedDigests
-              ? Object.fromEntries(
-                  inWorkers[i].flatMap(a =>
-                    a.digest === undefined
-                      ? []
-                      : [[a.state.check.meta.id, a.digest]],
-                  ),
-                )
-              : undefined,
-          })),
+            const unchecked: string[] = [];
+            let recordedDigests: Record<string, string> | undefined;
+            p.applying.forEach(({ state, checked }, i) => {
+              if (!state.inWorker) return;
+              const checkId = state.check.meta.id;
+              checkIds.push(checkId);
+              if (!checked) unchecked.push(checkId);
+              const digest = p.recordedDigests?.[i];
+              if (digest !== undefined)
+                (recordedDigests ??= {})[checkId] = digest;
+            });
+            return { entity: p.entity, checkIds, unchecked, recordedDigests };
+          }),
         )
       : Promise.resolve([]);
     // Rejections are awaited below; meanwhile they must not count as unhandled.
@@ -366,8 +358,7 @@ export async function runEntityPass(options: {
         evaluated.push(p.entityRef);
         // The entity's recorded evaluation no longer holds: the next incremental pass
         // evaluates it again instead of keeping the error.
-        if (p.recordedBefore)
-          forget.push(lowerCaseEn(p.entityRef));
+        if (p.recordedBefore) forget.push(lowerCaseEn(p.entityRef));
         return;
       }
       // Every check found what was recorded: nothing of the entity's is read or written.
