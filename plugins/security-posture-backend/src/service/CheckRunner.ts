@@ -56,9 +56,12 @@ export interface CheckRunOutput {
 export interface EntityPageOutput {
   /** Entities of the page the checks evaluated. */
   entityRefs: string[];
-  /** Incremental passes: entities of the page skipped as unchanged (their findings stand). */
+  /**
+   * Incremental passes: entities of the page met but not written, skipped as unchanged or found
+   * with exactly their recorded findings (their findings stand).
+   */
   unchangedEntityRefs: string[];
-  /** Evaluated entities to record with their hashes (those whose hashes changed). */
+  /** Evaluated entities to record with their hashes and findings digests (what changed or is due). */
   evaluations: EntityEvaluation[];
   /** Entities a check failed on whose recorded evaluation must be forgotten. */
   forgetEvaluations: string[];
