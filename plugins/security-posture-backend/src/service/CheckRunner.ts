@@ -73,6 +73,14 @@ export interface RunProgress {
   total: number;
 }
 
+function deferred() {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>(r => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 const PUBLISH_KEY = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const DEPLOYMENT_CHECK_CONCURRENCY = 4;
 
@@ -148,45 +156,78 @@ export class CheckRunner {
       await onCheckDone(output);
     };
 
+    // Deployment checks and the catalog pass run side by side. An entity check that reads what a
+    // deployment check of this run publishes (e.g. the permission coverage matrix) waits for it,
+    // so it sees this scan's data as when the deployment checks ran first.
+    const deploymentDone = new Map(
+      deploymentChecks.map(c => [c.check.meta.id, deferred()]),
+    );
+    const getPublished = async (checkId: string, key: string) => {
+      await deploymentDone.get(checkId)?.promise;
+      return this.deps.getPublished(checkId, key);
+    };
     const queue = [...deploymentChecks];
-    const workers = Array.from(
-      { length: Math.min(DEPLOYMENT_CHECK_CONCURRENCY, queue.length) },
-      async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          const output = await this.runDeploymentCheck(
-            next,
-            factory,
-            logger,
-            signal,
-          );
-          // A stopped scan records nothing more: its checks' errors are the stop, not findings.
-          signal.throwIfAborted();
-          await finish(output);
-          progress.done += 1;
-          onProgress({ ...progress });
-        }
-      },
-    );
-    const deploymentStart = performance.now();
-    await Promise.all(workers);
-    logger.debug(
-      `Deployment checks: ${Math.round(performance.now() - deploymentStart)} ms`,
-    );
-
-    if (entityChecks.length) {
-      for (const output of await this.runEntityChecks(
+    const runDeploymentChecks = async () => {
+      const deploymentStart = performance.now();
+      try {
+        await Promise.all(
+          Array.from(
+            { length: Math.min(DEPLOYMENT_CHECK_CONCURRENCY, queue.length) },
+            async () => {
+              for (let next = queue.shift(); next; next = queue.shift()) {
+                const output = await this.runDeploymentCheck(
+                  next,
+                  factory,
+                  logger,
+                  signal,
+                );
+                // A stopped scan records nothing more: its checks' errors are the stop, not findings.
+                signal.throwIfAborted();
+                await finish(output);
+                deploymentDone.get(output.checkId)?.resolve();
+                progress.done += 1;
+                onProgress({ ...progress });
+              }
+            },
+          ),
+        );
+      } finally {
+        // Nothing waits forever on a check that did not get to publish.
+        for (const done of deploymentDone.values()) done.resolve();
+        logger.debug(
+          `Deployment checks: ${Math.round(
+            performance.now() - deploymentStart,
+          )} ms`,
+        );
+      }
+    };
+    const deploymentPass = runDeploymentChecks();
+    const runCatalogPass = async () => {
+      if (!entityChecks.length) return;
+      const entityOutputs = await this.runEntityChecks(
         entityChecks,
         factory,
         logger,
         signal,
         progress,
         onProgress,
+        getPublished,
         onEntityPage,
         incremental,
-      )) {
+      );
+      // Deployment checks finish first, so outputs keep their order (deployment, then entity).
+      await deploymentPass;
+      for (const output of entityOutputs) {
         signal.throwIfAborted();
         await finish(output);
       }
+    };
+    const results = await Promise.allSettled([
+      deploymentPass,
+      runCatalogPass(),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') throw result.reason;
     }
     return outputs;
   }
@@ -285,6 +326,10 @@ export class CheckRunner {
     signal: AbortSignal,
     progress: RunProgress,
     onProgress: (progress: RunProgress) => void,
+    getPublished: (
+      checkId: string,
+      key: string,
+    ) => Promise<JsonValue | undefined>,
     onEntityPage?: (page: EntityPageOutput) => Promise<void>,
     incremental?: IncrementalPassOptions,
   ): Promise<CheckRunOutput[]> {
@@ -295,7 +340,7 @@ export class CheckRunner {
         checks,
         fingerprintKey: factory.fingerprintKey,
         factory,
-        getPublished: (checkId, key) => this.deps.getPublished(checkId, key),
+        getPublished,
       });
     } catch (e) {
       logger.warn(
@@ -316,7 +361,10 @@ export class CheckRunner {
       return {
         resolved,
         check: resolved.check as EntitySecurityCheck,
-        context: this.contextFor(resolved, logger, logs, signal),
+        context: {
+          ...this.contextFor(resolved, logger, logs, signal),
+          getPublished,
+        },
         logs,
         counts: countOutcomes([]),
         findings: [],
