@@ -30,6 +30,18 @@ describe('entityContentHash', () => {
     const reowned = entity({ etag: 'e1' });
     reowned.relations = [{ type: 'ownedBy', targetRef: 'group:default/b' }];
     expect(entityContentHash(reowned)).not.toBe(before);
+    const retyped = entity({ etag: 'e1' });
+    retyped.relations = [{ type: 'partOf', targetRef: 'group:default/a' }];
+    expect(entityContentHash(retyped)).not.toBe(before);
+    const related = entity({ etag: 'e1' });
+    related.relations = [
+      { type: 'ownedBy', targetRef: 'group:default/a' },
+      { type: 'dependsOn', targetRef: 'resource:default/db' },
+    ];
+    expect(entityContentHash(related)).not.toBe(before);
+    const unrelated = entity({ etag: 'e1' });
+    unrelated.relations = [];
+    expect(entityContentHash(unrelated)).not.toBe(before);
     const withStatus = entity({ etag: 'e1' });
     (withStatus as Entity & { status: unknown }).status = {
       items: [{ type: 'x', level: 'error', message: 'm' }],

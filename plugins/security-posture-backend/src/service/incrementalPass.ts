@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomUUID } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
 import { EntityCheckContext } from '@security-posture/plugin-security-posture-node';
 import { ResolvedCheck, stableHash } from '@security-posture/checks';
@@ -31,17 +31,29 @@ export interface IncrementalPassOptions {
  */
 export function entityContentHash(entity: Entity): string {
   const etag = entity.metadata.etag;
-  if (!etag)
-    return createHash('sha1').update(JSON.stringify(entity)).digest('hex');
-  return `etag:${createHash('sha1')
-    .update(etag)
-    .update('\u0000')
-    .update(entity.metadata.uid ?? '')
-    .update('\u0000')
-    .update(JSON.stringify(entity.relations ?? []))
-    .update('\u0000')
-    .update(JSON.stringify((entity as { status?: unknown }).status ?? null))
-    .digest('hex')}`;
+  if (!etag) return sha1(JSON.stringify(entity));
+  const status = (entity as { status?: unknown }).status;
+  return `etag:${sha1(
+    `${etag}\u0000${entity.metadata.uid ?? ''}\u0000${relationsKey(
+      entity.relations,
+    )}\u0000${status === undefined ? '' : JSON.stringify(status)}`,
+  )}`;
+}
+
+/** The relations as type and target ref pairs: their JSON repeats each target as an object. */
+function relationsKey(relations: Entity['relations']): string {
+  let key = '';
+  for (const relation of relations ?? []) {
+    key += `${relation.type}\u0001${relation.targetRef}\u0002`;
+  }
+  return key;
+}
+
+/** One-shot hashing where Node has it (20.12+): no hash object per entity. */
+function sha1(text: string): string {
+  return typeof oneShotHash === 'function'
+    ? oneShotHash('sha1', text)
+    : createHash('sha1').update(text).digest('hex');
 }
 
 /**
