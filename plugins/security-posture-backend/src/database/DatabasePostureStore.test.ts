@@ -346,6 +346,45 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect(await count('security_posture_finding_owners')).toBe(2402);
   });
 
+  it('issues no statement for a page with nothing to write (a rescan\'s unchanged entities)', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const scan = await store.createScan({ trigger: 'manual' });
+    const statements: string[] = [];
+    const onQuery = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', onQuery);
+    try {
+      await store.applyEntityPage({
+        scanId: scan.id,
+        seenAt: '2026-11-01T00:00:00.000Z',
+        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+        entityRefs: [],
+        checks: [
+          {
+            checkId: 'catalog/leaked-secret',
+            findings: [],
+            unevaluatedEntityRefs: [],
+            keptEntityRefs: ['component:default/kept'],
+            refreshEntityRefs: [],
+          },
+        ],
+        evaluations: [],
+        forgetEvaluations: [],
+      });
+      expect(statements).toEqual([]);
+      // A page with something to write still writes it.
+      await store.applyEntityPage({
+        scanId: scan.id,
+        seenAt: '2026-11-01T00:00:00.000Z',
+        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+        entityRefs: ['component:default/payments-api'],
+        checks: [{ checkId: 'catalog/leaked-secret', findings: [finding()], unevaluatedEntityRefs: [] }],
+      });
+      expect(statements.length).toBeGreaterThan(0);
+    } finally {
+      knex.off('query', onQuery);
+    }
+  });
+
   it('counts open findings per group and lists the first of chosen groups', async () => {
     const { store } = await createStore(databaseId);
     const scan = await store.createScan({ trigger: 'manual' });

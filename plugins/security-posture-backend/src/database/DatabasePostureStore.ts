@@ -522,6 +522,13 @@ export class DatabasePostureStore implements PostureStore {
   }): Promise<void> {
     const { scanId, seenAt, refreshSeenBefore, checks } = options;
     const entityRefs = [...new Set(options.entityRefs.map(r => lowerCaseEn(r)))];
+    const nothingToWrite =
+      !entityRefs.length &&
+      !options.evaluations?.length &&
+      !options.forgetEvaluations?.length &&
+      checks.every(c => !c.findings.length && !c.refreshEntityRefs?.length);
+    // E.g. pages a rescan skipped entirely: no transaction for them.
+    if (nothingToWrite) return;
     await this.db.transaction(async tx => {
       await this.changes.baselineOf(tx, scanId, seenAt);
       await writeEntityEvaluations(tx, {

@@ -8,7 +8,8 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { CheckRegistry, FindingFactory } from '@security-posture/checks';
 import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
-import { CheckRunner } from './CheckRunner';
+import { CheckRunner, EntityPageOutput } from './CheckRunner';
+import { StoredEntityEvaluation } from '../database/PostureStore';
 
 const entity = (name: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -128,5 +129,164 @@ describe('CheckRunner', () => {
       'deployment',
       'entity',
     ]);
+  });
+
+  describe('writing the catalog pass', () => {
+    const PAGE_SIZE = 4;
+    const names = (count: number) =>
+      Array.from({ length: count }, (_, i) => `e${i}`);
+
+    /** A runner over a catalog of `entities` that fails reading after `failAfterPages`. */
+    function passRunner(state: {
+      entities: Entity[];
+      failAfterPages?: number;
+      pageSize?: number;
+    }) {
+      const registry = new CheckRegistry(new ConfigReader({}));
+      registry.add(
+        createEntitySecurityCheck({
+          meta: {
+            id: 'catalog/flags-bad',
+            title: 'Flags bad descriptions',
+            category: 'catalog',
+            defaultSeverity: 'low',
+            description: 'd',
+            remediation: 'r',
+          },
+          async evaluate(e) {
+            return [
+              {
+                outcome: e.metadata.description === 'bad' ? 'fail' : 'pass',
+                target: {
+                  type: 'entity',
+                  entityRef: `component:default/${e.metadata.name}`,
+                },
+                message: 'm',
+              },
+            ];
+          },
+        }),
+      );
+      const pageSize = state.pageSize ?? PAGE_SIZE;
+      const catalog = {
+        async *pages(): AsyncIterable<EntityPage> {
+          for (let i = 0; i < state.entities.length; i += pageSize) {
+            if (state.failAfterPages === i / pageSize)
+              throw new Error('catalog is gone');
+            yield {
+              items: state.entities.slice(i, i + pageSize),
+              totalItems: state.entities.length,
+            };
+          }
+        },
+      } as unknown as CatalogEntitySource;
+      return new CheckRunner({
+        registry,
+        catalog,
+        instanceMetadata: { getInstalledPlugins: async () => [] },
+        config: new ConfigReader({}),
+        logger: mockServices.logger.mock(),
+        services: {} as never,
+        getPublished: async () => undefined,
+        entityPageSize: pageSize,
+      });
+    }
+
+    /** Runs a pass that records evaluations as the scan service's store does. */
+    async function pass(
+      runner: CheckRunner,
+      recorded: Map<string, StoredEntityEvaluation>,
+    ) {
+      const writes: EntityPageOutput[] = [];
+      await runner.run({
+        signal: new AbortController().signal,
+        factory: new FindingFactory('k'),
+        onProgress: () => {},
+        onCheckDone: async () => {},
+        onEntityPage: async page => {
+          writes.push(page);
+          for (const evaluation of page.evaluations)
+            recorded.set(evaluation.entityRef, evaluation);
+        },
+        incremental: {
+          full: false,
+          lookup: async refs =>
+            new Map(
+              refs.flatMap(ref => {
+                const found = recorded.get(ref.toLowerCase());
+                return found ? [[ref.toLowerCase(), found] as const] : [];
+              }),
+            ),
+        },
+      });
+      return writes;
+    }
+
+    const edit = (e: Entity, description: string): Entity => ({
+      ...e,
+      metadata: { ...e.metadata, description },
+    });
+
+    it('writes pages with entities to write one by one, and gathers pages with little to write into one write', async () => {
+      const state = { entities: names(12).map(entity) };
+      const runner = passRunner(state);
+      const recorded = new Map<string, StoredEntityEvaluation>();
+
+      // First pass: every entity is evaluated, each page is a write of its own.
+      const first = await pass(runner, recorded);
+      expect(first.map(w => w.entityRefs.length)).toEqual([4, 4, 4]);
+      expect(recorded.size).toBe(12);
+
+      // One entity changed on the first page and one on the last: one write at the end, with
+      // the entity whose findings changed, every other entity met (e10 was evaluated and found
+      // as before: its rows stand) and both evaluations recorded anew.
+      state.entities[1] = edit(state.entities[1], 'bad');
+      state.entities[10] = edit(state.entities[10], 'changed');
+      const second = await pass(runner, recorded);
+      expect(second).toHaveLength(1);
+      expect(second[0].entityRefs).toEqual(['component:default/e1']);
+      expect(second[0].unchangedEntityRefs).toHaveLength(11);
+      expect(second[0].unchangedEntityRefs).toContain('component:default/e10');
+      expect(second[0].checks[0].findings.map(f => f.entityRef)).toEqual([
+        'component:default/e1',
+      ]);
+      expect(second[0].evaluations.map(e => e.entityRef)).toEqual([
+        'component:default/e1',
+        'component:default/e10',
+      ]);
+
+      // Nothing changed: still one write, so the met entities reach the scan.
+      const third = await pass(runner, recorded);
+      expect(third).toHaveLength(1);
+      expect(third[0].entityRefs).toEqual([]);
+      expect(third[0].unchangedEntityRefs).toHaveLength(12);
+    });
+
+    it('writes what it gathered before a failed catalog read', async () => {
+      const state: { entities: Entity[]; failAfterPages?: number } = {
+        entities: names(12).map(entity),
+      };
+      const runner = passRunner(state);
+      const recorded = new Map<string, StoredEntityEvaluation>();
+      await pass(runner, recorded);
+
+      state.entities[5] = edit(state.entities[5], 'bad');
+      state.failAfterPages = 2;
+      const writes = await pass(runner, recorded);
+      expect(writes).toHaveLength(1);
+      expect(writes[0].entityRefs).toEqual(['component:default/e5']);
+      expect(writes[0].unchangedEntityRefs).toHaveLength(7);
+    });
+
+    it('gathers at most 20 pages into one write', async () => {
+      const state = { entities: names(45).map(entity), pageSize: 1 };
+      const runner = passRunner(state);
+      const recorded = new Map<string, StoredEntityEvaluation>();
+      expect(await pass(runner, recorded)).toHaveLength(45);
+      const writes = await pass(runner, recorded);
+      expect(writes.map(w => w.unchangedEntityRefs.length)).toEqual([
+        20, 20, 5,
+      ]);
+    });
   });
 });

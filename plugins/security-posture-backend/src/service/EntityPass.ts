@@ -34,6 +34,9 @@ const YIELD_EVERY = 50;
 const yieldToEventLoop = () =>
   new Promise<void>(resolve => setImmediate(resolve));
 
+// At most this many catalog pages are gathered into one write (bounds what waits in memory).
+const MAX_GATHERED_PAGES = 20;
+
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
 
@@ -195,14 +198,35 @@ export async function runEntityPass(options: {
   };
 
   // A page's findings are written while the next page is evaluated: the database works while
-  // the checks compute. A failed write ends the pass and fails the scan.
+  // the checks compute. A failed write ends the pass and fails the scan. Pages with little to
+  // write (a rescan's few changed entities) are gathered into one write: every write is a
+  // transaction whose round trips compete with the catalog stream for the event loop.
   let pendingWrite: Promise<void> = Promise.resolve();
   let writeError: Error | undefined;
-  const deliverPage = async (page: Omit<EntityPageOutput, 'checks'>) => {
+  const gathered: Omit<EntityPageOutput, 'checks'> = {
+    entityRefs: [],
+    unchangedEntityRefs: [],
+    evaluations: [],
+    forgetEvaluations: [],
+  };
+  let gatheredPages = 0;
+  /** What the gathered pages write: evaluated entities, findings and refreshed kept findings. */
+  const gatheredWeight = () =>
+    gathered.entityRefs.length +
+    gathered.forgetEvaluations.length +
+    states.reduce(
+      (sum, state) =>
+        sum + state.findings.length + state.pageKeptRefresh.length,
+      0,
+    );
+  const writeGathered = async () => {
     await pendingWrite;
     if (writeError) throw writeError;
     const output: EntityPageOutput = {
-      ...page,
+      entityRefs: gathered.entityRefs,
+      unchangedEntityRefs: gathered.unchangedEntityRefs,
+      evaluations: gathered.evaluations,
+      forgetEvaluations: gathered.forgetEvaluations,
       checks: states.map(state => ({
         checkId: state.check.meta.id,
         findings: state.findings,
@@ -211,6 +235,11 @@ export async function runEntityPass(options: {
         refreshEntityRefs: state.pageKeptRefresh,
       })),
     };
+    gathered.entityRefs = [];
+    gathered.unchangedEntityRefs = [];
+    gathered.evaluations = [];
+    gathered.forgetEvaluations = [];
+    gatheredPages = 0;
     for (const state of states) {
       state.pageUnevaluated = [];
       state.pageKept = [];
@@ -227,6 +256,18 @@ export async function runEntityPass(options: {
         writeError = asError(e);
       },
     );
+  };
+  const pageSize = options.pageSize ?? 500;
+  /** Hands a page on: written now when it (with those gathered before it) is worth a write. */
+  const deliverPage = async (page: Omit<EntityPageOutput, 'checks'>) => {
+    if (writeError) throw writeError;
+    gathered.entityRefs.push(...page.entityRefs);
+    gathered.unchangedEntityRefs.push(...page.unchangedEntityRefs);
+    gathered.evaluations.push(...page.evaluations);
+    gathered.forgetEvaluations.push(...page.forgetEvaluations);
+    gatheredPages += 1;
+    if (gatheredWeight() >= pageSize || gatheredPages >= MAX_GATHERED_PAGES)
+      await writeGathered();
   };
 
   // Incremental passes: each check's part of the evaluator hash, read once per scan.
@@ -540,6 +581,13 @@ export async function runEntityPass(options: {
     // A stopped scan: let the page being written finish, then stop.
     await pendingWrite;
     throw signal.aborted ? asError(signal.reason) : e;
+  }
+  try {
+    // What was gathered since the last write: after a failed catalog read, too.
+    if (gatheredPages) await writeGathered();
+  } catch (e) {
+    await pendingWrite;
+    throw e;
   }
   if (catalogError) {
     logger.error(

@@ -438,13 +438,14 @@ describe('DefaultScanService', () => {
       ['a', 'b', 'c', 'd', 'e'].map(refOf),
     );
 
-    // The database fails while the second scan writes a page: the scan fails, and what the
-    // first scan found is still open (nothing was resolved by a scan that could not finish).
+    // The database fails while the second scan writes its pages (unchanged ones, gathered into
+    // one write): the scan fails, and what the first scan found is still open (nothing was
+    // resolved by a scan that could not finish).
     const apply = store.applyEntityPage.bind(store);
     let calls = 0;
     jest.spyOn(store, 'applyEntityPage').mockImplementation(async options => {
       calls += 1;
-      if (calls === 2) throw new Error('select * from security_posture_findings: database is gone');
+      if (calls === 1) throw new Error('select * from security_posture_findings: database is gone');
       return apply(options);
     });
     context.catalog.entities = ['a', 'b', 'c'].map(entity);
