@@ -531,15 +531,13 @@ export async function runEntityPass(options: {
     return current;
   };
 
-  // Three pages at a time: one whose recorded evaluations are being read, one being evaluated
-  // (in the workers) and one whose results are merged and written.
-  let looking: ReadPage | undefined;
+  // Two pages at a time: one being evaluated (in the workers) while the page after it is
+  // planned (its recorded evaluations read as soon as it arrives, so its entities can be let go:
+  // entities held for longer outlive young collections) and the catalog reads the next.
   let inFlight: InFlightPage | undefined;
-  /** Plans the looked-up page and hands on the one evaluated before it. */
+  /** Plans a page that arrived and hands on the one evaluated before it. */
   const advance = async (next?: ReadPage) => {
-    const ready = looking;
-    looking = next;
-    const current = ready ? await plan(ready) : undefined;
+    const current = next ? await plan(next) : undefined;
     const previous = inFlight;
     inFlight = current;
     if (previous) {
@@ -575,7 +573,7 @@ export async function runEntityPass(options: {
   }
   try {
     // The pages read before the end (or before a failed read) still count: hand them on.
-    while (looking || inFlight) await advance();
+    while (inFlight) await advance();
   } catch (e) {
     if (writeError) throw writeError;
     // A stopped scan: let the page being written finish, then stop.
