@@ -64,7 +64,6 @@ export interface EntityCheckState {
 
 /** An entity of a page to evaluate, with the checks that apply to it. */
 interface PlannedEntity {
-  entity: Entity;
   entityRef: string;
   applying: Array<{ state: EntityCheckState; checked: boolean }>;
   /** Incremental passes: what to record once it was evaluated without failures. */
@@ -323,10 +322,14 @@ export async function runEntityPass(options: {
    * Nothing is merged yet: the next page is planned and sent while the workers evaluate this one.
    */
   const hereChecks = states.some(state => !state.inWorker);
-  const startEvaluation = async (planned: PlannedEntity[]) => {
+  const startEvaluation = async (
+    planned: PlannedEntity[],
+    /** The planned entities, in the same order. */
+    entities: Entity[],
+  ) => {
     const fromWorkers = session
       ? session.evaluate(
-          planned.map(p => {
+          planned.map((p, index) => {
             const checkIds: string[] = [];
             // An unchecked appliesTo is asked in the worker: it throws there, as here.
             const unchecked: string[] = [];
@@ -340,7 +343,12 @@ export async function runEntityPass(options: {
               if (digest !== undefined)
                 (recordedDigests ??= {})[checkId] = digest;
             });
-            return { entity: p.entity, checkIds, unchecked, recordedDigests };
+            return {
+              entity: entities[index],
+              checkIds,
+              unchecked,
+              recordedDigests,
+            };
           }),
         )
       : Promise.resolve([]);
@@ -358,7 +366,7 @@ export async function runEntityPass(options: {
           forEntity.push(
             await evaluateHere(
               state,
-              p.entity,
+              entities[index],
               checked,
               p.recordedDigests?.[i],
             ),
@@ -367,6 +375,9 @@ export async function runEntityPass(options: {
       }
       here.push(forEntity);
     }
+    // Let go of the entities while the workers evaluate their copies: held until the answer,
+    // they would outlive young collections.
+    entities.length = 0;
     return { here, workerResults: await fromWorkers };
   };
 
@@ -477,6 +488,7 @@ export async function runEntityPass(options: {
     }
     lap('readingEvaluations');
     const planned: PlannedEntity[] = [];
+    const entities: Entity[] = [];
     const unchangedRefs: string[] = [];
     for (const [index, entity] of page.items.entries()) {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
@@ -485,7 +497,8 @@ export async function runEntityPass(options: {
       if (!incremental) {
         // Without incremental bookkeeping, a failure still forgets a recorded evaluation (e.g.
         // a check-limited pass), so the next incremental pass evaluates the entity again.
-        planned.push({ entity, entityRef, applying, recordedBefore: true });
+        planned.push({ entityRef, applying, recordedBefore: true });
+        entities.push(entity);
         continue;
       }
       const ref = lowerCaseEn(entityRef);
@@ -500,8 +513,8 @@ export async function runEntityPass(options: {
         skipped += 1;
         continue;
       }
+      entities.push(entity);
       planned.push({
-        entity,
         entityRef,
         applying,
         recordedBefore: Boolean(before),
@@ -523,7 +536,7 @@ export async function runEntityPass(options: {
       planned,
       unchangedRefs,
       size: page.items.length,
-      results: startEvaluation(planned),
+      results: startEvaluation(planned, entities),
     };
     // Rejections are awaited when the page's turn comes; meanwhile they must not count as unhandled.
     current.results.catch(() => {});

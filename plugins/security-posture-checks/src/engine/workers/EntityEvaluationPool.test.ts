@@ -9,10 +9,11 @@ import {
 import { fakes } from '@security-posture/static-analysis/testUtils';
 import { catalogChecks } from '../../catalog';
 import { CheckRegistry } from '../CheckRegistry';
-import { FindingFactory } from '../FindingFactory';
+import { FindingFactory, ownersOf } from '../FindingFactory';
 import { evaluateEntityCheck } from '../entityEvaluation';
 import {
   EntityEvaluationPool,
+  errorSubject,
   EvaluationSession,
 } from './EntityEvaluationPool';
 import { workerTestChecks } from './__fixtures__/workerTestChecks';
@@ -239,9 +240,12 @@ describe('EntityEvaluationPool', () => {
     const [[hung]] = await session!.evaluate([
       { entity: entity('hang-1'), checkIds: ids },
     ]);
+    // Made from what the pool kept of the entity (not the entity): its ref, kind and owners.
     expect(hung.thrown?.finding).toMatchObject({
       outcome: 'error',
       entityRef: 'component:default/hang-1',
+      entityKind: 'Component',
+      owners: ['group:default/payments'],
     });
     expect(hung.thrown?.message).toMatch(
       /did not finish a batch of 1 entities in 1000 ms/,
@@ -316,5 +320,36 @@ describe('EntityEvaluationPool', () => {
   it('is off with size 0', async () => {
     const { session } = await start(catalogChecks, {}, 0);
     expect(session).toBeUndefined();
+  });
+
+  it('keeps of an entity, for its error findings, exactly the ref, kind and owners', () => {
+    const full: Entity = {
+      ...entity('svc', { 'example.com/token': 'x' }),
+      metadata: {
+        name: 'svc',
+        namespace: 'team-ns',
+        annotations: { 'example.com/token': 'x' },
+      },
+      spec: { type: 'service', owner: 'platform' },
+      relations: [
+        { type: RELATION_OWNED_BY, targetRef: 'group:team-ns/payments' },
+        { type: 'dependsOn', targetRef: 'resource:default/db' },
+      ],
+    };
+    const subject = errorSubject(full);
+    expect(ownersOf(subject)).toEqual(ownersOf(full));
+    expect(ownersOf(subject)).toEqual([
+      'group:team-ns/payments',
+      'group:team-ns/platform',
+    ]);
+    const factory = new FindingFactory('k');
+    const meta = workerTestChecks[0].meta;
+    const error = new Error('worker gone');
+    expect(factory.fromError(meta, 'high', error, subject)).toEqual(
+      factory.fromError(meta, 'high', error, full),
+    );
+    // Nothing else is kept (no annotations, no other relations).
+    expect(JSON.stringify(subject)).not.toContain('example.com/token');
+    expect(JSON.stringify(subject)).not.toContain('dependsOn');
   });
 });

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Entity } from '@backstage/catalog-model';
+import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-node';
@@ -159,6 +159,19 @@ class EvaluationWorker {
   async evaluate(batchId: number, items: EvaluationItem[], deadlineMs: number) {
     // The deadline counts from a started worker: loading the checks is not the batch's time.
     await this.ready;
+    const answer = this.awaitAnswer(batchId, items.length, deadlineMs);
+    if (!this.failure) {
+      this.worker.ref();
+      this.send({ type: 'evaluate', batchId, items });
+    }
+    return answer;
+  }
+
+  /**
+   * The answer to a batch. Its closures do not hold the batch's entities (copied to the worker
+   * when sent): held until the answer, they would outlive young collections.
+   */
+  private awaitAnswer(batchId: number, count: number, deadlineMs: number) {
     // Batches are sent ahead (the worker never waits for the main thread), but a batch's deadline
     // starts when the one before it is answered: waiting in line is not its time either.
     const turn = this.previousBatch;
@@ -183,7 +196,7 @@ class EvaluationWorker {
         if (done) return;
         timer = setTimeout(() => {
           const error = new TimeoutError(
-            `evaluation worker did not finish a batch of ${items.length} entities in ${deadlineMs} ms`,
+            `evaluation worker did not finish a batch of ${count} entities in ${deadlineMs} ms`,
           );
           this.failure = error;
           this.pending.delete(batchId);
@@ -203,8 +216,6 @@ class EvaluationWorker {
           reject(error);
         },
       });
-      this.worker.ref();
-      this.send({ type: 'evaluate', batchId, items });
     });
   }
 
@@ -359,7 +370,7 @@ export class EntityEvaluationPool {
     return worker;
   }
 
-  private async evaluate(
+  private evaluate(
     items: EvaluationItem[],
     deadlineMs: number,
     factory: FindingFactory,
@@ -367,12 +378,37 @@ export class EntityEvaluationPool {
     init: WorkerInit,
   ): Promise<EntityCheckEvaluation[][]> {
     const chunkSize = Math.ceil(items.length / this.workers.length) || 1;
-    const parts = this.workers.map((worker, i) => {
+    const parts: Array<Promise<EntityCheckEvaluation[][]>> = [];
+    for (let i = 0; i < this.workers.length; i++) {
       const part = items.slice(i * chunkSize, (i + 1) * chunkSize);
-      if (!part.length) return Promise.resolve([]);
-      return worker.evaluate(this.nextBatchId++, part, deadlineMs).then(
+      parts.push(
+        part.length
+          ? this.evaluatePart(i, part, deadlineMs, factory, checks, init)
+          : Promise.resolve([]),
+      );
+    }
+    return Promise.all(parts).then(answers => answers.flat());
+  }
+
+  /** One worker's part of a batch; what is kept for its error findings is not the entities. */
+  private evaluatePart(
+    index: number,
+    part: EvaluationItem[],
+    deadlineMs: number,
+    factory: FindingFactory,
+    checks: Map<string, ResolvedCheck>,
+    init: WorkerInit,
+  ): Promise<EntityCheckEvaluation[][]> {
+    const failed = part.map(item => ({
+      subject: errorSubject(item.entity),
+      checkIds: item.checkIds,
+    }));
+    const count = part.length;
+    return this.workers[index]
+      .evaluate(this.nextBatchId++, part, deadlineMs)
+      .then(
         evaluations => {
-          this.evaluated += part.length;
+          this.evaluated += count;
           return evaluations;
         },
         e => {
@@ -381,21 +417,19 @@ export class EntityEvaluationPool {
             `Evaluation worker failed, its batch is recorded as errors: ${error.message}`,
           );
           // The next batch gets a fresh worker.
-          this.workers[i] = this.startWorker(init);
-          return part.map(item =>
+          this.workers[index] = this.startWorker(init);
+          return failed.map(item =>
             item.checkIds.map(checkId =>
               failedEvaluation(
                 factory,
                 checks.get(checkId)!,
-                item.entity,
+                item.subject,
                 error,
               ),
             ),
           );
         },
       );
-    });
-    return (await Promise.all(parts)).flat();
   }
 
   /** Stops every worker (e.g. on backend shutdown). */
@@ -405,6 +439,20 @@ export class EntityEvaluationPool {
     this.initKey = undefined;
     await Promise.all(workers.map(w => w.terminate().catch(() => 0)));
   }
+}
+
+/** Of an entity, what its error findings read: its ref, kind and owners. */
+export function errorSubject(entity: Entity): Entity {
+  return {
+    apiVersion: entity.apiVersion,
+    kind: entity.kind,
+    metadata: {
+      name: entity.metadata.name,
+      namespace: entity.metadata.namespace,
+    },
+    spec: { owner: entity.spec?.owner },
+    relations: entity.relations?.filter(r => r.type === RELATION_OWNED_BY),
+  };
 }
 
 /** An entity the worker could not answer for: an `error` outcome, never a silent pass. */
