@@ -12,6 +12,7 @@
  */
 
 const crypto = require('node:crypto');
+const path = require('node:path');
 const net = require('node:net');
 const { createBackend } = require('@backstage/backend-defaults');
 const {
@@ -45,6 +46,29 @@ function databaseConfig(db, runId) {
     };
   }
   return { client: 'better-sqlite3', connection: { directory: db.directory } };
+}
+
+/**
+ * When each scan's summary was saved (ms since the epoch, by scan id): the end of a scan, timed
+ * in the backend instead of by polling for it (a 100 ms poll added up to 200 ms to every scan,
+ * 10 % of a scan at 11k entities). The plugin's store module is the same module instance here.
+ */
+function timeSummarySaves() {
+  const { DatabasePostureStore } = require(path.join(
+    __dirname,
+    '../../plugins/security-posture-backend/src/database/DatabasePostureStore',
+  ));
+  const saved = new Map();
+  const save = DatabasePostureStore.prototype.saveSummary;
+  if (!save.timedByBench) {
+    DatabasePostureStore.prototype.saveSummary = async function saveSummary(point) {
+      await save.call(this, point);
+      saved.set(point.scanId, Date.now());
+    };
+    DatabasePostureStore.prototype.saveSummary.timedByBench = saved;
+  }
+  const times = DatabasePostureStore.prototype.saveSummary.timedByBench;
+  return scanId => times.get(scanId);
 }
 
 /**
@@ -160,12 +184,14 @@ async function startBenchBackend(options) {
     require('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
   );
   backend.add(require('@security-posture/plugin-security-posture-backend'));
+  const summarySavedAt = timeSummarySaves();
   backend.add(benchModule);
   backend.add(catalogModule);
   await backend.start();
   const hooks = {
     ...(await hooksReady),
     catalogDatabase: await catalogDatabaseReady,
+    summarySavedAt,
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
