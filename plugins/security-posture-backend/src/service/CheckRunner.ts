@@ -26,7 +26,8 @@ import {
 } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
 import { asError } from './errors';
-import { EntityCheckState, runEntityPass } from './EntityPass';
+import { runEntityPass } from './EntityPass';
+import { EntityCheckState } from './entityPassState';
 import { HeldLogs, scrubbingLogger } from './heldLogs';
 import { IncrementalPassOptions } from './incrementalPass';
 

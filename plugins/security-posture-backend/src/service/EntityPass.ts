@@ -2,25 +2,22 @@ import { lowerCaseEn } from '@security-posture/static-analysis';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
-  EntitySecurityCheck,
-  SecurityCheckContext,
-} from '@security-posture/plugin-security-posture-node';
-import {
   EntityCheckEvaluation,
   evaluateEntityCheck,
   EvaluationSession,
   FindingFactory,
-  OutcomeCounts,
-  ResolvedCheck,
 } from '@security-posture/checks';
 import {
   EntityEvaluation,
-  NewFinding,
   StoredEntityEvaluation,
 } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
+import {
+  EntityCheckState,
+  EntityPassResult,
+  PassTimings,
+} from './entityPassState';
 import { asError } from './errors';
-import { HeldLogs } from './heldLogs';
 import {
   entityContentHash,
   evaluatorKey,
@@ -40,28 +37,6 @@ const MAX_GATHERED_PAGES = 20;
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
 
-/** One entity check over the pass. */
-export interface EntityCheckState {
-  resolved: ResolvedCheck;
-  check: EntitySecurityCheck;
-  context: SecurityCheckContext;
-  logs: HeldLogs;
-  counts: OutcomeCounts;
-  findings: NewFinding[];
-  failCount: number;
-  errorCount: number;
-  durationMs: number;
-  firstError?: string;
-  /** Entities of the current page the check failed on. */
-  pageUnevaluated: string[];
-  /** Entities of the current page the check found what was recorded on (findings not sent). */
-  pageKept: string[];
-  /** Those of `pageKept` whose findings' "last seen" is due a refresh. */
-  pageKeptRefresh: string[];
-  /** Evaluated by the scan's evaluation workers, not on the main thread. */
-  inWorker: boolean;
-}
-
 /** An entity of a page to evaluate, with the checks that apply to it. */
 interface PlannedEntity {
   entityRef: string;
@@ -76,24 +51,6 @@ interface PlannedEntity {
   recordedDigests?: string[];
   /** Kept findings are due a "last seen" refresh (the evaluation was recorded long enough ago). */
   refreshDue?: boolean;
-}
-
-/** Where the pass's time went (ms): the first five add up to its duration; writing overlaps them. */
-export interface PassTimings {
-  readingCatalog: number;
-  readingEvaluations: number;
-  planning: number;
-  evaluating: number;
-  waitingForWrites: number;
-  /** The page writes' own time, in the background of the next page. */
-  writing: number;
-}
-
-export interface EntityPassResult {
-  seen: number;
-  skipped: number;
-  catalogError?: Error;
-  timings: PassTimings;
 }
 
 /**
