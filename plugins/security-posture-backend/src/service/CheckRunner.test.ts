@@ -18,6 +18,24 @@ const entity = (name: string): Entity => ({
   spec: { owner: 'group:default/a' },
 });
 
+/** A runner over these checks and catalog, with nothing else installed or published. */
+function runnerOver(
+  registry: CheckRegistry,
+  catalog: CatalogEntitySource,
+  deps: Partial<ConstructorParameters<typeof CheckRunner>[0]> = {},
+) {
+  return new CheckRunner({
+    registry,
+    catalog,
+    instanceMetadata: { getInstalledPlugins: async () => [] },
+    config: new ConfigReader({}),
+    logger: mockServices.logger.mock(),
+    services: {} as never,
+    getPublished: async () => undefined,
+    ...deps,
+  });
+}
+
 describe('CheckRunner', () => {
   it('runs the catalog pass beside the deployment checks, and entity checks still read what a deployment check of the run publishes', async () => {
     const events: string[] = [];
@@ -93,13 +111,7 @@ describe('CheckRunner', () => {
         yield { items: [entity('a'), entity('b')], totalItems: 2 };
       },
     } as unknown as CatalogEntitySource;
-    const runner = new CheckRunner({
-      registry,
-      catalog,
-      instanceMetadata: { getInstalledPlugins: async () => [] },
-      config: new ConfigReader({}),
-      logger: mockServices.logger.mock(),
-      services: {} as never,
+    const runner = runnerOver(registry, catalog, {
       getPublished: async (checkId, key) => stored.get(`${checkId}:${key}`),
     });
 
@@ -180,16 +192,7 @@ describe('CheckRunner', () => {
           }
         },
       } as unknown as CatalogEntitySource;
-      return new CheckRunner({
-        registry,
-        catalog,
-        instanceMetadata: { getInstalledPlugins: async () => [] },
-        config: new ConfigReader({}),
-        logger: mockServices.logger.mock(),
-        services: {} as never,
-        getPublished: async () => undefined,
-        entityPageSize: pageSize,
-      });
+      return runnerOver(registry, catalog, { entityPageSize: pageSize });
     }
 
     /** Runs a pass that records evaluations as the scan service's store does. */
