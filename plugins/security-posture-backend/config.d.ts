@@ -64,6 +64,13 @@ export interface Config {
        * @visibility backend
        */
       evaluationWorkers?: number;
+      /**
+       * The catalog pass reads the catalog in this many parts at once (entity kinds split by
+       * how many entities they have), so the catalog works on one part's page while the scan
+       * waits for another's. Default 3; 1 reads the catalog in one cursor-paged stream.
+       * @visibility backend
+       */
+      concurrentCatalogReads?: number;
     };
     /** Exemptions (accepted risks, false positives, risks mitigated elsewhere). */
     exemptions?: {

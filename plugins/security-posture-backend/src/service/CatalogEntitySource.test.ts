@@ -65,4 +65,93 @@ describe('CatalogEntitySource', () => {
     expect(seen).toEqual(['a']);
     expect(unhandled).not.toHaveBeenCalled();
   });
+
+  describe('in parts', () => {
+    const kinds = ['Component', 'Component', 'Component', 'API', 'API', 'User', 'Group'];
+    /** A catalog of the kinds above (entity i is `e<i>`), paged by cursor within a kind filter. */
+    function kindCatalog() {
+      const all = kinds.map((kind, i) => ({ ...entity(`e${i}`), kind }));
+      const queries: Array<{ kinds?: string[]; cursor?: string }> = [];
+      const facetRequests = jest.fn();
+      const catalog = {
+        async getEntityFacets() {
+          facetRequests();
+          const counts = new Map<string, number>();
+          for (const e of all) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+          return {
+            facets: {
+              kind: [...counts].map(([value, count]) => ({ value, count })),
+            },
+          };
+        },
+        async queryEntities(request: {
+          cursor?: string;
+          limit: number;
+          filter?: { kind: string[] };
+        }) {
+          const [wanted, offset] = request.cursor
+            ? (JSON.parse(request.cursor) as [string[] | undefined, number])
+            : [request.filter?.kind, 0];
+          queries.push({ kinds: wanted, cursor: request.cursor });
+          const matching = all.filter(
+            e => !wanted || wanted.some(k => k.toLowerCase() === e.kind.toLowerCase()),
+          );
+          const end = offset + request.limit;
+          return {
+            items: matching.slice(offset, end),
+            totalItems: matching.length,
+            pageInfo: {
+              nextCursor: end < matching.length ? JSON.stringify([wanted, end]) : undefined,
+            },
+          };
+        },
+      } as unknown as CatalogService;
+      return { catalog, queries, facetRequests };
+    }
+
+    it('reads each part of the kinds at once and every entity once', async () => {
+      const { catalog, queries } = kindCatalog();
+      const source = new CatalogEntitySource(catalog, mockServices.auth(), 3);
+      const seen: string[] = [];
+      const totals = new Set<number>();
+      let partsRequestedAtFirstPage = 0;
+      for await (const page of source.pages({ pageSize: 1 })) {
+        if (!seen.length)
+          partsRequestedAtFirstPage = queries.filter(q => !q.cursor).length;
+        seen.push(...page.items.map(e => e.metadata.name));
+        totals.add(page.totalItems);
+      }
+      expect(seen.sort()).toEqual(kinds.map((_, i) => `e${i}`).sort());
+      // Every page says how big the whole catalog is, not its part.
+      expect([...totals]).toEqual([kinds.length]);
+      const firstRequests = queries.filter(q => !q.cursor).map(q => q.kinds);
+      expect(firstRequests).toEqual([['Component'], ['API'], ['User', 'Group']]);
+      // At once: every part was asked for before the first page was handed on.
+      expect(partsRequestedAtFirstPage).toBe(3);
+    });
+
+    it('reads one stream with one read at a time, or for a filtered read', async () => {
+      const single = kindCatalog();
+      const seen: string[] = [];
+      for await (const page of new CatalogEntitySource(
+        single.catalog,
+        mockServices.auth(),
+        1,
+      ).pages({ pageSize: 3 }))
+        seen.push(...page.items.map(e => e.metadata.name));
+      expect(seen).toEqual(kinds.map((_, i) => `e${i}`));
+      expect(single.facetRequests).not.toHaveBeenCalled();
+
+      const filtered = kindCatalog();
+      const source = new CatalogEntitySource(filtered.catalog, mockServices.auth(), 3);
+      const apis: string[] = [];
+      for await (const items of source.streamEntities({ filter: { kind: ['API'] } }))
+        apis.push(...items.map(e => e.metadata.name));
+      for await (const page of source.pages({ filter: { kind: ['API'] } }))
+        apis.push(...page.items.map(e => e.metadata.name));
+      expect(apis).toEqual(['e3', 'e4', 'e3', 'e4']);
+      expect(filtered.facetRequests).not.toHaveBeenCalled();
+    });
+  });
 });
+
