@@ -115,7 +115,7 @@ describe('CatalogEntitySource', () => {
       const seen: string[] = [];
       const totals = new Set<number>();
       let partsRequestedAtFirstPage = 0;
-      for await (const page of source.pages({ pageSize: 1 })) {
+      for await (const page of source.pages({ pageSize: 1, inParts: true })) {
         if (!seen.length)
           partsRequestedAtFirstPage = queries.filter(q => !q.cursor).length;
         seen.push(...page.items.map(e => e.metadata.name));
@@ -130,24 +130,35 @@ describe('CatalogEntitySource', () => {
       expect(partsRequestedAtFirstPage).toBe(3);
     });
 
-    it('reads one stream with one read at a time, or for a filtered read', async () => {
+    it('reads one stream unless asked for parts, with one read at a time, or for a filtered read', async () => {
       const single = kindCatalog();
       const seen: string[] = [];
       for await (const page of new CatalogEntitySource(
         single.catalog,
         mockServices.auth(),
         1,
-      ).pages({ pageSize: 3 }))
+      ).pages({ pageSize: 3, inParts: true }))
         seen.push(...page.items.map(e => e.metadata.name));
       expect(seen).toEqual(kinds.map((_, i) => `e${i}`));
       expect(single.facetRequests).not.toHaveBeenCalled();
+
+      const notAsked = kindCatalog();
+      const names: string[] = [];
+      for await (const page of new CatalogEntitySource(
+        notAsked.catalog,
+        mockServices.auth(),
+        3,
+      ).pages({ pageSize: 3 }))
+        names.push(...page.items.map(e => e.metadata.name));
+      expect(names).toEqual(kinds.map((_, i) => `e${i}`));
+      expect(notAsked.facetRequests).not.toHaveBeenCalled();
 
       const filtered = kindCatalog();
       const source = new CatalogEntitySource(filtered.catalog, mockServices.auth(), 3);
       const apis: string[] = [];
       for await (const items of source.streamEntities({ filter: { kind: ['API'] } }))
         apis.push(...items.map(e => e.metadata.name));
-      for await (const page of source.pages({ filter: { kind: ['API'] } }))
+      for await (const page of source.pages({ filter: { kind: ['API'] }, inParts: true }))
         apis.push(...page.items.map(e => e.metadata.name));
       expect(apis).toEqual(['e3', 'e4', 'e3', 'e4']);
       expect(filtered.facetRequests).not.toHaveBeenCalled();

@@ -15,6 +15,11 @@ type PageOptions = {
   pageSize?: number;
 };
 
+type PassPageOptions = PageOptions & {
+  /** Read the whole catalog in parts at once (when reading, not evaluating, bounds the pass). */
+  inParts?: boolean;
+};
+
 /** Cursor-paged catalog reads with the plugin's own service credentials. */
 export class CatalogEntitySource implements CheckCatalogAccess {
   private readonly concurrentReads: number;
@@ -33,12 +38,12 @@ export class CatalogEntitySource implements CheckCatalogAccess {
   }
 
   /**
-   * Pages of the catalog (every entity unless `filter` says otherwise). Without a filter and
-   * with concurrent reads, the kinds are split into parts of similar size, read at once and
-   * their pages handed on as they arrive: each entity once, in no particular order.
+   * Pages of the catalog (every entity unless `filter` says otherwise). `inParts` without a
+   * filter, with concurrent reads: the kinds are split into parts of similar size, read at once
+   * and their pages handed on as they arrive: each entity once, in no particular order.
    */
-  async *pages(options: PageOptions = {}): AsyncIterable<EntityPage> {
-    if (options.filter || this.concurrentReads <= 1) {
+  async *pages(options: PassPageOptions = {}): AsyncIterable<EntityPage> {
+    if (!options.inParts || options.filter || this.concurrentReads <= 1) {
       yield* this.stream(options);
       return;
     }

@@ -125,8 +125,14 @@ class FakeCatalog {
   /** `etags`: serve `metadata.etag` as the catalog's stitching sets it (a hash of the entity). */
   constructor(public entities: Entity[], private readonly etags = false) {}
 
-  async *pages(options: { pageSize?: number } = {}): AsyncIterable<EntityPage> {
+  /** Whether the last pass asked for the catalog in parts. */
+  lastReadInParts?: boolean;
+
+  async *pages(
+    options: { pageSize?: number; inParts?: boolean } = {},
+  ): AsyncIterable<EntityPage> {
     const size = options.pageSize ?? 500;
+    this.lastReadInParts = Boolean(options.inParts);
     // Each scan gets its own copies, as the catalog serves fresh JSON.
     const snapshot = JSON.parse(JSON.stringify(this.entities)) as Entity[];
     if (this.etags) {
@@ -136,9 +142,13 @@ class FakeCatalog {
           .digest('hex');
       }
     }
+    const pages: Entity[][] = [];
     for (let i = 0; i < snapshot.length || i === 0; i += size) {
-      yield { items: snapshot.slice(i, i + size), totalItems: snapshot.length };
+      pages.push(snapshot.slice(i, i + size));
     }
+    // Parts read at once hand their pages on as they arrive: not in catalog order.
+    if (options.inParts) pages.reverse();
+    for (const items of pages) yield { items, totalItems: snapshot.length };
   }
 
   async *streamEntities(
@@ -460,12 +470,15 @@ describe.each(databases.eachSupportedId())(
             false,
             pool,
           );
+          // Incremental passes wait on the catalog and read it in parts; full passes do not.
+          expect(catalog.lastReadInParts).toBe(true);
           const fresh = await scanWith(
             await databases.init(databaseId),
             catalog,
             deployment,
             YEAR,
           );
+          expect(catalog.lastReadInParts).toBe(false);
           expect({
             round: round.what,
             findings: comparable(incremental.open),
