@@ -65,9 +65,10 @@ export interface Config {
        */
       evaluationWorkers?: number;
       /**
-       * The catalog pass reads the catalog in this many parts at once (entity kinds split by
-       * how many entities they have), so the catalog works on one part's page while the scan
-       * waits for another's. Default 3; 1 reads the catalog in one cursor-paged stream.
+       * Incremental catalog passes (which evaluate few entities and so wait on the catalog)
+       * read the catalog in this many parts at once (entity kinds split by how many entities
+       * they have), so the catalog works on one part's page while the scan waits for another's.
+       * Full passes read one stream: they wait on evaluation. Default 3; 1: always one stream.
        * @visibility backend
        */
       concurrentCatalogReads?: number;
