@@ -11,8 +11,8 @@ import { PostureStore } from '../database/PostureStore';
 import { CheckRunner, CheckRunOutput, RunProgress } from './CheckRunner';
 import { CheckRegistry, FindingFactory } from '@security-posture/checks';
 import { asError, TooManyRequestsError } from './errors';
-import { computeSummary } from './scoring';
 import { PhaseTimer } from './phaseTimer';
+import { KEPT, outcomeOfChecks, ScanCompletion } from './ScanCompletion';
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
 
@@ -62,8 +62,6 @@ class ScanWriteError extends Error {
   name = 'ScanWriteError';
 }
 
-const KEPT = 'previous results are kept';
-
 function humanDuration(ms: number) {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
@@ -84,6 +82,7 @@ export class DefaultScanService implements ScanService {
   private stopping = false;
   private current: AbortController | undefined;
   private ownRunnerId: string | undefined;
+  private readonly completion: ScanCompletion;
 
   constructor(
     private readonly deps: {
@@ -129,7 +128,9 @@ export class DefaultScanService implements ScanService {
         finishedAt: string;
       }): Promise<void>;
     },
-  ) {}
+  ) {
+    this.completion = new ScanCompletion(deps, () => this.stopping);
+  }
 
   private get runnerId() {
     return (this.ownRunnerId ??= this.deps.runnerId ?? defaultRunnerId());
@@ -258,28 +259,6 @@ export class DefaultScanService implements ScanService {
       });
       if (!scan) break;
       await this.execute(scan);
-    }
-  }
-
-  /**
-   * Writes that end a scan: retried while the database is away (a restart), at most for as long
-   * as other replicas would wait before closing the scan as abandoned (and at least 30 s).
-   */
-  private async retryEndWrite<T>(
-    what: string,
-    write: () => Promise<T>,
-  ): Promise<T> {
-    const deadline = Date.now() + Math.max(2 * this.deps.staleAfterMs, 30_000);
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await write();
-      } catch (e) {
-        if (this.stopping || Date.now() > deadline) throw e;
-        this.deps.logger.warn(
-          `Could not ${what} (retrying): ${asError(e).message}`,
-        );
-        await sleep(Math.min(500 * 2 ** attempt, 5000));
-      }
     }
   }
 
@@ -483,33 +462,18 @@ export class DefaultScanService implements ScanService {
       });
       // A lease lost after the last check still means another replica closed the scan.
       signal.throwIfAborted();
-      // Once for all entity checks of the pass: it walks every open finding's entity.
       phases.mark('checks');
-      if (passChecks.length) {
-        await written(
-          store.finishEntityPass({
-            scanId: scan.id,
-            checkIds: passChecks,
-            resolvedAt: new Date().toISOString(),
-            metEntityRefs: met,
-          }),
-        );
-        phases.mark('resolving entities that left the catalog');
-      }
-      if (!limited)
-        await this.recordEntityPass(scan.id, fullPass, outputs, written);
-      const errored = outputs.filter(o => o.outcome === 'error');
-      if (outputs.length > 0 && errored.length === outputs.length) {
-        status = 'failed';
-        message = `All ${outputs.length} checks failed; ${KEPT}`;
-      } else if (errored.length) {
-        status = 'partial';
-        message = `${errored.length} of ${
-          outputs.length
-        } checks could not complete: ${errored.map(o => o.checkId).join(', ')}`;
-      } else {
-        status = 'succeeded';
-      }
+      await this.completion.recordCatalogPass({
+        scanId: scan.id,
+        passChecks,
+        met,
+        full: fullPass,
+        limited,
+        outputs,
+        phases,
+        written,
+      });
+      ({ status, message } = outcomeOfChecks(outputs));
     } catch (e) {
       // An abort ends the run with the abort's reason, whatever the runner was doing then.
       const error = signal.aborted ? asError(signal.reason) : asError(e);
@@ -533,7 +497,7 @@ export class DefaultScanService implements ScanService {
         );
         return;
       }
-      await this.finish(scan, {
+      await this.completion.finish(scan, {
         status,
         message,
         checkRuns,
@@ -559,111 +523,5 @@ export class DefaultScanService implements ScanService {
     if (everyMs <= 0) return true;
     const last = await this.deps.store.lastFullEntityPassAt();
     return !last || Date.parse(last) <= Date.now() - everyMs;
-  }
-
-  /** Records a complete catalog pass (what the next full-pass decision reads). */
-  private async recordEntityPass(
-    scanId: string,
-    full: boolean,
-    outputs: CheckRunOutput[],
-    written: <T>(write: Promise<T>) => Promise<T>,
-  ) {
-    const entityOutputs = outputs.filter(o => o.scope === 'entity');
-    if (!entityOutputs.length || !entityOutputs.every(o => o.passComplete))
-      return;
-    const { evaluatedEntities = 0, skippedEntities = 0 } = entityOutputs[0];
-    await written(
-      this.deps.store.recordEntityPass({
-        scanId,
-        full,
-        finishedAt: new Date().toISOString(),
-        evaluated: evaluatedEntities,
-        skipped: skippedEntities,
-      }),
-    );
-    this.deps.logger.info(
-      `Security posture scan ${scanId}: ${
-        full ? 'full' : 'incremental'
-      } catalog pass, ` +
-        `${evaluatedEntities} entities evaluated, ${skippedEntities} unchanged ones skipped`,
-    );
-  }
-
-  /** Records a scan's end (its lease still renewed meanwhile) and, unless it failed, its summary. */
-  private async finish(
-    scan: Scan,
-    result: {
-      status: ScanStatus;
-      message: string | null;
-      checkRuns: CheckRunSummary[];
-      progress: RunProgress;
-      phases: PhaseTimer;
-    },
-  ) {
-    const { store, logger } = this.deps;
-    const { status, message, phases } = result;
-    phases.mark('recording the pass');
-    const finishedAt = new Date().toISOString();
-    const enabled = this.deps.registry.list().filter(c => c.enabled);
-    if (status !== 'failed' && !scan.checkIds) {
-      // Findings of checks that were disabled or removed no longer describe the deployment.
-      // Resolved before the scan is marked finished: cached scores follow the scan's state.
-      await store.resolveFindingsOfRetiredChecks(
-        enabled.map(c => c.check.meta.id),
-        finishedAt,
-        scan.id,
-      );
-      phases.mark('resolving retired checks');
-    }
-    const recorded = await this.retryEndWrite(
-      `record scan ${scan.id} as ${status}`,
-      () =>
-        store.finishScan(scan.id, {
-          status,
-          finishedAt,
-          message,
-          checkRuns: result.checkRuns,
-          progress: result.progress,
-        }),
-    );
-    if (!recorded) {
-      logger.warn(
-        `Security posture scan ${scan.id} was closed by another replica meanwhile`,
-      );
-      return;
-    }
-    if (status !== 'failed') {
-      const categories = [...new Set(enabled.map(c => c.check.meta.category))];
-      const summary = await computeSummary(store, categories);
-      await store.saveSummary({
-        scanId: scan.id,
-        finishedAt,
-        status,
-        score: summary.score,
-        grade: summary.grade,
-        categories: summary.categories.map(c => ({
-          category: c.category,
-          score: c.score,
-        })),
-        counts: summary.counts,
-      });
-      phases.mark('recording the scan and its summary');
-    }
-    logger.info(
-      `Security posture scan ${scan.id} finished: ${status}${
-        message ? ` (${message})` : ''
-      }`,
-    );
-    logger.debug(`Security posture scan ${scan.id} phases: ${phases}`);
-    if (status === 'succeeded' || status === 'partial' || status === 'failed') {
-      // Not awaited: subscribers (e.g. notifications) must not hold up the next queued scan.
-      this.deps
-        .onScanFinished?.({ scanId: scan.id, status, finishedAt })
-        .catch(e =>
-          logger.warn(
-            `Post-scan hook failed for scan ${scan.id}: ${asError(e).message}`,
-          ),
-        );
-    }
   }
 }
