@@ -1,0 +1,332 @@
+import { lowerCaseEn } from '@security-posture/static-analysis';
+import { Knex } from 'knex';
+import { NewFinding, PostureStore } from './PostureStore';
+import { ScanChangeRecorder } from './scanChanges';
+import { DETECTION_SCAN_ID } from './DatabaseDetectionStore';
+import {
+  ENTITY_EVALUATIONS,
+  forgetEntitiesNotMet,
+  writeEntityEvaluations,
+} from './entityEvaluations';
+import { FINDINGS, OWNERS } from './exemptionRows';
+import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
+
+/**
+ * What scans write to the findings: a check's findings, a catalog entity pass's pages and its
+ * end (resolving what it no longer found), and the resolution of retired checks' findings. Each
+ * write records the scan's changes in the transaction that makes them.
+ */
+
+// Findings written per statement on PostgreSQL (~20 columns each, well under its 65,535 bound
+// parameters): a first scan writes hundreds of thousands, and statements, not rows, dominated.
+const PG_FINDINGS_BATCH = 1000;
+
+/** What the writes need from the store: its client, its change recorder and its batch size. */
+export interface FindingsWriter {
+  db: Knex;
+  /** One per store: it remembers which running scans are baselines. */
+  changes: ScanChangeRecorder;
+  /** Findings per write statement (SQLite also limits the rows of a multi-row insert). */
+  findingsBatch: number;
+}
+
+/** Findings per write statement on the store's engine. */
+export function findingsBatchOf(db: Knex): number {
+  return db.client.config.client === 'pg' ? PG_FINDINGS_BATCH : BATCH;
+}
+
+export async function applyCheckFindings(
+  writer: FindingsWriter,
+  options: Parameters<PostureStore['applyCheckFindings']>[0],
+): Promise<void> {
+  const { scanId, checkId, findings, seenAt, resolveMissing } = options;
+  await writer.db.transaction(async tx => {
+    await writer.changes.baselineOf(tx, scanId, seenAt);
+    // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
+    // Not findings of a page's entities (e.g. a catalog failure): no evaluation to forget.
+    await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set());
+    if (resolveMissing) {
+      const missing = (q: Knex.QueryBuilder) =>
+        q.where({ check_id: checkId, status: 'open' }).whereNot({ last_scan_id: scanId });
+      await writer.changes.recordResolutions(tx, { scanId, at: seenAt, where: missing });
+      await missing(tx(FINDINGS)).update({ status: 'resolved', resolved_at: seenAt });
+    }
+  });
+}
+
+export async function applyEntityPage(
+  writer: FindingsWriter,
+  options: Parameters<PostureStore['applyEntityPage']>[0],
+): Promise<void> {
+  const { scanId, seenAt, refreshSeenBefore, checks } = options;
+  const entityRefs = [...new Set(options.entityRefs.map(r => lowerCaseEn(r)))];
+  const nothingToWrite =
+    !entityRefs.length &&
+    !options.evaluations?.length &&
+    !options.forgetEvaluations?.length &&
+    checks.every(c => !c.findings.length && !c.refreshEntityRefs?.length);
+  // E.g. pages a rescan skipped entirely: no transaction for them.
+  if (nothingToWrite) return;
+  await writer.db.transaction(async tx => {
+    await writer.changes.baselineOf(tx, scanId, seenAt);
+    await writeEntityEvaluations(tx, {
+      scanId,
+      at: seenAt,
+      evaluations: options.evaluations ?? [],
+      forget: options.forgetEvaluations ?? [],
+    });
+    // Entities whose finding rows this page changes: their recorded evaluation (and its
+    // findings digests) must describe the rows, so one not recorded anew is forgotten.
+    const changedEntities = new Set<string>();
+    for (const check of checks) {
+      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
+    }
+    await refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
+    // Open findings of the page's entities that a check evaluated without reporting them again
+    // are fixed. Read first, then resolve by fingerprint: one indexed read per page.
+    const reported = new Map(
+      checks.map(c => [
+        c.checkId,
+        {
+          fingerprints: new Set(c.findings.map(f => f.fingerprint)),
+          // Kept entities' findings stand as well: the check found exactly them again.
+          unevaluated: new Set(
+            [...c.unevaluatedEntityRefs, ...(c.keptEntityRefs ?? [])].map(r => lowerCaseEn(r)),
+          ),
+        },
+      ]),
+    );
+    const toResolve: string[] = [];
+    for (const refs of chunk(entityRefs)) {
+      const open: Array<{ fingerprint: string; check_id: string; entity_ref: string }> =
+        await tx(FINDINGS)
+          .select('fingerprint', 'check_id', 'entity_ref')
+          .whereIn('entity_ref', refs)
+          .where({ status: 'open' });
+      for (const row of open) {
+        const check = reported.get(row.check_id);
+        if (!check || check.unevaluated.has(row.entity_ref)) continue;
+        if (!check.fingerprints.has(row.fingerprint)) {
+          toResolve.push(row.fingerprint);
+          changedEntities.add(row.entity_ref);
+        }
+      }
+    }
+    for (const fingerprints of chunk(toResolve)) {
+      await writer.changes.recordResolutions(tx, {
+        scanId,
+        at: seenAt,
+        where: q => q.whereIn('fingerprint', fingerprints),
+      });
+      await tx(FINDINGS)
+        .whereIn('fingerprint', fingerprints)
+        .update({ status: 'resolved', resolved_at: seenAt });
+    }
+    for (const evaluation of options.evaluations ?? []) {
+      changedEntities.delete(lowerCaseEn(evaluation.entityRef));
+    }
+    // E.g. a check-limited scan, which records no evaluations: the next pass evaluates and
+    // writes these entities again instead of trusting digests of rows that changed since.
+    for (const refs of chunk([...changedEntities])) {
+      await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
+    }
+  });
+}
+
+/**
+ * Findings a check found again exactly as recorded (so not sent to be written) were seen too:
+ * their "last seen" is refreshed when the pass says it is due (about daily per entity). Checks
+ * with the same entities (usually all of a page's) share one statement.
+ */
+async function refreshKeptFindings(
+  tx: Knex.Transaction,
+  checks: Array<{ checkId: string; refreshEntityRefs?: string[] }>,
+  options: { scanId: string; seenAt: string; refreshSeenBefore: string },
+) {
+  const byKept = new Map<string, { refs: string[]; checkIds: string[] }>();
+  for (const check of checks) {
+    if (!check.refreshEntityRefs?.length) continue;
+    const refs = check.refreshEntityRefs.map(r => lowerCaseEn(r));
+    const key = refs.join('\u0000');
+    const group = byKept.get(key) ?? { refs, checkIds: [] };
+    group.checkIds.push(check.checkId);
+    byKept.set(key, group);
+  }
+  for (const { refs, checkIds } of byKept.values()) {
+    for (const batch of chunk(refs)) {
+      await tx(FINDINGS)
+        .whereIn('entity_ref', batch)
+        .whereIn('check_id', checkIds)
+        .where({ status: 'open' })
+        .where('last_seen_at', '<', options.refreshSeenBefore)
+        .update({ last_seen_at: options.seenAt, last_scan_id: options.scanId });
+    }
+  }
+}
+
+export async function finishEntityPass(
+  writer: FindingsWriter,
+  options: Parameters<PostureStore['finishEntityPass']>[0],
+): Promise<number> {
+  const { scanId, checkIds, resolvedAt, metEntityRefs } = options;
+  if (!checkIds.length) return 0;
+  return writer.db.transaction(async (tx): Promise<number> => {
+    // First: an entity that comes back must be evaluated again, not skipped as unchanged.
+    await forgetEntitiesNotMet(tx, metEntityRefs);
+    // Once for the whole pass (one walk of the open findings' entities, not one per check):
+    // entities with open findings that the complete pass did not meet have left the catalog.
+    const left = await entitiesWithOpenFindings(tx).then(refs =>
+      refs.filter(ref => !metEntityRefs.has(ref)),
+    );
+    const resolve = async (where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => {
+      await writer.changes.recordResolutions(tx, { scanId, at: resolvedAt, where });
+      return where(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
+    };
+    let resolved = 0;
+    for (const refs of chunk(left)) {
+      resolved += await resolve(q =>
+        q.where({ status: 'open' }).whereIn('check_id', checkIds).whereIn('entity_ref', refs),
+      );
+    }
+    // Findings about no entity (e.g. an earlier catalog failure) not reported again.
+    resolved += await resolve(q =>
+      q
+        .whereNull('entity_ref')
+        .where({ status: 'open' })
+        .whereIn('check_id', checkIds)
+        .whereNot('last_scan_id', scanId),
+    );
+    return resolved;
+  });
+}
+
+/** Entities with open findings (of any check), once per pass: the pass compares them with its met set. */
+async function entitiesWithOpenFindings(tx: Knex.Transaction): Promise<string[]> {
+  // Grouped with the status in an aggregate, not filtered by it: SQLite then reads only the
+  // (entity_ref, status, ...) index instead of the rows of every open finding.
+  const rows: Array<{ entity_ref: string }> = await tx(FINDINGS)
+    .select('entity_ref')
+    .whereNotNull('entity_ref')
+    .groupBy('entity_ref')
+    .havingRaw(`max(case when ?? = 'open' then 1 else 0 end) = 1`, ['status']);
+  return rows.map(r => r.entity_ref);
+}
+
+/**
+ * Inserts new findings, rewrites changed or reopened ones (and their owners), and marks
+ * unchanged open ones as seen if their last sighting is older than `refreshSeenBefore`:
+ * rewriting every finding a scan sees again is most of a scan's cost on a large catalog.
+ */
+async function writeFindings(
+  writer: FindingsWriter,
+  tx: Knex.Transaction,
+  findings: NewFinding[],
+  options: { scanId: string; seenAt: string; refreshSeenBefore: string },
+  changedEntities: Set<string>,
+) {
+  const { scanId, seenAt, refreshSeenBefore } = options;
+  for (const batch of chunk(findings, writer.findingsBatch)) {
+    const rows = batch.map(f => toFindingRow(f, scanId, seenAt));
+    const stored: Array<{
+      fingerprint: string;
+      content_hash: string | null;
+      status: string;
+      severity: string;
+      last_seen_at: string;
+    }> = await tx(FINDINGS)
+      .select('fingerprint', 'content_hash', 'status', 'severity', 'last_seen_at')
+      .whereIn(
+        'fingerprint',
+        rows.map(r => r.fingerprint),
+      );
+    const storedByFingerprint = new Map(stored.map(r => [r.fingerprint, r]));
+    const stale: string[] = [];
+    const changed: FindingRow[] = [];
+    for (const row of rows) {
+      const before = storedByFingerprint.get(row.fingerprint);
+      if (before?.status === 'open' && before.content_hash === row.content_hash) {
+        if (before.last_seen_at < refreshSeenBefore) stale.push(row.fingerprint);
+      } else {
+        changed.push(row);
+      }
+    }
+    if (stale.length) {
+      await tx(FINDINGS)
+        .whereIn('fingerprint', stale)
+        .update({ last_seen_at: seenAt, last_scan_id: scanId });
+    }
+    if (!changed.length) continue;
+    for (const row of changed) if (row.entity_ref) changedEntities.add(row.entity_ref);
+    await writer.changes.recordWrites(tx, {
+      scanId,
+      at: seenAt,
+      written: changed.map(row => ({
+        after: row,
+        before: storedByFingerprint.get(row.fingerprint),
+      })),
+    });
+    await tx(FINDINGS)
+      .insert(changed)
+      .onConflict('fingerprint')
+      .merge(
+        Object.keys(changed[0]).filter(
+          column => column !== 'fingerprint' && column !== 'first_seen_at',
+        ),
+      );
+    const changedFingerprints = new Set(changed.map(r => r.fingerprint));
+    await tx(OWNERS).whereIn('fingerprint', [...changedFingerprints]).delete();
+    const owners = batch
+      .filter(f => changedFingerprints.has(f.fingerprint))
+      .flatMap(f =>
+        [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
+      );
+    for (const ownerBatch of chunk(owners, writer.findingsBatch)) {
+      await tx(OWNERS).insert(ownerBatch);
+    }
+  }
+}
+
+export async function resolveFindingsOfRetiredChecks(
+  writer: FindingsWriter,
+  activeCheckIds: string[],
+  resolvedAt: string,
+  scanId?: string,
+) {
+  // Every scan asks, and nearly always no check was retired: the check ids that have findings
+  // at all (a few dozen, read through the check_id index) tell without walking open findings.
+  const active = new Set(activeCheckIds);
+  const candidates = (await storedCheckIds(writer.db)).filter(id => !active.has(id));
+  if (!candidates.length) return 0;
+  // Detection findings are raised outside scans, by no registered check.
+  const retired = (q: Knex.QueryBuilder) =>
+    q
+      .where({ status: 'open' })
+      .whereNot('last_scan_id', DETECTION_SCAN_ID)
+      .whereIn('check_id', candidates);
+  return writer.db.transaction(async (tx): Promise<number> => {
+    if (scanId) await writer.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: retired });
+    return retired(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
+  });
+}
+
+/**
+ * The distinct check ids of stored findings (open or resolved), one index probe each: a loose
+ * index scan, which neither engine does on its own for `select distinct`.
+ */
+async function storedCheckIds(db: Knex): Promise<string[]> {
+  const rows: Array<{ check_id: string | null }> = await db
+    .withRecursive(
+      'ids',
+      ['check_id'],
+      db.raw(
+        `select (select min(check_id) from ??) union all
+         select (select min(f.check_id) from ?? f where f.check_id > ids.check_id)
+         from ids where ids.check_id is not null`,
+        [FINDINGS, FINDINGS],
+      ),
+    )
+    .select('check_id')
+    .from('ids')
+    .whereNotNull('check_id');
+  return rows.map(r => r.check_id!);
+}
