@@ -15,7 +15,7 @@ import {
   ScanChangeSummary,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
-import { FindingGroupKey, OpenFindingGroup } from '../service/scoring';
+import { FindingGroupKey, OpenFindingGroup } from './PostureStore';
 import {
   EntityPageCheck,
   FindingsVisibility,

@@ -14,8 +14,9 @@ import {
   ScanChangeSummary,
   ScanStatus,
   SeverityCounts,
+  CheckOutcome,
+  Severity,
 } from '@security-posture/plugin-security-posture-common';
-import type { OpenFindingGroup, ScoringSource } from '../service/scoring';
 
 import type { NewFinding } from '@security-posture/checks';
 import type { EntityEvaluation, StoredEntityEvaluation } from './entityEvaluations';
@@ -53,6 +54,26 @@ export interface ScoringFinding {
   category: string;
   severity: Finding['severity'];
   outcome: Finding['outcome'];
+}
+
+/** Open findings that share everything scoring looks at; `count` of them. */
+export interface OpenFindingGroup {
+  category: string;
+  severity: Severity;
+  outcome: CheckOutcome;
+  count: number;
+}
+
+export type FindingGroupKey = Omit<OpenFindingGroup, 'count'>;
+
+/**
+ * Where scoring reads open findings: counts per group, and a few findings of chosen groups, so
+ * a summary never loads every open finding (a large catalog has hundreds of thousands).
+ */
+export interface ScoringSource {
+  countOpenFindingGroups(): Promise<OpenFindingGroup[]>;
+  /** The first `limit` open findings of the groups, in fingerprint order. */
+  listOpenFindingsOfGroups(groups: FindingGroupKey[], limit: number): Promise<ScoringFinding[]>;
 }
 
 /**

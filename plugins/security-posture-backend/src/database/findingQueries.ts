@@ -10,7 +10,7 @@ import {
   Severity,
   SeverityCounts,
 } from '@security-posture/plugin-security-posture-common';
-import type { FindingGroupKey, OpenFindingGroup } from '../service/scoring';
+import type { FindingGroupKey, OpenFindingGroup } from './PostureStore';
 import { FindingsVisibility, OwnedFindingCounts, ScoringFinding } from './PostureStore';
 import { pageOfFindingGroups } from './findingGroups';
 import {

@@ -2,11 +2,17 @@ import {
   CategoryScore,
   emptySeverityCounts,
   Grade,
-  CheckOutcome,
   PostureSummary,
   Severity,
 } from '@security-posture/plugin-security-posture-common';
-import { ScoringFinding } from '../database/PostureStore';
+import type {
+  FindingGroupKey,
+  OpenFindingGroup,
+  ScoringSource,
+} from '../database/PostureStore';
+
+// Declared with the store that answers them (the database folder does not import this one).
+export type { FindingGroupKey, OpenFindingGroup, ScoringSource };
 
 /** Penalty points per open finding. */
 export const SEVERITY_WEIGHTS: Record<Severity, number> = {
@@ -40,26 +46,6 @@ export function cappedGrade(score: number, openCriticals: number): Grade {
  */
 export function categoryScore(penalty: number): number {
   return (100 * 100) / (100 + penalty);
-}
-
-/** Open findings that share everything scoring looks at; `count` of them. */
-export interface OpenFindingGroup {
-  category: string;
-  severity: Severity;
-  outcome: CheckOutcome;
-  count: number;
-}
-
-export type FindingGroupKey = Omit<OpenFindingGroup, 'count'>;
-
-/**
- * Where scoring reads open findings: counts per group, and a few findings of chosen groups, so
- * a summary never loads every open finding (a large catalog has hundreds of thousands).
- */
-export interface ScoringSource {
-  countOpenFindingGroups(): Promise<OpenFindingGroup[]>;
-  /** The first `limit` open findings of the groups, in fingerprint order. */
-  listOpenFindingsOfGroups(groups: FindingGroupKey[], limit: number): Promise<ScoringFinding[]>;
 }
 
 export function weightOf(group: FindingGroupKey) {
