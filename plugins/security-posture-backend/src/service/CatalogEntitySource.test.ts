@@ -163,6 +163,23 @@ describe('CatalogEntitySource', () => {
       expect(apis).toEqual(['e3', 'e4', 'e3', 'e4']);
       expect(filtered.facetRequests).not.toHaveBeenCalled();
     });
+
+    it('reads one stream when the kinds cannot be read', async () => {
+      const { catalog, facetRequests } = kindCatalog();
+      catalog.getEntityFacets = async () => {
+        facetRequests();
+        throw new Error('facets unavailable');
+      };
+      const seen: string[] = [];
+      for await (const page of new CatalogEntitySource(
+        catalog,
+        mockServices.auth(),
+        3,
+      ).pages({ pageSize: 2, inParts: true }))
+        seen.push(...page.items.map(e => e.metadata.name));
+      expect(facetRequests).toHaveBeenCalledTimes(1);
+      expect(seen).toEqual(kinds.map((_, i) => `e${i}`));
+    });
   });
 });
 
