@@ -228,10 +228,12 @@ const probeTable = (report: AuthProbeReport) =>
 
 describe('live probes against the real demo backend', () => {
   let backend: RunningBackend | undefined;
+  // Stopping waits up to 10 s for a graceful exit (a running scan gets up to 5 s of it) and
+  // up to 15 s more for the port: more than jest's default 5 s hook timeout under load.
   afterEach(async () => {
     await backend?.stop();
     backend = undefined;
-  });
+  }, 30_000);
 
   it('insecure demo config: anonymous catalog refused, but a guest session is issued and reads the catalog', async () => {
     backend = await startRealBackend('demo');

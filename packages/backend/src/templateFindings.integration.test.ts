@@ -123,10 +123,11 @@ describe('template findings: owners and kind (issue 17, defect 2)', () => {
     }
   }, 150_000);
 
+  // Stopping the backend lets a running scan end first (up to 5 s): more than jest's default.
   afterAll(async () => {
     await stop();
     jest.restoreAllMocks();
-  });
+  }, 30_000);
 
   it('every template finding has the template as its entity, kind Template and its owners', async () => {
     const findings = await items(`/findings?limit=500&${TEMPLATES}`, alice);

@@ -17,6 +17,7 @@ import {
   EntityPassResult,
   PassTimings,
 } from './entityPassState';
+import { untilAborted } from './catalogPartitions';
 import { asError } from './errors';
 import {
   entityContentHash,
@@ -518,12 +519,13 @@ export async function runEntityPass(options: {
   let catalogError: Error | undefined;
   let counted = false;
   try {
-    for await (const page of options.catalog.pages({
+    const pages = options.catalog.pages({
       pageSize: options.pageSize,
       // A pass that evaluates few entities waits on the catalog: read it in parts at once. A
       // full pass waits on evaluation; more reads would only take CPU from it (measured).
       inParts: incremental ? !incremental.full : false,
-    })) {
+    });
+    for await (const page of untilAborted(pages, signal)) {
       lap('readingCatalog');
       if (!counted) {
         progress.total += page.totalItems;

@@ -1,4 +1,4 @@
-import { mergePages, partitionKinds } from './catalogPartitions';
+import { mergePages, partitionKinds, untilAborted } from './catalogPartitions';
 
 describe('partitionKinds', () => {
   it('splits kinds into parts of similar size, largest kind first', () => {
@@ -126,5 +126,39 @@ describe('mergePages', () => {
     await tick();
     await tick();
     expect(closed.sort()).toEqual(['a', 'b']);
+  });
+});
+
+describe('untilAborted', () => {
+  it('hands on every page while not aborted', async () => {
+    const seen: string[] = [];
+    for await (const page of untilAborted(listed(['a', 'b', 'c']), new AbortController().signal))
+      seen.push(page);
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('stops waiting for a page in flight when aborted, with the abort reason', async () => {
+    const controller = new AbortController();
+    let released = false;
+    const stuck = async function* stuckAfterOne() {
+      try {
+        yield 'a';
+        // A catalog that never answers the next page.
+        await new Promise(() => {});
+      } finally {
+        released = true;
+      }
+    };
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const page of untilAborted(stuck(), controller.signal)) {
+        seen.push(page);
+        setTimeout(() => controller.abort(new Error('backend shutting down')), 10);
+      }
+    })();
+    await expect(reading).rejects.toThrow('backend shutting down');
+    expect(seen).toEqual(['a']);
+    // The stuck source is left to itself (its page never comes), not awaited.
+    expect(released).toBe(false);
   });
 });

@@ -80,3 +80,33 @@ export async function* mergePages<T>(
   }
   if (failure) throw failure.error;
 }
+
+/**
+ * The pages of `source` until `signal` aborts: a stopped scan does not wait for a catalog page
+ * in flight (a backend shutting down may never answer it). Rejects with the abort's reason.
+ */
+export async function* untilAborted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  let done = false;
+  try {
+    while (!done) {
+      if (signal.aborted) throw signal.reason;
+      const next = await Promise.race([iterator.next(), aborted]);
+      done = Boolean(next.done);
+      if (!next.done) yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Not awaited: after an abort the source may still be waiting for its page.
+    if (!done) iterator.return?.()?.catch?.(() => {});
+  }
+}
