@@ -86,7 +86,12 @@ export class DatabasePostureStore implements PostureStore {
     private readonly db: Knex,
     private readonly clock: () => Date,
   ) {
-    this.writes = { db, changes: this.changes, findingsBatch: findingsBatchOf(db) };
+    this.writes = {
+      db,
+      changes: this.changes,
+      findingsBatch: findingsBatchOf(db),
+      analyzedBaselines: new Set(),
+    };
     this.findings = new FindingQueries(db, () => this.now());
   }
 

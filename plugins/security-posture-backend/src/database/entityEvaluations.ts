@@ -1,5 +1,6 @@
 import { lowerCaseEn } from '@security-posture/static-analysis';
 import { Knex } from 'knex';
+import { insertRows } from './bulkInsert';
 
 /**
  * Incremental rescans: what each catalog entity looked like, and which checks (with version and
@@ -91,27 +92,24 @@ export async function writeEntityEvaluations(
     await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
   }
   const byRef = new Map(options.evaluations.map(e => [lower(e.entityRef), e]));
-  for (const batch of chunk([...byRef])) {
-    await tx(ENTITY_EVALUATIONS)
-      .insert(
-        batch.map(([entity_ref, e]) => ({
-          entity_ref,
-          content_hash: e.contentHash,
-          evaluators_hash: e.evaluatorsHash,
-          findings_digests: e.findingsDigests?.join(DIGEST_SEPARATOR) ?? null,
-          scan_id: scanId,
-          evaluated_at: at,
-        })),
-      )
-      .onConflict('entity_ref')
-      .merge([
-        'content_hash',
-        'evaluators_hash',
-        'findings_digests',
-        'scan_id',
-        'evaluated_at',
-      ]);
-  }
+  await insertRows(
+    tx,
+    ENTITY_EVALUATIONS,
+    [...byRef].map(([entity_ref, e]) => ({
+      entity_ref,
+      content_hash: e.contentHash,
+      evaluators_hash: e.evaluatorsHash,
+      findings_digests: e.findingsDigests?.join(DIGEST_SEPARATOR) ?? null,
+      scan_id: scanId,
+      evaluated_at: at,
+    })),
+    {
+      sqliteBatch: BATCH,
+      pgBatch: READ_BATCH,
+      conflict: 'entity_ref',
+      merge: ['content_hash', 'evaluators_hash', 'findings_digests', 'scan_id', 'evaluated_at'],
+    },
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from './entityEvaluations';
 import { FINDINGS, OWNERS } from './exemptionRows';
 import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
+import { insertRows } from './bulkInsert';
 
 /**
  * What scans write to the findings: a check's findings, a catalog entity pass's pages and its
@@ -28,6 +29,8 @@ export interface FindingsWriter {
   changes: ScanChangeRecorder;
   /** Findings per write statement (SQLite also limits the rows of a multi-row insert). */
   findingsBatch: number;
+  /** Scans into an empty store after whose first page the findings were analyzed. */
+  analyzedBaselines: Set<string>;
 }
 
 /** Findings per write statement on the store's engine. */
@@ -67,8 +70,8 @@ export async function applyEntityPage(
     checks.every(c => !c.findings.length && !c.refreshEntityRefs?.length);
   // E.g. pages a rescan skipped entirely: no transaction for them.
   if (nothingToWrite) return;
-  await writer.db.transaction(async tx => {
-    await writer.changes.baselineOf(tx, scanId, seenAt);
+  const baseline = await writer.db.transaction(async tx => {
+    const isBaseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     await writeEntityEvaluations(tx, {
       scanId,
       at: seenAt,
@@ -78,12 +81,10 @@ export async function applyEntityPage(
     // Entities whose finding rows this page changes: their recorded evaluation (and its
     // findings digests) must describe the rows, so one not recorded anew is forgotten.
     const changedEntities = new Set<string>();
-    for (const check of checks) {
-      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
-    }
-    await refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
     // Open findings of the page's entities that a check evaluated without reporting them again
-    // are fixed. Read first, then resolve by fingerprint: one indexed read per page.
+    // are fixed. Read before the page's findings are written (a write only opens what the page
+    // reports, so the outcome is the same, and a first scan reads nothing back), then resolve by
+    // fingerprint after them.
     const reported = new Map(
       checks.map(c => [
         c.checkId,
@@ -112,6 +113,10 @@ export async function applyEntityPage(
         }
       }
     }
+    for (const check of checks) {
+      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
+    }
+    await refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
     for (const fingerprints of chunk(toResolve)) {
       await writer.changes.recordResolutions(tx, {
         scanId,
@@ -130,7 +135,25 @@ export async function applyEntityPage(
     for (const refs of chunk([...changedEntities])) {
       await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
     }
+    return isBaseline;
   });
+  if (baseline) await analyzeAfterFirstPage(writer, scanId);
+}
+
+/**
+ * A scan into an empty store: PostgreSQL has no statistics for the findings until autovacuum
+ * analyzes them (about a minute later), and until then it plans each page's read of its
+ * entities' open findings as a walk of every open finding, which grows with every page written.
+ * Analyzed once, after the first page (what PostgreSQL advises after loading a table).
+ */
+async function analyzeAfterFirstPage(writer: FindingsWriter, scanId: string) {
+  if (writer.db.client.config.client !== 'pg' || writer.analyzedBaselines.has(scanId)) return;
+  writer.analyzedBaselines.add(scanId);
+  // Only the running scans of this replica are kept.
+  if (writer.analyzedBaselines.size > 16) {
+    writer.analyzedBaselines.delete(writer.analyzedBaselines.values().next().value!);
+  }
+  await writer.db.raw('analyze ??', [FINDINGS]);
 }
 
 /**
@@ -265,24 +288,23 @@ async function writeFindings(
         before: storedByFingerprint.get(row.fingerprint),
       })),
     });
-    await tx(FINDINGS)
-      .insert(changed)
-      .onConflict('fingerprint')
-      .merge(
-        Object.keys(changed[0]).filter(
-          column => column !== 'fingerprint' && column !== 'first_seen_at',
-        ),
-      );
+    await insertRows(tx, FINDINGS, changed, {
+      sqliteBatch: BATCH,
+      pgBatch: PG_FINDINGS_BATCH,
+      conflict: 'fingerprint',
+      // A rewritten finding keeps when it was first seen.
+      merge: Object.keys(changed[0]).filter(c => c !== 'fingerprint' && c !== 'first_seen_at'),
+    });
     const changedFingerprints = new Set(changed.map(r => r.fingerprint));
-    await tx(OWNERS).whereIn('fingerprint', [...changedFingerprints]).delete();
+    // Only findings stored before can have owners (a first scan stores none).
+    const rewritten = changed.filter(r => storedByFingerprint.has(r.fingerprint)).map(r => r.fingerprint);
+    if (rewritten.length) await tx(OWNERS).whereIn('fingerprint', rewritten).delete();
     const owners = batch
       .filter(f => changedFingerprints.has(f.fingerprint))
       .flatMap(f =>
         [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
       );
-    for (const ownerBatch of chunk(owners, writer.findingsBatch)) {
-      await tx(OWNERS).insert(ownerBatch);
-    }
+    await insertRows(tx, OWNERS, owners, { sqliteBatch: BATCH, pgBatch: PG_FINDINGS_BATCH });
   }
 }
 
@@ -330,3 +352,4 @@ async function storedCheckIds(db: Knex): Promise<string[]> {
     .whereNotNull('check_id');
   return rows.map(r => r.check_id!);
 }
+

@@ -1,0 +1,86 @@
+import { Knex } from 'knex';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { insertRows } from './bulkInsert';
+
+const databases = createTestDatabases();
+
+describe.each(databases.eachSupportedId())('insertRows on %p', databaseId => {
+  let knex: Knex;
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    await knex.schema.createTable('bulk_rows', table => {
+      table.string('key', 64).primary();
+      table.text('text').nullable();
+      table.integer('rank').notNullable();
+      table.string('kept', 32).notNullable();
+    });
+  });
+
+  const row = (key: string, text: string | null, rank = 1) => ({
+    key,
+    text,
+    rank,
+    kept: `first ${key}`,
+  });
+
+  it('writes every row of batches smaller than the rows, and the text exactly as given', async () => {
+    // Text that a JSON parameter must carry unchanged: quotes, backslashes, JSON itself,
+    // placeholders, non-ASCII, a formula, and null.
+    const awkward = [
+      `it's "quoted" \\ back\\slash`,
+      '{"json":["inside", 1, null]}',
+      '? ?? $1 :name',
+      'ünïcødé — 🔑 \u2028 line\nbreak\ttab',
+      '=HYPERLINK("x")',
+      null,
+      '',
+    ];
+    const rows = Array.from({ length: 23 }, (_, i) =>
+      row(`k${i}`, awkward[i % awkward.length], i),
+    );
+    await insertRows(knex, 'bulk_rows', rows, { sqliteBatch: 5, pgBatch: 7 });
+
+    const stored = await knex('bulk_rows')
+      .select('key', 'text', 'rank', 'kept')
+      .orderBy('rank');
+    expect(stored).toEqual(rows);
+  });
+
+  it('rewrites the merged columns of existing keys and keeps the others', async () => {
+    await insertRows(
+      knex,
+      'bulk_rows',
+      [row('k1', 'changed', 100), row('new', 'added', 200)],
+      {
+        sqliteBatch: 5,
+        pgBatch: 7,
+        conflict: 'key',
+        merge: ['text', 'rank'],
+      },
+    );
+
+    expect(await knex('bulk_rows').where({ key: 'k1' }).first()).toEqual({
+      key: 'k1',
+      text: 'changed',
+      rank: 100,
+      kept: 'first k1',
+    });
+    expect(await knex('bulk_rows').where({ key: 'new' }).first()).toEqual(
+      row('new', 'added', 200),
+    );
+    const { n } = (await knex('bulk_rows').count({ n: '*' }).first())!;
+    expect(Number(n)).toBe(24);
+  });
+
+  it('writes nothing for no rows', async () => {
+    const before = await knex('bulk_rows').select().orderBy('key');
+    await insertRows(knex, 'bulk_rows', [], {
+      sqliteBatch: 5,
+      pgBatch: 7,
+      conflict: 'key',
+      merge: ['text'],
+    });
+    expect(await knex('bulk_rows').select().orderBy('key')).toEqual(before);
+  });
+});
