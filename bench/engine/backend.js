@@ -144,6 +144,7 @@ async function startBenchBackend(options) {
         deps: {
           catalog: catalogServiceRef,
           auth: coreServices.auth,
+          discovery: coreServices.discovery,
           database: coreServices.database,
         },
         async init(deps) {

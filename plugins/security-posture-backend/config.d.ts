@@ -72,6 +72,14 @@ export interface Config {
        * @visibility backend
        */
       concurrentCatalogReads?: number;
+      /**
+       * Scans read the catalog uncompressed, with their own catalog client and the plugin's
+       * credentials: the catalog usually runs in the same backend or cluster, where compressing
+       * every page of a whole-catalog read costs more CPU than the bytes save. true: read through
+       * the catalog service (compressed; and any custom catalog service the backend installs).
+       * @visibility backend
+       */
+      compressCatalogReads?: boolean;
     };
     /** Exemptions (accepted risks, false positives, risks mitigated elsewhere). */
     exemptions?: {

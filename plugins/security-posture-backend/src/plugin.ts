@@ -27,6 +27,7 @@ import {
   EntityEvaluationPool,
 } from '@security-posture/checks';
 import { CatalogEntitySource } from './service/CatalogEntitySource';
+import { uncompressedCatalog } from './service/uncompressedCatalog';
 import { CheckRunner } from './service/CheckRunner';
 import { ReportService } from './service/ReportService';
 import { DefaultScanService } from './service/ScanService';
@@ -109,7 +110,9 @@ export const securityPosturePlugin = createBackendPlugin({
 
         const store = await DatabasePostureStore.create({ database: deps.database });
         const catalog = new CatalogEntitySource(
-          deps.catalog,
+          config.getOptionalBoolean('securityPosture.scans.compressCatalogReads')
+            ? deps.catalog
+            : uncompressedCatalog({ discovery: deps.discovery, auth: deps.auth }),
           deps.auth,
           config.getOptionalNumber('securityPosture.scans.concurrentCatalogReads') ??
             DEFAULT_CONCURRENT_CATALOG_READS,

@@ -1,9 +1,9 @@
 import { AuthService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { QueryEntitiesResponse } from '@backstage/catalog-client';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import { CheckCatalogAccess } from '@security-posture/plugin-security-posture-node';
 import { mergePages, partitionKinds } from './catalogPartitions';
+import { CatalogReads } from './uncompressedCatalog';
 
 export interface EntityPage {
   items: Entity[];
@@ -30,7 +30,7 @@ export class CatalogEntitySource implements CheckCatalogAccess {
    *   loop idle most of the time; parts read side by side fill that time. 1 reads one stream.
    */
   constructor(
-    private readonly catalog: CatalogService,
+    private readonly catalog: CatalogReads,
     private readonly auth: AuthService,
     concurrentReads = 1,
   ) {

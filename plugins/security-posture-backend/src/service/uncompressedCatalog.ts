@@ -1,0 +1,52 @@
+import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import { CatalogClient } from '@backstage/catalog-client';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+
+/** The catalog reads a scan makes: cursor-paged queries and the kind facet. */
+export type CatalogReads = Pick<
+  CatalogService,
+  'queryEntities' | 'getEntityFacets'
+>;
+
+/**
+ * The catalog's own client, asking for uncompressed responses. A scan reads the whole catalog,
+ * and the catalog usually runs in the same backend or cluster: compressing each page there and
+ * decompressing it here cost more CPU than reading it (measured at 11k entities: one stream
+ * 0.46 s uncompressed vs 0.66–0.88 s compressed, about half the CPU). Where the catalog is far
+ * away, `securityPosture.scans.compressCatalogReads` reads through the catalog service instead.
+ */
+export function uncompressedCatalog(options: {
+  discovery: DiscoveryService;
+  auth: AuthService;
+  fetch?: typeof fetch;
+}): CatalogReads {
+  const { auth } = options;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const client = new CatalogClient({
+    discoveryApi: options.discovery,
+    fetchApi: {
+      fetch: (input, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('accept-encoding', 'identity');
+        return fetchImpl(input, { ...init, headers });
+      },
+    },
+  });
+  const token = async (
+    credentials: Parameters<
+      AuthService['getPluginRequestToken']
+    >[0]['onBehalfOf'],
+  ) =>
+    auth.getPluginRequestToken({
+      onBehalfOf: credentials,
+      targetPluginId: 'catalog',
+    });
+  return {
+    async queryEntities(request, { credentials }) {
+      return client.queryEntities(request, await token(credentials));
+    },
+    async getEntityFacets(request, { credentials }) {
+      return client.getEntityFacets(request, await token(credentials));
+    },
+  };
+}
