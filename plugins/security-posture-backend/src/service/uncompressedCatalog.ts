@@ -1,4 +1,8 @@
-import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
 import { CatalogClient } from '@backstage/catalog-client';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 
@@ -18,25 +22,19 @@ export type CatalogReads = Pick<
 export function uncompressedCatalog(options: {
   discovery: DiscoveryService;
   auth: AuthService;
-  fetch?: typeof fetch;
 }): CatalogReads {
   const { auth } = options;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
   const client = new CatalogClient({
     discoveryApi: options.discovery,
     fetchApi: {
       fetch: (input, init) => {
         const headers = new Headers(init?.headers);
         headers.set('accept-encoding', 'identity');
-        return fetchImpl(input, { ...init, headers });
+        return fetch(input, { ...init, headers });
       },
     },
   });
-  const token = async (
-    credentials: Parameters<
-      AuthService['getPluginRequestToken']
-    >[0]['onBehalfOf'],
-  ) =>
+  const token = (credentials: BackstageCredentials) =>
     auth.getPluginRequestToken({
       onBehalfOf: credentials,
       targetPluginId: 'catalog',
