@@ -1,6 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
 import { publicSecretPrefix, redactSecret, scrubSecrets, SecretScrubber } from './redaction';
 
+// Built from parts so that no scanner takes this file for a leak.
+const j = (...parts: string[]) => parts.join('');
+
 describe('SecretScrubber', () => {
   it('masks every occurrence of every secret like scrubSecrets', () => {
     const secrets = [
@@ -70,20 +73,44 @@ describe('SecretScrubber', () => {
     expect(scrubber.scrub(text)).toBe(text);
     expect(scrubber.size).toBe(1000);
   });
+
+  it('masks a secret added after a text was scrubbed, in that text too', () => {
+    const secret = j('sk_live_', 'remembered0123456789');
+    const short = `token=${secret}`;
+    const long = `${'x'.repeat(2000)} ${secret}`;
+    const scrubber = new SecretScrubber([j('ghp_', 'unrelated0123456789abcdef')]);
+    // Scrubbed (and remembered) while the secret was not known yet.
+    expect(scrubber.scrub(short)).toBe(short);
+    expect(scrubber.scrub(short)).toBe(short);
+    expect(scrubber.scrub(long)).toBe(long);
+    scrubber.add(secret);
+    expect(scrubber.scrub(short)).toBe(`token=${redactSecret(secret).mask}`);
+    expect(scrubber.scrub(long)).not.toContain(secret);
+  });
+
+  it('gives the same answers for texts seen again, as many as there are', () => {
+    const secrets = [j('AKIA', 'IOSFODNN7EXAMPLE'), j('hunter2', 'hunter2')];
+    const scrubber = new SecretScrubber(secrets);
+    const texts = Array.from({ length: 10_000 }, (_, i) =>
+      i % 3 ? `entity ${i % 5000} holds ${secrets[i % 2]}` : `entity ${i} holds nothing`,
+    );
+    for (const round of [1, 2]) {
+      for (const text of texts) {
+        expect([round, scrubber.scrub(text)]).toEqual([round, scrubSecrets(text, secrets)]);
+      }
+    }
+  });
 });
 
 /** Whether occurrences of a and b overlap anywhere in text. */
 function overlaps(text: string, a: string, b: string) {
   for (let i = text.indexOf(a); i >= 0; i = text.indexOf(a, i + 1)) {
-    for (let j = text.indexOf(b); j >= 0; j = text.indexOf(b, j + 1)) {
-      if (i < j + b.length && j < i + a.length) return true;
+    for (let k = text.indexOf(b); k >= 0; k = text.indexOf(b, k + 1)) {
+      if (i < k + b.length && k < i + a.length) return true;
     }
   }
   return false;
 }
-
-// Built from parts so that no scanner takes this file for a leak.
-const j = (...parts: string[]) => parts.join('');
 
 describe('redactSecret', () => {
   const FORMATTED: Array<[string, string, string]> = [

@@ -91,6 +91,9 @@ export function scrubSecrets(text: string, secrets: Iterable<string>): string {
 // Secrets are looked up by their first PREFIX characters; shorter ones are checked one by one.
 const PREFIX = 4;
 const HEAD_BUCKETS = 1 << 16;
+// The scrubber remembers at most this many texts of at most this length (a few MB at most).
+const MAX_REMEMBERED_TEXTS = 4096;
+const MAX_REMEMBERED_TEXT = 512;
 
 function headOf(text: string, at: number) {
   return ((text.charCodeAt(at) * 31) ^ text.charCodeAt(at + 1)) & (HEAD_BUCKETS - 1);
@@ -110,6 +113,12 @@ export class SecretScrubber {
   private readonly heads = new Uint8Array(HEAD_BUCKETS);
   private readonly short = new Set<string>();
   private readonly masks = new Map<string, string>();
+  /**
+   * Texts already scrubbed with the secrets known now: findings repeat their titles, messages
+   * and evidence across entities, so a scan scrubs the same text many times. Emptied whenever a
+   * secret is added (an answer made before it would leave it unmasked).
+   */
+  private readonly scrubbed = new Map<string, string>();
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -121,6 +130,7 @@ export class SecretScrubber {
 
   add(secret: string) {
     if (!secret || this.masks.has(secret)) return;
+    this.scrubbed.clear();
     this.masks.set(secret, redactSecret(secret).mask);
     if (secret.length < PREFIX) {
       this.short.add(secret);
@@ -137,6 +147,17 @@ export class SecretScrubber {
 
   scrub(text: string): string {
     if (this.masks.size === 0 || !text) return text;
+    if (text.length > MAX_REMEMBERED_TEXT) return this.scrubText(text);
+    let result = this.scrubbed.get(text);
+    if (result === undefined) {
+      result = this.scrubText(text);
+      if (this.scrubbed.size >= MAX_REMEMBERED_TEXTS) this.scrubbed.clear();
+      this.scrubbed.set(text, result);
+    }
+    return result;
+  }
+
+  private scrubText(text: string): string {
     let out = '';
     let copiedUpTo = 0;
     const last = text.length - PREFIX;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import {
@@ -81,5 +82,28 @@ describe('evaluateEntityCheck with a recorded findings digest', () => {
     expect(again.resultErrored).toBe(true);
     expect(again.keptFailures).toBeUndefined();
     expect(again.findings).toHaveLength(1);
+  });
+});
+
+describe('findingsDigest', () => {
+  // Digests recorded by earlier versions must still compare equal (or every entity's findings
+  // would be rewritten once after an upgrade): the SHA-1 of the findings' JSON, in base64.
+  const recorded = (findings: unknown[]) =>
+    createHash('sha1').update(JSON.stringify(findings)).digest('base64');
+
+  it('is the digest earlier versions recorded, with and without findings', async () => {
+    const factory = new FindingFactory('key');
+    const evaluation = await evaluateEntityCheck({
+      check: tagCheck,
+      settings: { severity: 'low', timeoutMs: 1000 },
+      entity: entity('svc', ['a', 'b']),
+      context,
+      factory,
+      signal: new AbortController().signal,
+    });
+    expect(evaluation.findings).toHaveLength(2);
+    expect(findingsDigest(evaluation.findings)).toBe(recorded(evaluation.findings));
+    expect(evaluation.findingsDigest).toBe(recorded(evaluation.findings));
+    expect(findingsDigest([])).toBe(recorded([]));
   });
 });

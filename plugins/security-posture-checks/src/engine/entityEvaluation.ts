@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
 import {
   CheckOutcome,
@@ -10,6 +9,7 @@ import {
   EntitySecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
 import { FindingFactory, NewFinding } from './FindingFactory';
+import { digestText } from './digest';
 
 export type OutcomeCounts = Record<CheckOutcome, number>;
 
@@ -97,12 +97,16 @@ export function withOverride(
   return override ? results.map(r => ({ ...r, severity: override })) : results;
 }
 
+const NO_FINDINGS_DIGEST = digestText('sha1', '[]', 'base64');
+
 /**
  * Identifies what a check found on an entity: the masked findings in the order the check reported
  * them (fingerprints, content and owners). Equal digests mean equal rows to store.
  */
 export function findingsDigest(findings: NewFinding[]): string {
-  return createHash('sha1').update(JSON.stringify(findings)).digest('base64');
+  // Most checks find nothing on most entities.
+  if (!findings.length) return NO_FINDINGS_DIGEST;
+  return digestText('sha1', JSON.stringify(findings), 'base64');
 }
 
 function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { FindingTarget } from '@security-posture/plugin-security-posture-common';
 import { lowerCaseEn } from '@security-posture/static-analysis';
+import { digestText } from './digest';
 
 export function targetKey(target: FindingTarget): string {
   switch (target.type) {
@@ -22,8 +22,9 @@ export function findingFingerprint(
   target: FindingTarget,
   location = '',
 ): string {
-  return createHash('sha256')
-    .update(`${checkId}\u0000${targetKey(target)}\u0000${location}`)
-    .digest('hex')
-    .slice(0, 32);
+  return digestText(
+    'sha256',
+    `${checkId}\u0000${targetKey(target)}\u0000${location}`,
+    'hex',
+  ).slice(0, 32);
 }
