@@ -297,6 +297,38 @@ describe('templates/template-risk', () => {
     expect(allowed.permissionGating.reason).toMatch(/may run templates/);
   });
 
+  it('analyses a catalog template again only when it or the analysis settings changed', async () => {
+    const risky = demo('risky-copy-files');
+    const safeSpec = demo('safe-service').spec;
+    const stored = (etag: string, spec = risky.spec): Entity => ({
+      ...risky,
+      metadata: { ...risky.metadata, uid: 'uid-risky', etag },
+      spec,
+    });
+    const failures = (results: Awaited<ReturnType<typeof run>>['results']) =>
+      results.filter(r => r.outcome === 'fail').length;
+    const first = await run({ entities: [stored('etag-1')] });
+    expect(failures(first.results)).toBeGreaterThan(0);
+    // Same uid and etag: the catalog says nothing changed, so the analysis is reused (this
+    // entity's content differs only to show that it was not read again).
+    const reused = await run({ entities: [stored('etag-1', safeSpec)] });
+    const withoutSubject = (results: typeof first.results) =>
+      results.map(({ entity: _subject, ...rest }) => rest);
+    expect(withoutSubject(reused.results)).toEqual(withoutSubject(first.results));
+    // A new etag: analysed again.
+    const changed = await run({ entities: [stored('etag-2', safeSpec)] });
+    expect(failures(changed.results)).toBe(0);
+    // Other settings (the permission policy now gates templates): analysed again.
+    const gated = await run({
+      entities: [stored('etag-2', risky.spec)],
+      published: {
+        'permissions/policy-coverage#matrix': matrix('DENY') as unknown as JsonValue,
+      },
+    });
+    expect(failures(gated.results)).toBeGreaterThan(0);
+    expect(gated.scores.permissionGating.applied).toBe(true);
+  });
+
   it('isolates a template the analyser crashes on and goes on with the rest', async () => {
     const exploding = new Proxy(demo('docs-site'), {
       get(target, prop) {

@@ -17,6 +17,7 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { analyzeTemplate, TemplateAnalysis } from '@security-posture/static-analysis';
 import { readInstalledActions } from './installedActions';
+import { TemplateAnalysisCache } from './templateAnalysisCache';
 import { gatingFromMatrix } from './permissionGating';
 import {
   ScaffolderConfinement,
@@ -33,6 +34,9 @@ import {
 } from '@security-posture/static-analysis';
 
 const DEFAULT_ACTIONS_TIMEOUT_MS = 5000;
+
+// The backend keeps one check object for its lifetime: unchanged templates are analysed once.
+const analysisCache = new TemplateAnalysisCache();
 const SCAFFOLDER_BACKEND = '@backstage/plugin-scaffolder-backend';
 
 /**
@@ -238,10 +242,19 @@ export const templateRiskCheck = createSecurityCheck({
       logger.warn(`Could not read the permission coverage matrix: ${error}`);
     }
     const gating = gatingFromMatrix(matrix);
-    const maxLoopItems = options.getOptionalNumber('maxLoopItems');
     const scaffolder = await scaffolderFromContext(options, (id, key) =>
       context.getPublished(id, key),
     );
+
+    const maxLoopItems = options.getOptionalNumber('maxLoopItems');
+    const analyses = analysisCache.startRun({
+      sinks,
+      traits,
+      installedActions: installed.actions ?? null,
+      gating: gating.gating ?? null,
+      maxLoopItems: maxLoopItems ?? null,
+      scaffolder,
+    });
 
     const results: CheckResult[] = [];
     const scores: TemplateRiskScore[] = [];
@@ -257,13 +270,19 @@ export const templateRiskCheck = createSecurityCheck({
         }/${entity.metadata?.name ?? '<unnamed>'}`;
         let analysis: TemplateAnalysis;
         try {
-          analysis = analyzeTemplate(entity, {
-            sinks: registry,
-            gating: gating.gating,
-            maxLoopItems,
-            scaffolder,
-            ciTemplateValues: ciValuesFor(options, entity),
-          });
+          const ciTemplateValues = ciValuesFor(options, entity);
+          const analyzeNow = () =>
+            analyzeTemplate(entity, {
+              sinks: registry,
+              gating: gating.gating,
+              maxLoopItems,
+              scaffolder,
+              ciTemplateValues,
+            });
+          // Skeleton values come with the entity (CLI): such an analysis is not reused.
+          analysis = ciTemplateValues
+            ? analyzeNow()
+            : analyses.analyze(entity, analyzeNow);
         } catch (error) {
           const message =
             error instanceof Error ? error.message : String(error);
@@ -335,6 +354,7 @@ export const templateRiskCheck = createSecurityCheck({
       }
     }
 
+    analyses.complete();
     scores.sort(
       (a, b) => b.score - a.score || a.entityRef.localeCompare(b.entityRef),
     );
