@@ -151,7 +151,11 @@ function responsivenessTable(suites, date) {
         r.idle.requests,
       )}) | ${
         r.duringStream
-          ? `${ms(r.duringStream.p95)} (${fmt(r.duringStream.requests)})`
+          ? `${
+              r.duringStream.p95 === null
+                ? 'too short to sample'
+                : ms(r.duringStream.p95)
+            } (${fmt(r.duringStream.requests)})`
           : 'not measured'
       } | ${ms(r.duringScan.p95)} (${ms(r.duringScan.p50)}; ${ms(
         r.duringScan.maxMs,

@@ -529,9 +529,10 @@ async function measureResponsiveness({
       idle.requests
     } requests), during scan ${duringScan.p95.toFixed(1)} ms (${
       duringScan.requests
-    } requests, max ${duringScan.maxMs.toFixed(0)} ms), during a bare stream ${duringStream.p95.toFixed(
-      1,
-    )} ms (${duringStream.requests} requests); scan ${
+    } requests, max ${duringScan.maxMs.toFixed(0)} ms), during a bare stream ${
+      // A small catalog's stream can end before one request is answered.
+      duringStream.p95 === null ? 'n/a' : `${duringStream.p95.toFixed(1)} ms`
+    } (${duringStream.requests} requests); scan ${
       scan.value.scanMs
     } ms`,
   );
@@ -548,7 +549,8 @@ async function measureResponsiveness({
     },
     ratio: {
       p95: duringScan.p95 / idle.p95,
-      streamP95: duringStream.p95 / idle.p95,
+      streamP95:
+        duringStream.p95 === null ? null : duringStream.p95 / idle.p95,
     },
   };
 }
