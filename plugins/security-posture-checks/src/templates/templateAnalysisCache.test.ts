@@ -44,10 +44,12 @@ describe('TemplateAnalysisCache', () => {
     const cache = new TemplateAnalysisCache();
     runOver(cache, [template('a', 'e1')], { sinks: [], maxLoopItems: 5 });
     expect(
-      runOver(cache, [template('a', 'e1')], { maxLoopItems: 5, sinks: [] }).analysed,
+      runOver(cache, [template('a', 'e1')], { maxLoopItems: 5, sinks: [] })
+        .analysed,
     ).toEqual([]);
     expect(
-      runOver(cache, [template('a', 'e1')], { maxLoopItems: 6, sinks: [] }).analysed,
+      runOver(cache, [template('a', 'e1')], { maxLoopItems: 6, sinks: [] })
+        .analysed,
     ).toEqual(['a']);
   });
 

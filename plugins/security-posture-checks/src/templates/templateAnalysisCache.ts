@@ -8,9 +8,14 @@ import { stableHash } from '../engine/stableHash';
  * the backend's event loop in every scan (bench). An analysis is reused for the same template
  * (its uid and etag: the catalog makes a new etag whenever the entity changes) under the same
  * settings (sinks, installed actions, permission gating, scaffolder version, loop bound).
+ * Kept in memory only, like the templates the catalog serves: what an analysis holds (e.g. a
+ * hard-coded credential it found) is masked by the finding factory each run, as before.
  */
 export class TemplateAnalysisCache {
-  private last?: { settingsKey: string; analyses: Map<string, TemplateAnalysis> };
+  private last?: {
+    settingsKey: string;
+    analyses: Map<string, TemplateAnalysis>;
+  };
 
   /** One run's use of the cache; `complete()` makes its analyses the ones the next run reuses. */
   startRun(settings: unknown): TemplateAnalysisRun {
