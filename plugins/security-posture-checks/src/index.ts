@@ -43,6 +43,7 @@ export { FindingFactory } from './engine/FindingFactory';
 export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';
 export { stableHash, stableJson } from './engine/stableHash';
+export { digestText } from './engine/digest';
 export type { ResolvedCheck } from './engine/CheckRegistry';
 export {
   countOutcomes,

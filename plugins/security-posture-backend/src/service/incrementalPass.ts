@@ -1,9 +1,11 @@
-import { createHash, hash as oneShotHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Entity } from '@backstage/catalog-model';
 import { EntityCheckContext } from '@security-posture/plugin-security-posture-node';
-import { ResolvedCheck, stableHash } from '@security-posture/checks';
+import { digestText, ResolvedCheck, stableHash } from '@security-posture/checks';
 import { StoredEntityEvaluation } from '../database/PostureStore';
 import { asError } from './errors';
+
+const sha1 = (text: string) => digestText('sha1', text, 'hex');
 
 /** How the catalog pass of a scan treats entities evaluated before. */
 export interface IncrementalPassOptions {
@@ -47,13 +49,6 @@ function relationsKey(relations: Entity['relations']): string {
     key += `${relation.type}\u0001${relation.targetRef}\u0002`;
   }
   return key;
-}
-
-/** One-shot hashing where Node has it (20.12+): no hash object per entity. */
-function sha1(text: string): string {
-  return typeof oneShotHash === 'function'
-    ? oneShotHash('sha1', text)
-    : createHash('sha1').update(text).digest('hex');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { digestText } from './digest';
 
 /** JSON with object keys sorted at every level: equal values give equal text. */
 export function stableJson(value: unknown): string {
@@ -13,5 +13,5 @@ export function stableJson(value: unknown): string {
 
 /** Change detection only (no security boundary): a short hex digest of a value's stable JSON. */
 export function stableHash(value: unknown): string {
-  return createHash('sha1').update(stableJson(value)).digest('hex');
+  return digestText('sha1', stableJson(value), 'hex');
 }
