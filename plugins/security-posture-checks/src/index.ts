@@ -44,6 +44,7 @@ export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';
 export { stableHash, stableJson } from './engine/stableHash';
 export { digestText } from './engine/digest';
+export { entityContentHash } from './engine/entityContentHash';
 export type { ResolvedCheck } from './engine/CheckRegistry';
 export {
   countOutcomes,
@@ -61,6 +62,7 @@ export type {
 } from './engine/entityEvaluation';
 // Entity checks evaluated in worker threads; `runEntityEvaluationWorker` is the workers' body.
 export {
+  CatalogPageReadError,
   defaultEvaluationWorkers,
   EntityEvaluationPool,
 } from './engine/workers/EntityEvaluationPool';
@@ -68,4 +70,10 @@ export { runEntityEvaluationWorker } from './engine/workers/evaluationWorker';
 export type {
   EvaluationItem,
   EvaluationSession,
+  HeldCatalogPage,
 } from './engine/workers/EntityEvaluationPool';
+export type {
+  CatalogPageRequest,
+  HeldPageItem,
+  ReadEntity,
+} from './engine/workers/protocol';

@@ -2,6 +2,7 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { QueryEntitiesResponse } from '@backstage/catalog-client';
 import { CheckCatalogAccess } from '@security-posture/plugin-security-posture-node';
+import { CatalogPageRequest } from '@security-posture/checks';
 import { mergePages, partitionKinds } from './catalogPartitions';
 import { CatalogReads } from './uncompressedCatalog';
 
@@ -99,6 +100,22 @@ export class CatalogEntitySource implements CheckCatalogAccess {
       next = cursor ? request(cursor) : undefined;
       yield { items: response.items, totalItems: response.totalItems };
     }
+  }
+
+  /**
+   * Where the catalog is read over HTTP: the request of each page of one stream of the whole
+   * catalog, for an evaluation worker to read (undefined otherwise).
+   */
+  pageRequests(
+    pageSize = 500,
+  ): ((cursor?: string) => Promise<CatalogPageRequest>) | undefined {
+    const { catalog, auth } = this;
+    if (!catalog.pageRequest) return undefined;
+    return async cursor =>
+      catalog.pageRequest!(
+        { limit: pageSize, cursor },
+        { credentials: await auth.getOwnServiceCredentials() },
+      );
   }
 
   /** For deployment checks: one stream (they run beside the catalog pass, which reads in parts). */

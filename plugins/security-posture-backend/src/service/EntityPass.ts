@@ -3,15 +3,19 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   EntityCheckEvaluation,
+  entityContentHash,
   evaluateEntityCheck,
+  EvaluationItem,
   EvaluationSession,
   FindingFactory,
+  HeldCatalogPage,
 } from '@security-posture/checks';
 import {
   EntityEvaluation,
   StoredEntityEvaluation,
 } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
+import { heldCatalogPages } from './heldCatalogPages';
 import {
   EntityCheckState,
   EntityPassResult,
@@ -20,7 +24,6 @@ import {
 import { untilAborted } from './catalogPartitions';
 import { asError } from './errors';
 import {
-  entityContentHash,
   evaluatorKey,
   evaluatorsHash,
   IncrementalPassOptions,
@@ -37,6 +40,22 @@ const MAX_GATHERED_PAGES = 20;
 
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
+
+/** A page's evaluations: of the main thread's checks, and per entity of the workers'. */
+interface PageEvaluations {
+  here: EntityCheckEvaluation[][];
+  workerResults: EntityCheckEvaluation[][];
+}
+
+/** Catalog pages the main thread read and parsed itself. */
+async function* entityPages<T>(
+  pages: AsyncIterable<{ items: Entity[]; totalItems: number }>,
+  toReadPage: (items: Entity[]) => T,
+): AsyncIterable<{ totalItems: number; read(): T }> {
+  for await (const page of pages) {
+    yield { totalItems: page.totalItems, read: () => toReadPage(page.items) };
+  }
+}
 
 /** An entity of a page to evaluate, with the checks that apply to it. */
 interface PlannedEntity {
@@ -280,34 +299,33 @@ export async function runEntityPass(options: {
    * Nothing is merged yet: the next page is planned and sent while the workers evaluate this one.
    */
   const hereChecks = states.some(state => !state.inWorker);
+  /** What a worker evaluates of a planned entity: its worker checks and their recorded digests. */
+  const workerRequest = (p: PlannedEntity): Omit<EvaluationItem, 'entity'> => {
+    const checkIds: string[] = [];
+    // An unchecked appliesTo is asked in the worker: it throws there, as here.
+    const unchecked: string[] = [];
+    let recordedDigests: Record<string, string> | undefined;
+    p.applying.forEach(({ state, checked }, i) => {
+      if (!state.inWorker) return;
+      const checkId = state.check.meta.id;
+      checkIds.push(checkId);
+      if (!checked) unchecked.push(checkId);
+      const digest = p.recordedDigests?.[i];
+      if (digest !== undefined) (recordedDigests ??= {})[checkId] = digest;
+    });
+    return { checkIds, unchecked, recordedDigests };
+  };
   const startEvaluation = async (
     planned: PlannedEntity[],
     /** The planned entities, in the same order. */
     entities: Entity[],
-  ) => {
+  ): Promise<PageEvaluations> => {
     const fromWorkers = session
       ? session.evaluate(
-          planned.map((p, index) => {
-            const checkIds: string[] = [];
-            // An unchecked appliesTo is asked in the worker: it throws there, as here.
-            const unchecked: string[] = [];
-            let recordedDigests: Record<string, string> | undefined;
-            p.applying.forEach(({ state, checked }, i) => {
-              if (!state.inWorker) return;
-              const checkId = state.check.meta.id;
-              checkIds.push(checkId);
-              if (!checked) unchecked.push(checkId);
-              const digest = p.recordedDigests?.[i];
-              if (digest !== undefined)
-                (recordedDigests ??= {})[checkId] = digest;
-            });
-            return {
-              entity: entities[index],
-              checkIds,
-              unchecked,
-              recordedDigests,
-            };
-          }),
+          planned.map((p, index) => ({
+            entity: entities[index],
+            ...workerRequest(p),
+          })),
         )
       : Promise.resolve([]);
     // Rejections are awaited below; meanwhile they must not count as unhandled.
@@ -339,11 +357,29 @@ export async function runEntityPass(options: {
     return { here, workerResults: await fromWorkers };
   };
 
-  /** Merges a page's evaluations into the checks' states, in page order. */
-  const mergePage = (
+  /** Evaluates a page a worker read and holds: every check of the pass runs in the workers. */
+  const startHeldEvaluation = async (
+    held: HeldCatalogPage,
     planned: PlannedEntity[],
-    results: Awaited<ReturnType<typeof startEvaluation>>,
-  ) => {
+    /** The planned entities' positions in the page, in the same order. */
+    indices: number[],
+  ): Promise<PageEvaluations> => {
+    if (!planned.length) {
+      held.release();
+      return { here: [], workerResults: [] };
+    }
+    // The worker knows each entity's checks (it said which apply): only recorded digests go.
+    const workerResults = await held.evaluate(
+      planned.map((p, k) => ({
+        index: indices[k],
+        recordedDigests: p.recordedDigests,
+      })),
+    );
+    return { here: [], workerResults };
+  };
+
+  /** Merges a page's evaluations into the checks' states, in page order. */
+  const mergePage = (planned: PlannedEntity[], results: PageEvaluations) => {
     const { here, workerResults } = results;
     const evaluated: string[] = [];
     const kept: string[] = [];
@@ -387,7 +423,7 @@ export async function runEntityPass(options: {
     planned: PlannedEntity[];
     unchangedRefs: string[];
     size: number;
-    results: ReturnType<typeof startEvaluation>;
+    results: Promise<PageEvaluations>;
   }
   let seen = 0;
   const completePage = async (page: InFlightPage) => {
@@ -418,20 +454,74 @@ export async function runEntityPass(options: {
     mark = now;
   };
 
-  /** A page read from the catalog whose recorded evaluations are being looked up. */
+  /**
+   * A page read from the catalog whose recorded evaluations are being looked up: its entities
+   * here, or held by the worker that read it (which computed what planning needs).
+   */
   interface ReadPage {
-    items: Entity[];
     entityRefs: string[];
     stored: Promise<Map<string, StoredEntityEvaluation>>;
+    applyingAt(index: number): {
+      applying: PlannedEntity['applying'];
+      positions: string;
+    };
+    contentHashAt(index: number): string;
+    /** Starts evaluating the planned entities, at these positions of the page. */
+    evaluate(
+      planned: PlannedEntity[],
+      indices: number[],
+    ): Promise<PageEvaluations>;
   }
-  const readPage = (items: Entity[]): ReadPage => {
-    const entityRefs = items.map(entity => stringifyEntityRef(entity));
+  const lookUp = (entityRefs: string[]) => {
     const stored = incremental
       ? incremental.lookup(entityRefs)
       : Promise.resolve(new Map<string, StoredEntityEvaluation>());
     // Awaited when the page is planned; meanwhile a rejection must not count as unhandled.
     stored.catch(() => {});
-    return { items, entityRefs, stored };
+    return stored;
+  };
+  const readPage = (items: Entity[]): ReadPage => {
+    const entityRefs = items.map(entity => stringifyEntityRef(entity));
+    return {
+      entityRefs,
+      stored: lookUp(entityRefs),
+      applyingAt: index => applyingTo(items[index]),
+      contentHashAt: index => entityContentHash(items[index]),
+      evaluate: (planned, indices) =>
+        startEvaluation(
+          planned,
+          indices.map(index => items[index]),
+        ),
+    };
+  };
+  // Per set of applying checks a worker said of an entity: the checks, made once per pass.
+  const applyingSets = new Map<string, PlannedEntity['applying']>();
+  const readHeldPage = (held: HeldCatalogPage): ReadPage => {
+    const entityRefs = held.entities.map(entity => entity.entityRef);
+    return {
+      entityRefs,
+      stored: lookUp(entityRefs),
+      applyingAt: index => {
+        const { applying: positions, unchecked } = held.entities[index];
+        const key = `${positions}|${unchecked}`;
+        let applying = applyingSets.get(key);
+        if (!applying) {
+          const uncheckedPositions = unchecked.split(',');
+          applying = positions
+            .split(',')
+            .filter(Boolean)
+            .map(position => ({
+              state: states[Number(position)],
+              checked: !uncheckedPositions.includes(position),
+            }));
+          applyingSets.set(key, applying);
+        }
+        return { applying, positions };
+      },
+      contentHashAt: index => held.entities[index].contentHash ?? '',
+      evaluate: (planned, indices) =>
+        startHeldEvaluation(held, planned, indices),
+    };
   };
 
   /** Decides what to evaluate on a page (incremental passes skip unchanged entities). */
@@ -446,21 +536,20 @@ export async function runEntityPass(options: {
     }
     lap('readingEvaluations');
     const planned: PlannedEntity[] = [];
-    const entities: Entity[] = [];
+    const indices: number[] = [];
     const unchangedRefs: string[] = [];
-    for (const [index, entity] of page.items.entries()) {
+    for (const [index, entityRef] of page.entityRefs.entries()) {
       if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-      const entityRef = page.entityRefs[index];
-      const { applying, positions } = applyingTo(entity);
+      const { applying, positions } = page.applyingAt(index);
       if (!incremental) {
         // Without incremental bookkeeping, a failure still forgets a recorded evaluation (e.g.
         // a check-limited pass), so the next incremental pass evaluates the entity again.
         planned.push({ entityRef, applying, recordedBefore: true });
-        entities.push(entity);
+        indices.push(index);
         continue;
       }
       const ref = lowerCaseEn(entityRef);
-      const contentHash = entityContentHash(entity);
+      const contentHash = page.contentHashAt(index);
       const evaluators = evaluatorsHashOf(positions);
       const before = stored.get(ref);
       const unchanged =
@@ -471,7 +560,7 @@ export async function runEntityPass(options: {
         skipped += 1;
         continue;
       }
-      entities.push(entity);
+      indices.push(index);
       planned.push({
         entityRef,
         applying,
@@ -493,8 +582,8 @@ export async function runEntityPass(options: {
     const current: InFlightPage = {
       planned,
       unchangedRefs,
-      size: page.items.length,
-      results: startEvaluation(planned, entities),
+      size: page.entityRefs.length,
+      results: page.evaluate(planned, indices),
     };
     // Rejections are awaited when the page's turn comes; meanwhile they must not count as unhandled.
     current.results.catch(() => {});
@@ -518,13 +607,30 @@ export async function runEntityPass(options: {
   };
   let catalogError: Error | undefined;
   let counted = false;
+  // A pass that evaluates few entities waits on the catalog: read it in parts at once. A full
+  // pass waits on evaluation; more reads would only take CPU from it (measured).
+  const inParts = incremental ? !incremental.full : false;
+  // A full pass whose checks all run in the workers has the workers read the catalog too: the
+  // main thread never parses, holds or copies an entity (what kept its event loop busy and its
+  // heap growing), it plans with what the worker says of each entity.
+  const pageRequests =
+    session && !inParts && states.every(state => state.inWorker)
+      ? options.catalog.pageRequests(options.pageSize)
+      : undefined;
   try {
-    const pages = options.catalog.pages({
-      pageSize: options.pageSize,
-      // A pass that evaluates few entities waits on the catalog: read it in parts at once. A
-      // full pass waits on evaluation; more reads would only take CPU from it (measured).
-      inParts: incremental ? !incremental.full : false,
-    });
+    const pages: AsyncIterable<{ totalItems: number; read(): ReadPage }> =
+      pageRequests && session
+        ? heldCatalogPages({
+            session,
+            pageRequests,
+            checkIds: states.map(state => state.check.meta.id),
+            incremental: Boolean(incremental),
+            toReadPage: readHeldPage,
+          })
+        : entityPages(
+            options.catalog.pages({ pageSize: options.pageSize, inParts }),
+            readPage,
+          );
     for await (const page of untilAborted(pages, signal)) {
       lap('readingCatalog');
       if (!counted) {
@@ -535,7 +641,7 @@ export async function runEntityPass(options: {
       }
       if (signal.aborted)
         throw asError(signal.reason ?? new Error('scan aborted'));
-      await advance(readPage(page.items));
+      await advance(page.read());
     }
   } catch (e) {
     if (writeError) throw writeError;

@@ -1,11 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Entity } from '@backstage/catalog-model';
 import { EntityCheckContext } from '@security-posture/plugin-security-posture-node';
-import { digestText, ResolvedCheck, stableHash } from '@security-posture/checks';
+import { ResolvedCheck, stableHash } from '@security-posture/checks';
 import { StoredEntityEvaluation } from '../database/PostureStore';
 import { asError } from './errors';
-
-const sha1 = (text: string) => digestText('sha1', text, 'hex');
 
 /** How the catalog pass of a scan treats entities evaluated before. */
 export interface IncrementalPassOptions {
@@ -19,36 +16,6 @@ export interface IncrementalPassOptions {
    * day, not per scan. Unset: never.
    */
   seenRefreshBefore?: string;
-}
-
-/**
- * What identifies the entity's content as the catalog returned it. The catalog's stitching sets
- * `metadata.etag` to a hash of the stitched entity (relations and status included) unless the
- * entity's provider set its own, so the etag changes with every change the checks could see.
- * Relations and status are hashed here as well: a provider's own etag stays while stitching
- * changes them under it (e.g. `ownedBy`, which gives findings their owners). Without an etag the
- * whole JSON is hashed. Reading the etag instead of hashing the entity keeps the main thread's
- * work per unchanged entity small; what a provider-set etag could still hide (a processor
- * changing such an entity's spec) is caught by the periodic full pass.
- */
-export function entityContentHash(entity: Entity): string {
-  const etag = entity.metadata.etag;
-  if (!etag) return sha1(JSON.stringify(entity));
-  const status = (entity as { status?: unknown }).status;
-  return `etag:${sha1(
-    `${etag}\u0000${entity.metadata.uid ?? ''}\u0000${relationsKey(
-      entity.relations,
-    )}\u0000${status === undefined ? '' : JSON.stringify(status)}`,
-  )}`;
-}
-
-/** The relations as type and target ref pairs: their JSON repeats each target as an object. */
-function relationsKey(relations: Entity['relations']): string {
-  let key = '';
-  for (const relation of relations ?? []) {
-    key += `${relation.type}\u0001${relation.targetRef}\u0002`;
-  }
-  return key;
 }
 
 /**

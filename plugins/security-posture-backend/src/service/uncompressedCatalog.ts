@@ -5,12 +5,21 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CatalogClient } from '@backstage/catalog-client';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { CatalogPageRequest } from '@security-posture/checks';
 
-/** The catalog reads a scan makes: cursor-paged queries and the kind facet. */
+/**
+ * The catalog reads a scan makes: cursor-paged queries and the kind facet; and, where the
+ * catalog is read over HTTP, the request of a page for an evaluation worker to read itself.
+ */
 export type CatalogReads = Pick<
   CatalogService,
   'queryEntities' | 'getEntityFacets'
->;
+> & {
+  pageRequest?(
+    request: { limit: number; cursor?: string },
+    options: { credentials: BackstageCredentials },
+  ): Promise<CatalogPageRequest>;
+};
 
 /**
  * The catalog's own client, asking for uncompressed responses. A scan reads the whole catalog,
@@ -23,7 +32,7 @@ export function uncompressedCatalog(options: {
   discovery: DiscoveryService;
   auth: AuthService;
 }): CatalogReads {
-  const { auth } = options;
+  const { auth, discovery } = options;
   const client = new CatalogClient({
     discoveryApi: options.discovery,
     fetchApi: {
@@ -45,6 +54,16 @@ export function uncompressedCatalog(options: {
     },
     async getEntityFacets(request, { credentials }) {
       return client.getEntityFacets(request, await token(credentials));
+    },
+    // The catalog client's query, as a URL: `GET /entities/by-query` with the limit and cursor.
+    async pageRequest({ limit, cursor }, { credentials }) {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (cursor) query.set('cursor', cursor);
+      const baseUrl = await discovery.getBaseUrl('catalog');
+      return {
+        url: `${baseUrl}/entities/by-query?${query}`,
+        token: (await token(credentials)).token,
+      };
     },
   };
 }

@@ -11,11 +11,14 @@ import { catalogChecks } from '../../catalog';
 import { CheckRegistry } from '../CheckRegistry';
 import { FindingFactory, ownersOf } from '../FindingFactory';
 import { evaluateEntityCheck } from '../entityEvaluation';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import {
+  CatalogPageReadError,
   EntityEvaluationPool,
-  errorSubject,
   EvaluationSession,
 } from './EntityEvaluationPool';
+import { errorSubject } from './errorSubject';
 import { workerTestChecks } from './__fixtures__/workerTestChecks';
 
 jest.setTimeout(120_000);
@@ -351,5 +354,211 @@ describe('EntityEvaluationPool', () => {
     // Nothing else is kept (no annotations, no other relations).
     expect(JSON.stringify(subject)).not.toContain('example.com/token');
     expect(JSON.stringify(subject)).not.toContain('dependsOn');
+  });
+
+  describe('catalog pages read by the workers', () => {
+    let server: Server | undefined;
+    afterEach(
+      () =>
+        new Promise<void>(done =>
+          server ? server.close(() => done()) : done(),
+        ),
+    );
+
+    /** A catalog answering `GET /entities/by-query` in pages of `pageSize` (cursor = offset). */
+    async function serveCatalog(
+      entities: Entity[],
+      options: { pageSize: number; failWith?: number },
+    ) {
+      const requests: Array<{ url: string; authorization?: string }> = [];
+      server = createServer((req, res) => {
+        requests.push({
+          url: req.url!,
+          authorization: req.headers.authorization,
+        });
+        if (options.failWith) {
+          res.writeHead(options.failWith, {
+            'content-type': 'application/json',
+          });
+          res.end('{"error":{"message":"catalog is down"}}');
+          return;
+        }
+        const offset = Number(
+          new URL(req.url!, 'http://x').searchParams.get('cursor') ?? 0,
+        );
+        const next = offset + options.pageSize;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            items: entities.slice(offset, next),
+            totalItems: entities.length,
+            pageInfo:
+              next < entities.length ? { nextCursor: String(next) } : {},
+          }),
+        );
+      });
+      await new Promise<void>(done => server!.listen(0, '127.0.0.1', done));
+      const { port } = server!.address() as AddressInfo;
+      const request = (cursor?: string) => ({
+        url: `http://127.0.0.1:${port}/entities/by-query?limit=${
+          options.pageSize
+        }${cursor ? `&cursor=${cursor}` : ''}`,
+        token: 'catalog-token',
+      });
+      return { requests, request };
+    }
+
+    it('evaluates the entities of a page it read as it evaluates entities sent to it, masked', async () => {
+      const secret = fakes.awsKeyId();
+      const entities = [
+        entity('plain'),
+        entity('leaky', { 'acme.io/deploy-key': secret }),
+        entity('pagerduty', { 'pagerduty.com/service-id': 'PABC123' }),
+      ];
+      const { requests, request } = await serveCatalog(entities, {
+        pageSize: 2,
+      });
+      const { session } = await start(catalogChecks, {}, 2);
+      const ids = catalogChecks.map(c => c.meta.id);
+
+      const first = await session!.readPage(request(), {
+        checkIds: ids,
+        incremental: true,
+      });
+      expect(first.totalItems).toBe(3);
+      expect(first.nextCursor).toBe('2');
+      expect(first.entities.map(e => e.entityRef)).toEqual([
+        'component:default/plain',
+        'component:default/leaky',
+      ]);
+      const second = await session!.readPage(request(first.nextCursor), {
+        checkIds: ids,
+        incremental: true,
+      });
+      expect(second.nextCursor).toBeUndefined();
+      expect(requests).toEqual([
+        {
+          url: '/entities/by-query?limit=2',
+          authorization: 'Bearer catalog-token',
+        },
+        {
+          url: '/entities/by-query?limit=2&cursor=2',
+          authorization: 'Bearer catalog-token',
+        },
+      ]);
+
+      // Only the second entity of the first page, and the one of the second page.
+      const fromHeld = [
+        ...(await first.evaluate([{ index: 1 }])),
+        ...(await second.evaluate([{ index: 0 }])),
+      ];
+      const sentAlong = await session!.evaluate(
+        [entities[1], entities[2]].map(e => ({ entity: e, checkIds: ids })),
+      );
+      const findingsOf = (evaluations: typeof fromHeld) =>
+        evaluations.map(forEntity => forEntity.map(e => e.findings));
+      expect(findingsOf(fromHeld)).toEqual(findingsOf(sentAlong));
+      expect(fromHeld[0][0].findings.map(f => f.evidence.secretMask)).toEqual([
+        `${secret.slice(0, 4)}…(20 chars)`,
+      ]);
+      const crossed = JSON.stringify([
+        first.entities,
+        second.entities,
+        fromHeld,
+      ]);
+      expect(crossed).not.toContain(secret);
+
+      // Recorded digests line up with the checks the page said apply: equal findings stay home.
+      const again = await session!.readPage(request(), {
+        checkIds: ids,
+        incremental: true,
+      });
+      const [kept] = await again.evaluate([
+        {
+          index: 1,
+          recordedDigests: fromHeld[0].map(e => e.findingsDigest!),
+        },
+      ]);
+      expect(kept.map(e => [e.findings.length, e.keptFailures])).toEqual(
+        fromHeld[0].map(e => [
+          0,
+          e.findings.filter(f => f.outcome === 'fail').length,
+        ]),
+      );
+    });
+
+    it("reports a failed catalog answer as the catalog's failure, and the worker reads on", async () => {
+      const failing = await serveCatalog([entity('a')], {
+        pageSize: 1,
+        failWith: 503,
+      });
+      const { session } = await start(catalogChecks);
+      const options = {
+        checkIds: ['catalog/leaked-secret'],
+        incremental: false,
+      };
+      const failed = session!.readPage(failing.request(), options);
+      await expect(failed).rejects.toBeInstanceOf(CatalogPageReadError);
+      await expect(failed).rejects.toThrow(
+        /Catalog request failed with 503 Service Unavailable: .*catalog is down/,
+      );
+      await new Promise<void>(done => server!.close(() => done()));
+      const working = await serveCatalog([entity('a')], { pageSize: 1 });
+      const page = await session!.readPage(working.request(), options);
+      const [[evaluation]] = await page.evaluate([{ index: 0 }]);
+      expect(evaluation.thrown).toBeUndefined();
+    });
+
+    it('turns a worker that dies holding a page into error outcomes for what the page said of its entities', async () => {
+      const { request } = await serveCatalog(
+        [entity('ok-1'), entity('hang-1')],
+        {
+          pageSize: 2,
+        },
+      );
+      const { session } = await startHangingCheck({
+        hangMs: 60_000,
+        timeoutSeconds: 1,
+      });
+      const ids = ['catalog/worker-test-crash'];
+      const page = await session!.readPage(request(), {
+        checkIds: ids,
+        incremental: false,
+      });
+      const [passed, hung] = await page.evaluate([{ index: 0 }, { index: 1 }]);
+      for (const [evaluation, name] of [
+        [passed[0], 'ok-1'],
+        [hung[0], 'hang-1'],
+      ] as const) {
+        expect(evaluation.thrown?.finding).toMatchObject({
+          outcome: 'error',
+          entityRef: `component:default/${name}`,
+          owners: ['group:default/payments'],
+        });
+      }
+      // A fresh worker reads and evaluates the next page.
+      const next = await session!.readPage(request(), {
+        checkIds: ids,
+        incremental: false,
+      });
+      const [[ok]] = await next.evaluate([{ index: 0 }]);
+      expect(ok.thrown).toBeUndefined();
+      expect(ok.counts.pass).toBe(1);
+    });
+
+    it('lets a released page go: it cannot be evaluated after', async () => {
+      const { request } = await serveCatalog([entity('a')], { pageSize: 1 });
+      const { session } = await start(catalogChecks);
+      const ids = ['catalog/leaked-secret'];
+      const page = await session!.readPage(request(), {
+        checkIds: ids,
+        incremental: false,
+      });
+      page.release();
+      const [[evaluation]] = await page.evaluate([{ index: 0 }]);
+      expect(evaluation.thrown?.message).toMatch(
+        /catalog page \d+ is no longer held/,
+      );
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-node';
@@ -7,6 +7,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ResolvedCheck } from '../CheckRegistry';
 import { EVALUATION_WORKER_MODULE } from './evaluationWorker';
+import { checksOfReadEntities } from './catalogPageReading';
+import { errorSubject, readEntitySubject } from './errorSubject';
 import { FindingFactory } from '../FindingFactory';
 import {
   emptyCounts,
@@ -15,8 +17,12 @@ import {
 } from '../entityEvaluation';
 import { stableHash } from '../stableHash';
 import {
+  CatalogPageRequest,
   EvaluationRequestItem,
   FromWorker,
+  HeldPageItem,
+  ReadEntity,
+  ReadPageAnswer,
   ToWorker,
   WorkerCheckSpec,
   WorkerInit,
@@ -30,6 +36,26 @@ export function defaultEvaluationWorkers(): number {
 /** One item of a batch: an entity and the worker-evaluated checks that apply to it. */
 export type EvaluationItem = EvaluationRequestItem;
 
+/** A catalog page read by a worker, which holds its entities until they are evaluated. */
+export interface HeldCatalogPage {
+  totalItems: number;
+  nextCursor?: string;
+  /** Per entity of the page, in catalog order: what the pass plans with. */
+  entities: ReadEntity[];
+  /**
+   * Evaluates entities of the page (by position) in the worker holding it, then the page is let
+   * go; as `evaluate`, a worker that fails yields `error` evaluations.
+   */
+  evaluate(items: HeldPageItem[]): Promise<EntityCheckEvaluation[][]>;
+  /** Lets the page go unevaluated (nothing on it to evaluate). */
+  release(): void;
+}
+
+/** A page a worker could not read because the catalog failed (not the worker). */
+export class CatalogPageReadError extends Error {
+  name = 'CatalogPageReadError';
+}
+
 /** A scan's use of the pool. */
 export interface EvaluationSession {
   /** Checks evaluated in the workers; the others run on the main thread. */
@@ -40,10 +66,29 @@ export interface EvaluationSession {
    * of the batch and is replaced.
    */
   evaluate(items: EvaluationItem[]): Promise<EntityCheckEvaluation[][]>;
+  /**
+   * Has a worker read a catalog page and hold it (workers take turns), so the main thread never
+   * parses, holds or copies the entities. `checkIds`: the pass's checks, in order (all evaluated
+   * in the workers); `incremental`: ask their `appliesTo` and hash content, as the pass would. A
+   * worker that fails while reading is replaced and the page read again, once; a catalog failure
+   * rejects with `CatalogPageReadError`.
+   */
+  readPage(
+    request: CatalogPageRequest,
+    options: { checkIds: string[]; incremental: boolean },
+  ): Promise<HeldCatalogPage>;
 }
 
 // Loading the checks (and, in development, compiling them) takes seconds, not minutes.
 const STARTUP_TIMEOUT_MS = 120_000;
+
+/** What a scan's batches are evaluated under: for their deadlines and error findings. */
+interface BatchContext {
+  deadlineMs: number;
+  factory: FindingFactory;
+  checks: Map<string, ResolvedCheck>;
+  init: WorkerInit;
+}
 
 interface PendingBatch {
   resolve(evaluations: EntityCheckEvaluation[][]): void;
@@ -55,6 +100,11 @@ class EvaluationWorker {
   readonly ready: Promise<Array<{ checkId: string; reason: string }>>;
   /** By batch id: a batch a stopped scan left behind still answers to its own promise. */
   private readonly pending = new Map<number, PendingBatch>();
+  /** Catalog pages being read, by page id. */
+  private readonly reads = new Map<
+    number,
+    { resolve(page: ReadPageAnswer): void; reject(error: Error): void }
+  >();
   private failure?: Error;
   private readonly worker: Worker;
   /** Settles when the last batch sent is answered (or failed). */
@@ -84,9 +134,10 @@ class EvaluationWorker {
         clearTimeout(startup.timer);
         this.failure ??= error;
         reject(error);
-        const pending = [...this.pending.values()];
+        const pending = [...this.pending.values(), ...this.reads.values()];
         this.pending.clear();
-        for (const batch of pending) batch.reject(error);
+        this.reads.clear();
+        for (const waiting of pending) waiting.reject(error);
       };
       // A worker stuck loading a check module must not hold up the scan.
       startup.timer = setTimeout(() => {
@@ -112,6 +163,14 @@ class EvaluationWorker {
           );
           return;
         }
+        if (message.type === 'pageRead') {
+          const read = this.reads.get(message.pageId);
+          this.reads.delete(message.pageId);
+          this.unrefWhenIdle();
+          if (message.page) read?.resolve(message.page);
+          else read?.reject(new CatalogPageReadError(message.error));
+          return;
+        }
         for (const line of message.logs) {
           this.logger
             .child({ check: line.checkId })
@@ -124,7 +183,7 @@ class EvaluationWorker {
         }
         const pending = this.pending.get(message.batchId);
         this.pending.delete(message.batchId);
-        if (!this.pending.size) this.worker.unref();
+        this.unrefWhenIdle();
         pending?.resolve(message.evaluations);
       });
       this.worker.on('error', fail);
@@ -148,6 +207,10 @@ class EvaluationWorker {
     );
   }
 
+  private unrefWhenIdle() {
+    if (!this.pending.size && !this.reads.size) this.worker.unref();
+  }
+
   get usable(): boolean {
     return !this.failure;
   }
@@ -156,14 +219,36 @@ class EvaluationWorker {
     this.worker.postMessage(message);
   }
 
-  async evaluate(batchId: number, items: EvaluationItem[], deadlineMs: number) {
+  /** Evaluates a batch: entities sent along, or entities of a page this worker holds. */
+  async evaluate(
+    message: Extract<ToWorker, { type: 'evaluate' | 'evaluatePage' }>,
+    deadlineMs: number,
+  ) {
     // The deadline counts from a started worker: loading the checks is not the batch's time.
     await this.ready;
-    const answer = this.awaitAnswer(batchId, items.length, deadlineMs);
+    const answer = this.awaitAnswer(
+      message.batchId,
+      message.items.length,
+      deadlineMs,
+    );
     if (!this.failure) {
       this.worker.ref();
-      this.send({ type: 'evaluate', batchId, items });
+      this.send(message);
     }
+    return answer;
+  }
+
+  /** Reads a catalog page into this worker; rejects with the worker's failure if it fails. */
+  async readPage(
+    message: Extract<ToWorker, { type: 'readPage' }>,
+  ): Promise<ReadPageAnswer> {
+    await this.ready;
+    if (this.failure) throw this.failure;
+    const answer = new Promise<ReadPageAnswer>((resolve, reject) =>
+      this.reads.set(message.pageId, { resolve, reject }),
+    );
+    this.worker.ref();
+    this.send(message);
     return answer;
   }
 
@@ -236,6 +321,8 @@ export class EntityEvaluationPool {
   private initKey?: string;
   private unavailable = new Map<string, string>();
   private nextBatchId = 1;
+  private nextPageId = 1;
+  private nextReader = 0;
   private evaluated = 0;
 
   constructor(
@@ -345,10 +432,17 @@ export class EntityEvaluationPool {
     const checksById = new Map(
       options.checks.map(resolved => [resolved.check.meta.id, resolved]),
     );
+    const batches: BatchContext = {
+      deadlineMs,
+      factory: options.factory,
+      checks: checksById,
+      init,
+    };
     return {
       checkIds,
-      evaluate: items =>
-        this.evaluate(items, deadlineMs, options.factory, checksById, init),
+      evaluate: items => this.evaluate(items, batches),
+      readPage: (request, readOptions) =>
+        this.readPage(request, readOptions, batches),
     };
   }
 
@@ -372,64 +466,121 @@ export class EntityEvaluationPool {
 
   private evaluate(
     items: EvaluationItem[],
-    deadlineMs: number,
-    factory: FindingFactory,
-    checks: Map<string, ResolvedCheck>,
-    init: WorkerInit,
+    batches: BatchContext,
   ): Promise<EntityCheckEvaluation[][]> {
     const chunkSize = Math.ceil(items.length / this.workers.length) || 1;
     const parts: Array<Promise<EntityCheckEvaluation[][]>> = [];
     for (let i = 0; i < this.workers.length; i++) {
       const part = items.slice(i * chunkSize, (i + 1) * chunkSize);
-      parts.push(
-        part.length
-          ? this.evaluatePart(i, part, deadlineMs, factory, checks, init)
-          : Promise.resolve([]),
-      );
+      if (!part.length) {
+        parts.push(Promise.resolve([]));
+        continue;
+      }
+      // What is kept for a failed batch's error findings is not the entities.
+      const failed = part.map(item => ({
+        subject: errorSubject(item.entity),
+        checkIds: item.checkIds,
+      }));
+      const message: ToWorker = {
+        type: 'evaluate',
+        batchId: this.nextBatchId++,
+        items: part,
+      };
+      parts.push(this.evaluateIn(this.workers[i], message, failed, batches));
     }
     return Promise.all(parts).then(answers => answers.flat());
   }
 
-  /** One worker's part of a batch; what is kept for its error findings is not the entities. */
-  private evaluatePart(
-    index: number,
-    part: EvaluationItem[],
-    deadlineMs: number,
-    factory: FindingFactory,
-    checks: Map<string, ResolvedCheck>,
-    init: WorkerInit,
+  /** A batch in one worker; a failed worker's batch is `error` evaluations, and it is replaced. */
+  private evaluateIn(
+    worker: EvaluationWorker,
+    message: Extract<ToWorker, { type: 'evaluate' | 'evaluatePage' }>,
+    failed: Array<{ subject: Entity; checkIds: string[] }>,
+    batches: BatchContext,
   ): Promise<EntityCheckEvaluation[][]> {
-    const failed = part.map(item => ({
-      subject: errorSubject(item.entity),
-      checkIds: item.checkIds,
-    }));
-    const count = part.length;
-    return this.workers[index]
-      .evaluate(this.nextBatchId++, part, deadlineMs)
-      .then(
-        evaluations => {
-          this.evaluated += count;
-          return evaluations;
-        },
-        e => {
-          const error = e instanceof Error ? e : new Error(String(e));
-          this.options.logger.warn(
-            `Evaluation worker failed, its batch is recorded as errors: ${error.message}`,
-          );
-          // The next batch gets a fresh worker.
-          this.workers[index] = this.startWorker(init);
-          return failed.map(item =>
-            item.checkIds.map(checkId =>
-              failedEvaluation(
-                factory,
-                checks.get(checkId)!,
-                item.subject,
-                error,
-              ),
+    const count = message.items.length;
+    return worker.evaluate(message, batches.deadlineMs).then(
+      evaluations => {
+        this.evaluated += count;
+        return evaluations;
+      },
+      e => {
+        const error = e instanceof Error ? e : new Error(String(e));
+        this.options.logger.warn(
+          `Evaluation worker failed, its batch is recorded as errors: ${error.message}`,
+        );
+        this.replace(worker, batches.init);
+        return failed.map(item =>
+          item.checkIds.map(checkId =>
+            failedEvaluation(
+              batches.factory,
+              batches.checks.get(checkId)!,
+              item.subject,
+              error,
             ),
-          );
+          ),
+        );
+      },
+    );
+  }
+
+  /** The next batch gets a fresh worker (once, however many of its batches failed). */
+  private replace(failed: EvaluationWorker, init: WorkerInit) {
+    const index = this.workers.indexOf(failed);
+    if (index >= 0) this.workers[index] = this.startWorker(init);
+  }
+
+  private async readPage(
+    request: CatalogPageRequest,
+    options: { checkIds: string[]; incremental: boolean },
+    batches: BatchContext,
+  ): Promise<HeldCatalogPage> {
+    for (let attempt = 1; ; attempt++) {
+      if (!this.workers.length) throw new Error('evaluation pool is closed');
+      // Workers take turns, so each evaluates the pages it read.
+      const worker = this.workers[this.nextReader++ % this.workers.length];
+      const pageId = this.nextPageId++;
+      let page: ReadPageAnswer;
+      try {
+        page = await worker.readPage({
+          type: 'readPage',
+          pageId,
+          request,
+          ...options,
+        });
+      } catch (e) {
+        if (e instanceof CatalogPageReadError) throw e;
+        // The worker failed, not the catalog: a fresh worker reads the page again, once.
+        this.replace(worker, batches.init);
+        if (attempt >= 2) throw e;
+        continue;
+      }
+      const { entities } = page;
+      const checksOf = checksOfReadEntities(options.checkIds);
+      let settled = false;
+      return {
+        ...page,
+        evaluate: items => {
+          settled = true;
+          const message: ToWorker = {
+            type: 'evaluatePage',
+            batchId: this.nextBatchId++,
+            pageId,
+            items,
+          };
+          const failed = items.map(item => ({
+            subject: readEntitySubject(entities[item.index]),
+            checkIds: checksOf(entities[item.index]).checkIds,
+          }));
+          return this.evaluateIn(worker, message, failed, batches);
         },
-      );
+        release: () => {
+          if (settled || !worker.usable) return;
+          settled = true;
+          worker.send({ type: 'releasePage', pageId });
+        },
+      };
+    }
   }
 
   /** Stops every worker (e.g. on backend shutdown). */
@@ -439,20 +590,6 @@ export class EntityEvaluationPool {
     this.initKey = undefined;
     await Promise.all(workers.map(w => w.terminate().catch(() => 0)));
   }
-}
-
-/** Of an entity, what its error findings read: its ref, kind and owners. */
-export function errorSubject(entity: Entity): Entity {
-  return {
-    apiVersion: entity.apiVersion,
-    kind: entity.kind,
-    metadata: {
-      name: entity.metadata.name,
-      namespace: entity.metadata.namespace,
-    },
-    spec: { owner: entity.spec?.owner },
-    relations: entity.relations?.filter(r => r.type === RELATION_OWNED_BY),
-  };
 }
 
 /** An entity the worker could not answer for: an `error` outcome, never a silent pass. */

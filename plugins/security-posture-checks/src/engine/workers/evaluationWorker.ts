@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject, JsonValue } from '@backstage/types';
 import {
@@ -9,7 +10,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FindingFactory } from '../FindingFactory';
 import { evaluateEntityCheck } from '../entityEvaluation';
 import {
+  heldPageRequests,
+  readCatalogPage,
+  summarizeCatalogPage,
+} from './catalogPageReading';
+import {
+  EvaluationRequestItem,
   FromWorker,
+  ReadEntity,
   ToWorker,
   WorkerCheckSpec,
   WorkerInit,
@@ -24,6 +32,16 @@ export const EVALUATION_WORKER_MODULE = __filename;
 
 // Log lines a batch may carry back; the rest are counted.
 const MAX_LOG_LINES_PER_BATCH = 1000;
+
+// Pages read and not yet evaluated that a worker holds at most (a pass holds two or three); a
+// page beyond that lets the oldest go, so a pass that stopped never leaves memory behind.
+const MAX_HELD_PAGES = 8;
+
+// Entities evaluated between two turns of the worker's event loop, so a page it was asked to
+// read is read (and the main thread can plan it) while it evaluates the page before.
+const YIELD_EVERY = 25;
+const yieldToEventLoop = () =>
+  new Promise<void>(resolve => setImmediate(resolve));
 
 function loadCheck(spec: WorkerCheckSpec): EntitySecurityCheck {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -155,11 +173,72 @@ export function runEntityEvaluationWorker(): void {
   };
   newContexts();
 
-  const evaluate = async (message: Extract<ToWorker, { type: 'evaluate' }>) => {
+  /** Catalog pages this worker read, by page id, until they are evaluated or released. */
+  const heldPages = new Map<
+    number,
+    { items: Entity[]; entities: ReadEntity[]; checkIds: string[] }
+  >();
+  const readPage = (message: Extract<ToWorker, { type: 'readPage' }>) => {
+    const answer = (
+      page: Omit<Extract<FromWorker, { type: 'pageRead' }>, 'type' | 'pageId'>,
+    ) => {
+      const pageRead: FromWorker = {
+        type: 'pageRead',
+        pageId: message.pageId,
+        ...page,
+      };
+      port.postMessage(pageRead);
+    };
+    readCatalogPage(message.request)
+      .then(page => {
+        const pageChecks = message.checkIds.map(id => {
+          const loaded = checks.get(id);
+          if (!loaded)
+            throw new Error(`check '${id}' is not loaded in this worker`);
+          return loaded.check;
+        });
+        const entities = summarizeCatalogPage(
+          page.items,
+          pageChecks,
+          message.incremental,
+        );
+        heldPages.set(message.pageId, {
+          items: page.items,
+          entities,
+          checkIds: message.checkIds,
+        });
+        if (heldPages.size > MAX_HELD_PAGES)
+          heldPages.delete(heldPages.keys().next().value!);
+        answer({
+          page: {
+            totalItems: page.totalItems,
+            nextCursor: page.nextCursor,
+            entities,
+          },
+        });
+      })
+      .catch(e =>
+        answer({ error: e instanceof Error ? e.message : String(e) }),
+      );
+  };
+  /** A held page's entities to evaluate, letting the page go. */
+  const heldItems = (
+    message: Extract<ToWorker, { type: 'evaluatePage' }>,
+  ): EvaluationRequestItem[] => {
+    const page = heldPages.get(message.pageId);
+    heldPages.delete(message.pageId);
+    // Only a pass holding more pages than a worker keeps gets here: its batch fails as a whole.
+    if (!page)
+      throw new Error(`catalog page ${message.pageId} is no longer held`);
+    return heldPageRequests(page, message.items);
+  };
+
+  const evaluate = async (batchId: number, items: EvaluationRequestItem[]) => {
     logs = [];
     dropped = 0;
     const evaluations = [];
-    for (const item of message.items) {
+    for (const [position, item] of items.entries()) {
+      if (position % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       const { entity, checkIds, unchecked = [], recordedDigests } = item;
       const forEntity = [];
       for (const checkId of checkIds) {
@@ -188,7 +267,7 @@ export function runEntityEvaluationWorker(): void {
     }
     const answer: FromWorker = {
       type: 'evaluated',
-      batchId: message.batchId,
+      batchId,
       evaluations,
       logs,
       droppedLogLines: dropped,
@@ -216,13 +295,21 @@ export function runEntityEvaluationWorker(): void {
       if (message.error !== undefined)
         request?.reject(new Error(message.error));
       else request?.resolve(message.data);
+    } else if (message.type === 'readPage') {
+      // Not in turn: read while the batch before it is evaluated.
+      readPage(message);
+    } else if (message.type === 'releasePage') {
+      heldPages.delete(message.pageId);
     } else if (message.type === 'scan') {
       inTurn(() => {
         factory = new FindingFactory(message.fingerprintKey);
         newContexts();
+        heldPages.clear();
       });
+    } else if (message.type === 'evaluatePage') {
+      inTurn(() => evaluate(message.batchId, heldItems(message)));
     } else {
-      inTurn(() => evaluate(message));
+      inTurn(() => evaluate(message.batchId, message.items));
     }
   });
   const ready: FromWorker = { type: 'ready', unavailable };

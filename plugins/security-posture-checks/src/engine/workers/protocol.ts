@@ -27,6 +27,47 @@ export interface EvaluationRequestItem {
   recordedDigests?: Record<string, string>;
 }
 
+/**
+ * A catalog page for a worker to read (`GET /entities/by-query` of the catalog): the worker
+ * parses it and holds its entities, so the main thread never holds or copies them.
+ */
+export interface CatalogPageRequest {
+  url: string;
+  /** A plugin token for the catalog, from the main thread (workers hold no credentials). */
+  token: string;
+}
+
+/** An entity of a page a worker read and holds: what the main thread plans the pass with. */
+export interface ReadEntity {
+  entityRef: string;
+  /** Its kind and owners: what its error findings read, should its evaluation fail. */
+  kind: string;
+  owners: string[];
+  /** Incremental passes: the entity's content hash. */
+  contentHash?: string;
+  /** Positions (in the request's check ids) of the checks that apply, each followed by ",". */
+  applying: string;
+  /** Of those, the positions whose `appliesTo` was not asked or threw (asked again then). */
+  unchecked: string;
+}
+
+/** A catalog page a worker read and holds until it is evaluated or released. */
+export interface ReadPageAnswer {
+  totalItems: number;
+  nextCursor?: string;
+  entities: ReadEntity[];
+}
+
+/**
+ * An entity of a held page to evaluate (its checks are the ones its `ReadEntity` says apply):
+ * its position in the page and, per applying check in that order, the digest of the findings
+ * recorded for it.
+ */
+export interface HeldPageItem {
+  index: number;
+  recordedDigests?: string[];
+}
+
 /** `workerData` of every evaluation worker. */
 export interface WorkerInit {
   /** The deployment's root config, as entity checks read it. */
@@ -38,6 +79,25 @@ export type ToWorker =
   /** A new scan: findings are made under its fingerprint key, secrets seen are forgotten. */
   | { type: 'scan'; fingerprintKey?: string }
   | { type: 'evaluate'; batchId: number; items: EvaluationRequestItem[] }
+  /**
+   * Reads a catalog page and holds it. `checkIds`: the pass's checks, whose `appliesTo` is asked
+   * in incremental passes (as on the main thread); content hashes are computed for those too.
+   */
+  | {
+      type: 'readPage';
+      pageId: number;
+      request: CatalogPageRequest;
+      checkIds: string[];
+      incremental: boolean;
+    }
+  /** Evaluates entities of a held page, then lets the page go. */
+  | {
+      type: 'evaluatePage';
+      batchId: number;
+      pageId: number;
+      items: HeldPageItem[];
+    }
+  | { type: 'releasePage'; pageId: number }
   /** The answer to a worker's `getPublished` (data already scrubbed by the scan's factory). */
   | { type: 'published'; requestId: number; data?: JsonValue; error?: string };
 
@@ -53,6 +113,8 @@ export type FromWorker =
   | { type: 'ready'; unavailable: Array<{ checkId: string; reason: string }> }
   /** A check asked for data another check published: the main thread reads it. */
   | { type: 'getPublished'; requestId: number; checkId: string; key: string }
+  /** A page read (or why not: the catalog's answer, not the worker's failure). */
+  | { type: 'pageRead'; pageId: number; page?: ReadPageAnswer; error?: string }
   | {
       type: 'evaluated';
       batchId: number;

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { entityContentHash } from './incrementalPass';
+import { entityContentHash } from './entityContentHash';
 
 function entity(overrides: Partial<Entity['metadata']> = {}): Entity {
   return {
