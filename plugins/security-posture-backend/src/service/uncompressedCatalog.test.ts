@@ -2,7 +2,10 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { uncompressedCatalog } from './uncompressedCatalog';
+import {
+  reusedServiceTokens,
+  uncompressedCatalog,
+} from './uncompressedCatalog';
 
 describe('uncompressedCatalog', () => {
   let server: http.Server;
@@ -85,5 +88,91 @@ describe('uncompressedCatalog', () => {
     expect(requests.map(r => r.headers['accept-encoding'])).toEqual([
       'identity',
     ]);
+  });
+
+  it('says where a worker reads a page: the same query URL and token as the client uses', async () => {
+    const credentials = mockCredentials.service('plugin:security-posture');
+    const catalog = reads();
+    const first = await catalog.pageRequest!({ limit: 500 }, { credentials });
+    const next = await catalog.pageRequest!(
+      { limit: 500, cursor: 'abc=' },
+      { credentials },
+    );
+    expect(first.url).toBe(
+      `${baseUrl}/api/catalog/entities/by-query?limit=500`,
+    );
+    expect(next.url).toBe(
+      `${baseUrl}/api/catalog/entities/by-query?limit=500&cursor=abc%3D`,
+    );
+    expect(`Bearer ${first.token}`).toBe(
+      mockCredentials.service.header({
+        onBehalfOf: credentials,
+        targetPluginId: 'catalog',
+      }),
+    );
+    // The client's own request for the first page has the same URL.
+    await catalog.queryEntities({ limit: 500 }, { credentials });
+    expect(`${baseUrl}${requests[0].url}`).toBe(first.url);
+  });
+});
+
+describe('reusedServiceTokens', () => {
+  const jwt = (exp: number) =>
+    `h.${Buffer.from(JSON.stringify({ exp: exp / 1000 })).toString(
+      'base64url',
+    )}.s`;
+  const service = mockCredentials.service('plugin:security-posture');
+
+  it('reuses a service token for a few minutes, never close to its expiry', async () => {
+    let now = 1_000_000_000_000;
+    let issued = 0;
+    const token = reusedServiceTokens(
+      async () => {
+        issued += 1;
+        return { token: jwt(now + 60 * 60_000) };
+      },
+      () => now,
+    );
+    const first = await token(service);
+    expect(await token(service)).toEqual(first);
+    now += 4 * 60_000;
+    expect(await token(service)).toEqual(first);
+    expect(issued).toBe(1);
+    now += 2 * 60_000;
+    await token(service);
+    expect(issued).toBe(2);
+  });
+
+  it('issues a fresh token when the kept one expires within a minute', async () => {
+    const now = 1_000_000_000_000;
+    let issued = 0;
+    const token = reusedServiceTokens(
+      async () => {
+        issued += 1;
+        return { token: jwt(now + 50_000) };
+      },
+      () => now,
+    );
+    await token(service);
+    await token(service);
+    expect(issued).toBe(2);
+  });
+
+  it('never reuses tokens of users, or tokens whose expiry it cannot read', async () => {
+    let issued = 0;
+    const userToken = reusedServiceTokens(async () => {
+      issued += 1;
+      return { token: jwt(Date.now() + 60 * 60_000) };
+    });
+    await userToken(mockCredentials.user());
+    await userToken(mockCredentials.user());
+    expect(issued).toBe(2);
+    const opaque = reusedServiceTokens(async () => {
+      issued += 1;
+      return { token: 'not-a-jwt' };
+    });
+    await opaque(service);
+    await opaque(service);
+    expect(issued).toBe(4);
   });
 });
