@@ -31,6 +31,10 @@ async function main() {
     stopping = true;
   });
   const latencies = [];
+  // BENCH_PROBE_SERIES=<folder>: every latency with its start (ms into the run), to see when
+  // slow requests happen; not part of the results.
+  const seriesFolder = process.env.BENCH_PROBE_SERIES;
+  const series = seriesFolder ? [] : undefined;
   let errors = 0;
   let non2xx = 0;
   let sent = 0;
@@ -47,8 +51,19 @@ async function main() {
       errors += 1;
     }
     sent += 1;
-    if (ok && sent > warmup) latencies.push(performance.now() - t);
+    if (ok && sent > warmup) {
+      latencies.push(performance.now() - t);
+      series?.push([Math.round(t - started), latencies.at(-1)]);
+    }
     await sleep(intervalMs);
+  }
+  if (series) {
+    const fs = require('node:fs');
+    fs.mkdirSync(seriesFolder, { recursive: true });
+    fs.writeFileSync(
+      require('node:path').join(seriesFolder, `probe-${Date.now()}.json`),
+      JSON.stringify(series),
+    );
   }
   const meanMs =
     latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);

@@ -80,6 +80,15 @@ export interface Config {
        * @visibility backend
        */
       compressCatalogReads?: boolean;
+      /**
+       * Full catalog passes whose entity checks all run in evaluation workers have the workers
+       * read the catalog pages too (over HTTP, with a plugin token from the scan): the event
+       * loop then never parses or holds the entities, which keeps requests answered and memory
+       * flat during a scan. false: the main thread reads every page and hands entities to the
+       * workers. Not used when `compressCatalogReads` is true. Default true.
+       * @visibility backend
+       */
+      workersReadCatalog?: boolean;
     };
     /** Exemptions (accepted risks, false positives, risks mitigated elsewhere). */
     exemptions?: {

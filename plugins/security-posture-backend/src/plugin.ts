@@ -112,7 +112,13 @@ export const securityPosturePlugin = createBackendPlugin({
         const catalog = new CatalogEntitySource(
           config.getOptionalBoolean('securityPosture.scans.compressCatalogReads')
             ? deps.catalog
-            : uncompressedCatalog({ discovery: deps.discovery, auth: deps.auth }),
+            : uncompressedCatalog({
+                discovery: deps.discovery,
+                auth: deps.auth,
+                pageRequests:
+                  config.getOptionalBoolean('securityPosture.scans.workersReadCatalog') ??
+                  true,
+              }),
           deps.auth,
           config.getOptionalNumber('securityPosture.scans.concurrentCatalogReads') ??
             DEFAULT_CONCURRENT_CATALOG_READS,

@@ -113,6 +113,14 @@ describe('uncompressedCatalog', () => {
     // The client's own request for the first page has the same URL.
     await catalog.queryEntities({ limit: 500 }, { credentials });
     expect(`${baseUrl}${requests[0].url}`).toBe(first.url);
+    // Turned off (`securityPosture.scans.workersReadCatalog: false`): the workers read nothing.
+    expect(
+      uncompressedCatalog({
+        discovery: mockServices.discovery(),
+        auth: mockServices.auth(),
+        pageRequests: false,
+      }).pageRequest,
+    ).toBeUndefined();
   });
 });
 

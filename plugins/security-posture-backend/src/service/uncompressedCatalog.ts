@@ -31,6 +31,8 @@ export type CatalogReads = Pick<
 export function uncompressedCatalog(options: {
   discovery: DiscoveryService;
   auth: AuthService;
+  /** Whether evaluation workers may read pages themselves (`pageRequest`); default true. */
+  pageRequests?: boolean;
 }): CatalogReads {
   const { auth, discovery } = options;
   const client = new CatalogClient({
@@ -49,13 +51,17 @@ export function uncompressedCatalog(options: {
       targetPluginId: 'catalog',
     }),
   );
-  return {
+  const reads: CatalogReads = {
     async queryEntities(request, { credentials }) {
       return client.queryEntities(request, await token(credentials));
     },
     async getEntityFacets(request, { credentials }) {
       return client.getEntityFacets(request, await token(credentials));
     },
+  };
+  if (options.pageRequests === false) return reads;
+  return {
+    ...reads,
     // The catalog client's query, as a URL: `GET /entities/by-query` with the limit and cursor.
     async pageRequest({ limit, cursor }, { credentials }) {
       const query = new URLSearchParams({ limit: String(limit) });
