@@ -109,6 +109,51 @@ describe.each(databases.eachSupportedId())(
       for (const secret of planted!) expect(findings).not.toContain(secret);
     });
 
+    it('records a catalog failing mid-pass, keeps the findings it did not reach and reads on next time', async () => {
+      const random = seededRandom(23);
+      catalog = new FakeCatalog(
+        Array.from({ length: 30 }, (_, i) =>
+          modify(random, makeEntity(random, `svc-${i}`)),
+        ),
+        true,
+      );
+      await catalog.serveOverHttp();
+      const deployment: Deployment = { version: 1, config: {} };
+      const db = await databases.init(databaseId);
+      const scan = (status: 'succeeded' | 'partial' | 'failed') =>
+        scanWith(
+          db,
+          catalog!,
+          deployment,
+          HOUR,
+          true,
+          pool,
+          catalogChecks,
+          status,
+        );
+      const before = await scan('succeeded');
+      const refsOf = (findings: typeof before.open) =>
+        new Set(findings.flatMap(f => (f.entityRef ? [f.entityRef] : [])));
+      expect(refsOf(before.open).size).toBeGreaterThan(10);
+
+      // Pages of 7: the third page on fails.
+      catalog.failOverHttpFrom = 14;
+      // Every check of this scan is a catalog check, so every check ended in error.
+      const failed = await scan('failed');
+      expect(failed.scan.message).toMatch(/^All 3 checks failed/);
+      // Nothing the pass did not reach was resolved.
+      for (const ref of refsOf(before.open))
+        expect(refsOf(failed.open).has(ref)).toBe(true);
+      const errors = failed.open.filter(f => f.outcome === 'error');
+      expect(errors.map(f => f.message).join('\n')).toMatch(
+        /Catalog request failed with 500/,
+      );
+
+      catalog.failOverHttpFrom = undefined;
+      const recovered = await scan('succeeded');
+      expect(comparable(recovered.open)).toEqual(comparable(before.open));
+    });
+
     it('reads here when a check of the pass runs on the main thread', async () => {
       const random = seededRandom(22);
       catalog = new FakeCatalog(

@@ -6,7 +6,10 @@ import { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Finding } from '@security-posture/plugin-security-posture-common';
+import {
+  Finding,
+  Scan,
+} from '@security-posture/plugin-security-posture-common';
 import {
   createEntitySecurityCheck,
   SecurityCheck,
@@ -141,6 +144,8 @@ export class FakeCatalog {
   pagesReadHere = 0;
   /** Pages read over HTTP. */
   pagesReadOverHttp = 0;
+  /** Pages over HTTP from this offset on fail (the catalog failing mid-scan). */
+  failOverHttpFrom?: number;
   private server?: Server;
   private port = 0;
 
@@ -154,6 +159,16 @@ export class FakeCatalog {
       const offset = Number(cursor ?? 0);
       const next = offset + Number(query.get('limit'));
       this.pagesReadOverHttp += 1;
+      if (
+        this.failOverHttpFrom !== undefined &&
+        offset >= this.failOverHttpFrom
+      ) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          '{"error":{"name":"Error","message":"catalog database unavailable"}}',
+        );
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -279,6 +294,7 @@ export async function scanWith(
     ...catalogChecks,
     taggedComponentCheck(deployment.version),
   ],
+  expectedStatus: Scan['status'] = 'succeeded',
 ) {
   const store = await DatabasePostureStore.create({
     database: mockServices.database({ knex, migrations: { skip: false } }),
@@ -324,7 +340,9 @@ export async function scanWith(
   });
   await service.processQueue();
   const scan = (await store.getScan(requested.id))!;
-  expect([scan.status, scan.message]).toEqual(['succeeded', undefined]);
+  if (expectedStatus === 'succeeded')
+    expect([scan.status, scan.message]).toEqual(['succeeded', undefined]);
+  else expect(scan.status).toBe(expectedStatus);
   const pass = await knex('security_posture_entity_passes')
     .where({ scan_id: scan.id })
     .first();
