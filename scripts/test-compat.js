@@ -705,8 +705,16 @@ async function backendSteps({ dir, port, step, hasBackend }) {
       if (!inWorkers) {
         return { ok: false, data, detail: 'no catalog pass ran in the evaluation workers (backend log)' };
       }
+      // Its first pass is a full one: the workers read the catalog pages themselves.
+      if (!/Catalog pass: the evaluation workers read the catalog pages/.test(backendLog)) {
+        return { ok: false, data, detail: 'the evaluation workers did not read the catalog (backend log)' };
+      }
       if (scan.status === 'succeeded')
-        return { ok: true, detail: `succeeded in evaluation workers; ${outcomes}`, data };
+        return {
+          ok: true,
+          detail: `succeeded in evaluation workers, which read the catalog; ${outcomes}`,
+          data,
+        };
       const errored = runs
         .filter(c => c.outcome === 'error')
         .map(c => `${c.checkId}: ${c.message || ''}`)

@@ -617,6 +617,8 @@ export async function runEntityPass(options: {
     session && !inParts && states.every(state => state.inWorker)
       ? options.catalog.pageRequests(options.pageSize)
       : undefined;
+  if (pageRequests)
+    logger.info('Catalog pass: the evaluation workers read the catalog pages');
   try {
     const pages: AsyncIterable<{ totalItems: number; read(): ReadPage }> =
       pageRequests && session
