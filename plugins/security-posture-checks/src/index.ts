@@ -67,6 +67,7 @@ export {
   EntityEvaluationPool,
 } from './engine/workers/EntityEvaluationPool';
 export { runEntityEvaluationWorker } from './engine/workers/evaluationWorker';
+export { plannedAppliesTo } from './engine/workers/catalogPageReading';
 export type {
   EvaluationItem,
   EvaluationSession,

@@ -9,6 +9,7 @@ import {
   EvaluationSession,
   FindingFactory,
   HeldCatalogPage,
+  plannedAppliesTo,
 } from '@security-posture/checks';
 import {
   EntityEvaluation,
@@ -275,17 +276,11 @@ export async function runEntityPass(options: {
     const applying: PlannedEntity['applying'] = [];
     let positions = '';
     states.forEach((state, i) => {
-      let applies = true;
-      let checked = true;
-      if (incremental) {
-        try {
-          applies = !state.check.appliesTo || state.check.appliesTo(entity);
-        } catch {
-          checked = false;
-        }
-      } else {
-        checked = false;
-      }
+      const { applies, checked } = plannedAppliesTo(
+        state.check,
+        entity,
+        Boolean(incremental),
+      );
       if (applies) {
         applying.push({ state, checked });
         positions += `${i},`;

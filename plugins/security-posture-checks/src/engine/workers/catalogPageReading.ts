@@ -56,6 +56,28 @@ export async function readCatalogPage(
 }
 
 /**
+ * Whether a check applies to an entity as a catalog pass plans it, on the main thread or in the
+ * worker that read the entity. Incremental passes ask `appliesTo` (they record which checks
+ * evaluated an entity); one that throws counts as applying, unchecked: it is asked again when the
+ * entity is evaluated, and its error reported there. Full passes ask it only when evaluating.
+ */
+export function plannedAppliesTo(
+  check: Pick<EntitySecurityCheck, 'appliesTo'>,
+  entity: Entity,
+  incremental: boolean,
+): { applies: boolean; checked: boolean } {
+  if (!incremental) return { applies: true, checked: false };
+  try {
+    return {
+      applies: !check.appliesTo || check.appliesTo(entity),
+      checked: true,
+    };
+  } catch {
+    return { applies: true, checked: false };
+  }
+}
+
+/**
  * What the main thread plans a pass with, per entity of a page read in a worker: the same ref,
  * content hash and applying checks it would compute itself. Full passes (`incremental` false) ask
  * no `appliesTo` here: every check applies and asks it when evaluated, as on the main thread.
@@ -69,15 +91,7 @@ export function summarizeCatalogPage(
     let applying = '';
     let unchecked = '';
     checks.forEach((check, i) => {
-      let applies = true;
-      let checked = incremental;
-      if (incremental) {
-        try {
-          applies = !check.appliesTo || check.appliesTo(entity);
-        } catch {
-          checked = false;
-        }
-      }
+      const { applies, checked } = plannedAppliesTo(check, entity, incremental);
       if (!applies) return;
       applying += `${i},`;
       if (!checked) unchecked += `${i},`;
