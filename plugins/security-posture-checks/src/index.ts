@@ -62,10 +62,10 @@ export type {
 } from './engine/entityEvaluation';
 // Entity checks evaluated in worker threads; `runEntityEvaluationWorker` is the workers' body.
 export {
-  CatalogPageReadError,
   defaultEvaluationWorkers,
   EntityEvaluationPool,
 } from './engine/workers/EntityEvaluationPool';
+export { CatalogPageReadError } from './engine/workers/poolWorker';
 export { runEntityEvaluationWorker } from './engine/workers/evaluationWorker';
 export { plannedAppliesTo } from './engine/workers/catalogPageReading';
 export type {

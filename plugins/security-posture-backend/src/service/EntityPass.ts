@@ -16,13 +16,14 @@ import {
   StoredEntityEvaluation,
 } from '../database/PostureStore';
 import { CatalogEntitySource } from './CatalogEntitySource';
-import { heldCatalogPages } from './heldCatalogPages';
+import { entityPages, heldCatalogPages } from './passPageSources';
 import {
   EntityCheckState,
   EntityPassResult,
   PassTimings,
 } from './entityPassState';
 import { untilAborted } from './catalogPartitions';
+import { GatheredPageWrites } from './gatheredPageWrites';
 import { asError } from './errors';
 import {
   evaluatorKey,
@@ -36,9 +37,6 @@ const YIELD_EVERY = 50;
 const yieldToEventLoop = () =>
   new Promise<void>(resolve => setImmediate(resolve));
 
-// At most this many catalog pages are gathered into one write (bounds what waits in memory).
-const MAX_GATHERED_PAGES = 20;
-
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
 
@@ -46,16 +44,6 @@ const MAX_ERROR_FINDINGS_PER_CHECK = 20;
 interface PageEvaluations {
   here: EntityCheckEvaluation[][];
   workerResults: EntityCheckEvaluation[][];
-}
-
-/** Catalog pages the main thread read and parsed itself. */
-async function* entityPages<T>(
-  pages: AsyncIterable<{ items: Entity[]; totalItems: number }>,
-  toReadPage: (items: Entity[]) => T,
-): AsyncIterable<{ totalItems: number; read(): T }> {
-  for await (const page of pages) {
-    yield { totalItems: page.totalItems, read: () => toReadPage(page.items) };
-  }
 }
 
 /** An entity of a page to evaluate, with the checks that apply to it. */
@@ -174,78 +162,13 @@ export async function runEntityPass(options: {
     }
   };
 
-  // A page's findings are written while the next page is evaluated: the database works while
-  // the checks compute. A failed write ends the pass and fails the scan. Pages with little to
-  // write (a rescan's few changed entities) are gathered into one write: every write is a
-  // transaction whose round trips compete with the catalog stream for the event loop.
-  let pendingWrite: Promise<void> = Promise.resolve();
-  let writeError: Error | undefined;
-  const gathered: Omit<EntityPageOutput, 'checks'> = {
-    entityRefs: [],
-    unchangedEntityRefs: [],
-    evaluations: [],
-    forgetEvaluations: [],
-  };
-  let gatheredPages = 0;
-  /** What the gathered pages write: evaluated entities, findings and refreshed kept findings. */
-  const gatheredWeight = () =>
-    gathered.entityRefs.length +
-    gathered.forgetEvaluations.length +
-    states.reduce(
-      (sum, state) =>
-        sum + state.findings.length + state.pageKeptRefresh.length,
-      0,
-    );
-  const writeGathered = async () => {
-    await pendingWrite;
-    if (writeError) throw writeError;
-    const output: EntityPageOutput = {
-      entityRefs: gathered.entityRefs,
-      unchangedEntityRefs: gathered.unchangedEntityRefs,
-      evaluations: gathered.evaluations,
-      forgetEvaluations: gathered.forgetEvaluations,
-      checks: states.map(state => ({
-        checkId: state.check.meta.id,
-        findings: state.findings,
-        unevaluatedEntityRefs: state.pageUnevaluated,
-        keptEntityRefs: state.pageKept,
-        refreshEntityRefs: state.pageKeptRefresh,
-      })),
-    };
-    gathered.entityRefs = [];
-    gathered.unchangedEntityRefs = [];
-    gathered.evaluations = [];
-    gathered.forgetEvaluations = [];
-    gatheredPages = 0;
-    for (const state of states) {
-      state.pageUnevaluated = [];
-      state.pageKept = [];
-      state.pageKeptRefresh = [];
-    }
-    if (!onEntityPage) return;
-    for (const state of states) state.findings = [];
-    const writing = performance.now();
-    pendingWrite = onEntityPage(output).then(
-      () => {
-        timings.writing += performance.now() - writing;
-      },
-      e => {
-        writeError = asError(e);
-      },
-    );
-  };
   const pageSize = options.pageSize ?? 500;
-  /** Hands a page on: written now when it (with those gathered before it) is worth a write. */
-  const deliverPage = async (page: Omit<EntityPageOutput, 'checks'>) => {
-    if (writeError) throw writeError;
-    gathered.entityRefs.push(...page.entityRefs);
-    gathered.unchangedEntityRefs.push(...page.unchangedEntityRefs);
-    gathered.evaluations.push(...page.evaluations);
-    gathered.forgetEvaluations.push(...page.forgetEvaluations);
-    gatheredPages += 1;
-    if (gatheredWeight() >= pageSize || gatheredPages >= MAX_GATHERED_PAGES)
-      await writeGathered();
-  };
+  const writes = new GatheredPageWrites({
+    states,
+    pageSize,
+    onEntityPage,
+    timings,
+  });
 
   // Incremental passes: each check's part of the evaluator hash, read once per scan.
   const keys = incremental
@@ -432,7 +355,7 @@ export async function runEntityPass(options: {
     progress.done += page.size;
     progress.total = Math.max(progress.total, progress.done);
     onProgress({ ...progress });
-    await deliverPage({
+    await writes.deliver({
       entityRefs: evaluated,
       unchangedEntityRefs: kept.length
         ? page.unchangedRefs.concat(kept)
@@ -526,8 +449,7 @@ export async function runEntityPass(options: {
       stored = await page.stored;
     } catch (e) {
       // A failed read is a database failure, not the catalog's: it fails the scan.
-      writeError = asError(e);
-      throw writeError;
+      throw writes.fail(e);
     }
     lap('readingEvaluations');
     const planned: PlannedEntity[] = [];
@@ -641,10 +563,10 @@ export async function runEntityPass(options: {
       await advance(page.read());
     }
   } catch (e) {
-    if (writeError) throw writeError;
+    writes.throwIfFailed();
     if (signal.aborted) {
       // A stopped scan is not a catalog failure: let the page being written finish, then stop.
-      await pendingWrite;
+      await writes.settled();
       throw asError(signal.reason);
     }
     catalogError = asError(e);
@@ -653,16 +575,16 @@ export async function runEntityPass(options: {
     // The pages read before the end (or before a failed read) still count: hand them on.
     while (inFlight) await advance();
   } catch (e) {
-    if (writeError) throw writeError;
+    writes.throwIfFailed();
     // A stopped scan: let the page being written finish, then stop.
-    await pendingWrite;
+    await writes.settled();
     throw signal.aborted ? asError(signal.reason) : e;
   }
   try {
     // What was gathered since the last write: after a failed catalog read, too.
-    if (gatheredPages) await writeGathered();
+    await writes.flush();
   } catch (e) {
-    await pendingWrite;
+    await writes.settled();
     throw e;
   }
   if (catalogError) {
@@ -670,8 +592,8 @@ export async function runEntityPass(options: {
       `Catalog read failed after ${seen} entities; entity checks are incomplete: ${catalogError.message}`,
     );
   }
-  await pendingWrite;
+  await writes.settled();
   lap('waitingForWrites');
-  if (writeError) throw writeError;
+  writes.throwIfFailed();
   return { seen, skipped, catalogError, timings };
 }

@@ -14,10 +14,10 @@ import { evaluateEntityCheck } from '../entityEvaluation';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import {
-  CatalogPageReadError,
   EntityEvaluationPool,
   EvaluationSession,
 } from './EntityEvaluationPool';
+import { CatalogPageReadError } from './poolWorker';
 import { errorSubject } from './errorSubject';
 import { workerTestChecks } from './__fixtures__/workerTestChecks';
 

@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import {
   CatalogPageRequest,
   EvaluationSession,
@@ -42,5 +43,15 @@ export async function* heldCatalogPages<T>(options: {
       page => page.release(),
       () => {},
     );
+  }
+}
+
+/** Catalog pages the main thread read and parsed itself, to be read into the pass. */
+export async function* entityPages<T>(
+  pages: AsyncIterable<{ items: Entity[]; totalItems: number }>,
+  toReadPage: (items: Entity[]) => T,
+): AsyncIterable<{ totalItems: number; read(): T }> {
+  for await (const page of pages) {
+    yield { totalItems: page.totalItems, read: () => toReadPage(page.items) };
   }
 }
