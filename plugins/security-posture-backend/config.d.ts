@@ -85,7 +85,9 @@ export interface Config {
        * read the catalog pages too (over HTTP, with a plugin token from the scan): the event
        * loop then never parses or holds the entities, which keeps requests answered and memory
        * flat during a scan. false: the main thread reads every page and hands entities to the
-       * workers. Not used when `compressCatalogReads` is true. Default true.
+       * workers, e.g. where the backend reaches the catalog through an HTTP agent or proxy set
+       * up in its main thread only (workers use Node's own `fetch`). Not used when
+       * `compressCatalogReads` is true. Default true.
        * @visibility backend
        */
       workersReadCatalog?: boolean;
