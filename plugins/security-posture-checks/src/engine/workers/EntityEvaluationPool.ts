@@ -252,7 +252,9 @@ export class EntityEvaluationPool {
         batchId: this.nextBatchId++,
         items: part,
       };
-      parts.push(this.evaluateIn(this.workers[i], message, failed, batches));
+      parts.push(
+        this.evaluateIn(this.workers[i], message, () => failed, batches),
+      );
     }
     return Promise.all(parts).then(answers => answers.flat());
   }
@@ -261,7 +263,8 @@ export class EntityEvaluationPool {
   private evaluateIn(
     worker: EvaluationWorker,
     message: Extract<ToWorker, { type: 'evaluate' | 'evaluatePage' }>,
-    failed: Array<{ subject: Entity; checkIds: string[] }>,
+    /** What a failed batch's error findings are made of (asked only when it failed). */
+    failed: () => Array<{ subject: Entity; checkIds: string[] }>,
     batches: BatchContext,
   ): Promise<EntityCheckEvaluation[][]> {
     const count = message.items.length;
@@ -276,7 +279,7 @@ export class EntityEvaluationPool {
           `Evaluation worker failed, its batch is recorded as errors: ${error.message}`,
         );
         this.replace(worker, batches.init);
-        return failed.map(item =>
+        return failed().map(item =>
           item.checkIds.map(checkId =>
             failedEvaluation(
               batches.factory,
@@ -322,7 +325,6 @@ export class EntityEvaluationPool {
         continue;
       }
       const { entities } = page;
-      const checksOf = checksOfReadEntities(options.checkIds);
       let settled = false;
       return {
         ...page,
@@ -334,10 +336,13 @@ export class EntityEvaluationPool {
             pageId,
             items,
           };
-          const failed = items.map(item => ({
-            subject: readEntitySubject(entities[item.index]),
-            checkIds: checksOf(entities[item.index]).checkIds,
-          }));
+          const failed = () => {
+            const checksOf = checksOfReadEntities(options.checkIds);
+            return items.map(item => ({
+              subject: readEntitySubject(entities[item.index]),
+              checkIds: checksOf(entities[item.index]).checkIds,
+            }));
+          };
           return this.evaluateIn(worker, message, failed, batches);
         },
         release: () => {
