@@ -65,6 +65,15 @@ export interface Config {
        */
       evaluationWorkers?: number;
       /**
+       * CPU niceness (0-19) of the evaluation worker threads. On Linux, where the nice value is
+       * per thread, the workers then take the cores only when the event loop (which answers the
+       * portal's requests) and the database leave them idle, so a scan barely slows requests
+       * down on a busy machine; elsewhere it has no effect. Default 10; 0 runs them at the
+       * backend's own priority.
+       * @visibility backend
+       */
+      evaluationWorkerNiceness?: number;
+      /**
        * Incremental catalog passes (which evaluate few entities and so wait on the catalog)
        * read the catalog in this many parts at once (entity kinds split by how many entities
        * they have), so the catalog works on one part's page while the scan waits for another's.

@@ -128,6 +128,7 @@ export const securityPosturePlugin = createBackendPlugin({
           size:
             config.getOptionalNumber('securityPosture.scans.evaluationWorkers') ??
             defaultEvaluationWorkers(),
+          niceness: config.getOptionalNumber('securityPosture.scans.evaluationWorkerNiceness'),
           logger,
         });
         lifecycle.addShutdownHook(() => evaluationPool.close());

@@ -66,6 +66,7 @@ export {
   EntityEvaluationPool,
 } from './engine/workers/EntityEvaluationPool';
 export { CatalogPageReadError } from './engine/workers/poolWorker';
+export { DEFAULT_WORKER_NICENESS } from './engine/workers/threadPriority';
 export { runEntityEvaluationWorker } from './engine/workers/evaluationWorker';
 export { plannedAppliesTo } from './engine/workers/catalogPageReading';
 export type {

@@ -351,10 +351,15 @@ export class CheckRunner {
       );
     }
     if (session) {
+      const niceness = this.deps.evaluationPool!.workerNiceness.filter(
+        n => n !== undefined,
+      );
       logger.info(
         `Catalog pass: ${[...session.checkIds].join(', ')} evaluated in ${
           this.deps.evaluationPool!.size
-        } evaluation worker(s)`,
+        } evaluation worker(s)${
+          niceness.length ? ` at CPU niceness ${niceness[0]}` : ''
+        }`,
       );
     }
     const states: EntityCheckState[] = checks.map(resolved => {

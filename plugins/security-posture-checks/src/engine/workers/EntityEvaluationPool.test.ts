@@ -11,6 +11,7 @@ import { catalogChecks } from '../../catalog';
 import { CheckRegistry } from '../CheckRegistry';
 import { FindingFactory, ownersOf } from '../FindingFactory';
 import { evaluateEntityCheck } from '../entityEvaluation';
+import os from 'node:os';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import {
@@ -18,6 +19,7 @@ import {
   EvaluationSession,
 } from './EntityEvaluationPool';
 import { CatalogPageReadError } from './poolWorker';
+import { DEFAULT_WORKER_NICENESS } from './threadPriority';
 import { errorSubject } from './errorSubject';
 import { workerTestChecks } from './__fixtures__/workerTestChecks';
 
@@ -95,11 +97,12 @@ describe('EntityEvaluationPool', () => {
     checks: SecurityCheck[],
     config: JsonObject = {},
     size = 1,
+    niceness?: number,
   ): Promise<{
     session: EvaluationSession | undefined;
     factory: FindingFactory;
   }> {
-    pool = new EntityEvaluationPool({ size, logger, execArgv });
+    pool = new EntityEvaluationPool({ size, logger, execArgv, niceness });
     const factory = new FindingFactory('installation-key');
     const session = await pool.startScan({
       config: new ConfigReader(config),
@@ -318,6 +321,21 @@ describe('EntityEvaluationPool', () => {
     expect(recorded.lines.join('\n')).toMatch(
       /catalog\/not-in-module cannot run in an evaluation worker.*holds no check/,
     );
+  });
+
+  it('runs its worker threads at a lower CPU priority than the event loop, as configured', async () => {
+    // Per thread on Linux only (see threadPriority.test.ts); elsewhere the workers report none.
+    const linux = process.platform === 'linux';
+    const before = os.getPriority();
+    await start(catalogChecks, {}, 2);
+    const lowered = linux
+      ? Math.max(DEFAULT_WORKER_NICENESS, before)
+      : undefined;
+    expect(pool.workerNiceness).toEqual([lowered, lowered]);
+    expect(os.getPriority()).toBe(before);
+    await pool.close();
+    await start(catalogChecks, {}, 1, 0);
+    expect(pool.workerNiceness).toEqual([undefined]);
   });
 
   it('is off with size 0', async () => {

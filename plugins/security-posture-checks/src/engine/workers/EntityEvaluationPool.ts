@@ -6,6 +6,7 @@ import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-n
 import { availableParallelism } from 'node:os';
 import { ResolvedCheck } from '../CheckRegistry';
 import { CatalogPageReadError, EvaluationWorker } from './poolWorker';
+import { DEFAULT_WORKER_NICENESS } from './threadPriority';
 import { checksOfReadEntities } from './catalogPageReading';
 import { errorSubject, readEntitySubject } from './errorSubject';
 import { FindingFactory } from '../FindingFactory';
@@ -98,12 +99,23 @@ export class EntityEvaluationPool {
       logger: LoggerService;
       /** The workers' Node options; the main thread's by default (e.g. its `--require` hooks). */
       execArgv?: string[];
+      /**
+       * CPU niceness of the worker threads (Linux: per thread), so requests on the event loop
+       * and the database come first on a busy machine; 0 leaves them at the process's.
+       * Default `DEFAULT_WORKER_NICENESS`.
+       */
+      niceness?: number;
     },
   ) {}
 
   /** Entities the workers evaluated since the pool was made (not counting failed batches). */
   get evaluatedEntities(): number {
     return this.evaluated;
+  }
+
+  /** The niceness of each started worker thread, where it lowered its priority. */
+  get workerNiceness(): Array<number | undefined> {
+    return this.workers.map(w => w.niceness);
   }
 
   get size(): number {
@@ -145,6 +157,7 @@ export class EntityEvaluationPool {
     const init: WorkerInit = {
       config: options.config.get<JsonObject>() ?? {},
       checks: specs,
+      niceness: this.options.niceness ?? DEFAULT_WORKER_NICENESS,
     };
     const initKey = stableHash(init);
     if (

@@ -7,6 +7,7 @@ import {
   SecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThreadPriority } from './threadPriority';
 import { FindingFactory } from '../FindingFactory';
 import { evaluateEntityCheck } from '../entityEvaluation';
 import {
@@ -77,6 +78,7 @@ export function runEntityEvaluationWorker(): void {
   if (!port)
     throw new Error('runEntityEvaluationWorker runs in a worker thread');
   const init = workerData as WorkerInit;
+  const niceness = lowerThreadPriority(init.niceness ?? 0);
   const config = new ConfigReader(init.config);
   const checks = new Map<
     string,
@@ -312,6 +314,6 @@ export function runEntityEvaluationWorker(): void {
       inTurn(() => evaluate(message.batchId, message.items));
     }
   });
-  const ready: FromWorker = { type: 'ready', unavailable };
+  const ready: FromWorker = { type: 'ready', unavailable, niceness };
   port.postMessage(ready);
 }

@@ -20,6 +20,8 @@ interface PendingBatch {
 /** A worker thread and the batches sent to it (it works on them in order). */
 export class EvaluationWorker {
   readonly ready: Promise<Array<{ checkId: string; reason: string }>>;
+  /** The thread's niceness once ready, where it lowered its priority. */
+  niceness?: number;
   /** By batch id: a batch a stopped scan left behind still answers to its own promise. */
   private readonly pending = new Map<number, PendingBatch>();
   /** Catalog pages being read, by page id. */
@@ -74,6 +76,7 @@ export class EvaluationWorker {
       this.worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           clearTimeout(startup.timer);
+          this.niceness = message.niceness;
           resolve(message.unavailable);
           return;
         }

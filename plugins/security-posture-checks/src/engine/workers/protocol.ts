@@ -73,6 +73,8 @@ export interface WorkerInit {
   /** The deployment's root config, as entity checks read it. */
   config: JsonObject;
   checks: WorkerCheckSpec[];
+  /** The CPU niceness the worker thread lowers itself to (Linux); 0 or absent: unchanged. */
+  niceness?: number;
 }
 
 export type ToWorker =
@@ -110,7 +112,12 @@ export interface WorkerLogLine {
 }
 
 export type FromWorker =
-  | { type: 'ready'; unavailable: Array<{ checkId: string; reason: string }> }
+  | {
+      type: 'ready';
+      unavailable: Array<{ checkId: string; reason: string }>;
+      /** The worker thread's niceness after lowering it; absent where it was left. */
+      niceness?: number;
+    }
   /** A check asked for data another check published: the main thread reads it. */
   | { type: 'getPublished'; requestId: number; checkId: string; key: string }
   /** A page read (or why not: the catalog's answer, not the worker's failure). */
