@@ -174,7 +174,7 @@ async function measureScan({ backend, expected, rounds = 3 }) {
     );
   }
   await forceFullPass(hooks);
-  const firstScan = await measure(() => runScan(backend));
+  const firstScan = await measure(() => profiled('first-scan', () => runScan(backend)));
   const streams = [];
   const pluginStreams = [];
   const scans = [];
@@ -519,7 +519,7 @@ async function measureResponsiveness({
   let scan;
   let duringScan;
   try {
-    scan = await measure(() => runScan(backend));
+    scan = await measure(() => profiled('responsiveness-scan', () => runScan(backend)));
   } finally {
     // Stopped even if the scan fails: no client process is left behind.
     duringScan = await scanProbe.stop();

@@ -1,6 +1,7 @@
 import { lowerCaseEn } from '@security-posture/static-analysis';
 import { Knex } from 'knex';
 import { insertRows } from './bulkInsert';
+import { pagedRefs } from './pagedRefs';
 
 /**
  * Incremental rescans: what each catalog entity looked like, and which checks (with version and
@@ -122,10 +123,11 @@ export async function forgetEntitiesNotMet(
 ) {
   // The pass kept the refs it met in memory (one row per entity per scan cost more than reading
   // the recorded ones once here).
-  const rows: Array<{ entity_ref: string }> = await tx(ENTITY_EVALUATIONS).select(
-    'entity_ref',
-  );
-  const notMet = rows.map(r => r.entity_ref).filter(ref => !met.has(ref));
+  const notMet: string[] = [];
+  const recorded = pagedRefs(() => tx(ENTITY_EVALUATIONS).select('entity_ref'), 'entity_ref');
+  for await (const refs of recorded) {
+    for (const ref of refs) if (!met.has(ref)) notMet.push(ref);
+  }
   for (const refs of chunk(notMet)) {
     await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
   }

@@ -11,6 +11,7 @@ import {
 import { FINDINGS, OWNERS } from './exemptionRows';
 import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
 import { insertRows } from './bulkInsert';
+import { pagedRefs } from './pagedRefs';
 
 /**
  * What scans write to the findings: a check's findings, a catalog entity pass's pages and its
@@ -202,9 +203,10 @@ export async function finishEntityPass(
     await forgetEntitiesNotMet(tx, metEntityRefs);
     // Once for the whole pass (one walk of the open findings' entities, not one per check):
     // entities with open findings that the complete pass did not meet have left the catalog.
-    const left = await entitiesWithOpenFindings(tx).then(refs =>
-      refs.filter(ref => !metEntityRefs.has(ref)),
-    );
+    const left: string[] = [];
+    for await (const refs of entitiesWithOpenFindings(tx)) {
+      for (const ref of refs) if (!metEntityRefs.has(ref)) left.push(ref);
+    }
     const resolve = async (where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => {
       await writer.changes.recordResolutions(tx, { scanId, at: resolvedAt, where });
       return where(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
@@ -227,16 +229,22 @@ export async function finishEntityPass(
   });
 }
 
-/** Entities with open findings (of any check), once per pass: the pass compares them with its met set. */
-async function entitiesWithOpenFindings(tx: Knex.Transaction): Promise<string[]> {
+/**
+ * Entities with open findings (of any check), in pages, once per pass: the pass compares them
+ * with its met set.
+ */
+function entitiesWithOpenFindings(tx: Knex.Transaction): AsyncGenerator<string[]> {
   // Grouped with the status in an aggregate, not filtered by it: SQLite then reads only the
   // (entity_ref, status, ...) index instead of the rows of every open finding.
-  const rows: Array<{ entity_ref: string }> = await tx(FINDINGS)
-    .select('entity_ref')
-    .whereNotNull('entity_ref')
-    .groupBy('entity_ref')
-    .havingRaw(`max(case when ?? = 'open' then 1 else 0 end) = 1`, ['status']);
-  return rows.map(r => r.entity_ref);
+  return pagedRefs(
+    () =>
+      tx(FINDINGS)
+        .select('entity_ref')
+        .whereNotNull('entity_ref')
+        .groupBy('entity_ref')
+        .havingRaw(`max(case when ?? = 'open' then 1 else 0 end) = 1`, ['status']),
+    'entity_ref',
+  );
 }
 
 /**

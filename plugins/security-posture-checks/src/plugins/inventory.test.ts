@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { buildInventory, looksLikeFrontendPlugin, pluginIdFromName } from './inventory';
 import { removeDir, writeMonorepo } from './testHelpers';
@@ -167,6 +168,32 @@ describe('buildInventory', () => {
     expect(inventory.warnings).toContain(
       'no backend package found: backend plugins are reported by id only',
     );
+  });
+
+  it('parses an unchanged lockfile once across scans and reads a changed one again', async () => {
+    root = await writeMonorepo({
+      app: [{ name: '@backstage/plugin-techdocs', version: '0.9.2', range: '^0.9.0' }],
+    });
+    const lockfile = path.join(root, 'package-lock.json');
+    const input = {
+      rootDir: root,
+      appManifest: path.join(root, 'packages/app/package.json'),
+      appLockfile: lockfile,
+      installedPlugins: [],
+    };
+    const first = await buildInventory(input);
+    const second = await buildInventory(input);
+    expect(second.lockfiles.get(lockfile)).toBe(first.lockfiles.get(lockfile));
+
+    // A deployment upgrades the plugin: the next scan sees the new version.
+    const lock = JSON.parse(await fs.readFile(lockfile, 'utf8'));
+    lock.packages['node_modules/@backstage/plugin-techdocs'].version = '0.9.10';
+    await fs.writeFile(lockfile, JSON.stringify(lock, null, 2));
+    const third = await buildInventory(input);
+    expect(third.lockfiles.get(lockfile)).not.toBe(first.lockfiles.get(lockfile));
+    expect([...third.entries.get('@backstage/plugin-techdocs')!.versions.keys()]).toEqual([
+      '0.9.10',
+    ]);
   });
 
   it('reports unreadable inputs as warnings instead of failing', async () => {
