@@ -161,7 +161,11 @@ function responsivenessTable(suites, date) {
         r.duringScan.maxMs,
       )}; ${fmt(r.duringScan.requests)}) | ${
         r.ratio.streamP95 ? ratio(r.ratio.streamP95) : ''
-      } | ${ratio(r.ratio.p95)} | ${ms(
+      } | ${ratio(r.ratio.p95)}${
+        r.ratio.p95Runs?.length > 1
+          ? ` (median of ${r.ratio.p95Runs.map(ratio).join(', ')})`
+          : ''
+      } | ${ms(
         r.scan.ms,
       )} (${mb(r.scan.peakRssGrowthMb)}) | ${verdict(
         r.ratio.p95,

@@ -495,14 +495,18 @@ async function measureResponsiveness({
   backend,
   idleMs = 6000,
   intervalMs = 25,
+  rounds = 3,
 }) {
   const probePath = '/api/security-posture/summary';
+  const probeIdle = async () => {
+    // The summary of the last scan is cached after its first request; idle means that state.
+    await backend.getJson(probePath);
+    const idleProbe = startProbe(backend, { probePath, intervalMs });
+    await sleep(idleMs);
+    return idleProbe.stop();
+  };
   log('responsiveness: GET /summary while idle');
-  // The summary of the last scan is cached after its first request; idle means that state.
-  await backend.getJson(probePath);
-  const idleProbe = startProbe(backend, { probePath, intervalMs });
-  await sleep(idleMs);
-  const idle = await idleProbe.stop();
+  const firstIdle = await probeIdle();
   // The catalog serves its pages from this process too: what reading it alone does to the
   // event loop, so the scan's share is not mistaken for the catalog's.
   log('responsiveness: GET /summary during a bare catalog stream');
@@ -513,17 +517,35 @@ async function measureResponsiveness({
   } finally {
     duringStream = await streamProbe.stop();
   }
-  log('responsiveness: GET /summary during a full scan');
-  await forceFullPass(backend.hooks);
-  const scanProbe = startProbe(backend, { probePath, intervalMs });
-  let scan;
-  let duringScan;
-  try {
-    scan = await measure(() => profiled('responsiveness-scan', () => runScan(backend)));
-  } finally {
-    // Stopped even if the scan fails: no client process is left behind.
-    duringScan = await scanProbe.stop();
+  // One scan's p95 moves with what else the machine does, and so does an idle p95 over 6 s
+  // (13.6 to 18.2 ms in runs of the same build): `rounds` full scans, each against the idle
+  // p95 measured right before it, and the round with the median ratio reported.
+  const scanRounds = [];
+  for (let i = 0; i < rounds; i++) {
+    const roundIdle = i === 0 ? firstIdle : await probeIdle();
+    log(`responsiveness: GET /summary during a full scan (${i + 1}/${rounds})`);
+    await forceFullPass(backend.hooks);
+    const scanProbe = startProbe(backend, { probePath, intervalMs });
+    let scanRound;
+    let probed;
+    try {
+      scanRound = await measure(() =>
+        profiled('responsiveness-scan', () => runScan(backend)),
+      );
+    } finally {
+      // Stopped even if the scan fails: no client process is left behind.
+      probed = await scanProbe.stop();
+    }
+    scanRounds.push({ idle: roundIdle, scan: scanRound, duringScan: probed });
+    log(
+      `responsiveness: scan ${i + 1}: p95 ${probed.p95.toFixed(1)} ms (${(
+        probed.p95 / roundIdle.p95
+      ).toFixed(2)}× idle ${roundIdle.p95.toFixed(1)} ms), ${probed.requests} requests, max ${probed.maxMs.toFixed(0)} ms`,
+    );
   }
+  const ratioOf = r => r.duringScan.p95 / r.idle.p95;
+  const byRatio = [...scanRounds].sort((a, b) => ratioOf(a) - ratioOf(b));
+  const { idle, scan, duringScan } = byRatio[Math.floor((byRatio.length - 1) / 2)];
   log(
     `responsiveness: summary p95 idle ${idle.p95.toFixed(1)} ms (${
       idle.requests
@@ -537,7 +559,7 @@ async function measureResponsiveness({
     } ms`,
   );
   return {
-    what: `GET ${probePath}, one request at a time, ${intervalMs} ms pause after each response; idle for ${idleMs} ms, then during a bare catalog stream, then during a full scan`,
+    what: `GET ${probePath}, one request at a time, ${intervalMs} ms pause after each response; idle for ${idleMs} ms, then during a bare catalog stream, then during each of ${rounds} full scans, each after an idle measurement of its own (the round with the median ratio reported)`,
     intervalMs,
     idle,
     duringStream,
@@ -547,10 +569,19 @@ async function measureResponsiveness({
       status: scan.value.scan.status,
       peakRssGrowthMb: scan.peakRssGrowthMb,
     },
+    scanRounds: scanRounds.map(r => ({
+      idleP95: r.idle.p95,
+      p95: r.duringScan.p95,
+      requests: r.duringScan.requests,
+      maxMs: r.duringScan.maxMs,
+      scanMs: r.scan.value.scanMs,
+    })),
     ratio: {
+      // The round with the median ratio (its other numbers are that round's too).
       p95: duringScan.p95 / idle.p95,
+      p95Runs: scanRounds.map(ratioOf),
       streamP95:
-        duringStream.p95 === null ? null : duringStream.p95 / idle.p95,
+        duringStream.p95 === null ? null : duringStream.p95 / firstIdle.p95,
     },
   };
 }

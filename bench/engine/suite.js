@@ -78,6 +78,7 @@ async function main() {
     // After the rescans (which need the full scans' last pass): a full scan of its own.
     result.responsiveness = await measureResponsiveness({
       backend: setup.backend,
+      rounds: Number(args.rounds ?? 3),
     });
 
     // Sanity, not a detection benchmark: the scan found the planted fake credentials.
