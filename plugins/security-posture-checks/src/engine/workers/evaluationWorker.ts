@@ -229,7 +229,8 @@ export function runEntityEvaluationWorker(): void {
   ): EvaluationRequestItem[] => {
     const page = heldPages.get(message.pageId);
     heldPages.delete(message.pageId);
-    // Only a pass holding more pages than a worker keeps gets here: its batch fails as a whole.
+    // A page let go (released, or the oldest when a pass holds more than a worker keeps): the
+    // batch fails as a whole.
     if (!page)
       throw new Error(`catalog page ${message.pageId} is no longer held`);
     return heldPageRequests(page, message.items);
