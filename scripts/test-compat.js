@@ -701,9 +701,16 @@ async function backendSteps({ dir, port, step, hasBackend }) {
           backendLog,
         );
       if (workerTrouble) return { ok: false, data, detail: workerTrouble[0] };
-      const inWorkers = /Catalog pass: [^\n]* evaluated in \d+ evaluation worker/.exec(backendLog);
+      const inWorkers = /Catalog pass: [^\n]* evaluated in \d+ evaluation worker\(s\)( at CPU niceness (\d+))?/.exec(
+        backendLog,
+      );
       if (!inWorkers) {
         return { ok: false, data, detail: 'no catalog pass ran in the evaluation workers (backend log)' };
+      }
+      // On Linux the workers run below the event loop's priority (securityPosture.scans.evaluationWorkerNiceness).
+      const niceness = inWorkers[2];
+      if (process.platform === 'linux' && !niceness) {
+        return { ok: false, data, detail: 'the evaluation workers did not lower their CPU priority (backend log)' };
       }
       // Its first pass is a full one: the workers read the catalog pages themselves.
       if (!/Catalog pass: the evaluation workers read the catalog pages/.test(backendLog)) {
@@ -712,7 +719,9 @@ async function backendSteps({ dir, port, step, hasBackend }) {
       if (scan.status === 'succeeded')
         return {
           ok: true,
-          detail: `succeeded in evaluation workers, which read the catalog; ${outcomes}`,
+          detail: `succeeded in evaluation workers${
+            niceness ? ` (nice ${niceness})` : ''
+          }, which read the catalog; ${outcomes}`,
           data,
         };
       const errored = runs
