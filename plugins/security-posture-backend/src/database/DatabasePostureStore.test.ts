@@ -563,6 +563,45 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect((await store.getFinding('keep'))?.status).toBe('open');
   });
 
+  it('does not walk the open findings of a pass into an empty store, which wrote them all itself', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const check = 'catalog/leaked-secret';
+    const ref = (name: string) => `component:default/${name}`;
+    const on = (name: string) =>
+      finding({ fingerprint: name, entityRef: ref(name), target: { type: 'entity', entityRef: ref(name) } });
+    const pass = async (names: string[]) => {
+      const scan = await store.createScan({ trigger: 'manual' });
+      await store.applyEntityPage({
+        scanId: scan.id,
+        seenAt: '2026-11-01T00:00:00.000Z',
+        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+        entityRefs: names.map(ref),
+        checks: [{ checkId: check, findings: names.map(on), unevaluatedEntityRefs: [] }],
+      });
+      const statements: string[] = [];
+      const onQuery = (query: { sql: string }) => statements.push(query.sql);
+      knex.on('query', onQuery);
+      try {
+        const resolved = await store.finishEntityPass({
+          scanId: scan.id,
+          checkIds: [check],
+          resolvedAt: '2026-11-01T00:00:00.000Z',
+          metEntityRefs: new Set(names.map(ref)),
+        });
+        return { resolved, walked: statements.some(sql => /group by/i.test(sql)) };
+      } finally {
+        knex.off('query', onQuery);
+      }
+    };
+    // The baseline: no walk, and nothing it wrote is taken for an entity that left.
+    expect(await pass(['stays', 'leaves'])).toEqual({ resolved: 0, walked: false });
+    expect((await store.getFinding('leaves'))?.status).toBe('open');
+    // Any later pass walks them: 'leaves' was not met.
+    expect(await pass(['stays'])).toEqual({ resolved: 1, walked: true });
+    expect((await store.getFinding('leaves'))?.status).toBe('resolved');
+    expect((await store.getFinding('stays'))?.status).toBe('open');
+  });
+
   it('finishes a pass once for all its checks, and resolves only checks that were retired', async () => {
     const { store, knex } = await createStore(databaseId);
     const ref = (name: string) => `component:default/${name}`;

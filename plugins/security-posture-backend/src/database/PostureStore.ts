@@ -180,7 +180,8 @@ export interface PostureStore extends ScoringSource {
    * After a catalog pass read the whole catalog: resolves the open findings of `checkIds` (the
    * entity checks of the pass) about entities the pass did not meet (they left the catalog) and
    * their entity-less findings not reported again in this scan; forgets the recorded
-   * evaluations of the entities not met. Once per pass: it walks every open finding's entity.
+   * evaluations of the entities not met. Once per pass: it walks every open finding's entity
+   * (not after a pass into an empty store: all it finds open there, it wrote for entities met).
    */
   finishEntityPass(options: {
     scanId: string;
