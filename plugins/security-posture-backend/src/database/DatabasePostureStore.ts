@@ -52,6 +52,7 @@ import {
   resolveFindingsOfRetiredChecks,
 } from './findingWrites';
 import { FindingQueries } from './findingQueries';
+import { restoreDeferredIndexes } from './deferredIndexes';
 
 const SCANS = 'security_posture_scans';
 const SUMMARIES = 'security_posture_summaries';
@@ -71,6 +72,11 @@ export class DatabasePostureStore implements PostureStore {
     clock?: () => Date;
   }): Promise<DatabasePostureStore> {
     const client = await options.database.getClient();
+    // Indexes a scan deferred and could not build again (its backend stopped): before the
+    // migrations, which expect the schema they left.
+    if (await client.schema.hasTable('security_posture_settings')) {
+      await restoreDeferredIndexes(client);
+    }
     if (!options.database.migrations?.skip && !options.skipMigrations) {
       await migrateToLatest(client);
     }
@@ -91,6 +97,7 @@ export class DatabasePostureStore implements PostureStore {
       changes: this.changes,
       findingsBatch: findingsBatchOf(db),
       analyzedBaselines: new Set(),
+      deferredBaselines: new Set(),
     };
     this.findings = new FindingQueries(db, () => this.now());
   }
@@ -134,6 +141,10 @@ export class DatabasePostureStore implements PostureStore {
       .where({ id, status: 'running' })
       .update(toScanUpdate(patch));
     return updated > 0;
+  }
+
+  restoreDeferredIndexes(): Promise<number> {
+    return restoreDeferredIndexes(this.db);
   }
 
   async getScan(id: string): Promise<Scan | undefined> {

@@ -191,6 +191,13 @@ export interface PostureStore extends ScoringSource {
     metEntityRefs: ReadonlySet<string>;
   }): Promise<number>;
   /**
+   * Builds again the findings' indexes that a scan into an empty store dropped while it wrote
+   * (they are kept up to date row by row otherwise); the number built, 0 when none was missing.
+   * Called when a catalog pass has written its pages and when a scan ends or is given up; the
+   * store also does it when it starts.
+   */
+  restoreDeferredIndexes(): Promise<number>;
+  /**
    * Resolves open findings of checks that are no longer registered or enabled; with `scanId`,
    * records them among that scan's changes.
    */

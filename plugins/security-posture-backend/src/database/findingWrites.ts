@@ -12,6 +12,7 @@ import { FINDINGS, OWNERS } from './exemptionRows';
 import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
 import { insertRows } from './bulkInsert';
 import { pagedRefs } from './pagedRefs';
+import { deferIndexes } from './deferredIndexes';
 
 /**
  * What scans write to the findings: a check's findings, a catalog entity pass's pages and its
@@ -32,6 +33,8 @@ export interface FindingsWriter {
   findingsBatch: number;
   /** Scans into an empty store after whose first page the findings were analyzed. */
   analyzedBaselines: Set<string>;
+  /** Scans into an empty store after whose first page the findings' indexes were deferred. */
+  deferredBaselines: Set<string>;
 }
 
 /** Findings per write statement on the store's engine. */
@@ -138,7 +141,29 @@ export async function applyEntityPage(
     }
     return isBaseline;
   });
-  if (baseline) await analyzeAfterFirstPage(writer, scanId);
+  if (baseline) {
+    // Not for a catalog with nothing to report (every scan is a baseline then): nothing to save.
+    if (checks.some(c => c.findings.length)) await deferIndexesAfterFirstPage(writer, scanId);
+    await analyzeAfterFirstPage(writer, scanId);
+  }
+}
+
+/** A scan into an empty store: see deferredIndexes.ts. Once per scan, after its first page of findings. */
+async function deferIndexesAfterFirstPage(writer: FindingsWriter, scanId: string) {
+  if (!remember(writer.deferredBaselines, scanId)) return;
+  try {
+    await deferIndexes(writer.db);
+  } catch {
+    // The indexes are kept (e.g. a lock not granted): the pass is only slower.
+  }
+}
+
+/** Adds `scanId` unless present (false then); only the running scans of a replica are kept. */
+function remember(scans: Set<string>, scanId: string): boolean {
+  if (scans.has(scanId)) return false;
+  scans.add(scanId);
+  if (scans.size > 16) scans.delete(scans.values().next().value!);
+  return true;
 }
 
 /**
@@ -148,12 +173,7 @@ export async function applyEntityPage(
  * Analyzed once, after the first page (what PostgreSQL advises after loading a table).
  */
 async function analyzeAfterFirstPage(writer: FindingsWriter, scanId: string) {
-  if (writer.db.client.config.client !== 'pg' || writer.analyzedBaselines.has(scanId)) return;
-  writer.analyzedBaselines.add(scanId);
-  // Only the running scans of this replica are kept.
-  if (writer.analyzedBaselines.size > 16) {
-    writer.analyzedBaselines.delete(writer.analyzedBaselines.values().next().value!);
-  }
+  if (writer.db.client.config.client !== 'pg' || !remember(writer.analyzedBaselines, scanId)) return;
   try {
     await writer.db.raw('analyze ??', [FINDINGS]);
   } catch {

@@ -84,6 +84,9 @@ export class ScanCompletion {
     written: ScanWrite;
   }) {
     const { scanId, passChecks, phases, written } = pass;
+    // The pass has written its pages: what reads the findings from here on wants every index.
+    await this.restoreDeferredIndexes();
+    phases.mark('building deferred indexes');
     // Once for all entity checks of the pass: it walks every open finding's entity.
     if (passChecks.length) {
       await written(
@@ -104,6 +107,24 @@ export class ScanCompletion {
    * Writes that end a scan: retried while the database is away (a restart), at most for as long
    * as other replicas would wait before closing the scan as abandoned (and at least 30 s).
    */
+  /**
+   * A scan into an empty store may have dropped the findings' secondary indexes while it wrote
+   * (a pass that ended normally built them again). Not building them leaves the report slow,
+   * not wrong: said, and tried again at the next scan's end and at startup.
+   */
+  async restoreDeferredIndexes() {
+    try {
+      const built = await this.retryEndWrite('build the findings\' deferred indexes', () =>
+        this.deps.store.restoreDeferredIndexes(),
+      );
+      if (built) this.deps.logger.info(`Built ${built} deferred index(es) of the findings`);
+    } catch (e) {
+      this.deps.logger.error(
+        `Could not build the findings' deferred indexes (the report is slow until they are): ${asError(e).message}`,
+      );
+    }
+  }
+
   private async retryEndWrite<T>(
     what: string,
     write: () => Promise<T>,
@@ -176,6 +197,7 @@ export class ScanCompletion {
       );
       phases.mark('resolving retired checks');
     }
+    await this.restoreDeferredIndexes();
     const recorded = await this.retryEndWrite(
       `record scan ${scan.id} as ${status}`,
       () =>

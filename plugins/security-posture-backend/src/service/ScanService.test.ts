@@ -18,6 +18,7 @@ import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
 import { CheckRegistry } from '@security-posture/checks';
 import { CheckRunner } from './CheckRunner';
 import { DefaultScanService } from './ScanService';
+import { findingsIndexes } from '../database/deferredIndexes';
 
 type ScanServiceDeps = ConstructorParameters<typeof DefaultScanService>[0];
 
@@ -458,6 +459,38 @@ describe('DefaultScanService', () => {
     expect((await context.findings('catalog/no-owner')).map(f => f.entityRef)).toEqual(
       ['a', 'b', 'c', 'd', 'e'].map(refOf),
     );
+  });
+
+  it('builds the findings indexes a scan into an empty store deferred, when its pass ends or the scan fails', async () => {
+    const noOwner = () =>
+      createEntitySecurityCheck({ meta: meta('catalog/no-owner'), evaluate: async e => [failOn(e)] });
+    // Pages of 2: [a, b], [c, d], [e]; the number of findings indexes after each page's write.
+    const firstScan = async (failAtWrite?: number) => {
+      const context = await setup([noOwner()]);
+      const { store, knex } = context;
+      const migrated = await findingsIndexes(knex);
+      const apply = store.applyEntityPage.bind(store);
+      const indexesAfterWrites: number[] = [];
+      jest.spyOn(store, 'applyEntityPage').mockImplementation(async options => {
+        if (indexesAfterWrites.length + 1 === failAtWrite) throw new Error('database is gone');
+        await apply(options);
+        indexesAfterWrites.push((await findingsIndexes(knex)).length);
+      });
+      context.catalog.entities = ['a', 'b', 'c', 'd', 'e'].map(entity);
+      const scan = await context.scan();
+      return { scan, migrated, indexesAfterWrites, indexes: await findingsIndexes(knex) };
+    };
+
+    const ended = await firstScan();
+    expect(ended.scan.status).toBe('succeeded');
+    // Deferred after the first page (only the entity index stays), built at the pass's end.
+    expect(ended.indexesAfterWrites).toEqual([1, 1, 1]);
+    expect(ended.indexes).toEqual(ended.migrated);
+
+    const failed = await firstScan(2);
+    expect(failed.scan.status).toBe('failed');
+    expect(failed.indexesAfterWrites).toEqual([1]);
+    expect(failed.indexes).toEqual(failed.migrated);
   });
 
   it('answers a scan request with the scan already waiting to start', async () => {

@@ -251,6 +251,8 @@ export class DefaultScanService implements ScanService {
       logger.warn(
         `Closed abandoned scan(s) ${abandoned.join(', ')} as interrupted`,
       );
+      // Its backend stopped before the end of its pass, which builds the deferred indexes.
+      await this.completion.restoreDeferredIndexes();
     }
     while (!this.stopping) {
       const scan = await store.claimQueuedScan({
