@@ -602,6 +602,36 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect((await store.getFinding('stays'))?.status).toBe('open');
   });
 
+  it('looks for missing findings of a deployment check only outside a scan into an empty store', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const checkId = 'auth/unsafe-config';
+    const config = (fingerprint: string) =>
+      finding({ fingerprint, checkId, category: 'auth', entityRef: undefined, target: { type: 'config', path: fingerprint } });
+    const report = async (fingerprints: string[], seenAt: string) => {
+      const scan = await store.createScan({ trigger: 'manual' });
+      const statements: string[] = [];
+      const onQuery = (query: { sql: string }) => statements.push(query.sql);
+      knex.on('query', onQuery);
+      try {
+        await store.applyCheckFindings({
+          scanId: scan.id,
+          checkId,
+          findings: fingerprints.map(config),
+          seenAt,
+          resolveMissing: true,
+        });
+      } finally {
+        knex.off('query', onQuery);
+      }
+      return statements.some(sql => /not .last_scan_id. =/.test(sql));
+    };
+    // The baseline wrote every open finding itself: nothing can be missing, no query for it.
+    expect(await report(['a', 'b'], '2026-11-01T00:00:00.000Z')).toBe(false);
+    expect(await report(['a'], '2026-11-02T00:00:00.000Z')).toBe(true);
+    expect((await store.getFinding('b'))?.status).toBe('resolved');
+    expect((await store.getFinding('a'))?.status).toBe('open');
+  });
+
   it('finishes a pass once for all its checks, and resolves only checks that were retired', async () => {
     const { store, knex } = await createStore(databaseId);
     const ref = (name: string) => `component:default/${name}`;

@@ -48,11 +48,13 @@ export async function applyCheckFindings(
 ): Promise<void> {
   const { scanId, checkId, findings, seenAt, resolveMissing } = options;
   await writer.db.transaction(async tx => {
-    await writer.changes.baselineOf(tx, scanId, seenAt);
+    const baseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
     // Not findings of a page's entities (e.g. a catalog failure): no evaluation to forget.
     await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set());
-    if (resolveMissing) {
+    // In a scan into an empty store every open finding was written by this scan: none is
+    // missing (and the query would read every finding while the first scan defers indexes).
+    if (resolveMissing && !baseline) {
       const missing = (q: Knex.QueryBuilder) =>
         q.where({ check_id: checkId, status: 'open' }).whereNot({ last_scan_id: scanId });
       await writer.changes.recordResolutions(tx, { scanId, at: seenAt, where: missing });

@@ -18,7 +18,7 @@ import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
 import { CheckRegistry } from '@security-posture/checks';
 import { CheckRunner } from './CheckRunner';
 import { DefaultScanService } from './ScanService';
-import { findingsIndexes } from '../database/deferredIndexes';
+import { deferIndexes, findingsIndexes } from '../database/deferredIndexes';
 
 type ScanServiceDeps = ConstructorParameters<typeof DefaultScanService>[0];
 
@@ -875,7 +875,8 @@ describe('DefaultScanService across replicas', () => {
   });
 
   it('closes a scan whose replica stopped renewing it; that replica then writes nothing', async () => {
-    const { store, replica, findings } = await setup([slowCheck('auth/slow', 800)]);
+    const { store, replica, findings, knex } = await setup([slowCheck('auth/slow', 800)]);
+    const migratedIndexes = await findingsIndexes(knex);
     const a = replica({ ...lease, runnerId: 'a' });
     const b = replica({ ...lease, runnerId: 'b' });
     // a's renewals do not reach the database (as if its process hung), until `frozen` ends.
@@ -888,7 +889,11 @@ describe('DefaultScanService across replicas', () => {
     const lost = await a.requestScan({ trigger: 'manual' });
     const draining = a.processQueue();
     await wait(350);
+    // As if a's scan were a first scan into an empty store that had deferred the indexes.
+    await deferIndexes(knex);
     await b.processQueue();
+    // b closes the scan and builds them (nothing else would until a scan ends or a restart).
+    expect(await findingsIndexes(knex)).toEqual(migratedIndexes);
     const interrupted = {
       status: 'failed',
       message:
