@@ -48,6 +48,18 @@ async function secondReplicaStore(databaseId: TestDatabaseId, knex: Knex) {
   return { store, close: async () => (other === knex ? undefined : other.destroy()) };
 }
 
+/** What `work` returns, with the SQL statements it issued through `knex`. */
+async function withStatements<T>(knex: Knex, work: () => Promise<T>) {
+  const statements: string[] = [];
+  const onQuery = (query: { sql: string }) => statements.push(query.sql);
+  knex.on('query', onQuery);
+  try {
+    return { result: await work(), statements };
+  } finally {
+    knex.off('query', onQuery);
+  }
+}
+
 /** Like ScanService's rule: a queued scan covers the request; one manual start at a time. */
 function admitLikeTheService(recent: Scan[]) {
   const queued = recent.find(s => s.status === 'queued');
@@ -349,11 +361,8 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
   it('issues no statement for a page with nothing to write (a rescan\'s unchanged entities)', async () => {
     const { store, knex } = await createStore(databaseId);
     const scan = await store.createScan({ trigger: 'manual' });
-    const statements: string[] = [];
-    const onQuery = (query: { sql: string }) => statements.push(query.sql);
-    knex.on('query', onQuery);
-    try {
-      await store.applyEntityPage({
+    const unchanged = await withStatements(knex, () =>
+      store.applyEntityPage({
         scanId: scan.id,
         seenAt: '2026-11-01T00:00:00.000Z',
         refreshSeenBefore: '2026-11-01T00:00:00.000Z',
@@ -369,20 +378,20 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
         ],
         evaluations: [],
         forgetEvaluations: [],
-      });
-      expect(statements).toEqual([]);
-      // A page with something to write still writes it.
-      await store.applyEntityPage({
+      }),
+    );
+    expect(unchanged.statements).toEqual([]);
+    // A page with something to write still writes it.
+    const written = await withStatements(knex, () =>
+      store.applyEntityPage({
         scanId: scan.id,
         seenAt: '2026-11-01T00:00:00.000Z',
         refreshSeenBefore: '2026-11-01T00:00:00.000Z',
         entityRefs: ['component:default/payments-api'],
         checks: [{ checkId: 'catalog/leaked-secret', findings: [finding()], unevaluatedEntityRefs: [] }],
-      });
-      expect(statements.length).toBeGreaterThan(0);
-    } finally {
-      knex.off('query', onQuery);
-    }
+      }),
+    );
+    expect(written.statements.length).toBeGreaterThan(0);
   });
 
   it('counts open findings per group and lists the first of chosen groups', async () => {
@@ -578,20 +587,15 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
         entityRefs: names.map(ref),
         checks: [{ checkId: check, findings: names.map(on), unevaluatedEntityRefs: [] }],
       });
-      const statements: string[] = [];
-      const onQuery = (query: { sql: string }) => statements.push(query.sql);
-      knex.on('query', onQuery);
-      try {
-        const resolved = await store.finishEntityPass({
+      const { result, statements } = await withStatements(knex, () =>
+        store.finishEntityPass({
           scanId: scan.id,
           checkIds: [check],
           resolvedAt: '2026-11-01T00:00:00.000Z',
           metEntityRefs: new Set(names.map(ref)),
-        });
-        return { resolved, walked: statements.some(sql => /group by/i.test(sql)) };
-      } finally {
-        knex.off('query', onQuery);
-      }
+        }),
+      );
+      return { resolved: result, walked: statements.some(sql => /group by/i.test(sql)) };
     };
     // The baseline: no walk, and nothing it wrote is taken for an entity that left.
     expect(await pass(['stays', 'leaves'])).toEqual({ resolved: 0, walked: false });
@@ -609,20 +613,15 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       finding({ fingerprint, checkId, category: 'auth', entityRef: undefined, target: { type: 'config', path: fingerprint } });
     const report = async (fingerprints: string[], seenAt: string) => {
       const scan = await store.createScan({ trigger: 'manual' });
-      const statements: string[] = [];
-      const onQuery = (query: { sql: string }) => statements.push(query.sql);
-      knex.on('query', onQuery);
-      try {
-        await store.applyCheckFindings({
+      const { statements } = await withStatements(knex, () =>
+        store.applyCheckFindings({
           scanId: scan.id,
           checkId,
           findings: fingerprints.map(config),
           seenAt,
           resolveMissing: true,
-        });
-      } finally {
-        knex.off('query', onQuery);
-      }
+        }),
+      );
       return statements.some(sql => /not .last_scan_id. =/.test(sql));
     };
     // The baseline wrote every open finding itself: nothing can be missing, no query for it.

@@ -34,6 +34,7 @@ import {
 } from './scanChanges';
 import { migrateToLatest } from './migrations';
 import {
+  ENTITY_EVALUATIONS,
   ENTITY_PASSES,
   EntityEvaluation,
   lastFullEntityPassAt,
@@ -266,6 +267,10 @@ export class DatabasePostureStore implements PostureStore {
 
   getEntityEvaluations(entityRefs: string[]): Promise<Map<string, StoredEntityEvaluation>> {
     return readEntityEvaluations(this.db, entityRefs);
+  }
+
+  async hasEntityEvaluations(): Promise<boolean> {
+    return Boolean(await this.db(ENTITY_EVALUATIONS).select('entity_ref').first());
   }
 
   recordEntityPass(pass: {

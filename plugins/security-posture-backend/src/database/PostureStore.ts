@@ -164,6 +164,8 @@ export interface PostureStore extends ScoringSource {
   }): Promise<void>;
   /** How each entity was last evaluated (by lower-cased ref), for incremental passes. */
   getEntityEvaluations(entityRefs: string[]): Promise<Map<string, StoredEntityEvaluation>>;
+  /** Whether any entity evaluation is recorded (none before a store's first pass). */
+  hasEntityEvaluations(): Promise<boolean>;
   /** Records a complete catalog pass of a scan: full (every entity evaluated) or incremental. */
   recordEntityPass(pass: {
     scanId: string;

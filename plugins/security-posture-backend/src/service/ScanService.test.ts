@@ -493,6 +493,22 @@ describe('DefaultScanService', () => {
     expect(failed.indexes).toEqual(failed.migrated);
   });
 
+  it('looks up recorded evaluations page by page only once some are recorded', async () => {
+    const context = await setup([
+      createEntitySecurityCheck({ meta: meta('catalog/no-owner'), evaluate: async e => [failOn(e)] }),
+    ]);
+    const lookups = jest.spyOn(context.store, 'getEntityEvaluations');
+    context.catalog.entities = ['a', 'b', 'c'].map(entity);
+    expect((await context.scan()).status).toBe('succeeded');
+    // The first scan: nothing recorded yet, so no page asks.
+    expect(lookups).not.toHaveBeenCalled();
+    expect(await context.store.hasEntityEvaluations()).toBe(true);
+    const second = await context.scan();
+    expect(second.status).toBe('succeeded');
+    // Full or not, a later pass reads what the first recorded (its findings digests).
+    expect(lookups).toHaveBeenCalled();
+  });
+
   it('answers a scan request with the scan already waiting to start', async () => {
     const { store } = await setup([
       createSecurityCheck({ meta: meta('auth/unsafe-config'), run: async () => [] }),

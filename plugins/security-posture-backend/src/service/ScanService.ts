@@ -388,6 +388,9 @@ export class DefaultScanService implements ScanService {
       // no entity evaluations (those stand for all checks that apply to an entity) and no pass.
       const limited = Boolean(scan.checkIds);
       const fullPass = limited || (await written(this.isFullPassDue()));
+      // Before a store's first pass nothing is recorded: no lookup per page (only this scan
+      // records evaluations, of entities it has evaluated already).
+      const recorded = !limited && (await written(store.hasEntityEvaluations()));
       const outputs = await runner.run({
         signal,
         factory,
@@ -397,7 +400,9 @@ export class DefaultScanService implements ScanService {
           : {
               full: fullPass,
               lookup: entityRefs =>
-                written(store.getEntityEvaluations(entityRefs)),
+                recorded
+                  ? written(store.getEntityEvaluations(entityRefs))
+                  : Promise.resolve(new Map()),
               seenRefreshBefore: new Date(
                 Date.now() - LAST_SEEN_REFRESH_MS,
               ).toISOString(),
