@@ -130,6 +130,81 @@ describe.each(databases.eachSupportedId())(
         await store.applyEntityPage(page(scan.id, 0, 50, [1, 2]));
         expect(await reltuples()).toBe(100);
       });
+
+      it('walks the entities with open findings in ranges of the entity index, not the whole table for each page, once the findings have statistics', async () => {
+        const { knex, store } = await createStore();
+        const first = await store.createScan({ trigger: 'manual' });
+        await store.applyEntityPage(page(first.id, 0, 1, [1]));
+        await store.restoreDeferredIndexes();
+        // 60,000 entities × 3 findings of about the bench's row width (~1 kB), written in one
+        // statement (a scan's page writes take long and are not what this test is about).
+        await knex.raw(
+          `insert into security_posture_findings
+             (fingerprint, check_id, category, severity, severity_rank, outcome, status, title,
+              message, target_type, target, entity_ref, entity_kind, owners, evidence, remediation,
+              first_seen_at, last_seen_at, last_scan_id)
+           select 'fp-' || e || '-' || f, 'catalog/sensitive-reference', 'catalog', 'medium', 2,
+                  'fail', case when e % 10 = 0 and f > 1 then 'resolved' else 'open' end,
+                  'Sensitive reference', repeat('m', 300), 'entity',
+                  '{"type":"entity"}', 'component:default/service-' || e, 'Component',
+                  '["group:default/team-a"]', repeat('e', 300), repeat('r', 300),
+                  '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', ?
+           from generate_series(1, 59999) e, generate_series(1, 3) f`,
+          [first.id],
+        );
+        // What autovacuum does after such a write: the planner then estimates with statistics.
+        await knex.raw('analyze security_posture_findings');
+
+        const second = await store.createScan({ trigger: 'manual' });
+        const left = [17, 25_003, 59_999].map(
+          i => `component:default/service-${i}`,
+        );
+        const met = new Set(
+          Array.from(
+            { length: 60_000 },
+            (_, i) => `component:default/service-${i}`,
+          ).filter(ref => !left.includes(ref)),
+        );
+        const walk: Array<{ sql: string; bindings: unknown[] }> = [];
+        const onQuery = (q: { sql: string; bindings?: unknown[] }) => {
+          if (q.sql.includes('group by "entity_ref"'))
+            walk.push({ sql: q.sql, bindings: q.bindings ?? [] });
+        };
+        knex.on('query', onQuery);
+        try {
+          const resolved = await store.finishEntityPass({
+            scanId: second.id,
+            checkIds: ['catalog/sensitive-reference'],
+            resolvedAt: new Date().toISOString(),
+            metEntityRefs: met,
+          });
+          expect(resolved).toBe(3 * 3);
+        } finally {
+          knex.off('query', onQuery);
+        }
+        expect(
+          (
+            await knex('security_posture_findings')
+              .distinct('entity_ref')
+              .where({ status: 'resolved' })
+              .whereNotNull('resolved_at')
+              .orderBy('entity_ref')
+          ).map(r => r.entity_ref),
+        ).toEqual([...left].sort());
+        // 60,000 entities: 12 full pages, and an empty one that ends the walk.
+        expect(walk.length).toBe(13);
+        for (const { sql, bindings } of walk) {
+          const plan = await knex.raw(
+            `explain ${sql.replace(/\$\d+/g, '?')}`,
+            bindings as any,
+          );
+          const text = plan.rows
+            .map((r: Record<string, string>) => r['QUERY PLAN'])
+            .join('\n');
+          expect(text).toContain('sp_findings_entity_status_idx');
+          expect(text).not.toContain('Seq Scan');
+        }
+      }, 60_000);
     }
   },
 );
