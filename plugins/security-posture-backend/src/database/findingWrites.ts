@@ -51,29 +51,14 @@ export async function applyCheckFindings(
     const baseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
     // Not findings of a page's entities (e.g. a catalog failure): no evaluation to forget.
-    await writeFindings(
-      writer,
-      tx,
-      findings,
-      { scanId, seenAt, refreshSeenBefore: seenAt },
-      new Set(),
-    );
+    await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set());
     // In a scan into an empty store every open finding was written by this scan: none is
     // missing (and the query would read every finding while the first scan defers indexes).
     if (resolveMissing && !baseline) {
       const missing = (q: Knex.QueryBuilder) =>
-        q
-          .where({ check_id: checkId, status: 'open' })
-          .whereNot({ last_scan_id: scanId });
-      await writer.changes.recordResolutions(tx, {
-        scanId,
-        at: seenAt,
-        where: missing,
-      });
-      await missing(tx(FINDINGS)).update({
-        status: 'resolved',
-        resolved_at: seenAt,
-      });
+        q.where({ check_id: checkId, status: 'open' }).whereNot({ last_scan_id: scanId });
+      await writer.changes.recordResolutions(tx, { scanId, at: seenAt, where: missing });
+      await missing(tx(FINDINGS)).update({ status: 'resolved', resolved_at: seenAt });
     }
   });
 }
@@ -113,23 +98,18 @@ export async function applyEntityPage(
           fingerprints: new Set(c.findings.map(f => f.fingerprint)),
           // Kept entities' findings stand as well: the check found exactly them again.
           unevaluated: new Set(
-            [...c.unevaluatedEntityRefs, ...(c.keptEntityRefs ?? [])].map(r =>
-              lowerCaseEn(r),
-            ),
+            [...c.unevaluatedEntityRefs, ...(c.keptEntityRefs ?? [])].map(r => lowerCaseEn(r)),
           ),
         },
       ]),
     );
     const toResolve: string[] = [];
     for (const refs of chunk(entityRefs)) {
-      const open: Array<{
-        fingerprint: string;
-        check_id: string;
-        entity_ref: string;
-      }> = await tx(FINDINGS)
-        .select('fingerprint', 'check_id', 'entity_ref')
-        .whereIn('entity_ref', refs)
-        .where({ status: 'open' });
+      const open: Array<{ fingerprint: string; check_id: string; entity_ref: string }> =
+        await tx(FINDINGS)
+          .select('fingerprint', 'check_id', 'entity_ref')
+          .whereIn('entity_ref', refs)
+          .where({ status: 'open' });
       for (const row of open) {
         const check = reported.get(row.check_id);
         if (!check || check.unevaluated.has(row.entity_ref)) continue;
@@ -140,19 +120,9 @@ export async function applyEntityPage(
       }
     }
     for (const check of checks) {
-      await writeFindings(
-        writer,
-        tx,
-        check.findings,
-        { scanId, seenAt, refreshSeenBefore },
-        changedEntities,
-      );
+      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
     }
-    await refreshKeptFindings(tx, checks, {
-      scanId,
-      seenAt,
-      refreshSeenBefore,
-    });
+    await refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
     for (const fingerprints of chunk(toResolve)) {
       await writer.changes.recordResolutions(tx, {
         scanId,
@@ -175,17 +145,13 @@ export async function applyEntityPage(
   });
   if (baseline) {
     // Not for a catalog with nothing to report (every scan is a baseline then): nothing to save.
-    if (checks.some(c => c.findings.length))
-      await deferIndexesAfterFirstPage(writer, scanId);
+    if (checks.some(c => c.findings.length)) await deferIndexesAfterFirstPage(writer, scanId);
     await analyzeAfterFirstPage(writer, scanId);
   }
 }
 
 /** A scan into an empty store: see deferredIndexes.ts. Once per scan, after its first page of findings. */
-async function deferIndexesAfterFirstPage(
-  writer: FindingsWriter,
-  scanId: string,
-) {
+async function deferIndexesAfterFirstPage(writer: FindingsWriter, scanId: string) {
   if (!remember(writer.deferredBaselines, scanId)) return;
   try {
     await deferIndexes(writer.db);
@@ -209,11 +175,7 @@ function remember(scans: Set<string>, scanId: string): boolean {
  * Analyzed once, after the first page (what PostgreSQL advises after loading a table).
  */
 async function analyzeAfterFirstPage(writer: FindingsWriter, scanId: string) {
-  if (
-    writer.db.client.config.client !== 'pg' ||
-    !remember(writer.analyzedBaselines, scanId)
-  )
-    return;
+  if (writer.db.client.config.client !== 'pg' || !remember(writer.analyzedBaselines, scanId)) return;
   try {
     await writer.db.raw('analyze ??', [FINDINGS]);
   } catch {
@@ -272,26 +234,14 @@ export async function finishEntityPass(
         for (const ref of refs) if (!metEntityRefs.has(ref)) left.push(ref);
       }
     }
-    const resolve = async (
-      where: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
-    ) => {
-      await writer.changes.recordResolutions(tx, {
-        scanId,
-        at: resolvedAt,
-        where,
-      });
-      return where(tx(FINDINGS)).update({
-        status: 'resolved',
-        resolved_at: resolvedAt,
-      });
+    const resolve = async (where: (q: Knex.QueryBuilder) => Knex.QueryBuilder) => {
+      await writer.changes.recordResolutions(tx, { scanId, at: resolvedAt, where });
+      return where(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
     };
     let resolved = 0;
     for (const refs of chunk(left)) {
       resolved += await resolve(q =>
-        q
-          .where({ status: 'open' })
-          .whereIn('check_id', checkIds)
-          .whereIn('entity_ref', refs),
+        q.where({ status: 'open' }).whereIn('check_id', checkIds).whereIn('entity_ref', refs),
       );
     }
     // Findings about no entity (e.g. an earlier catalog failure) not reported again.
@@ -310,9 +260,7 @@ export async function finishEntityPass(
  * Entities with open findings (of any check), in pages, once per pass: the pass compares them
  * with its met set.
  */
-function entitiesWithOpenFindings(
-  tx: Knex.Transaction,
-): AsyncGenerator<string[]> {
+function entitiesWithOpenFindings(tx: Knex.Transaction): AsyncGenerator<string[]> {
   // Grouped with the status in an aggregate, not filtered by it: SQLite then reads only the
   // (entity_ref, status, ...) index instead of the rows of every open finding. The aggregate is
   // selected and compared here, not in a `having`: PostgreSQL cannot estimate that filter,
@@ -323,12 +271,7 @@ function entitiesWithOpenFindings(
     () =>
       tx(FINDINGS)
         .select('entity_ref')
-        .select(
-          tx.raw(`max(case when ?? = 'open' then 1 else 0 end) as ??`, [
-            'status',
-            'open',
-          ]),
-        )
+        .select(tx.raw(`max(case when ?? = 'open' then 1 else 0 end) as ??`, ['status', 'open']))
         .whereNotNull('entity_ref')
         .groupBy('entity_ref'),
     'entity_ref',
@@ -358,13 +301,7 @@ async function writeFindings(
       severity: string;
       last_seen_at: string;
     }> = await tx(FINDINGS)
-      .select(
-        'fingerprint',
-        'content_hash',
-        'status',
-        'severity',
-        'last_seen_at',
-      )
+      .select('fingerprint', 'content_hash', 'status', 'severity', 'last_seen_at')
       .whereIn(
         'fingerprint',
         rows.map(r => r.fingerprint),
@@ -374,12 +311,8 @@ async function writeFindings(
     const changed: FindingRow[] = [];
     for (const row of rows) {
       const before = storedByFingerprint.get(row.fingerprint);
-      if (
-        before?.status === 'open' &&
-        before.content_hash === row.content_hash
-      ) {
-        if (before.last_seen_at < refreshSeenBefore)
-          stale.push(row.fingerprint);
+      if (before?.status === 'open' && before.content_hash === row.content_hash) {
+        if (before.last_seen_at < refreshSeenBefore) stale.push(row.fingerprint);
       } else {
         changed.push(row);
       }
@@ -390,8 +323,7 @@ async function writeFindings(
         .update({ last_seen_at: seenAt, last_scan_id: scanId });
     }
     if (!changed.length) continue;
-    for (const row of changed)
-      if (row.entity_ref) changedEntities.add(row.entity_ref);
+    for (const row of changed) if (row.entity_ref) changedEntities.add(row.entity_ref);
     await writer.changes.recordWrites(tx, {
       scanId,
       at: seenAt,
@@ -405,29 +337,18 @@ async function writeFindings(
       pgBatch: PG_FINDINGS_BATCH,
       conflict: 'fingerprint',
       // A rewritten finding keeps when it was first seen.
-      merge: Object.keys(changed[0]).filter(
-        c => c !== 'fingerprint' && c !== 'first_seen_at',
-      ),
+      merge: Object.keys(changed[0]).filter(c => c !== 'fingerprint' && c !== 'first_seen_at'),
     });
     const changedFingerprints = new Set(changed.map(r => r.fingerprint));
     // Only findings stored before can have owners (a first scan stores none).
-    const rewritten = changed
-      .filter(r => storedByFingerprint.has(r.fingerprint))
-      .map(r => r.fingerprint);
-    if (rewritten.length)
-      await tx(OWNERS).whereIn('fingerprint', rewritten).delete();
+    const rewritten = changed.filter(r => storedByFingerprint.has(r.fingerprint)).map(r => r.fingerprint);
+    if (rewritten.length) await tx(OWNERS).whereIn('fingerprint', rewritten).delete();
     const owners = batch
       .filter(f => changedFingerprints.has(f.fingerprint))
       .flatMap(f =>
-        [...new Set(f.owners)].map(owner_ref => ({
-          fingerprint: f.fingerprint,
-          owner_ref,
-        })),
+        [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
       );
-    await insertRows(tx, OWNERS, owners, {
-      sqliteBatch: BATCH,
-      pgBatch: PG_FINDINGS_BATCH,
-    });
+    await insertRows(tx, OWNERS, owners, { sqliteBatch: BATCH, pgBatch: PG_FINDINGS_BATCH });
   }
 }
 
@@ -440,9 +361,7 @@ export async function resolveFindingsOfRetiredChecks(
   // Every scan asks, and nearly always no check was retired: the check ids that have findings
   // at all (a few dozen, read through the check_id index) tell without walking open findings.
   const active = new Set(activeCheckIds);
-  const candidates = (await storedCheckIds(writer.db)).filter(
-    id => !active.has(id),
-  );
+  const candidates = (await storedCheckIds(writer.db)).filter(id => !active.has(id));
   if (!candidates.length) return 0;
   // Detection findings are raised outside scans, by no registered check.
   const retired = (q: Knex.QueryBuilder) =>
@@ -451,16 +370,8 @@ export async function resolveFindingsOfRetiredChecks(
       .whereNot('last_scan_id', DETECTION_SCAN_ID)
       .whereIn('check_id', candidates);
   return writer.db.transaction(async (tx): Promise<number> => {
-    if (scanId)
-      await writer.changes.recordResolutions(tx, {
-        scanId,
-        at: resolvedAt,
-        where: retired,
-      });
-    return retired(tx(FINDINGS)).update({
-      status: 'resolved',
-      resolved_at: resolvedAt,
-    });
+    if (scanId) await writer.changes.recordResolutions(tx, { scanId, at: resolvedAt, where: retired });
+    return retired(tx(FINDINGS)).update({ status: 'resolved', resolved_at: resolvedAt });
   });
 }
 

@@ -15,10 +15,7 @@ const REF_PAGE = 5000;
 export async function* pagedRefs(
   query: () => Knex.QueryBuilder,
   column: string,
-  options: {
-    pageSize?: number;
-    keep?: (row: Record<string, unknown>) => boolean;
-  } = {},
+  options: { pageSize?: number; keep?: (row: Record<string, unknown>) => boolean } = {},
 ): AsyncGenerator<string[]> {
   const { pageSize = REF_PAGE, keep } = options;
   let after: string | undefined;
