@@ -606,6 +606,49 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect((await store.getFinding('stays'))?.status).toBe('open');
   });
 
+  it('forgets the recorded evaluations of entities a pass did not meet, and walks none when the pass recorded them all', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const ref = (name: string) => `component:default/${name}`;
+    const pass = async (names: string[], evaluationsRecordedBefore?: boolean) => {
+      const scan = await store.createScan({ trigger: 'manual' });
+      await store.applyEntityPage({
+        scanId: scan.id,
+        seenAt: '2026-11-01T00:00:00.000Z',
+        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+        entityRefs: names.map(ref),
+        checks: [{ checkId: 'catalog/no-owner', findings: [], unevaluatedEntityRefs: [] }],
+        evaluations: names.map(name => ({
+          entityRef: ref(name),
+          contentHash: `content-${name}`,
+          evaluatorsHash: 'evaluators',
+          findingsDigests: [''],
+        })),
+        forgetEvaluations: [],
+      });
+      const { statements } = await withStatements(knex, () =>
+        store.finishEntityPass({
+          scanId: scan.id,
+          checkIds: ['catalog/no-owner'],
+          resolvedAt: '2026-11-01T00:00:00.000Z',
+          metEntityRefs: new Set(names.map(ref)),
+          evaluationsRecordedBefore,
+        }),
+      );
+      const recorded = await store.getEntityEvaluations(['a', 'b', 'c'].map(ref));
+      return {
+        walked: statements.some(sql => /from .security_posture_entity_evaluations/i.test(sql)),
+        recorded: [...recorded.keys()].sort(),
+      };
+    };
+    // A store's first pass: everything recorded is its own, for entities it met.
+    expect(await pass(['a', 'b', 'c'], false)).toEqual({
+      walked: false,
+      recorded: ['a', 'b', 'c'].map(ref),
+    });
+    // A later pass did not meet 'c': its evaluation is forgotten, so it is evaluated if it comes back.
+    expect(await pass(['a', 'b'])).toEqual({ walked: true, recorded: ['a', 'b'].map(ref) });
+  });
+
   it('looks for missing findings of a deployment check only outside a scan into an empty store', async () => {
     const { store, knex } = await createStore(databaseId);
     const checkId = 'auth/unsafe-config';

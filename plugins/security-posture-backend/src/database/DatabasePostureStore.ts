@@ -256,12 +256,7 @@ export class DatabasePostureStore implements PostureStore {
     return applyEntityPage(this.writes, options);
   }
 
-  async finishEntityPass(options: {
-    scanId: string;
-    checkIds: string[];
-    resolvedAt: string;
-    metEntityRefs: ReadonlySet<string>;
-  }): Promise<number> {
+  async finishEntityPass(options: Parameters<PostureStore['finishEntityPass']>[0]): Promise<number> {
     return finishEntityPass(this.writes, options);
   }
 

@@ -191,6 +191,12 @@ export interface PostureStore extends ScoringSource {
     resolvedAt: string;
     /** Every entity the pass met (lower-cased refs), evaluated or not. */
     metEntityRefs: ReadonlySet<string>;
+    /**
+     * false: no entity evaluation was recorded when the pass started, so every recorded one is
+     * the pass's own, for an entity it met, and there is nothing to forget (no walk of them).
+     * Default true.
+     */
+    evaluationsRecordedBefore?: boolean;
   }): Promise<number>;
   /**
    * Builds again the findings' indexes that a scan into an empty store dropped while it wrote

@@ -77,6 +77,8 @@ export class ScanCompletion {
     scanId: string;
     passChecks: string[];
     met: ReadonlySet<string>;
+    /** Whether any entity evaluation was recorded when the pass started. */
+    evaluationsRecordedBefore: boolean;
     full: boolean;
     limited: boolean;
     outputs: CheckRunOutput[];
@@ -95,6 +97,7 @@ export class ScanCompletion {
           checkIds: passChecks,
           resolvedAt: new Date().toISOString(),
           metEntityRefs: pass.met,
+          evaluationsRecordedBefore: pass.evaluationsRecordedBefore,
         }),
       );
       phases.mark('resolving entities that left the catalog');

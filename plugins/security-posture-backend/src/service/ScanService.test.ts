@@ -498,15 +498,18 @@ describe('DefaultScanService', () => {
       createEntitySecurityCheck({ meta: meta('catalog/no-owner'), evaluate: async e => [failOn(e)] }),
     ]);
     const lookups = jest.spyOn(context.store, 'getEntityEvaluations');
+    const finishes = jest.spyOn(context.store, 'finishEntityPass');
     context.catalog.entities = ['a', 'b', 'c'].map(entity);
     expect((await context.scan()).status).toBe('succeeded');
-    // The first scan: nothing recorded yet, so no page asks.
+    // The first scan: nothing recorded yet, so no page asks, and its end forgets nothing.
     expect(lookups).not.toHaveBeenCalled();
+    expect(finishes).toHaveBeenLastCalledWith(expect.objectContaining({ evaluationsRecordedBefore: false }));
     expect(await context.store.hasEntityEvaluations()).toBe(true);
     const second = await context.scan();
     expect(second.status).toBe('succeeded');
     // Full or not, a later pass reads what the first recorded (its findings digests).
     expect(lookups).toHaveBeenCalled();
+    expect(finishes).toHaveBeenLastCalledWith(expect.objectContaining({ evaluationsRecordedBefore: true }));
   });
 
   it('answers a scan request with the scan already waiting to start', async () => {

@@ -474,6 +474,8 @@ export class DefaultScanService implements ScanService {
         scanId: scan.id,
         passChecks,
         met,
+        // A check-limited scan did not ask (it looks nothing up): it forgets as before.
+        evaluationsRecordedBefore: limited || recorded,
         full: fullPass,
         limited,
         outputs,
