@@ -3,7 +3,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { Finding, Scan } from '@security-posture/plugin-security-posture-common';
 import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
-import { NewFinding } from './PostureStore';
+import { EntityEvaluation, NewFinding } from './PostureStore';
 
 const databases = createTestDatabases();
 
@@ -58,6 +58,45 @@ async function withStatements<T>(knex: Knex, work: () => Promise<T>) {
   } finally {
     knex.off('query', onQuery);
   }
+}
+
+const entityRef = (name: string) => `component:default/${name}`;
+
+/**
+ * A catalog pass of one page over the entities `names` for one check, then its end, with the
+ * statements of that end.
+ */
+async function passThenFinish(
+  store: DatabasePostureStore,
+  knex: Knex,
+  pass: {
+    names: string[];
+    checkId: string;
+    findings?: NewFinding[];
+    evaluations?: EntityEvaluation[];
+    evaluationsRecordedBefore?: boolean;
+  },
+) {
+  const { names, checkId } = pass;
+  const scan = await store.createScan({ trigger: 'manual' });
+  await store.applyEntityPage({
+    scanId: scan.id,
+    seenAt: '2026-11-01T00:00:00.000Z',
+    refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+    entityRefs: names.map(entityRef),
+    checks: [{ checkId, findings: pass.findings ?? [], unevaluatedEntityRefs: [] }],
+    evaluations: pass.evaluations,
+    forgetEvaluations: [],
+  });
+  return withStatements(knex, () =>
+    store.finishEntityPass({
+      scanId: scan.id,
+      checkIds: [checkId],
+      resolvedAt: '2026-11-01T00:00:00.000Z',
+      metEntityRefs: new Set(names.map(entityRef)),
+      evaluationsRecordedBefore: pass.evaluationsRecordedBefore,
+    }),
+  );
 }
 
 /** Like ScanService's rule: a queued scan covers the request; one manual start at a time. */
@@ -574,27 +613,14 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
 
   it('does not walk the open findings of a pass into an empty store, which wrote them all itself', async () => {
     const { store, knex } = await createStore(databaseId);
-    const check = 'catalog/leaked-secret';
-    const ref = (name: string) => `component:default/${name}`;
     const on = (name: string) =>
-      finding({ fingerprint: name, entityRef: ref(name), target: { type: 'entity', entityRef: ref(name) } });
+      finding({ fingerprint: name, entityRef: entityRef(name), target: { type: 'entity', entityRef: entityRef(name) } });
     const pass = async (names: string[]) => {
-      const scan = await store.createScan({ trigger: 'manual' });
-      await store.applyEntityPage({
-        scanId: scan.id,
-        seenAt: '2026-11-01T00:00:00.000Z',
-        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
-        entityRefs: names.map(ref),
-        checks: [{ checkId: check, findings: names.map(on), unevaluatedEntityRefs: [] }],
+      const { result, statements } = await passThenFinish(store, knex, {
+        names,
+        checkId: 'catalog/leaked-secret',
+        findings: names.map(on),
       });
-      const { result, statements } = await withStatements(knex, () =>
-        store.finishEntityPass({
-          scanId: scan.id,
-          checkIds: [check],
-          resolvedAt: '2026-11-01T00:00:00.000Z',
-          metEntityRefs: new Set(names.map(ref)),
-        }),
-      );
       return { resolved: result, walked: statements.some(sql => /group by/i.test(sql)) };
     };
     // The baseline: no walk, and nothing it wrote is taken for an entity that left.
@@ -608,32 +634,19 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
 
   it('forgets the recorded evaluations of entities a pass did not meet, and walks none when the pass recorded them all', async () => {
     const { store, knex } = await createStore(databaseId);
-    const ref = (name: string) => `component:default/${name}`;
+    const ref = entityRef;
     const pass = async (names: string[], evaluationsRecordedBefore?: boolean) => {
-      const scan = await store.createScan({ trigger: 'manual' });
-      await store.applyEntityPage({
-        scanId: scan.id,
-        seenAt: '2026-11-01T00:00:00.000Z',
-        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
-        entityRefs: names.map(ref),
-        checks: [{ checkId: 'catalog/no-owner', findings: [], unevaluatedEntityRefs: [] }],
+      const { statements } = await passThenFinish(store, knex, {
+        names,
+        checkId: 'catalog/no-owner',
         evaluations: names.map(name => ({
           entityRef: ref(name),
           contentHash: `content-${name}`,
           evaluatorsHash: 'evaluators',
           findingsDigests: [''],
         })),
-        forgetEvaluations: [],
+        evaluationsRecordedBefore,
       });
-      const { statements } = await withStatements(knex, () =>
-        store.finishEntityPass({
-          scanId: scan.id,
-          checkIds: ['catalog/no-owner'],
-          resolvedAt: '2026-11-01T00:00:00.000Z',
-          metEntityRefs: new Set(names.map(ref)),
-          evaluationsRecordedBefore,
-        }),
-      );
       const recorded = await store.getEntityEvaluations(['a', 'b', 'c'].map(ref));
       return {
         walked: statements.some(sql => /from .security_posture_entity_evaluations/i.test(sql)),
