@@ -68,6 +68,7 @@ export {
 export { CatalogPageReadError } from './engine/workers/poolWorker';
 export { DEFAULT_WORKER_NICENESS } from './engine/workers/threadPriority';
 export { runEntityEvaluationWorker } from './engine/workers/evaluationWorker';
+export { EvaluationResults } from './engine/workers/packedEvaluations';
 export { plannedAppliesTo } from './engine/workers/catalogPageReading';
 export type {
   EvaluationItem,

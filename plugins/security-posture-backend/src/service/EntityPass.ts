@@ -6,6 +6,7 @@ import {
   entityContentHash,
   evaluateEntityCheck,
   EvaluationItem,
+  EvaluationResults,
   EvaluationSession,
   FindingFactory,
   HeldCatalogPage,
@@ -43,7 +44,8 @@ const MAX_ERROR_FINDINGS_PER_CHECK = 20;
 /** A page's evaluations: of the main thread's checks, and per entity of the workers'. */
 interface PageEvaluations {
   here: EntityCheckEvaluation[][];
-  workerResults: EntityCheckEvaluation[][];
+  /** Unset when no check runs in a worker (or nothing on the page was evaluated). */
+  workerResults?: EvaluationResults;
 }
 
 /** An entity of a page to evaluate, with the checks that apply to it. */
@@ -245,7 +247,7 @@ export async function runEntityPass(options: {
             ...workerRequest(p),
           })),
         )
-      : Promise.resolve([]);
+      : Promise.resolve(undefined);
     // Rejections are awaited below; meanwhile they must not count as unhandled.
     fromWorkers.catch(() => {});
     const here: EntityCheckEvaluation[][] = [];
@@ -284,7 +286,7 @@ export async function runEntityPass(options: {
   ): Promise<PageEvaluations> => {
     if (!planned.length) {
       held.release();
-      return { here: [], workerResults: [] };
+      return { here: [] };
     }
     // The worker knows each entity's checks (it said which apply): only recorded digests go.
     const workerResults = await held.evaluate(
@@ -311,7 +313,7 @@ export async function runEntityPass(options: {
       let allKept = true;
       for (const { state } of p.applying) {
         const evaluation = state.inWorker
-          ? workerResults[i][workerIndex++]
+          ? workerResults!.evaluation(i, workerIndex++)
           : here[i][hereIndex++];
         merge(state, p.entityRef, evaluation, p.refreshDue);
         digests.push(evaluation.findingsDigest ?? '');

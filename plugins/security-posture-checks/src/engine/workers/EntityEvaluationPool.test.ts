@@ -22,6 +22,7 @@ import { CatalogPageReadError } from './poolWorker';
 import { DEFAULT_WORKER_NICENESS } from './threadPriority';
 import { errorSubject } from './errorSubject';
 import { workerTestChecks } from './__fixtures__/workerTestChecks';
+import { EvaluationResults } from './packedEvaluations';
 
 jest.setTimeout(120_000);
 
@@ -32,6 +33,10 @@ const execArgv = [
   require.resolve('@backstage/cli/config/nodeTransform.cjs'),
 ];
 const FIXTURES = require.resolve('./__fixtures__/workerTestChecks');
+
+/** A batch's evaluations as objects: per item, per check asked. */
+const unpacked = (results: Promise<EvaluationResults>) =>
+  results.then(r => r.toArrays());
 
 function entity(
   name: string,
@@ -151,9 +156,9 @@ describe('EntityEvaluationPool', () => {
       catalogChecks.map(c => c.meta.id).sort(),
     );
     const ids = catalogChecks.map(c => c.meta.id);
-    const inWorkers = await session!.evaluate(
+    const inWorkers = await unpacked(session!.evaluate(
       entities.map(e => ({ entity: e, checkIds: ids })),
-    );
+    ));
 
     // The same checks on this thread, under the same key.
     const here = new FindingFactory('installation-key');
@@ -204,12 +209,12 @@ describe('EntityEvaluationPool', () => {
     const { session } = await start(
       withFixtureModule(workerTestChecks as EntitySecurityCheck[]),
     );
-    const [[found, crashed]] = await session!.evaluate([
+    const [[found, crashed]] = await unpacked(session!.evaluate([
       {
         entity: entity('throw-1', { 'test.io/token': token }),
         checkIds: ['catalog/worker-test-secret', 'catalog/worker-test-crash'],
       },
-    ]);
+    ]));
     expect(found.findings).toHaveLength(1);
     expect(found.findings[0].evidence.secretFingerprint).toBeDefined();
     expect(crashed.thrown?.finding).toMatchObject({
@@ -228,9 +233,9 @@ describe('EntityEvaluationPool', () => {
     const { session } = await start(
       withFixtureModule(workerTestChecks as EntitySecurityCheck[]),
     );
-    const [[services]] = await session!.evaluate([
+    const [[services]] = await unpacked(session!.evaluate([
       { entity: entity('svc'), checkIds: ['catalog/worker-test-services'] },
-    ]);
+    ]));
     expect(services.thrown?.message).toMatch(
       /services is not available to checks evaluated in a worker thread; leave the check's workerModule unset/,
     );
@@ -243,9 +248,9 @@ describe('EntityEvaluationPool', () => {
       timeoutSeconds: 1,
     });
     const ids = ['catalog/worker-test-crash'];
-    const [[hung]] = await session!.evaluate([
+    const [[hung]] = await unpacked(session!.evaluate([
       { entity: entity('hang-1'), checkIds: ids },
-    ]);
+    ]));
     // Made from what the pool kept of the entity (not the entity): its ref, kind and owners.
     expect(hung.thrown?.finding).toMatchObject({
       outcome: 'error',
@@ -257,9 +262,9 @@ describe('EntityEvaluationPool', () => {
       /did not finish a batch of 1 entities in 1000 ms/,
     );
     // The next batch runs on a fresh worker.
-    const [[next]] = await session!.evaluate([
+    const [[next]] = await unpacked(session!.evaluate([
       { entity: entity('fine'), checkIds: ids },
-    ]);
+    ]));
     expect(next).toMatchObject({ applied: true, counts: { pass: 1 } });
     expect(next.thrown).toBeUndefined();
   });
@@ -268,13 +273,13 @@ describe('EntityEvaluationPool', () => {
     const { session } = await startHangingCheck({ hangMs: 300 });
     const ids = ['catalog/worker-test-crash'];
     // A stopped scan leaves its batch behind; the next scan's batch must not get its answer.
-    const first = session!.evaluate([
+    const first = unpacked(session!.evaluate([
       { entity: entity('hang-slow'), checkIds: ids },
-    ]);
-    const second = session!.evaluate([
+    ]));
+    const second = unpacked(session!.evaluate([
       { entity: entity('throw-now'), checkIds: ids },
       { entity: entity('fine'), checkIds: ids },
-    ]);
+    ]));
     const [a, b] = await Promise.all([first, second]);
     expect(a).toHaveLength(1);
     expect(a[0][0]).toMatchObject({ counts: { pass: 1 } });
@@ -294,8 +299,8 @@ describe('EntityEvaluationPool', () => {
     // Sent together (as the catalog pass sends the next page while one is evaluated): the second
     // waits 700 ms in line and takes 700 ms itself, past the deadline counted from its sending.
     const [a, b] = await Promise.all([
-      session!.evaluate([{ entity: entity('hang-first'), checkIds: ids }]),
-      session!.evaluate([{ entity: entity('hang-second'), checkIds: ids }]),
+      unpacked(session!.evaluate([{ entity: entity('hang-first'), checkIds: ids }])),
+      unpacked(session!.evaluate([{ entity: entity('hang-second'), checkIds: ids }])),
     ]);
     expect(a[0][0].thrown).toBeUndefined();
     expect(b[0][0].thrown).toBeUndefined();
@@ -467,12 +472,12 @@ describe('EntityEvaluationPool', () => {
 
       // Only the second entity of the first page, and the one of the second page.
       const fromHeld = [
-        ...(await first.evaluate([{ index: 1 }])),
-        ...(await second.evaluate([{ index: 0 }])),
+        ...(await unpacked(first.evaluate([{ index: 1 }]))),
+        ...(await unpacked(second.evaluate([{ index: 0 }]))),
       ];
-      const sentAlong = await session!.evaluate(
+      const sentAlong = await unpacked(session!.evaluate(
         [entities[1], entities[2]].map(e => ({ entity: e, checkIds: ids })),
-      );
+      ));
       const findingsOf = (evaluations: typeof fromHeld) =>
         evaluations.map(forEntity => forEntity.map(e => e.findings));
       expect(findingsOf(fromHeld)).toEqual(findingsOf(sentAlong));
@@ -491,12 +496,12 @@ describe('EntityEvaluationPool', () => {
         checkIds: ids,
         incremental: true,
       });
-      const [kept] = await again.evaluate([
+      const [kept] = await unpacked(again.evaluate([
         {
           index: 1,
           recordedDigests: fromHeld[0].map(e => e.findingsDigest!),
         },
-      ]);
+      ]));
       expect(kept.map(e => [e.findings.length, e.keptFailures])).toEqual(
         fromHeld[0].map(e => [
           0,
@@ -523,7 +528,7 @@ describe('EntityEvaluationPool', () => {
       await new Promise<void>(done => server!.close(() => done()));
       const working = await serveCatalog([entity('a')], { pageSize: 1 });
       const page = await session!.readPage(working.request(), options);
-      const [[evaluation]] = await page.evaluate([{ index: 0 }]);
+      const [[evaluation]] = await unpacked(page.evaluate([{ index: 0 }]));
       expect(evaluation.thrown).toBeUndefined();
     });
 
@@ -543,7 +548,7 @@ describe('EntityEvaluationPool', () => {
         checkIds: ids,
         incremental: false,
       });
-      const [passed, hung] = await page.evaluate([{ index: 0 }, { index: 1 }]);
+      const [passed, hung] = await unpacked(page.evaluate([{ index: 0 }, { index: 1 }]));
       for (const [evaluation, name] of [
         [passed[0], 'ok-1'],
         [hung[0], 'hang-1'],
@@ -559,7 +564,7 @@ describe('EntityEvaluationPool', () => {
         checkIds: ids,
         incremental: false,
       });
-      const [[ok]] = await next.evaluate([{ index: 0 }]);
+      const [[ok]] = await unpacked(next.evaluate([{ index: 0 }]));
       expect(ok.thrown).toBeUndefined();
       expect(ok.counts.pass).toBe(1);
     });
@@ -573,7 +578,7 @@ describe('EntityEvaluationPool', () => {
         incremental: false,
       });
       page.release();
-      const [[evaluation]] = await page.evaluate([{ index: 0 }]);
+      const [[evaluation]] = await unpacked(page.evaluate([{ index: 0 }]));
       expect(evaluation.thrown?.message).toMatch(
         /catalog page \d+ is no longer held/,
       );

@@ -12,6 +12,7 @@ import { errorSubject, readEntitySubject } from './errorSubject';
 import { FindingFactory } from '../FindingFactory';
 import { emptyCounts, EntityCheckEvaluation } from '../entityEvaluation';
 import { stableHash } from '../stableHash';
+import { EvaluationResults } from './packedEvaluations';
 import {
   CatalogPageRequest,
   EvaluationRequestItem,
@@ -41,7 +42,7 @@ export interface HeldCatalogPage {
    * Evaluates entities of the page (by position) in the worker holding it, then the page is let
    * go; as `evaluate`, a worker that fails yields `error` evaluations.
    */
-  evaluate(items: HeldPageItem[]): Promise<EntityCheckEvaluation[][]>;
+  evaluate(items: HeldPageItem[]): Promise<EvaluationResults>;
   /** Lets the page go unevaluated (nothing on it to evaluate). */
   release(): void;
 }
@@ -55,7 +56,7 @@ export interface EvaluationSession {
    * worker that crashes or outlives the batch deadline yields `error` evaluations for its part
    * of the batch and is replaced.
    */
-  evaluate(items: EvaluationItem[]): Promise<EntityCheckEvaluation[][]>;
+  evaluate(items: EvaluationItem[]): Promise<EvaluationResults>;
   /**
    * Has a worker read a catalog page and hold it (workers take turns), so the main thread never
    * parses, holds or copies the entities. `checkIds`: the pass's checks, in order (all evaluated
@@ -246,13 +247,13 @@ export class EntityEvaluationPool {
   private evaluate(
     items: EvaluationItem[],
     batches: BatchContext,
-  ): Promise<EntityCheckEvaluation[][]> {
+  ): Promise<EvaluationResults> {
     const chunkSize = Math.ceil(items.length / this.workers.length) || 1;
-    const parts: Array<Promise<EntityCheckEvaluation[][]>> = [];
+    const parts: Array<Promise<EvaluationResults>> = [];
     for (let i = 0; i < this.workers.length; i++) {
       const part = items.slice(i * chunkSize, (i + 1) * chunkSize);
       if (!part.length) {
-        parts.push(Promise.resolve([]));
+        parts.push(Promise.resolve(EvaluationResults.of([])));
         continue;
       }
       // What is kept for a failed batch's error findings is not the entities.
@@ -269,7 +270,7 @@ export class EntityEvaluationPool {
         this.evaluateIn(this.workers[i], message, () => failed, batches),
       );
     }
-    return Promise.all(parts).then(answers => answers.flat());
+    return Promise.all(parts).then(EvaluationResults.concat);
   }
 
   /** A batch in one worker; a failed worker's batch is `error` evaluations, and it is replaced. */
@@ -279,7 +280,7 @@ export class EntityEvaluationPool {
     /** What a failed batch's error findings are made of (asked only when it failed). */
     failed: () => Array<{ subject: Entity; checkIds: string[] }>,
     batches: BatchContext,
-  ): Promise<EntityCheckEvaluation[][]> {
+  ): Promise<EvaluationResults> {
     const count = message.items.length;
     return worker.evaluate(message, batches.deadlineMs).then(
       evaluations => {
@@ -292,13 +293,15 @@ export class EntityEvaluationPool {
           `Evaluation worker failed, its batch is recorded as errors: ${error.message}`,
         );
         this.replace(worker, batches.init);
-        return failed().map(item =>
-          item.checkIds.map(checkId =>
-            failedEvaluation(
-              batches.factory,
-              batches.checks.get(checkId)!,
-              item.subject,
-              error,
+        return EvaluationResults.of(
+          failed().map(item =>
+            item.checkIds.map(checkId =>
+              failedEvaluation(
+                batches.factory,
+                batches.checks.get(checkId)!,
+                item.subject,
+                error,
+              ),
             ),
           ),
         );

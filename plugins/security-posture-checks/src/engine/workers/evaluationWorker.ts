@@ -24,6 +24,7 @@ import {
   WorkerInit,
   WorkerLogLine,
 } from './protocol';
+import { packEvaluations, transferablesOf } from './packedEvaluations';
 
 /**
  * This module's file, which a worker thread requires to reach `runEntityEvaluationWorker`: in the
@@ -268,14 +269,15 @@ export function runEntityEvaluationWorker(): void {
       pendingLogs = [];
       evaluations.push(forEntity);
     }
+    const packed = packEvaluations(evaluations);
     const answer: FromWorker = {
       type: 'evaluated',
       batchId,
-      evaluations,
+      evaluations: packed,
       logs,
       droppedLogLines: dropped,
     };
-    port.postMessage(answer);
+    port.postMessage(answer, transferablesOf(packed));
   };
 
   // Batches and scan starts are handled one after another: a batch a stopped scan left behind

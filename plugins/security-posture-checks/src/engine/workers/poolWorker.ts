@@ -2,7 +2,8 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { JsonValue } from '@backstage/types';
 import { Worker } from 'node:worker_threads';
 import { EVALUATION_WORKER_MODULE } from './evaluationWorker';
-import { EntityCheckEvaluation, TimeoutError } from '../entityEvaluation';
+import { TimeoutError } from '../entityEvaluation';
+import { EvaluationResults } from './packedEvaluations';
 import { FromWorker, ReadPageAnswer, ToWorker, WorkerInit } from './protocol';
 
 /** A page a worker could not read because the catalog failed (not the worker). */
@@ -13,7 +14,7 @@ export class CatalogPageReadError extends Error {
 // Loading the checks (and, in development, compiling them) takes seconds, not minutes.
 const STARTUP_TIMEOUT_MS = 120_000;
 interface PendingBatch {
-  resolve(evaluations: EntityCheckEvaluation[][]): void;
+  resolve(evaluations: EvaluationResults): void;
   reject(error: Error): void;
 }
 
@@ -109,7 +110,7 @@ export class EvaluationWorker {
         const pending = this.pending.get(message.batchId);
         this.pending.delete(message.batchId);
         this.unrefWhenIdle();
-        pending?.resolve(message.evaluations);
+        pending?.resolve(EvaluationResults.from([message.evaluations]));
       });
       this.worker.on('error', fail);
       this.worker.on('exit', code =>
@@ -189,7 +190,7 @@ export class EvaluationWorker {
     this.previousBatch = new Promise<void>(resolve => {
       settle = resolve;
     });
-    return new Promise<EntityCheckEvaluation[][]>((resolve, reject) => {
+    return new Promise<EvaluationResults>((resolve, reject) => {
       if (this.failure) {
         settle();
         reject(this.failure);

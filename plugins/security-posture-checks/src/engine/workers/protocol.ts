@@ -1,10 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { CheckWorkerModule } from '@security-posture/plugin-security-posture-node';
-import {
-  EntityCheckEvaluation,
-  EntityCheckSettings,
-} from '../entityEvaluation';
+import { EntityCheckSettings } from '../entityEvaluation';
+import { PackedEvaluations } from './packedEvaluations';
 
 /** Messages between the evaluation pool (main thread) and its workers. Raw secrets never cross back. */
 
@@ -126,7 +124,7 @@ export type FromWorker =
       type: 'evaluated';
       batchId: number;
       /** Per item, per requested check id, in the order asked. */
-      evaluations: EntityCheckEvaluation[][];
+      evaluations: PackedEvaluations;
       logs: WorkerLogLine[];
       droppedLogLines: number;
     };
