@@ -51,6 +51,8 @@ export {
   emptyCounts,
   evaluateEntityCheck,
   findingsDigest,
+  joinFindingsDigests,
+  splitFindingsDigests,
   TimeoutError,
   withOverride,
   withTimeout,

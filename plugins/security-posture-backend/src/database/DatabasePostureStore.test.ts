@@ -643,7 +643,7 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
           entityRef: ref(name),
           contentHash: `content-${name}`,
           evaluatorsHash: 'evaluators',
-          findingsDigests: [''],
+          findingsDigests: '',
         })),
         evaluationsRecordedBefore,
       });

@@ -25,14 +25,14 @@ const KEPT_PASSES = 50;
 export interface StoredEntityEvaluation {
   contentHash: string;
   evaluatorsHash: string;
-  /** Per evaluating check (in the order of the evaluators hash): its findings' digest. */
-  findingsDigests?: string[];
+  /**
+   * Per evaluating check (in the order of the evaluators hash): its findings' digest, joined
+   * (`joinFindingsDigests`): stored and sent to the workers as one text.
+   */
+  findingsDigests?: string;
   /** When it was recorded (read back only; a write records the scan's time). */
   evaluatedAt?: string;
 }
-
-// Digests are base64 (no comma); the list is stored as one text column.
-const DIGEST_SEPARATOR = ',';
 
 export interface EntityEvaluation extends StoredEntityEvaluation {
   entityRef: string;
@@ -67,10 +67,7 @@ export async function readEntityEvaluations(
       result.set(row.entity_ref, {
         contentHash: row.content_hash,
         evaluatorsHash: row.evaluators_hash,
-        findingsDigests:
-          row.findings_digests === null
-            ? undefined
-            : row.findings_digests.split(DIGEST_SEPARATOR),
+        findingsDigests: row.findings_digests ?? undefined,
         evaluatedAt: row.evaluated_at,
       });
     }
@@ -100,7 +97,7 @@ export async function writeEntityEvaluations(
       entity_ref,
       content_hash: e.contentHash,
       evaluators_hash: e.evaluatorsHash,
-      findings_digests: e.findingsDigests?.join(DIGEST_SEPARATOR) ?? null,
+      findings_digests: e.findingsDigests ?? null,
       scan_id: scanId,
       evaluated_at: at,
     })),

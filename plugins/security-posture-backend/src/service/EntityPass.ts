@@ -10,7 +10,9 @@ import {
   EvaluationSession,
   FindingFactory,
   HeldCatalogPage,
+  joinFindingsDigests,
   plannedAppliesTo,
+  splitFindingsDigests,
 } from '@security-posture/checks';
 import {
   EntityEvaluation,
@@ -58,8 +60,11 @@ interface PlannedEntity {
   recordedBefore: boolean;
   /** Whether its recorded evaluation has its current hashes (a full pass evaluates it anyway). */
   hashesUnchanged?: boolean;
-  /** Per applying check: the digest of what it found when the entity was last evaluated. */
-  recordedDigests?: string[];
+  /**
+   * Per applying check: the digest of what it found when the entity was last evaluated, joined
+   * (split only where a check on this thread needs its own).
+   */
+  recordedDigests?: string;
   /** Kept findings are due a "last seen" refresh (the evaluation was recorded long enough ago). */
   refreshDue?: boolean;
 }
@@ -219,18 +224,23 @@ export async function runEntityPass(options: {
    * Nothing is merged yet: the next page is planned and sent while the workers evaluate this one.
    */
   const hereChecks = states.some(state => !state.inWorker);
+  const recordedDigestsOf = (p: PlannedEntity) =>
+    p.recordedDigests === undefined
+      ? undefined
+      : splitFindingsDigests(p.recordedDigests);
   /** What a worker evaluates of a planned entity: its worker checks and their recorded digests. */
   const workerRequest = (p: PlannedEntity): Omit<EvaluationItem, 'entity'> => {
     const checkIds: string[] = [];
     // An unchecked appliesTo is asked in the worker: it throws there, as here.
     const unchecked: string[] = [];
     let recordedDigests: Record<string, string> | undefined;
+    const recorded = recordedDigestsOf(p);
     p.applying.forEach(({ state, checked }, i) => {
       if (!state.inWorker) return;
       const checkId = state.check.meta.id;
       checkIds.push(checkId);
       if (!checked) unchecked.push(checkId);
-      const digest = p.recordedDigests?.[i];
+      const digest = recorded?.[i];
       if (digest !== undefined) (recordedDigests ??= {})[checkId] = digest;
     });
     return { checkIds, unchecked, recordedDigests };
@@ -257,15 +267,11 @@ export async function runEntityPass(options: {
       if (signal.aborted)
         throw asError(signal.reason ?? new Error('scan aborted'));
       const forEntity: EntityCheckEvaluation[] = [];
+      const recorded = recordedDigestsOf(p);
       for (const [i, { state, checked }] of p.applying.entries()) {
         if (!state.inWorker) {
           forEntity.push(
-            await evaluateHere(
-              state,
-              entities[index],
-              checked,
-              p.recordedDigests?.[i],
-            ),
+            await evaluateHere(state, entities[index], checked, recorded?.[i]),
           );
         }
       }
@@ -309,14 +315,12 @@ export async function runEntityPass(options: {
       const failuresBefore = failures;
       let hereIndex = 0;
       let workerIndex = 0;
-      const digests: string[] = [];
       let allKept = true;
       for (const { state } of p.applying) {
         const evaluation = state.inWorker
           ? workerResults!.evaluation(i, workerIndex++)
           : here[i][hereIndex++];
         merge(state, p.entityRef, evaluation, p.refreshDue);
-        digests.push(evaluation.findingsDigest ?? '');
         if (evaluation.applied && evaluation.keptFailures === undefined)
           allKept = false;
       }
@@ -332,8 +336,20 @@ export async function runEntityPass(options: {
       else evaluated.push(p.entityRef);
       // Recorded again when something changed, or when kept findings were refreshed (so the
       // next refresh is a day later).
-      if (p.evaluation && !(allKept && p.hashesUnchanged && !p.refreshDue))
-        evaluations.push({ ...p.evaluation, findingsDigests: digests });
+      if (p.evaluation && !(allKept && p.hashesUnchanged && !p.refreshDue)) {
+        // Gathered only here: a full pass records few entities again.
+        hereIndex = 0;
+        workerIndex = 0;
+        const digests = p.applying.map(({ state }) =>
+          (state.inWorker
+            ? workerResults!.findingsDigest(i, workerIndex++)
+            : here[i][hereIndex++].findingsDigest) ?? '',
+        );
+        evaluations.push({
+          ...p.evaluation,
+          findingsDigests: joinFindingsDigests(digests),
+        });
+      }
     });
     return { evaluated, kept, evaluations, forget };
   };

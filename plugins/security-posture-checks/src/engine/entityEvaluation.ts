@@ -99,6 +99,23 @@ export function withOverride(
 
 const NO_FINDINGS_DIGEST = digestText('sha1', '[]', 'base64');
 
+// Digests are base64: no comma.
+const DIGEST_SEPARATOR = ',';
+
+/**
+ * An entity's findings digests, one per evaluating check in order, as one text: as they are stored
+ * and sent to a worker. A pass holds one per entity from reading it to merging the entity's
+ * evaluations; split, they were an array and a string per check, which outlived young collections.
+ */
+export function joinFindingsDigests(digests: string[]): string {
+  return digests.join(DIGEST_SEPARATOR);
+}
+
+/** The digests `joinFindingsDigests` joined, in order. */
+export function splitFindingsDigests(joined: string): string[] {
+  return joined.split(DIGEST_SEPARATOR);
+}
+
 /**
  * Identifies what a check found on an entity: the masked findings in the order the check reported
  * them (fingerprints, content and owners). Equal digests mean equal rows to store.

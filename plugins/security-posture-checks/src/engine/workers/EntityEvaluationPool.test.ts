@@ -10,7 +10,7 @@ import { fakes } from '@security-posture/static-analysis/testUtils';
 import { catalogChecks } from '../../catalog';
 import { CheckRegistry } from '../CheckRegistry';
 import { FindingFactory, ownersOf } from '../FindingFactory';
-import { evaluateEntityCheck } from '../entityEvaluation';
+import { evaluateEntityCheck, joinFindingsDigests } from '../entityEvaluation';
 import os from 'node:os';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -499,7 +499,9 @@ describe('EntityEvaluationPool', () => {
       const [kept] = await unpacked(again.evaluate([
         {
           index: 1,
-          recordedDigests: fromHeld[0].map(e => e.findingsDigest!),
+          recordedDigests: joinFindingsDigests(
+            fromHeld[0].map(e => e.findingsDigest!),
+          ),
         },
       ]));
       expect(kept.map(e => [e.findings.length, e.keptFailures])).toEqual(

@@ -171,9 +171,9 @@ describe('heldPageRequests', () => {
       checkIds: checks.map(c => c.meta.id),
     };
     const requests = heldPageRequests(page, [
-      { index: 2, recordedDigests: ['d-apis', 'd-all'] },
+      { index: 2, recordedDigests: 'd-apis,d-all' },
       { index: 0 },
-      { index: 1, recordedDigests: ['d-b'] },
+      { index: 1, recordedDigests: 'd-b' },
     ]);
     expect(requests).toEqual([
       {

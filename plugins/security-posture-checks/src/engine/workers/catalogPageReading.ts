@@ -2,6 +2,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { EntitySecurityCheck } from '@security-posture/plugin-security-posture-node';
 import { entityContentHash } from '../entityContentHash';
 import { ownersOf } from '../FindingFactory';
+import { splitFindingsDigests } from '../entityEvaluation';
 import {
   CatalogPageRequest,
   EvaluationRequestItem,
@@ -145,10 +146,11 @@ export function heldPageRequests(
   return items.map(({ index, recordedDigests }) => {
     const { checkIds, unchecked } = checksOf(page.entities[index]);
     let digests: Record<string, string> | undefined;
-    recordedDigests?.forEach((digest, i) => {
-      if (digest !== undefined && i < checkIds.length)
-        (digests ??= {})[checkIds[i]] = digest;
-    });
+    if (recordedDigests !== undefined) {
+      splitFindingsDigests(recordedDigests).forEach((digest, i) => {
+        if (i < checkIds.length) (digests ??= {})[checkIds[i]] = digest;
+      });
+    }
     return {
       entity: page.items[index],
       checkIds,

@@ -84,6 +84,9 @@ describe('packed evaluations', () => {
     expect(results.evaluation(2, 1)).toEqual(evaluations[2][1]);
     expect(results.evaluation(0, 1)).not.toHaveProperty('findingsDigest');
     expect(results.evaluation(0, 1)).not.toHaveProperty('keptFailures');
+    expect(
+      evaluations.map((item, i) => item.map((_, k) => results.findingsDigest(i, k))),
+    ).toEqual([['digest-of-two', undefined], [], ['kept-digest', '', undefined]]);
   });
 
   it('keeps the evaluations of several batches in item order, empty batches included', () => {

@@ -142,9 +142,7 @@ export class EvaluationResults {
   /** The item's evaluation of the `position`th check asked for it. */
   evaluation(item: number, position: number): EntityCheckEvaluation {
     const [part, local] = this.locate(item);
-    const index = part.starts[local] + position;
-    if (position < 0 || index >= part.starts[local + 1])
-      throw new RangeError(`item ${item} has no evaluation ${position}`);
+    const index = this.indexOf(part, local, item, position);
     const flags = part.flags[index];
     const at = index * NUMBERS;
     const detail =
@@ -164,12 +162,16 @@ export class EvaluationResults {
       durationMs: part.durationsMs[index],
     };
     if (detail?.thrown) evaluation.thrown = detail.thrown;
-    if (flags & Flag.HasDigest) {
-      const start = index > 0 ? part.digestEnds[index - 1] : 0;
-      evaluation.findingsDigest = part.digests.slice(start, part.digestEnds[index]);
-    }
+    const digest = digestAt(part, index);
+    if (digest !== undefined) evaluation.findingsDigest = digest;
     if (flags & Flag.Kept) evaluation.keptFailures = part.numbers[at + 4];
     return evaluation;
+  }
+
+  /** The item's evaluation's `findingsDigest`, without unpacking the rest. */
+  findingsDigest(item: number, position: number): string | undefined {
+    const [part, local] = this.locate(item);
+    return digestAt(part, this.indexOf(part, local, item, position));
   }
 
   /** Every evaluation, unpacked: per item, per check asked. */
@@ -181,6 +183,18 @@ export class EvaluationResults {
     );
   }
 
+  private indexOf(
+    part: PackedEvaluations,
+    local: number,
+    item: number,
+    position: number,
+  ): number {
+    const index = part.starts[local] + position;
+    if (position < 0 || index >= part.starts[local + 1])
+      throw new RangeError(`item ${item} has no evaluation ${position}`);
+    return index;
+  }
+
   private locate(item: number): [PackedEvaluations, number] {
     if (item < 0 || item >= this.itemCount)
       throw new RangeError(`no item ${item} among ${this.itemCount}`);
@@ -188,4 +202,10 @@ export class EvaluationResults {
     while (this.firstItems[part] > item) part -= 1;
     return [this.parts[part], item - this.firstItems[part]];
   }
+}
+
+function digestAt(part: PackedEvaluations, index: number): string | undefined {
+  if (!(part.flags[index] & Flag.HasDigest)) return undefined;
+  const start = index > 0 ? part.digestEnds[index - 1] : 0;
+  return part.digests.slice(start, part.digestEnds[index]);
 }

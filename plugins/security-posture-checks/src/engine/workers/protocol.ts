@@ -63,7 +63,8 @@ export interface ReadPageAnswer {
  */
 export interface HeldPageItem {
   index: number;
-  recordedDigests?: string[];
+  /** Joined (`joinFindingsDigests`): split here, in the worker. */
+  recordedDigests?: string;
 }
 
 /** `workerData` of every evaluation worker. */
