@@ -433,13 +433,13 @@ export async function runEntityPass(options: {
   // Per set of applying checks a worker said of an entity: the checks, made once per pass.
   const applyingSets = new Map<string, PlannedEntity['applying']>();
   const readHeldPage = (held: HeldCatalogPage): ReadPage => {
-    const entityRefs = held.entities.map(entity => entity.entityRef);
+    const { entities } = held;
+    const { entityRefs } = entities;
     return {
       entityRefs,
       stored: lookUp(entityRefs),
       applyingAt: index => {
-        const { applying: positions, unchecked } = held.entities[index];
-        const key = `${positions}|${unchecked}`;
+        const { applying: positions, unchecked, key } = entities.checksAt(index);
         let applying = applyingSets.get(key);
         if (!applying) {
           const uncheckedPositions = unchecked.split(',');
@@ -454,7 +454,7 @@ export async function runEntityPass(options: {
         }
         return { applying, positions };
       },
-      contentHashAt: index => held.entities[index].contentHash ?? '',
+      contentHashAt: index => entities.contentHashAt(index) ?? '',
       evaluate: (planned, indices) =>
         startHeldEvaluation(held, planned, indices),
     };

@@ -450,7 +450,7 @@ describe('EntityEvaluationPool', () => {
       });
       expect(first.totalItems).toBe(3);
       expect(first.nextCursor).toBe('2');
-      expect(first.entities.map(e => e.entityRef)).toEqual([
+      expect(first.entities.entityRefs).toEqual([
         'component:default/plain',
         'component:default/leaky',
       ]);

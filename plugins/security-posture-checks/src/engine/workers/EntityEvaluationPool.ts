@@ -13,11 +13,11 @@ import { FindingFactory } from '../FindingFactory';
 import { emptyCounts, EntityCheckEvaluation } from '../entityEvaluation';
 import { stableHash } from '../stableHash';
 import { EvaluationResults } from './packedEvaluations';
+import { ReadEntities } from './readEntities';
 import {
   CatalogPageRequest,
   EvaluationRequestItem,
   HeldPageItem,
-  ReadEntity,
   ReadPageAnswer,
   ToWorker,
   WorkerCheckSpec,
@@ -37,7 +37,7 @@ export interface HeldCatalogPage {
   totalItems: number;
   nextCursor?: string;
   /** Per entity of the page, in catalog order: what the pass plans with. */
-  entities: ReadEntity[];
+  entities: ReadEntities;
   /**
    * Evaluates entities of the page (by position) in the worker holding it, then the page is let
    * go; as `evaluate`, a worker that fails yields `error` evaluations.
@@ -340,10 +340,12 @@ export class EntityEvaluationPool {
         if (attempt >= 2) throw e;
         continue;
       }
-      const { entities } = page;
+      const entities = new ReadEntities(page.entities);
       let settled = false;
       return {
-        ...page,
+        totalItems: page.totalItems,
+        nextCursor: page.nextCursor,
+        entities,
         evaluate: items => {
           settled = true;
           const message: ToWorker = {
@@ -354,10 +356,13 @@ export class EntityEvaluationPool {
           };
           const failed = () => {
             const checksOf = checksOfReadEntities(options.checkIds);
-            return items.map(item => ({
-              subject: readEntitySubject(entities[item.index]),
-              checkIds: checksOf(entities[item.index]).checkIds,
-            }));
+            return items.map(item => {
+              const entity = entities.at(item.index);
+              return {
+                subject: readEntitySubject(entity),
+                checkIds: checksOf(entity).checkIds,
+              };
+            });
           };
           return this.evaluateIn(worker, message, failed, batches);
         },

@@ -25,6 +25,7 @@ import {
   WorkerLogLine,
 } from './protocol';
 import { packEvaluations, transferablesOf } from './packedEvaluations';
+import { packReadEntities } from './readEntities';
 
 /**
  * This module's file, which a worker thread requires to reach `runEntityEvaluationWorker`: in the
@@ -184,13 +185,14 @@ export function runEntityEvaluationWorker(): void {
   const readPage = (message: Extract<ToWorker, { type: 'readPage' }>) => {
     const answer = (
       page: Omit<Extract<FromWorker, { type: 'pageRead' }>, 'type' | 'pageId'>,
+      transfer: ArrayBuffer[] = [],
     ) => {
       const pageRead: FromWorker = {
         type: 'pageRead',
         pageId: message.pageId,
         ...page,
       };
-      port.postMessage(pageRead);
+      port.postMessage(pageRead, transfer);
     };
     readCatalogPage(message.request)
       .then(page => {
@@ -212,13 +214,17 @@ export function runEntityEvaluationWorker(): void {
         });
         if (heldPages.size > MAX_HELD_PAGES)
           heldPages.delete(heldPages.keys().next().value!);
-        answer({
-          page: {
-            totalItems: page.totalItems,
-            nextCursor: page.nextCursor,
-            entities,
+        const packed = packReadEntities(entities);
+        answer(
+          {
+            page: {
+              totalItems: page.totalItems,
+              nextCursor: page.nextCursor,
+              entities: packed,
+            },
           },
-        });
+          [packed.planEnds.buffer as ArrayBuffer],
+        );
       })
       .catch(e =>
         answer({ error: e instanceof Error ? e.message : String(e) }),

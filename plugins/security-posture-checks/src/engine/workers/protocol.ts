@@ -49,11 +49,29 @@ export interface ReadEntity {
   unchecked: string;
 }
 
+/**
+ * A read page's entities as a worker sends them: the refs, and the rest of each entity's
+ * `ReadEntity` packed into two texts per page. The main thread holds a page from its arrival until
+ * its entities are merged; an object, an owners array and five strings per entity held that long
+ * outlived young collections.
+ */
+export interface PackedReadEntities {
+  entityRefs: string[];
+  /**
+   * Per entity, `applying|unchecked|contentHash` (lists of positions and a hex hash: none holds
+   * a "|"; no hash outside incremental passes), each ending where `planEnds` says.
+   */
+  plans: string;
+  planEnds: Uint32Array;
+  /** JSON of each entity's `[kind, owners]`: read only for an entity whose evaluation failed. */
+  subjects: string;
+}
+
 /** A catalog page a worker read and holds until it is evaluated or released. */
 export interface ReadPageAnswer {
   totalItems: number;
   nextCursor?: string;
-  entities: ReadEntity[];
+  entities: PackedReadEntities;
 }
 
 /**
