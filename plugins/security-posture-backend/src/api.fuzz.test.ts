@@ -14,7 +14,7 @@ import {
   PrincipalName,
   PRINCIPALS,
 } from './__testUtils__/apiHarness';
-import { createTestDatabases } from './__testUtils__/databases';
+import { createTestDatabases } from './database/__testUtils__/databases';
 import { OpenApiParameter, openApiSpec, specOperations } from './schema/spec';
 
 const databases = createTestDatabases();

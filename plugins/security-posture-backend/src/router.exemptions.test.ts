@@ -6,7 +6,7 @@ import {
   PrincipalName,
   PRINCIPALS,
 } from './__testUtils__/apiHarness';
-import { createTestDatabases } from './__testUtils__/databases';
+import { createTestDatabases } from './database/__testUtils__/databases';
 
 const databases = createTestDatabases();
 const BASE = '/api/security-posture';

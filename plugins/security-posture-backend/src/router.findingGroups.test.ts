@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { Finding, FindingGroup } from '@security-posture/plugin-security-posture-common';
 import { createApiHarness, PRINCIPALS } from './__testUtils__/apiHarness';
-import { createTestDatabases } from './__testUtils__/databases';
+import { createTestDatabases } from './database/__testUtils__/databases';
 
 const databases = createTestDatabases();
 const BASE = '/api/security-posture';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApiHarness, PRINCIPALS } from './__testUtils__/apiHarness';
-import { createTestDatabases } from './__testUtils__/databases';
+import { createTestDatabases } from './database/__testUtils__/databases';
 
 const databases = createTestDatabases();
 const BASE = '/api/security-posture';

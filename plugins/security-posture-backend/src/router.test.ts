@@ -5,7 +5,7 @@ import {
   PLANTED_SECRETS,
   PRINCIPALS,
 } from './__testUtils__/apiHarness';
-import { createTestDatabases } from './__testUtils__/databases';
+import { createTestDatabases } from './database/__testUtils__/databases';
 
 const databases = createTestDatabases();
 const BASE = '/api/security-posture';

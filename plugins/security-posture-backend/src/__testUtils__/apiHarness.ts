@@ -19,7 +19,7 @@ import { DefaultScanService } from '../service/ScanService';
 import { ExemptionService } from '../service/ExemptionService';
 import { TeamScorecardService } from '../service/teamScorecards';
 import { createRouter } from '../router';
-import { createTestDatabases, TestDatabaseId } from './databases';
+import { createTestDatabases, TestDatabaseId } from '../database/__testUtils__/databases';
 
 /** Raw secrets planted where a leak would show them: catalog error text and entity data. */
 export const PLANTED_SECRETS = [

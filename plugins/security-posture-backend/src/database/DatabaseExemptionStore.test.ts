@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import fc from 'fast-check';
 import { ExemptionScope, Finding } from '@security-posture/plugin-security-posture-common';
-import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { createTestDatabases, TestDatabaseId } from './__testUtils__/databases';
 import { DatabaseExemptionStore } from './DatabaseExemptionStore';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { ExemptionInput } from './ExemptionStore';

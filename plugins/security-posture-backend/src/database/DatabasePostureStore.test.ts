@@ -1,7 +1,7 @@
 import knexFactory, { Knex } from 'knex';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Finding, Scan } from '@security-posture/plugin-security-posture-common';
-import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { createTestDatabases, TestDatabaseId } from './__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { EntityEvaluation, NewFinding } from './PostureStore';
 

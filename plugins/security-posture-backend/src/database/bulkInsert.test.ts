@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { createTestDatabases } from '../__testUtils__/databases';
+import { createTestDatabases } from './__testUtils__/databases';
 import { insertRows } from './bulkInsert';
 
 const databases = createTestDatabases();

@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ChangesSincePage, Severity } from '@security-posture/plugin-security-posture-common';
-import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { createTestDatabases, TestDatabaseId } from './__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { NewFinding } from './PostureStore';
 

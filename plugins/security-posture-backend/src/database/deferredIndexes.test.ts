@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { createTestDatabases, TestDatabaseId } from './__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { deferIndexes, findingsIndexes, restoreDeferredIndexes } from './deferredIndexes';
 import { NewFinding } from './PostureStore';

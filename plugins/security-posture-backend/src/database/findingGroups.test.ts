@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { createTestDatabases, TestDatabaseId } from './__testUtils__/databases';
 import { DatabaseExemptionStore } from './DatabaseExemptionStore';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { NewFinding } from './PostureStore';

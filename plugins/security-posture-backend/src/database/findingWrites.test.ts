@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createTestDatabases } from '../__testUtils__/databases';
+import { createTestDatabases } from './__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { NewFinding } from './PostureStore';
 

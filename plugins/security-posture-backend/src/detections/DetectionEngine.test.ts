@@ -8,7 +8,7 @@ import type { AuditedEvent } from '@security-posture/plugin-security-posture-nod
 import {
   createTestDatabases,
   TestDatabaseId,
-} from '../__testUtils__/databases';
+} from '../database/__testUtils__/databases';
 import { DatabaseDetectionStore } from '../database/DatabaseDetectionStore';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { RecordedDetection } from '../database/DetectionStore';

@@ -10,8 +10,8 @@ import { createSecurityCheck } from '@security-posture/plugin-security-posture-n
 import { PostureStore, ScoringFinding } from '../database/PostureStore';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { DatabaseExemptionStore } from '../database/DatabaseExemptionStore';
-import { createTestDatabases } from '../__testUtils__/databases';
-import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
+import { createTestDatabases } from '../database/__testUtils__/databases';
+import { inMemoryScoringSource } from './__testUtils__/inMemoryScoringSource';
 import { CheckRegistry } from '@security-posture/checks';
 import { ReportService } from './ReportService';
 

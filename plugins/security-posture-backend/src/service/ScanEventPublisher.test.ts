@@ -6,7 +6,7 @@ import {
   ScanFinishedEventPayload,
   SECURITY_POSTURE_EVENT_TOPICS,
 } from '@security-posture/plugin-security-posture-common';
-import { createTestDatabases, TestDatabaseId } from '../__testUtils__/databases';
+import { createTestDatabases, TestDatabaseId } from '../database/__testUtils__/databases';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { NewFinding } from '../database/PostureStore';
 import { ScanEventPublisher } from './ScanEventPublisher';

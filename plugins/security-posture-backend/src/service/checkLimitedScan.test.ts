@@ -12,7 +12,7 @@ import { CheckRegistry } from '@security-posture/checks';
 import {
   createTestDatabases,
   TestDatabaseId,
-} from '../__testUtils__/databases';
+} from '../database/__testUtils__/databases';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { CatalogEntitySource, EntityPage } from './CatalogEntitySource';
 import { CheckRunner } from './CheckRunner';

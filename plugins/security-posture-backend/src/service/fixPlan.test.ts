@@ -1,5 +1,5 @@
 import { FindingExposure, Grade } from '@security-posture/plugin-security-posture-common';
-import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
+import { inMemoryScoringSource } from './__testUtils__/inMemoryScoringSource';
 import {
   CANDIDATES_PER_GROUP,
   computeFixPlan,

@@ -3,7 +3,7 @@ import { EntityEvaluationPool } from '@security-posture/checks';
 import {
   createTestDatabases,
   TestDatabaseId,
-} from '../__testUtils__/databases';
+} from '../database/__testUtils__/databases';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import {
   comparable,

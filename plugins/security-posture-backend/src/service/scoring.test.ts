@@ -8,7 +8,7 @@ import {
   ScoreState,
   SEVERITY_WEIGHTS,
 } from './scoring';
-import { inMemoryScoringSource } from '../__testUtils__/inMemoryScoringSource';
+import { inMemoryScoringSource } from './__testUtils__/inMemoryScoringSource';
 
 const summarize = (findings: ScoringFinding[], categories: string[]) =>
   computeSummary(inMemoryScoringSource(findings), categories);

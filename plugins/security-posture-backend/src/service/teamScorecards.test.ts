@@ -2,7 +2,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { parse } from 'csv-parse/sync';
 import { text } from 'node:stream/consumers';
 import { Severity } from '@security-posture/plugin-security-posture-common';
-import { createTestDatabases } from '../__testUtils__/databases';
+import { createTestDatabases } from '../database/__testUtils__/databases';
 import { DatabaseExemptionStore } from '../database/DatabaseExemptionStore';
 import { DatabasePostureStore } from '../database/DatabasePostureStore';
 import { NewFinding, OwnedFindingCounts } from '../database/PostureStore';

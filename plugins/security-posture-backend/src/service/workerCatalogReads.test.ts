@@ -3,7 +3,7 @@ import { catalogChecks, EntityEvaluationPool } from '@security-posture/checks';
 import {
   createTestDatabases,
   TestDatabaseId,
-} from '../__testUtils__/databases';
+} from '../database/__testUtils__/databases';
 import {
   comparable,
   Deployment,

@@ -1,5 +1,5 @@
-import { ScoringFinding } from '../database/PostureStore';
-import { FindingGroupKey, OpenFindingGroup, ScoringSource } from '../service/scoring';
+import { ScoringFinding } from '../../database/PostureStore';
+import { FindingGroupKey, OpenFindingGroup, ScoringSource } from '../scoring';
 
 const groupKey = (g: FindingGroupKey) => `${g.category}\u0000${g.severity}\u0000${g.outcome}`;
 
