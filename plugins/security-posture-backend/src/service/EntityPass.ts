@@ -6,13 +6,11 @@ import {
   entityContentHash,
   evaluateEntityCheck,
   EvaluationItem,
-  EvaluationResults,
   EvaluationSession,
   FindingFactory,
   HeldCatalogPage,
   joinFindingsDigests,
   plannedAppliesTo,
-  splitFindingsDigests,
 } from '@security-posture/checks';
 import {
   EntityEvaluation,
@@ -24,6 +22,9 @@ import {
   EntityCheckState,
   EntityPassResult,
   PassTimings,
+  PageEvaluations,
+  PlannedEntity,
+  recordedDigestsOf,
 } from './entityPassState';
 import { untilAborted } from './catalogPartitions';
 import { GatheredPageWrites } from './gatheredPageWrites';
@@ -42,32 +43,6 @@ const yieldToEventLoop = () =>
 
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;
-
-/** A page's evaluations: of the main thread's checks, and per entity of the workers'. */
-interface PageEvaluations {
-  here: EntityCheckEvaluation[][];
-  /** Unset when no check runs in a worker (or nothing on the page was evaluated). */
-  workerResults?: EvaluationResults;
-}
-
-/** An entity of a page to evaluate, with the checks that apply to it. */
-interface PlannedEntity {
-  entityRef: string;
-  applying: Array<{ state: EntityCheckState; checked: boolean }>;
-  /** Incremental passes: what to record once it was evaluated without failures. */
-  evaluation?: EntityEvaluation;
-  /** Whether an evaluation was recorded for it before. */
-  recordedBefore: boolean;
-  /** Whether its recorded evaluation has its current hashes (a full pass evaluates it anyway). */
-  hashesUnchanged?: boolean;
-  /**
-   * Per applying check: the digest of what it found when the entity was last evaluated, joined
-   * (split only where a check on this thread needs its own).
-   */
-  recordedDigests?: string;
-  /** Kept findings are due a "last seen" refresh (the evaluation was recorded long enough ago). */
-  refreshDue?: boolean;
-}
 
 /**
  * The catalog pass of a scan: streams the catalog page by page, evaluates every entity check on
@@ -224,10 +199,6 @@ export async function runEntityPass(options: {
    * Nothing is merged yet: the next page is planned and sent while the workers evaluate this one.
    */
   const hereChecks = states.some(state => !state.inWorker);
-  const recordedDigestsOf = (p: PlannedEntity) =>
-    p.recordedDigests === undefined
-      ? undefined
-      : splitFindingsDigests(p.recordedDigests);
   /** What a worker evaluates of a planned entity: its worker checks and their recorded digests. */
   const workerRequest = (p: PlannedEntity): Omit<EvaluationItem, 'entity'> => {
     const checkIds: string[] = [];
