@@ -54,6 +54,57 @@ export function strictQuery(spec: OpenApiDocument): RequestHandler {
   };
 }
 
+const NUL = '\u0000';
+
+/** Whether a parsed JSON value holds a NUL character in a string or key (iteratively: bodies may nest deeply). */
+function holdsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (next.includes(NUL)) return true;
+    } else if (next && typeof next === 'object') {
+      for (const [key, item] of Object.entries(next)) {
+        if (key.includes(NUL)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Refuses a request whose path, query or body holds a NUL character: PostgreSQL text cannot hold
+ * one (a filter with it failed in the database, a streamed export mid-answer), and no stored value
+ * has one, so on SQLite it could only match nothing.
+ */
+export function refuseNulCharacters(): RequestHandler {
+  return (req, _res, next) => {
+    const queryStart = req.url.indexOf('?');
+    const path = queryStart < 0 ? req.url : req.url.slice(0, queryStart);
+    if (/%00/i.test(path) || path.includes(NUL)) {
+      throw new InputError('The path must not hold a NUL character');
+    }
+    if (queryStart >= 0) {
+      let params: URLSearchParams;
+      try {
+        params = new URLSearchParams(req.url.slice(queryStart + 1));
+      } catch {
+        throw new InputError('Malformed query string');
+      }
+      for (const [name, value] of params) {
+        if (name.includes(NUL) || value.includes(NUL)) {
+          throw new InputError(`Query parameter ${shown(name)} must not hold a NUL character`);
+        }
+      }
+    }
+    if (holdsNul(req.body)) {
+      throw new InputError('The request body must not hold a NUL character');
+    }
+    next();
+  };
+}
+
 /**
  * A router that validates every request against the plugin's OpenAPI document before a handler
  * runs: path and query parameters (types, bounds, enums, patterns), no undeclared query
@@ -63,7 +114,7 @@ export function createValidatedRouter(spec: OpenApiDocument): express.Router {
   // The document names the public base path; the router sees paths relative to its mount point.
   const relative = { ...spec, servers: [{ url: '/' }] };
   return createValidatedOpenApiRouter(relative as any, {
-    middleware: [express.json({ limit: '16kb' }), strictQuery(spec)],
+    middleware: [express.json({ limit: '16kb' }), strictQuery(spec), refuseNulCharacters()],
     validatorOptions: {
       validateRequests: {
         coerceTypes: false,
