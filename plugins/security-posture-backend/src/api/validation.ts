@@ -10,6 +10,17 @@ function shown(text: string) {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
+/** The request's query parameters (none without a query string). */
+function queryParamsOf(url: string): URLSearchParams {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return new URLSearchParams();
+  try {
+    return new URLSearchParams(url.slice(queryStart + 1));
+  } catch {
+    throw new InputError('Malformed query string');
+  }
+}
+
 /**
  * What the OpenAPI validator (AJV with type coercion) lets through but this API does not accept:
  * bracketed or nested parameter names, which Express's `qs` parser would turn into objects or
@@ -25,18 +36,7 @@ export function strictQuery(spec: OpenApiDocument): RequestHandler {
     ),
   );
   return (req, _res, next) => {
-    const queryStart = req.url.indexOf('?');
-    if (queryStart < 0) {
-      next();
-      return;
-    }
-    let params: URLSearchParams;
-    try {
-      params = new URLSearchParams(req.url.slice(queryStart + 1));
-    } catch {
-      throw new InputError('Malformed query string');
-    }
-    for (const [name, value] of params) {
+    for (const [name, value] of queryParamsOf(req.url)) {
       if (!FLAT_NAME.test(name)) {
         throw new InputError(
           `Query parameter ${shown(
@@ -85,17 +85,9 @@ export function refuseNulCharacters(): RequestHandler {
     if (/%00/i.test(path) || path.includes(NUL)) {
       throw new InputError('The path must not hold a NUL character');
     }
-    if (queryStart >= 0) {
-      let params: URLSearchParams;
-      try {
-        params = new URLSearchParams(req.url.slice(queryStart + 1));
-      } catch {
-        throw new InputError('Malformed query string');
-      }
-      for (const [name, value] of params) {
-        if (name.includes(NUL) || value.includes(NUL)) {
-          throw new InputError(`Query parameter ${shown(name)} must not hold a NUL character`);
-        }
+    for (const [name, value] of queryParamsOf(req.url)) {
+      if (name.includes(NUL) || value.includes(NUL)) {
+        throw new InputError(`Query parameter ${shown(name)} must not hold a NUL character`);
       }
     }
     if (holdsNul(req.body)) {
