@@ -34,10 +34,14 @@ function resetPeakRss() {
  * Measures one operation: wall time, and peak RSS / heap growth over the RSS / heap just before
  * it. The heap is sampled every 25 ms (V8 gives no peak); RSS uses the kernel's high-water mark.
  * With --expose-gc, garbage is collected before (so growth starts from live data) and after
- * (to tell garbage the operation left behind from memory it kept).
+ * (to tell garbage the operation left behind from memory it kept). `onStart` runs after the
+ * first collection and `onEnd` before the second (also when `fn` fails): what observes the
+ * operation from outside, e.g. a latency probe, must not also time the bench's forced
+ * collections, full pauses of the backend's event loop that no scan causes.
  */
-async function measure(fn) {
+async function measure(fn, { onStart, onEnd } = {}) {
   if (global.gc) global.gc();
+  if (onStart) await onStart();
   const rssBefore = process.memoryUsage().rss;
   const heapBefore = process.memoryUsage().heapUsed;
   const peakResetWorked = resetPeakRss();
@@ -47,12 +51,14 @@ async function measure(fn) {
   }, 25);
   const started = performance.now();
   let value;
+  let wallMs;
   try {
     value = await fn();
   } finally {
     clearInterval(sampler);
+    wallMs = performance.now() - started;
+    if (onEnd) await onEnd();
   }
-  const wallMs = performance.now() - started;
   heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   const rssPeak = peakResetWorked ? peakRss() : process.memoryUsage().rss;
   // With --expose-gc: what the operation left on the heap once garbage is collected.
