@@ -40,6 +40,7 @@ export {
 } from './runtime/kubernetes';
 export type { LocatedObject } from './runtime/kubernetes';
 export { FindingFactory } from './engine/FindingFactory';
+export { EventLoopTurns, yieldToEventLoop } from './engine/eventLoopTurns';
 export type { NewFinding } from './engine/FindingFactory';
 export { CheckRegistry } from './engine/CheckRegistry';
 export { stableHash, stableJson } from './engine/stableHash';

@@ -13,6 +13,7 @@ import {
   countOutcomes,
   EntityEvaluationPool,
   EvaluationSession,
+  EventLoopTurns,
   FindingFactory,
   OutcomeCounts,
   ResolvedCheck,
@@ -280,12 +281,20 @@ export class CheckRunner {
         timeoutMs,
         scanSignal,
       );
-      const findings = factory.fromResults(
+      // On the event loop the portal's requests share: thousands of results (or a large
+      // published record) are converted with turns of the loop in between.
+      const turns = new EventLoopTurns();
+      const findings = await factory.fromResultsInTurns(
         check.meta,
         severity,
         withOverride(results, resolved.severityOverride),
+        turns,
       );
       const counts = countOutcomes(results);
+      const scrubbedPublished = [];
+      for (const [key, data] of published) {
+        scrubbedPublished.push({ key, data: await factory.scrubJsonInTurns(data, turns) });
+      }
       return {
         checkId: check.meta.id,
         outcome: overallOutcome(counts, 0),
@@ -293,10 +302,7 @@ export class CheckRunner {
         findings,
         failCount: findings.filter(f => f.outcome === 'fail').length,
         errorCount: counts.error,
-        published: [...published].map(([key, data]) => ({
-          key,
-          data: factory.scrubJson(data),
-        })),
+        published: scrubbedPublished,
         scope: 'deployment',
       };
     } catch (e) {

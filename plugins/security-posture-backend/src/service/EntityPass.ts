@@ -11,6 +11,7 @@ import {
   HeldCatalogPage,
   joinFindingsDigests,
   plannedAppliesTo,
+  yieldToEventLoop,
 } from '@security-posture/checks';
 import {
   EntityEvaluation,
@@ -38,8 +39,6 @@ import type { EntityPageOutput, RunProgress } from './CheckRunner';
 
 // Entities handled between two turns of the event loop, so requests are served during a scan.
 const YIELD_EVERY = 50;
-const yieldToEventLoop = () =>
-  new Promise<void>(resolve => setImmediate(resolve));
 
 // Per-entity error findings are capped per check; the error count keeps the full number.
 const MAX_ERROR_FINDINGS_PER_CHECK = 20;

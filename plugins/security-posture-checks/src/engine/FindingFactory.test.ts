@@ -5,7 +5,22 @@ import {
   redactSecret,
   SecurityCheckMeta,
 } from '@security-posture/plugin-security-posture-node';
+import { EventLoopTurns } from './eventLoopTurns';
 import { FindingFactory, ownersOf } from './FindingFactory';
+
+/** Always due: counts the turns a conversion gives the event loop. */
+class CountedTurns extends EventLoopTurns {
+  count = 0;
+
+  due() {
+    return true;
+  }
+
+  async yield() {
+    this.count += 1;
+    await super.yield();
+  }
+}
 
 const meta: SecurityCheckMeta = {
   id: 'catalog/leaked-secret',
@@ -175,6 +190,62 @@ describe('FindingFactory', () => {
       target: { type: 'entity', entityRef: 'component:default/b' },
       entityRef: 'component:default/b',
       evidence: { errorName: 'TypeError' },
+    });
+  });
+
+  describe('in turns of the event loop (deployment checks on the backend)', () => {
+    it('makes the same findings as fromResults, a turn after each, secrets of the whole batch masked', async () => {
+      const secret = fakeSecret();
+      const results = [
+        result('svc', { location: 'description', message: `repeats ${secret}` }),
+        { ...result('svc'), outcome: 'pass' as const },
+        result('svc', { location: 'spec.token', secret: { value: secret, kind: 'test-token' } }),
+        result('other', { outcome: 'error', location: 'x' }),
+      ];
+      const turns = new CountedTurns();
+      const inTurns = await new FindingFactory().fromResultsInTurns(meta, 'high', results, turns);
+      expect(inTurns).toEqual(new FindingFactory().fromResults(meta, 'high', results));
+      expect(inTurns).toHaveLength(3);
+      expect(turns.count).toBe(3);
+      expect(inTurns[0].message).toBe(`repeats ${redactSecret(secret).mask}`);
+      expect(JSON.stringify(inTurns)).not.toContain(secret);
+    });
+
+    it('lets waiting requests in while it converts thousands of results', async () => {
+      const results = Array.from({ length: 3000 }, (_, i) =>
+        result(`svc-${i}`, { location: `spec.x${i}`, evidence: { lines: ['a', 'b'] } }),
+      );
+      let turnsTaken = 0;
+      let converting = true;
+      const tick = () => {
+        if (!converting) return;
+        turnsTaken += 1;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      // Each result takes a slice of its own: every result is followed by a turn.
+      await new FindingFactory().fromResultsInTurns(meta, 'high', results, new EventLoopTurns(0));
+      converting = false;
+      expect(turnsTaken).toBeGreaterThanOrEqual(2999);
+    });
+
+    it('scrubs published data like scrubJson, with a turn after each item of an array', async () => {
+      const factory = new FindingFactory();
+      const secret = fakeSecret();
+      factory.fromResults(meta, 'high', [result('a', { secret: { value: secret, kind: 'k' } })]);
+      const published = JSON.parse(
+        `{"templates":[{"ref":"t1","note":"has ${secret}"},{"ref":"t2","list":["${secret}",1,null,true]}],` +
+          `"${secret}":{"nested":["a","b"]},"__proto__":{"kept":"${secret}"},"count":2}`,
+      );
+      const turns = new CountedTurns();
+      const scrubbed = await factory.scrubJsonInTurns(published, turns);
+      expect(scrubbed).toEqual(factory.scrubJson(published));
+      expect(JSON.stringify(scrubbed)).not.toContain(secret);
+      // `__proto__` stays a key of its own, not the prototype of the result.
+      expect(Object.getPrototypeOf(scrubbed)).toBe(Object.prototype);
+      expect(Object.keys(scrubbed as object)).toContain('__proto__');
+      // Two templates, then the nested list's two items.
+      expect(turns.count).toBe(4);
     });
   });
 });

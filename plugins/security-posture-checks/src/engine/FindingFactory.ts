@@ -19,6 +19,7 @@ import {
 } from '@security-posture/plugin-security-posture-node';
 import { JsonValue } from '@backstage/types';
 import { lowerCaseEn } from '@security-posture/static-analysis';
+import { EventLoopTurns } from './eventLoopTurns';
 import { findingFingerprint } from './fingerprint';
 
 /** A finding as a scan produces it, before first/last-seen bookkeeping. */
@@ -73,11 +74,38 @@ export class FindingFactory {
     results: CheckResult[],
     entity?: Entity,
   ): NewFinding[] {
+    const batchSecrets = this.addBatchSecrets(results);
+    return results
+      .filter(isReported)
+      .map(r => this.fromResult(meta, severity, r, entity, batchSecrets));
+  }
+
+  /**
+   * `fromResults` for a deployment check's results on the backend's event loop: thousands of
+   * them (e.g. one per template risk) were one synchronous stretch that held up the portal's
+   * requests, so the loop gets a turn whenever `turns` says one is due.
+   */
+  async fromResultsInTurns(
+    meta: SecurityCheckMeta,
+    severity: Severity,
+    results: CheckResult[],
+    turns: EventLoopTurns,
+  ): Promise<NewFinding[]> {
+    const batchSecrets = this.addBatchSecrets(results);
+    const findings: NewFinding[] = [];
+    for (const result of results) {
+      if (!isReported(result)) continue;
+      findings.push(this.fromResult(meta, severity, result, undefined, batchSecrets));
+      if (turns.due()) await turns.yield();
+    }
+    return findings;
+  }
+
+  /** Every secret of a batch is known before any of its results is converted. */
+  private addBatchSecrets(results: CheckResult[]): string[] {
     const batchSecrets = results.flatMap(r => (r.secret?.value ? [r.secret.value] : []));
     for (const secret of batchSecrets) this.secrets.add(secret);
-    return results
-      .filter(r => r.outcome === 'fail' || r.outcome === 'error')
-      .map(r => this.fromResult(meta, severity, r, entity, batchSecrets));
+    return batchSecrets;
   }
 
   /** `batchSecrets`: the secrets of the batch the result came with (by default its own). */
@@ -176,6 +204,30 @@ export class FindingFactory {
     return value;
   }
 
+  /**
+   * `scrubJson` with turns of the event loop between the items of arrays (published data is
+   * mostly lists of records, e.g. a score per template); each item is scrubbed in one go.
+   */
+  async scrubJsonInTurns(value: JsonValue, turns: EventLoopTurns): Promise<JsonValue> {
+    if (Array.isArray(value)) {
+      const items: JsonValue[] = [];
+      for (const item of value) {
+        items.push(this.scrubJson(item));
+        if (turns.due()) await turns.yield();
+      }
+      return items;
+    }
+    if (value && typeof value === 'object') {
+      // Entries, not assignments: a `__proto__` key stays a key.
+      const entries: Array<[string, JsonValue]> = [];
+      for (const [key, item] of Object.entries(value)) {
+        entries.push([this.scrub(key), await this.scrubJsonInTurns(item as JsonValue, turns)]);
+      }
+      return Object.fromEntries(entries);
+    }
+    return this.scrubJson(value);
+  }
+
   scrub(text: string): string {
     return this.secrets.scrub(text);
   }
@@ -186,6 +238,10 @@ export class FindingFactory {
     }
     return target;
   }
+}
+
+function isReported(result: CheckResult): boolean {
+  return result.outcome === 'fail' || result.outcome === 'error';
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   createSecurityCheck,
 } from '@security-posture/plugin-security-posture-node';
 import { analyzeTemplate, TemplateAnalysis } from '@security-posture/static-analysis';
+import { EventLoopTurns } from '../engine/eventLoopTurns';
 import { readInstalledActions } from './installedActions';
 import { TemplateAnalysisCache } from './templateAnalysisCache';
 import { gatingFromMatrix } from './permissionGating';
@@ -37,8 +38,6 @@ const DEFAULT_ACTIONS_TIMEOUT_MS = 5000;
 // The analysis runs on the backend's event loop: it gives way at least this often, so a page of
 // templates (hundreds, ~0.4 ms each when not cached) never holds up the portal's requests.
 const YIELD_AFTER_MS = 5;
-const yieldToEventLoop = () =>
-  new Promise<void>(resolve => setImmediate(resolve));
 
 // The backend keeps one check object for its lifetime: unchanged templates are analysed once.
 const analysisCache = new TemplateAnalysisCache();
@@ -264,17 +263,13 @@ export const templateRiskCheck = createSecurityCheck({
     const results: CheckResult[] = [];
     const scores: TemplateRiskScore[] = [];
     const errors: TemplateScoresData['errors'] = [];
-    let busySince = 0;
+    const turns = new EventLoopTurns(YIELD_AFTER_MS);
     for await (const page of context.catalog.streamEntities({
       filter: { kind: 'Template' },
     })) {
       if (signal.aborted) throw new Error('Template analysis was cancelled');
-      busySince = performance.now();
       for (const entity of page) {
-        if (performance.now() - busySince >= YIELD_AFTER_MS) {
-          await yieldToEventLoop();
-          busySince = performance.now();
-        }
+        if (turns.due()) await turns.yield();
         const subject = subjectOf(entity);
         const fallbackRef = `template:${
           entity.metadata?.namespace ?? 'default'

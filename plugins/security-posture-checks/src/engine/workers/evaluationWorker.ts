@@ -9,6 +9,7 @@ import {
 import { parentPort, workerData } from 'node:worker_threads';
 import { lowerThreadPriority } from './threadPriority';
 import { FindingFactory } from '../FindingFactory';
+import { yieldToEventLoop } from '../eventLoopTurns';
 import { evaluateEntityCheck } from '../entityEvaluation';
 import {
   heldPageRequests,
@@ -43,8 +44,6 @@ const MAX_HELD_PAGES = 8;
 // Entities evaluated between two turns of the worker's event loop, so a page it was asked to
 // read is read (and the main thread can plan it) while it evaluates the page before.
 const YIELD_EVERY = 25;
-const yieldToEventLoop = () =>
-  new Promise<void>(resolve => setImmediate(resolve));
 
 function loadCheck(spec: WorkerCheckSpec): EntitySecurityCheck {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
