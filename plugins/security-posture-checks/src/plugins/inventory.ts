@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
+import { ParsedFileCache } from './parsedFileCache';
 import {
   PluginInventory,
   PluginPackageKind,
@@ -168,31 +169,17 @@ class EntryMap {
 }
 
 /**
- * Parsed lockfiles by path, kept while the file stays the same (inode, size, modification
- * time): parsing a real one, a few MB, held the event loop for ~0.1 s at the start of every
- * scan, and it changes only with a deployment. The parsed lockfile is only read, never changed.
+ * Parsing a real lockfile, a few MB, held the event loop for ~0.1 s at the start of every scan;
+ * it changes only with a deployment.
  */
-const parsedLockfiles = new Map<string, { version: string; parsed: Promise<ParsedLockfile> }>();
-const MAX_PARSED_LOCKFILES = 4;
+const parsedLockfiles = new ParsedFileCache<ParsedLockfile>(4);
 
 async function readLockfile(file: string): Promise<ParsedLockfile> {
-  const stat = await fs.stat(file);
-  const version = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-  const kept = parsedLockfiles.get(file);
-  if (kept?.version === version) return kept.parsed;
-  const parsed = readTextFile(file, MAX_LOCKFILE_BYTES).then(text =>
-    parseLockfile(path.basename(file), text),
+  return parsedLockfiles.read(file, await fs.stat(file), () =>
+    readTextFile(file, MAX_LOCKFILE_BYTES).then(text =>
+      parseLockfile(path.basename(file), text),
+    ),
   );
-  parsedLockfiles.delete(file);
-  parsedLockfiles.set(file, { version, parsed });
-  if (parsedLockfiles.size > MAX_PARSED_LOCKFILES) {
-    parsedLockfiles.delete(parsedLockfiles.keys().next().value!);
-  }
-  // A failed read is tried again next time.
-  parsed.catch(() => {
-    if (parsedLockfiles.get(file)?.parsed === parsed) parsedLockfiles.delete(file);
-  });
-  return parsed;
 }
 
 interface BackendPackage {

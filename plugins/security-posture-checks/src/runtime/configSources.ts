@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { findRepositoryRoot, exists } from '../plugins/manifests';
 import { displayPath } from '../plugins/inventory';
+import { ParsedFileCache } from '../plugins/parsedFileCache';
 
 /** Where a config value comes from, as far as the loaded config files tell. */
 export type CredentialSource = 'env' | 'file' | 'literal' | 'unknown';
@@ -72,6 +73,12 @@ export async function configFilePaths(options: {
   return { rootDir, files: defaults, how: 'default app-config files of the repository root' };
 }
 
+/**
+ * Both runtime checks read the config files at the start of every scan; parsing YAML is slow (~7 ms
+ * for the demo's 3 kB app-config.yaml) and they change only with a deployment.
+ */
+const parsedConfigFiles = new ParsedFileCache<unknown>(16);
+
 export async function loadConfigFiles(rootDir: string, files: string[]): Promise<LoadedConfigFile[]> {
   const loaded: LoadedConfigFile[] = [];
   for (const file of files) {
@@ -82,7 +89,10 @@ export async function loadConfigFiles(rootDir: string, files: string[]): Promise
         loaded.push({ file: shown, error: `larger than ${MAX_CONFIG_BYTES} bytes` });
         continue;
       }
-      loaded.push({ file: shown, data: parse(await fs.readFile(file, 'utf8')) });
+      const data = await parsedConfigFiles.read(file, stat, async () =>
+        parse(await fs.readFile(file, 'utf8')),
+      );
+      loaded.push({ file: shown, data });
     } catch (e) {
       // The message of a YAML error quotes the offending line: keep only its class.
       loaded.push({ file: shown, error: e instanceof Error ? e.name : 'unreadable' });

@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { JsonObject, JsonValue } from '@backstage/types';
 import { runSecurityCheck } from '@security-posture/plugin-security-posture-node/testUtils';
 import { fakes, hex, mixed } from '@security-posture/static-analysis/testUtils';
@@ -287,6 +289,28 @@ describe('runtime/credential-inventory', () => {
       expect(byPath.get('proxy["/legacy"].headers.X-Api-Key')).toEqual(
         expect.objectContaining({ reach: 'API access', source: 'env', sourceDetail: '${LEGACY_KEY}' }),
       );
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('sees an app-config edited between scans (parsed files are kept only while unchanged)', async () => {
+    const dir = await writeConfigRepo({
+      'app-config.yaml': 'proxy:\n  /legacy:\n    target: https://api.example.com\n    headers:\n      X-Api-Key: ${LEGACY_KEY}\n',
+    });
+    const config = {
+      proxy: { '/legacy': { target: 'https://api.example.com', headers: { 'X-Api-Key': planted.proxyAuth } } },
+    };
+    const source = async () => (await run(dir, { config })).byPath.get('proxy["/legacy"].headers.X-Api-Key');
+    try {
+      expect(await source()).toEqual(expect.objectContaining({ source: 'env', sourceDetail: '${LEGACY_KEY}' }));
+      expect(await source()).toEqual(expect.objectContaining({ source: 'env' }));
+      // A deployment writes the key into the file itself.
+      await fs.writeFile(
+        path.join(dir, 'app-config.yaml'),
+        `proxy:\n  /legacy:\n    target: https://api.example.com\n    headers:\n      X-Api-Key: ${JSON.stringify(planted.proxyAuth)}\n`,
+      );
+      expect(await source()).toEqual(expect.objectContaining({ source: 'literal', sourceDetail: 'app-config.yaml' }));
     } finally {
       await removeDir(dir);
     }
