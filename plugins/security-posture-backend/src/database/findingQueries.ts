@@ -22,6 +22,7 @@ import {
   OWNERS,
 } from './exemptionRows';
 import { byFingerprint, chunk, escapeLike, FindingRow, toFinding } from './postureRows';
+import { FindingTextsReader } from './findingTexts';
 
 const SORT_COLUMNS: Record<FindingSortField, string> = {
   severity: 'severity_rank',
@@ -37,11 +38,15 @@ const SORT_COLUMNS: Record<FindingSortField, string> = {
  * are read (an open finding that an active exemption covers reads as exempted), at `now`.
  */
 export class FindingQueries {
+  private readonly texts: FindingTextsReader;
+
   constructor(
     private readonly db: Knex,
     /** Now, as an ISO timestamp: the store's clock, which tests fake. */
     private readonly now: () => string,
-  ) {}
+  ) {
+    this.texts = new FindingTextsReader(db);
+  }
 
   /**
    * Whether any exemption applies at `now`: when none does (the common case), finding queries
@@ -77,7 +82,7 @@ export class FindingQueries {
    * and each carries the exemption that covers it (active, or the one that expired last).
    */
   private async withExemptions(rows: FindingRow[], now: string): Promise<Finding[]> {
-    const findings = rows.map(toFinding);
+    const findings = (await this.texts.fill(rows)).map(toFinding);
     if (!findings.length) return findings;
     const fingerprints = findings.map(f => f.fingerprint);
     const checkIds = [...new Set(findings.map(f => f.checkId))];

@@ -13,6 +13,7 @@ import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
 import { insertRows } from './bulkInsert';
 import { pagedRefs } from './pagedRefs';
 import { deferIndexes } from './deferredIndexes';
+import { FindingTextsRow, writeFindingTexts } from './findingTexts';
 
 /**
  * What scans write to the findings: a check's findings, a catalog entity pass's pages and its
@@ -334,6 +335,7 @@ async function writeFindings(
         before: storedByFingerprint.get(row.fingerprint),
       })),
     });
+    await writeFindingTexts(tx, textsOf(batch, rows, changed));
     await insertRows(tx, FINDINGS, changed, {
       sqliteBatch: BATCH,
       pgBatch: PG_FINDINGS_BATCH,
@@ -352,6 +354,21 @@ async function writeFindings(
       );
     await insertRows(tx, OWNERS, owners, { sqliteBatch: BATCH, pgBatch: PG_FINDINGS_BATCH });
   }
+}
+
+/** The shared texts the changed rows point at, once per key (`rows[i]` is `batch[i]`'s row). */
+function textsOf(batch: NewFinding[], rows: FindingRow[], changed: FindingRow[]): FindingTextsRow[] {
+  const changedRows = new Set(changed);
+  const texts = new Map<string, FindingTextsRow>();
+  rows.forEach((row, i) => {
+    if (!row.texts_key || texts.has(row.texts_key) || !changedRows.has(row)) return;
+    texts.set(row.texts_key, {
+      texts_key: row.texts_key,
+      remediation: batch[i].remediation,
+      docs_url: batch[i].docsUrl ?? null,
+    });
+  });
+  return [...texts.values()];
 }
 
 export async function resolveFindingsOfRetiredChecks(

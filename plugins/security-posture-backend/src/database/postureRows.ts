@@ -5,6 +5,7 @@ import {
   severityRank,
 } from '@security-posture/plugin-security-posture-common';
 import { NewFinding, ScanPatch } from './PostureStore';
+import { findingTextsKey } from './findingTexts';
 
 /**
  * The stored rows of scans and findings, their mapping to and from the API's types, and the small
@@ -62,8 +63,10 @@ export type FindingRow = {
   entity_kind: string | null;
   owners: string;
   evidence: string;
+  /** Empty when the row points at its texts (`texts_key`, see findingTexts.ts). */
   remediation: string;
   docs_url: string | null;
+  texts_key?: string | null;
   first_seen_at: string;
   last_seen_at: string;
   resolved_at: string | null;
@@ -180,9 +183,14 @@ export function toFindingRow(f: NewFinding, scanId: string, seenAt: string): Fin
     remediation: f.remediation,
     docs_url: f.docsUrl ?? null,
   };
+  const docsUrl = f.docsUrl ?? null;
   return {
     fingerprint: f.fingerprint,
     ...content,
+    // Stored once per distinct pair; the content hash still covers the texts themselves.
+    remediation: '',
+    docs_url: null,
+    texts_key: findingTextsKey(f.remediation, docsUrl),
     status: 'open',
     first_seen_at: seenAt,
     last_seen_at: seenAt,

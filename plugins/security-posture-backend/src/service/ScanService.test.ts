@@ -28,6 +28,7 @@ const TABLES = [
   'security_posture_scans',
   'security_posture_findings',
   'security_posture_finding_owners',
+  'security_posture_finding_texts',
   'security_posture_summaries',
 ];
 
