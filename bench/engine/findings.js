@@ -1,8 +1,9 @@
 'use strict';
 
 /**
- * Bulk-loads synthetic findings straight into the plugin's tables (security_posture_findings and
- * security_posture_finding_owners) through the plugin's own knex client. Scans produce findings
+ * Bulk-loads synthetic findings straight into the plugin's tables (security_posture_findings, with
+ * the shared security_posture_finding_texts and security_posture_owner_sets) through the plugin's
+ * own knex client. Scans produce findings
  * far too slowly to reach 1M in a benchmark (a catalog that yields 1M findings would need ~100k
  * entities to be ingested first), so rows are written in the exact shape DatabasePostureStore
  * writes them (same columns, JSON encodings, lower-cased refs, severity_rank).
@@ -84,6 +85,12 @@ const CHECKS = [
 const SEVERITIES = { critical: 3, high: 15, medium: 35, low: 32, info: 15 };
 const REMEDIATION =
   'Rotate the credential now (it has been readable by every catalog user), remove it from the entity source file and its git history, and reference the secret by path instead.';
+const DOCS_URL = 'https://backstage.io/docs/features/software-catalog/descriptor-format';
+
+const sha256 = text => crypto.createHash('sha256').update(text).digest('hex');
+// As the store keys them (findingTexts.ts, ownerSets.ts).
+const TEXTS_KEY = sha256(JSON.stringify([REMEDIATION, DOCS_URL]));
+const ownersKey = owner => sha256(JSON.stringify([owner]));
 
 /**
  * Row generator: `count` findings starting at `startIndex`. `entityRefs` are real catalog refs;
@@ -150,15 +157,15 @@ function* findingRows(options) {
           secretMask: 'AKIA…(20 chars)',
           secretFingerprint: fingerprint.slice(0, 16),
         }),
-        remediation: REMEDIATION,
-        docs_url:
-          'https://backstage.io/docs/features/software-catalog/descriptor-format',
+        owners_key: entityRef ? ownersKey(owner) : null,
+        remediation: '',
+        docs_url: null,
+        texts_key: TEXTS_KEY,
         first_seen_at: now,
         last_seen_at: now,
         resolved_at: open ? null : now,
         last_scan_id: 'bench-bulk-load',
       },
-      owner: entityRef ? owner : undefined,
     };
   }
 }
@@ -179,9 +186,11 @@ const COLUMNS = [
   'entity_ref',
   'entity_kind',
   'owners',
+  'owners_key',
   'evidence',
   'remediation',
   'docs_url',
+  'texts_key',
   'first_seen_at',
   'last_seen_at',
   'resolved_at',
@@ -197,16 +206,10 @@ async function insertSqlite(knex, rows) {
         ', ',
       )}) values (${COLUMNS.map(c => `@${c}`).join(', ')})`,
     );
-    const insertOwner = connection.prepare(
-      'insert into security_posture_finding_owners (fingerprint, owner_ref) values (?, ?)',
-    );
     let written = 0;
     let batch = [];
     const flush = connection.transaction(items => {
-      for (const { row, owner } of items) {
-        insertFinding.run(row);
-        if (owner) insertOwner.run(row.fingerprint, owner);
-      }
+      for (const { row } of items) insertFinding.run(row);
     });
     for (const item of rows) {
       batch.push(item);
@@ -233,8 +236,6 @@ async function insertPostgres(knex, rows) {
   )}) select * from unnest(${COLUMNS.map(
     (c, i) => `$${i + 1}::${c === 'severity_rank' ? 'int' : 'text'}[]`,
   ).join(', ')})`;
-  const ownersSql =
-    'insert into security_posture_finding_owners (fingerprint, owner_ref) select * from unnest($1::text[], $2::text[])';
   let written = 0;
   const flush = async items => {
     if (!items.length) return;
@@ -242,11 +243,6 @@ async function insertPostgres(knex, rows) {
       findingsSql,
       COLUMNS.map(c => items.map(({ row }) => row[c])),
     );
-    const owned = items.filter(item => item.owner);
-    await connection.query(ownersSql, [
-      owned.map(item => item.row.fingerprint),
-      owned.map(item => item.owner),
-    ]);
     written += items.length;
   };
   try {
@@ -267,6 +263,16 @@ async function insertPostgres(knex, rows) {
 
 /** Writes `count` findings (see `findingRows` for the options); returns how many were written. */
 async function insertFindings(knex, options) {
+  await knex('security_posture_finding_texts')
+    .insert({ texts_key: TEXTS_KEY, remediation: REMEDIATION, docs_url: DOCS_URL })
+    .onConflict('texts_key')
+    .ignore();
+  for (const owner of new Set(options.owners)) {
+    await knex('security_posture_owner_sets')
+      .insert({ owners_key: ownersKey(owner), owner_ref: owner })
+      .onConflict(['owners_key', 'owner_ref'])
+      .ignore();
+  }
   const rows = findingRows(options);
   return knex.client.config.client === 'pg'
     ? insertPostgres(knex, rows)

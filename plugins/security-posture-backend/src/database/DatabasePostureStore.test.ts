@@ -4,6 +4,7 @@ import { Finding, Scan } from '@security-posture/plugin-security-posture-common'
 import { createTestDatabases, TestDatabaseId } from './__testUtils__/databases';
 import { DatabasePostureStore } from './DatabasePostureStore';
 import { EntityEvaluation, NewFinding } from './PostureStore';
+import { ownersOf } from './__testUtils__/ownersOf';
 
 const databases = createTestDatabases();
 
@@ -345,10 +346,7 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
       title: 'Renamed',
       owners: ['group:default/new-team'],
     });
-    const owners = await knex('security_posture_finding_owners')
-      .where({ fingerprint: 'f2' })
-      .pluck('owner_ref');
-    expect(owners).toEqual(['group:default/new-team']);
+    expect(await ownersOf(knex, 'f2')).toEqual(['group:default/new-team']);
     const byOwner = await store.listFindings(
       { owner: ['group:default/new-team'] },
       { type: 'all' },
@@ -387,14 +385,19 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     const count = async (table: string, where: object = {}) =>
       Number((await knex(table).where(where).count({ n: '*' }))[0].n);
     expect(await count('security_posture_findings', { status: 'open' })).toBe(1201);
-    expect(await count('security_posture_finding_owners')).toBe(2402);
+    // Seven sets of two owners, each member stored once; every finding points at its own.
+    expect(await count('security_posture_owner_sets')).toBe(14);
+    for (const i of [0, 600, 1200]) {
+      expect(await ownersOf(knex, `f${i}`)).toEqual([`group:default/platform`, `group:default/team-${i % 7}`]);
+    }
 
     // Every other finding fixed and the rest re-rated: rewritten and resolved across batches.
     const rerated = many.filter((_, i) => i % 2 === 0).map(f => ({ ...f, severity: 'low' as const }));
     await page(rerated, '2026-11-02T00:00:00.000Z');
     expect(await count('security_posture_findings', { status: 'open', severity: 'low' })).toBe(601);
     expect(await count('security_posture_findings', { status: 'resolved' })).toBe(600);
-    expect(await count('security_posture_finding_owners')).toBe(2402);
+    expect(await count('security_posture_owner_sets')).toBe(14);
+    expect(await ownersOf(knex, 'f1200')).toEqual(['group:default/platform', 'group:default/team-3']);
   });
 
   it('issues no statement for a page with nothing to write (a rescan\'s unchanged entities)', async () => {

@@ -42,7 +42,7 @@ import {
   recordEntityPass,
   StoredEntityEvaluation,
 } from './entityEvaluations';
-import { FINDINGS, OWNERS } from './exemptionRows';
+import { FINDINGS } from './exemptionRows';
 import { newScanRow, SCAN_COLUMNS, ScanRow, toScan, toScanUpdate } from './postureRows';
 import {
   applyCheckFindings,
@@ -424,11 +424,7 @@ export class DatabasePostureStore implements PostureStore {
       .whereIn('status', ['succeeded', 'partial', 'failed'])
       .where('created_at', '<', before)
       .delete();
-    const stale = this.db(FINDINGS)
-      .select('fingerprint')
-      .where({ status: 'resolved' })
-      .where('resolved_at', '<', before);
-    await this.db(OWNERS).whereIn('fingerprint', stale).delete();
+    // Their sets of owners and texts stay: content-addressed, shared, a few rows each.
     await this.db(FINDINGS).where({ status: 'resolved' }).where('resolved_at', '<', before).delete();
   }
 }

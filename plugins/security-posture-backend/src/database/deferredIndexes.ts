@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { FINDINGS, OWNERS } from './exemptionRows';
+import { FINDINGS } from './exemptionRows';
 
 /**
  * A scan into an empty store inserts every finding (313,000 rows at 110k entities), and keeping
@@ -68,7 +68,7 @@ async function savedDefinitions(tx: Knex.Transaction): Promise<IndexDefinition[]
   return row ? JSON.parse(row.value) : [];
 }
 
-/** The findings' and owners' indexes that are neither a primary key nor unique. */
+/** The findings' indexes that are neither a primary key nor unique. */
 export async function findingsIndexes(tx: Knex | Knex.Transaction): Promise<IndexDefinition[]> {
   if (tx.client.config.client === 'pg') {
     // The tables the search path resolves to (a plugin may have a schema of its own).
@@ -77,10 +77,10 @@ export async function findingsIndexes(tx: Knex | Knex.Transaction): Promise<Inde
          from pg_index x
          join pg_class i on i.oid = x.indexrelid
          join pg_class t on t.oid = x.indrelid
-        where t.relname in (?, ?) and pg_table_is_visible(t.oid)
+        where t.relname = ? and pg_table_is_visible(t.oid)
           and not x.indisprimary and not x.indisunique
         order by i.relname`,
-      [FINDINGS, OWNERS],
+      [FINDINGS],
     );
     return rows;
   }
@@ -88,7 +88,7 @@ export async function findingsIndexes(tx: Knex | Knex.Transaction): Promise<Inde
   return tx('sqlite_master')
     .select('name', { definition: 'sql' })
     .where({ type: 'index' })
-    .whereIn('tbl_name', [FINDINGS, OWNERS])
+    .where({ tbl_name: FINDINGS })
     .whereNotNull('sql')
     .whereNot('sql', 'like', 'create unique%')
     .orderBy('name');

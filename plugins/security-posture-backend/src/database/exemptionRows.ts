@@ -6,6 +6,7 @@ import {
   ExemptionState,
   Finding,
 } from '@security-posture/plugin-security-posture-common';
+import { OWNER_SETS } from './ownerSets';
 
 /**
  * How exemptions are stored and matched to findings. Whether an exemption covers a finding is
@@ -14,7 +15,6 @@ import {
  */
 export const EXEMPTIONS = 'security_posture_exemptions';
 export const FINDINGS = 'security_posture_findings';
-export const OWNERS = 'security_posture_finding_owners';
 
 export type ExemptionRow = {
   id: string;
@@ -202,10 +202,10 @@ export function whereExemptionCovers(
             )
             .where(owner =>
               owner.whereNull(e('owner_ref')).orWhereExists(
-                db(OWNERS)
+                db(OWNER_SETS)
                   .select(db.raw('1'))
-                  .whereRaw('?? = ??', [`${OWNERS}.fingerprint`, f('fingerprint')])
-                  .whereRaw('?? = ??', [`${OWNERS}.owner_ref`, e('owner_ref')]),
+                  .whereRaw('?? = ??', [`${OWNER_SETS}.owners_key`, f('owners_key')])
+                  .whereRaw('?? = ??', [`${OWNER_SETS}.owner_ref`, e('owner_ref')]),
               ),
             ),
         ),

@@ -19,8 +19,8 @@ import {
   ExemptionRow,
   exemptionToShow,
   FINDINGS,
-  OWNERS,
 } from './exemptionRows';
+import { OWNER_SETS } from './ownerSets';
 import { byFingerprint, chunk, escapeLike, FindingRow, toFinding } from './postureRows';
 import { FindingTextsReader } from './findingTexts';
 
@@ -156,9 +156,9 @@ export class FindingQueries {
     if (query.entityRef) q.where('entity_ref', query.entityRef.toLocaleLowerCase('en-US'));
     if (query.owner?.length) {
       q.whereIn(
-        'fingerprint',
-        this.db(OWNERS)
-          .select('fingerprint')
+        'owners_key',
+        this.db(OWNER_SETS)
+          .select('owners_key')
           .whereIn('owner_ref', query.owner.map(o => o.toLocaleLowerCase('en-US'))),
       );
     }
@@ -361,10 +361,10 @@ export class FindingQueries {
   async countOwnedFindings(): Promise<OwnedFindingCounts> {
     const now = this.now();
     const exemptions = await this.anyExemptionApplies(now);
-    // The owners table under an alias: the exemption subquery reads the owners table too.
+    // The owner sets under an alias: the exemption subquery reads them too.
     const open = () =>
       this.whereOpen(
-        this.db({ o: OWNERS }).join(FINDINGS, `${FINDINGS}.fingerprint`, 'o.fingerprint'),
+        this.db({ o: OWNER_SETS }).join(FINDINGS, `${FINDINGS}.owners_key`, 'o.owners_key'),
         { exempted: false, exemptions, now },
       );
     const [groups, entities, owners] = await Promise.all([
@@ -381,7 +381,14 @@ export class FindingQueries {
         .select('o.owner_ref as owner')
         .countDistinct({ count: `${FINDINGS}.entity_ref` })
         .groupBy('o.owner_ref'),
-      this.db(OWNERS).distinct('owner_ref'),
+      // Owners of any stored finding (sets are kept after their findings are pruned).
+      this.db({ o: OWNER_SETS })
+        .distinct('o.owner_ref as owner_ref')
+        .whereExists(
+          this.db(FINDINGS)
+            .select(this.db.raw('1'))
+            .whereRaw('?? = ??', [`${FINDINGS}.owners_key`, 'o.owners_key']),
+        ),
     ]);
     return {
       groups: (groups as Array<Record<string, string | number>>)

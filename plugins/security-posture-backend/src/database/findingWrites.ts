@@ -8,12 +8,13 @@ import {
   forgetEntitiesNotMet,
   writeEntityEvaluations,
 } from './entityEvaluations';
-import { FINDINGS, OWNERS } from './exemptionRows';
+import { FINDINGS } from './exemptionRows';
 import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
 import { insertRows } from './bulkInsert';
 import { pagedRefs } from './pagedRefs';
 import { deferIndexes } from './deferredIndexes';
 import { FindingTextsRow, writeFindingTexts } from './findingTexts';
+import { ownerSetRows, writeOwnerSets } from './ownerSets';
 
 /**
  * What scans write to the findings: a check's findings, a catalog entity pass's pages and its
@@ -283,7 +284,7 @@ function entitiesWithOpenFindings(tx: Knex.Transaction): AsyncGenerator<string[]
 }
 
 /**
- * Inserts new findings, rewrites changed or reopened ones (and their owners), and marks
+ * Inserts new findings, rewrites changed or reopened ones, and marks
  * unchanged open ones as seen if their last sighting is older than `refreshSeenBefore`:
  * rewriting every finding a scan sees again is most of a scan's cost on a large catalog.
  */
@@ -335,7 +336,7 @@ async function writeFindings(
         before: storedByFingerprint.get(row.fingerprint),
       })),
     });
-    await writeFindingTexts(tx, textsOf(batch, rows, changed));
+    await writeSharedRows(tx, batch, rows, changed);
     await insertRows(tx, FINDINGS, changed, {
       sqliteBatch: BATCH,
       pgBatch: PG_FINDINGS_BATCH,
@@ -343,32 +344,35 @@ async function writeFindings(
       // A rewritten finding keeps when it was first seen.
       merge: Object.keys(changed[0]).filter(c => c !== 'fingerprint' && c !== 'first_seen_at'),
     });
-    const changedFingerprints = new Set(changed.map(r => r.fingerprint));
-    // Only findings stored before can have owners (a first scan stores none).
-    const rewritten = changed.filter(r => storedByFingerprint.has(r.fingerprint)).map(r => r.fingerprint);
-    if (rewritten.length) await tx(OWNERS).whereIn('fingerprint', rewritten).delete();
-    const owners = batch
-      .filter(f => changedFingerprints.has(f.fingerprint))
-      .flatMap(f =>
-        [...new Set(f.owners)].map(owner_ref => ({ fingerprint: f.fingerprint, owner_ref })),
-      );
-    await insertRows(tx, OWNERS, owners, { sqliteBatch: BATCH, pgBatch: PG_FINDINGS_BATCH });
   }
 }
 
-/** The shared texts the changed rows point at, once per key (`rows[i]` is `batch[i]`'s row). */
-function textsOf(batch: NewFinding[], rows: FindingRow[], changed: FindingRow[]): FindingTextsRow[] {
+/**
+ * Stores what the changed rows point at: their texts and the members of their sets of owners
+ * (`rows[i]` is `batch[i]`'s row).
+ */
+async function writeSharedRows(
+  tx: Knex.Transaction,
+  batch: NewFinding[],
+  rows: FindingRow[],
+  changed: FindingRow[],
+) {
   const changedRows = new Set(changed);
   const texts = new Map<string, FindingTextsRow>();
+  const owners: Array<{ owners: readonly string[]; ownersKey: string | null }> = [];
   rows.forEach((row, i) => {
-    if (!row.texts_key || texts.has(row.texts_key) || !changedRows.has(row)) return;
-    texts.set(row.texts_key, {
-      texts_key: row.texts_key,
-      remediation: batch[i].remediation,
-      docs_url: batch[i].docsUrl ?? null,
-    });
+    if (!changedRows.has(row)) return;
+    if (row.texts_key && !texts.has(row.texts_key)) {
+      texts.set(row.texts_key, {
+        texts_key: row.texts_key,
+        remediation: batch[i].remediation,
+        docs_url: batch[i].docsUrl ?? null,
+      });
+    }
+    owners.push({ owners: batch[i].owners, ownersKey: row.owners_key ?? null });
   });
-  return [...texts.values()];
+  await writeFindingTexts(tx, [...texts.values()]);
+  await writeOwnerSets(tx, ownerSetRows(owners));
 }
 
 export async function resolveFindingsOfRetiredChecks(

@@ -6,6 +6,7 @@ import {
 } from '@security-posture/plugin-security-posture-common';
 import { NewFinding, ScanPatch } from './PostureStore';
 import { findingTextsKey } from './findingTexts';
+import { ownersKey } from './ownerSets';
 
 /**
  * The stored rows of scans and findings, their mapping to and from the API's types, and the small
@@ -62,6 +63,8 @@ export type FindingRow = {
   entity_ref: string | null;
   entity_kind: string | null;
   owners: string;
+  /** The key of the set of owners (ownerSets.ts); null for none. */
+  owners_key?: string | null;
   evidence: string;
   /** Empty when the row points at its texts (`texts_key`, see findingTexts.ts). */
   remediation: string;
@@ -191,6 +194,8 @@ export function toFindingRow(f: NewFinding, scanId: string, seenAt: string): Fin
     remediation: '',
     docs_url: null,
     texts_key: findingTextsKey(f.remediation, docsUrl),
+    // Derived from the owners (which the hash covers).
+    owners_key: ownersKey(f.owners),
     status: 'open',
     first_seen_at: seenAt,
     last_seen_at: seenAt,

@@ -27,7 +27,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'], disableDocker: true 
 const TABLES = [
   'security_posture_scans',
   'security_posture_findings',
-  'security_posture_finding_owners',
+  'security_posture_owner_sets',
   'security_posture_finding_texts',
   'security_posture_summaries',
 ];
