@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import { SecurityCheckMeta } from '@security-posture/plugin-security-posture-node';
+import { serialize } from 'node:v8';
 import { MessageChannel } from 'node:worker_threads';
 import { EntityCheckEvaluation, emptyCounts } from '../entityEvaluation';
 import { FindingFactory, NewFinding } from '../FindingFactory';
@@ -87,6 +88,44 @@ describe('packed evaluations', () => {
     expect(
       evaluations.map((item, i) => item.map((_, k) => results.findingsDigest(i, k))),
     ).toEqual([['digest-of-two', undefined], [], ['kept-digest', '', undefined]]);
+  });
+
+  it("sends a check's remediation and documentation link once, not with every finding", () => {
+    const documented: SecurityCheckMeta = {
+      ...meta,
+      id: 'catalog/packing-documented',
+      remediation: 'Restrict who can read such entities in your permission policy. '.repeat(8),
+      docsUrl: 'https://backstage.io/docs/permissions/writing-a-policy',
+    };
+    const target = { type: 'entity', entityRef: 'component:default/packed' } as const;
+    const many = factory.fromResults(
+      documented,
+      'high',
+      Array.from({ length: 50 }, (_, i) => ({ outcome: 'fail' as const, message: `field ${i}`, target })),
+      entity,
+    );
+    const batch: EntityCheckEvaluation[][] = [
+      [{ applied: true, findings: many, counts: { ...emptyCounts(), fail: 50 }, resultErrored: false, durationMs: 3 }],
+      ...evaluations,
+    ];
+    const packed = packEvaluations(batch);
+    expect([...packed.texts].sort()).toEqual(
+      [documented.remediation, documented.docsUrl!, meta.remediation].sort(),
+    );
+    for (const detail of packed.details) {
+      for (const f of detail.findings) {
+        expect(f).not.toHaveProperty('remediation');
+        expect(f).not.toHaveProperty('docsUrl');
+      }
+    }
+    // What crosses the thread holds the 500-character remediation once, not 50 times.
+    const saved = serialize(many).length - serialize(packed.details[0].findings).length;
+    expect(saved).toBeGreaterThan(50 * documented.remediation.length);
+    const unpacked = EvaluationResults.from([packed]).toArrays();
+    expect(unpacked).toEqual(batch);
+    expect(unpacked[0][0].findings.every(f => f.remediation === documented.remediation)).toBe(true);
+    expect(unpacked[0][0].findings.every(f => f.docsUrl === documented.docsUrl)).toBe(true);
+    expect(unpacked[1][0].findings.map(f => f.docsUrl)).toEqual([undefined, undefined]);
   });
 
   it('keeps the evaluations of several batches in item order, empty batches included', () => {

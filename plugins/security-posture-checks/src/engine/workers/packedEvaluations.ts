@@ -1,4 +1,5 @@
 import { EntityCheckEvaluation } from '../entityEvaluation';
+import { NewFinding } from '../FindingFactory';
 
 /**
  * A batch's evaluations as a worker sends them: a few flat arrays instead of an object (with its
@@ -20,7 +21,15 @@ export interface PackedEvaluations {
   digestEnds: Uint32Array;
   /** Per evaluation, its position in `details`, or -1: most evaluations find nothing. */
   detailIndex: Int32Array;
+  /** The findings of `details` come without their remediation and documentation link... */
   details: Array<Pick<EntityCheckEvaluation, 'findings' | 'thrown'>>;
+  /** ...which are these texts, each once (a check's, the same for all of its findings)... */
+  texts: string[];
+  /**
+   * ...two entries per finding of `details`, in order: the index in `texts` of its remediation
+   * and of its documentation link (`UNSET`: no link). Empty once the texts are put back.
+   */
+  textIndexes: Int32Array;
 }
 
 const enum Flag {
@@ -32,6 +41,52 @@ const enum Flag {
 
 // fail, pass, error, notApplicable, keptFailures
 const NUMBERS = 5;
+
+/** A finding's documentation link that is undefined. */
+const UNSET = -1;
+
+/**
+ * Interns the findings' remediation and documentation texts: structured cloning copies a string
+ * wherever it occurs, so every finding carried its own ~500-byte copy of its check's remediation
+ * across the thread (313,000 of them in a first scan of 110k entities).
+ */
+class TextTable {
+  readonly texts: string[] = [];
+  readonly indexes: number[] = [];
+  private readonly positions = new Map<string, number>();
+
+  strip(findings: NewFinding[]): NewFinding[] {
+    return findings.map(({ remediation, docsUrl, ...rest }) => {
+      this.indexes.push(this.indexOf(remediation), docsUrl === undefined ? UNSET : this.indexOf(docsUrl));
+      return rest as NewFinding;
+    });
+  }
+
+  private indexOf(text: string): number {
+    let position = this.positions.get(text);
+    if (position === undefined) {
+      position = this.texts.length;
+      this.texts.push(text);
+      this.positions.set(text, position);
+    }
+    return position;
+  }
+}
+
+/** Gives the findings of a part that arrived their texts back (in place, once). */
+function putTextsBack(part: PackedEvaluations) {
+  if (!part.textIndexes.length) return;
+  let at = 0;
+  for (const detail of part.details) {
+    for (const finding of detail.findings) {
+      finding.remediation = part.texts[part.textIndexes[at]];
+      const docs = part.textIndexes[at + 1];
+      finding.docsUrl = docs === UNSET ? undefined : part.texts[docs];
+      at += 2;
+    }
+  }
+  part.textIndexes = new Int32Array(0);
+}
 
 export function packEvaluations(
   evaluations: EntityCheckEvaluation[][],
@@ -46,7 +101,10 @@ export function packEvaluations(
     digestEnds: new Uint32Array(total),
     detailIndex: new Int32Array(total),
     details: [],
+    texts: [],
+    textIndexes: new Int32Array(0),
   };
+  const texts = new TextTable();
   const digests: string[] = [];
   let digestsLength = 0;
   let index = 0;
@@ -73,10 +131,9 @@ export function packEvaluations(
       packed.digestEnds[index] = digestsLength;
       if (evaluation.findings.length || evaluation.thrown) {
         packed.detailIndex[index] = packed.details.length;
+        const findings = texts.strip(evaluation.findings);
         packed.details.push(
-          evaluation.thrown
-            ? { findings: evaluation.findings, thrown: evaluation.thrown }
-            : { findings: evaluation.findings },
+          evaluation.thrown ? { findings, thrown: evaluation.thrown } : { findings },
         );
       } else {
         packed.detailIndex[index] = -1;
@@ -86,6 +143,8 @@ export function packEvaluations(
   });
   packed.starts[evaluations.length] = index;
   packed.digests = digests.join('');
+  packed.texts = texts.texts;
+  packed.textIndexes = Int32Array.from(texts.indexes);
   return packed;
 }
 
@@ -98,6 +157,7 @@ export function transferablesOf(packed: PackedEvaluations): ArrayBuffer[] {
     packed.durationsMs,
     packed.digestEnds,
     packed.detailIndex,
+    packed.textIndexes,
   ].map(array => array.buffer as ArrayBuffer);
 }
 
@@ -115,6 +175,7 @@ export class EvaluationResults {
 
   static from(packed: PackedEvaluations[]): EvaluationResults {
     const parts = packed.filter(part => part.starts.length > 1);
+    for (const part of parts) putTextsBack(part);
     const firstItems: number[] = [];
     let itemCount = 0;
     for (const part of parts) {
