@@ -457,7 +457,6 @@ describe.each(databases.eachSupportedId())('DatabaseExemptionStore on %p', datab
           fc.array(exemptionArb, { maxLength: 4 }),
           async (specs, exemptionSpecs) => {
             await knex('security_posture_exemptions').delete();
-            await knex('security_posture_owner_sets').delete();
             await knex('security_posture_findings').delete();
             time.set(T0);
             await seed(

@@ -51,6 +51,7 @@ import {
   FindingsWriter,
   finishEntityPass,
   resolveFindingsOfRetiredChecks,
+  StoredKeys,
 } from './findingWrites';
 import { FindingQueries } from './findingQueries';
 import { restoreDeferredIndexes } from './deferredIndexes';
@@ -99,6 +100,7 @@ export class DatabasePostureStore implements PostureStore {
       findingsBatch: findingsBatchOf(db),
       analyzedBaselines: new Set(),
       deferredBaselines: new Set(),
+      storedKeys: new StoredKeys(),
     };
     this.findings = new FindingQueries(db, () => this.now());
   }

@@ -116,7 +116,6 @@ describe.each(databases.eachSupportedId())('finding texts on %p', databaseId => 
     await knex('security_posture_findings')
       .where({ fingerprint: old.fingerprint })
       .update({ remediation: SECRET_TEXT, docs_url: DOCS, texts_key: null });
-    await knex(FINDING_TEXTS).delete();
 
     expect(await store.getFinding(old.fingerprint)).toMatchObject({ remediation: SECRET_TEXT, docsUrl: DOCS });
 

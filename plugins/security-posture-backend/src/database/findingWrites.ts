@@ -37,7 +37,35 @@ export interface FindingsWriter {
   analyzedBaselines: Set<string>;
   /** Scans into an empty store after whose first page the findings' indexes were deferred. */
   deferredBaselines: Set<string>;
+  /** Keys of texts and owner sets this store has written (and seen committed). */
+  storedKeys: StoredKeys;
 }
+
+/**
+ * The keys of texts and owner sets known to be stored. Both are addressed by content and never
+ * deleted, so a known key needs no insert: a first scan of 110k entities has ~600 owner sets per
+ * batch of 1,000 findings, which it otherwise sent again with every batch. Keys are added only
+ * once the transaction that wrote them has committed.
+ */
+export class StoredKeys {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly kept = 100_000) {}
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  addAll(keys: Iterable<string>) {
+    for (const key of keys) {
+      if (this.keys.size >= this.kept) this.keys.clear();
+      this.keys.add(key);
+    }
+  }
+}
+
+/** What a transaction's writes stored: remembered once it has committed. */
+type WrittenKeys = string[];
 
 /** Findings per write statement on the store's engine. */
 export function findingsBatchOf(db: Knex): number {
@@ -49,11 +77,12 @@ export async function applyCheckFindings(
   options: Parameters<PostureStore['applyCheckFindings']>[0],
 ): Promise<void> {
   const { scanId, checkId, findings, seenAt, resolveMissing } = options;
+  const written: WrittenKeys = [];
   await writer.db.transaction(async tx => {
     const baseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
     // Not findings of a page's entities (e.g. a catalog failure): no evaluation to forget.
-    await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set());
+    await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set(), written);
     // In a scan into an empty store every open finding was written by this scan: none is
     // missing (and the query would read every finding while the first scan defers indexes).
     if (resolveMissing && !baseline) {
@@ -63,6 +92,7 @@ export async function applyCheckFindings(
       await missing(tx(FINDINGS)).update({ status: 'resolved', resolved_at: seenAt });
     }
   });
+  writer.storedKeys.addAll(written);
 }
 
 export async function applyEntityPage(
@@ -78,6 +108,7 @@ export async function applyEntityPage(
     checks.every(c => !c.findings.length && !c.refreshEntityRefs?.length);
   // E.g. pages a rescan skipped entirely: no transaction for them.
   if (nothingToWrite) return;
+  const written: WrittenKeys = [];
   const baseline = await writer.db.transaction(async tx => {
     const isBaseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     await writeEntityEvaluations(tx, {
@@ -122,7 +153,7 @@ export async function applyEntityPage(
       }
     }
     for (const check of checks) {
-      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities);
+      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities, written);
     }
     await refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
     for (const fingerprints of chunk(toResolve)) {
@@ -145,6 +176,7 @@ export async function applyEntityPage(
     }
     return isBaseline;
   });
+  writer.storedKeys.addAll(written);
   if (baseline) {
     // Not for a catalog with nothing to report (every scan is a baseline then): nothing to save.
     if (checks.some(c => c.findings.length)) await deferIndexesAfterFirstPage(writer, scanId);
@@ -294,6 +326,7 @@ async function writeFindings(
   findings: NewFinding[],
   options: { scanId: string; seenAt: string; refreshSeenBefore: string },
   changedEntities: Set<string>,
+  written: WrittenKeys,
 ) {
   const { scanId, seenAt, refreshSeenBefore } = options;
   for (const batch of chunk(findings, writer.findingsBatch)) {
@@ -336,7 +369,7 @@ async function writeFindings(
         before: storedByFingerprint.get(row.fingerprint),
       })),
     });
-    await writeSharedRows(tx, batch, rows, changed);
+    written.push(...(await writeSharedRows(writer.storedKeys, tx, batch, rows, changed)));
     await insertRows(tx, FINDINGS, changed, {
       sqliteBatch: BATCH,
       pgBatch: PG_FINDINGS_BATCH,
@@ -348,31 +381,36 @@ async function writeFindings(
 }
 
 /**
- * Stores what the changed rows point at: their texts and the members of their sets of owners
- * (`rows[i]` is `batch[i]`'s row).
+ * Stores what the changed rows point at and is not known to be stored: their texts and the
+ * members of their sets of owners (`rows[i]` is `batch[i]`'s row). Returns the keys written.
  */
 async function writeSharedRows(
+  stored: StoredKeys,
   tx: Knex.Transaction,
   batch: NewFinding[],
   rows: FindingRow[],
   changed: FindingRow[],
-) {
+): Promise<string[]> {
   const changedRows = new Set(changed);
   const texts = new Map<string, FindingTextsRow>();
   const owners: Array<{ owners: readonly string[]; ownersKey: string | null }> = [];
   rows.forEach((row, i) => {
     if (!changedRows.has(row)) return;
-    if (row.texts_key && !texts.has(row.texts_key)) {
-      texts.set(row.texts_key, {
-        texts_key: row.texts_key,
+    const textsKey = row.texts_key;
+    if (textsKey && !stored.has(textsKey) && !texts.has(textsKey)) {
+      texts.set(textsKey, {
+        texts_key: textsKey,
         remediation: batch[i].remediation,
         docs_url: batch[i].docsUrl ?? null,
       });
     }
-    owners.push({ owners: batch[i].owners, ownersKey: row.owners_key ?? null });
+    const ownersKey = row.owners_key ?? null;
+    if (ownersKey && !stored.has(ownersKey)) owners.push({ owners: batch[i].owners, ownersKey });
   });
+  const members = ownerSetRows(owners);
   await writeFindingTexts(tx, [...texts.values()]);
-  await writeOwnerSets(tx, ownerSetRows(owners));
+  await writeOwnerSets(tx, members);
+  return [...texts.keys(), ...new Set(members.map(m => m.owners_key))];
 }
 
 export async function resolveFindingsOfRetiredChecks(

@@ -104,6 +104,28 @@ describe.each(databases.eachSupportedId())('owner sets on %p', databaseId => {
     expect(await ownersOf(knex, 'fp-1')).toEqual([C]);
   });
 
+  it('writes a set once per store, and again after a write that rolled back', async () => {
+    const { knex, store } = await createStore();
+    const statements: string[] = [];
+    knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+    const setInserts = () => statements.filter(sql => sql.includes(OWNER_SETS) && /^insert/i.test(sql)).length;
+
+    await write(store, [finding(1, [A, B])]);
+    expect(setInserts()).toBe(1);
+    await write(store, [finding(2, [B, A]), finding(3, [A, B])]);
+    expect(setInserts()).toBe(1);
+
+    // The page fails after its sets were inserted (a finding without a message, which only the
+    // findings insert refuses, and SQLite's findings table accepts): they roll back with it, so
+    // the next page must insert them.
+    if (databaseId !== 'POSTGRES_15') return;
+    const broken = { ...finding(4, [C]), message: null as unknown as string };
+    await expect(write(store, [broken])).rejects.toThrow();
+    expect(await knex(OWNER_SETS).where({ owner_ref: C }).first()).toBeUndefined();
+    await write(store, [finding(5, [C])]);
+    expect(await byOwner(store, C)).toEqual(['fp-5']);
+  });
+
   it('gives findings stored before the sets the same keys when migrating', async () => {
     const { knex, store } = await createStore();
     await write(store, [finding(1, [A, B]), finding(2, [B]), finding(3, [])]);
