@@ -84,6 +84,59 @@ async function forceFullPass(hooks) {
   await knex('security_posture_entity_passes').delete();
 }
 
+/**
+ * Empties the plugin's findings (and what a pass recorded about them), so that the next scan is
+ * a scan into an empty store again. Tables of older or newer schemas are emptied if present.
+ */
+async function emptyStore(hooks) {
+  const knex = await hooks.database.getClient();
+  const tables = [
+    'security_posture_finding_owners',
+    'security_posture_owner_sets',
+    'security_posture_finding_texts',
+    'security_posture_scan_changes',
+    'security_posture_scan_change_sets',
+    'security_posture_entity_evaluations',
+    'security_posture_entity_passes',
+    'security_posture_findings',
+  ];
+  for (const table of tables) {
+    if (await knex.schema.hasTable(table)) await knex(table).delete();
+  }
+  if (knex.client.config.client === 'pg') await knex.raw('vacuum analyze');
+}
+
+/**
+ * `rounds` scans into an empty store, each after a bare stream: the first scan of a new
+ * installation (every finding inserted), measured more than once.
+ */
+async function measureFirstScans({ backend, rounds = 3 }) {
+  const { hooks } = backend;
+  const streams = [];
+  const scans = [];
+  for (let i = 0; i < rounds; i++) {
+    await emptyStore(hooks);
+    const stream = await measure(() => streamBaseline(hooks));
+    const scan = await measure(() => profiled('first-scan', () => runScan(backend)));
+    streams.push(stream);
+    scans.push(scan);
+    log(
+      `first scan: round ${i + 1}/${rounds}: stream ${Math.round(stream.wallMs)} ms, scan into an empty store ${
+        scan.value.scanMs
+      } ms (${scan.value.scan.status}), peak RSS growth ${Math.round(scan.peakRssGrowthMb)} MB`,
+    );
+  }
+  return {
+    streamMedianMs: median(streams.map(s => s.wallMs)),
+    firstScanMedianMs: median(scans.map(s => s.value.scanMs)),
+    ratio: median(scans.map(s => s.value.scanMs)) / median(streams.map(s => s.wallMs)),
+    peakRssGrowthMb: median(scans.map(s => s.peakRssGrowthMb)),
+    streamRunsMs: streams.map(s => s.wallMs),
+    firstScanRunsMs: scans.map(s => s.value.scanMs),
+    peakRssGrowthRunsMb: scans.map(s => s.peakRssGrowthMb),
+  };
+}
+
 const TERMINAL = new Set(['succeeded', 'partial', 'failed']);
 
 /**
@@ -593,6 +646,7 @@ async function measureResponsiveness({
 }
 
 module.exports = {
+  measureFirstScans,
   measureScan,
   measureRescan,
   measureResponsiveness,

@@ -14,6 +14,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { startWithCatalog } = require('./catalogSetup');
 const {
+  measureFirstScans,
   measureScan,
   measureRescan,
   measureResponsiveness,
@@ -64,6 +65,16 @@ async function main() {
       backendStartMs: setup.backendStartMs,
       ingestion: setup.ingestion,
     };
+    // `--first-scans N`: only scans into an empty store, N of them (see measureFirstScans).
+    if (args['first-scans']) {
+      result.firstScans = await measureFirstScans({
+        backend: setup.backend,
+        rounds: Number(args['first-scans']),
+      });
+      result.loadAverageAtEnd = os.loadavg();
+      fs.writeFileSync(args.out, JSON.stringify(roundAll(result), null, 2));
+      return;
+    }
     result.scan = await measureScan({
       backend: setup.backend,
       expected: setup.expected,
