@@ -65,7 +65,7 @@ export class StoredKeys {
 }
 
 /** What a transaction's writes stored: remembered once it has committed. */
-type WrittenKeys = string[];
+type WrittenKeys = Set<string>;
 
 /** Findings per write statement on the store's engine. */
 export function findingsBatchOf(db: Knex): number {
@@ -77,7 +77,7 @@ export async function applyCheckFindings(
   options: Parameters<PostureStore['applyCheckFindings']>[0],
 ): Promise<void> {
   const { scanId, checkId, findings, seenAt, resolveMissing } = options;
-  const written: WrittenKeys = [];
+  const written: WrittenKeys = new Set();
   await writer.db.transaction(async tx => {
     const baseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
@@ -108,7 +108,7 @@ export async function applyEntityPage(
     checks.every(c => !c.findings.length && !c.refreshEntityRefs?.length);
   // E.g. pages a rescan skipped entirely: no transaction for them.
   if (nothingToWrite) return;
-  const written: WrittenKeys = [];
+  const written: WrittenKeys = new Set();
   const baseline = await writer.db.transaction(async tx => {
     const isBaseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     await writeEntityEvaluations(tx, {
@@ -369,7 +369,7 @@ async function writeFindings(
         before: storedByFingerprint.get(row.fingerprint),
       })),
     });
-    written.push(...(await writeSharedRows(writer.storedKeys, tx, batch, rows, changed)));
+    await writeSharedRows(writer.storedKeys, written, tx, batch, rows, changed);
     await insertRows(tx, FINDINGS, changed, {
       sqliteBatch: BATCH,
       pgBatch: PG_FINDINGS_BATCH,
@@ -381,23 +381,26 @@ async function writeFindings(
 }
 
 /**
- * Stores what the changed rows point at and is not known to be stored: their texts and the
- * members of their sets of owners (`rows[i]` is `batch[i]`'s row). Returns the keys written.
+ * Stores what the changed rows point at and is neither known to be stored nor written earlier in
+ * the transaction: their texts and the members of their sets of owners (`rows[i]` is `batch[i]`'s
+ * row). Adds the keys it writes to `written`.
  */
 async function writeSharedRows(
   stored: StoredKeys,
+  written: WrittenKeys,
   tx: Knex.Transaction,
   batch: NewFinding[],
   rows: FindingRow[],
   changed: FindingRow[],
-): Promise<string[]> {
+): Promise<void> {
+  const known = (key: string) => stored.has(key) || written.has(key);
   const changedRows = new Set(changed);
   const texts = new Map<string, FindingTextsRow>();
   const owners: Array<{ owners: readonly string[]; ownersKey: string | null }> = [];
   rows.forEach((row, i) => {
     if (!changedRows.has(row)) return;
     const textsKey = row.texts_key;
-    if (textsKey && !stored.has(textsKey) && !texts.has(textsKey)) {
+    if (textsKey && !known(textsKey) && !texts.has(textsKey)) {
       texts.set(textsKey, {
         texts_key: textsKey,
         remediation: batch[i].remediation,
@@ -405,12 +408,13 @@ async function writeSharedRows(
       });
     }
     const ownersKey = row.owners_key ?? null;
-    if (ownersKey && !stored.has(ownersKey)) owners.push({ owners: batch[i].owners, ownersKey });
+    if (ownersKey && !known(ownersKey)) owners.push({ owners: batch[i].owners, ownersKey });
   });
   const members = ownerSetRows(owners);
   await writeFindingTexts(tx, [...texts.values()]);
   await writeOwnerSets(tx, members);
-  return [...texts.keys(), ...new Set(members.map(m => m.owners_key))];
+  for (const key of texts.keys()) written.add(key);
+  for (const member of members) written.add(member.owners_key);
 }
 
 export async function resolveFindingsOfRetiredChecks(

@@ -104,13 +104,14 @@ describe.each(databases.eachSupportedId())('owner sets on %p', databaseId => {
     expect(await ownersOf(knex, 'fp-1')).toEqual([C]);
   });
 
-  it('writes a set once per store, and again after a write that rolled back', async () => {
+  it('writes a set once per store and transaction, and again after a write that rolled back', async () => {
     const { knex, store } = await createStore();
     const statements: string[] = [];
     knex.on('query', (q: { sql: string }) => statements.push(q.sql));
     const setInserts = () => statements.filter(sql => sql.includes(OWNER_SETS) && /^insert/i.test(sql)).length;
 
-    await write(store, [finding(1, [A, B])]);
+    // One page of more findings than a write statement takes, all with the same owners.
+    await write(store, Array.from({ length: 1200 }, (_, i) => finding(100 + i, [A, B])));
     expect(setInserts()).toBe(1);
     await write(store, [finding(2, [B, A]), finding(3, [A, B])]);
     expect(setInserts()).toBe(1);
