@@ -36,13 +36,13 @@ export function findingTextsKey(remediation: string, docsUrl: string | null): st
   return key;
 }
 
-/** Stores the texts (distinct keys) that are not stored yet. */
+/** Stores texts (distinct keys; those already stored are left as they are). */
 export async function writeFindingTexts(
   tx: Knex | Knex.Transaction,
   texts: FindingTextsRow[],
 ): Promise<void> {
   if (!texts.length) return;
-  // A few pairs per page, nearly always stored already: conflicts are the common case.
+  // A concurrent transaction (or replica) may have stored some of them meanwhile.
   await tx(FINDING_TEXTS).insert(texts).onConflict('texts_key').ignore();
 }
 

@@ -18,7 +18,7 @@ export type OwnerSetRow = { owners_key: string; owner_ref: string };
 
 // Nearly every finding has one owner, and all findings of an entity the same ones: a map probe
 // instead of a sort and a SHA-256 per finding.
-const keysByOwners = new Map<string, string | null>();
+const keysByOwners = new Map<string, string>();
 const KEYS_KEPT = 10_000;
 // Member rows per insert: two bound parameters each, well under SQLite's limit.
 const ROWS_PER_INSERT = 500;
@@ -53,13 +53,13 @@ export function ownerSetRows(
   return rows;
 }
 
-/** Stores the members of the sets that are not stored yet. */
+/** Stores the members of sets (those already stored are left as they are). */
 export async function writeOwnerSets(
   tx: Knex | Knex.Transaction,
   rows: OwnerSetRow[],
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    // Nearly always stored already: conflicts are the common case.
+    // A concurrent transaction (or replica) may have stored some of them meanwhile.
     await tx(OWNER_SETS)
       .insert(rows.slice(i, i + ROWS_PER_INSERT))
       .onConflict(['owners_key', 'owner_ref'])

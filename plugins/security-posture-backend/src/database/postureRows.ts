@@ -186,14 +186,13 @@ export function toFindingRow(f: NewFinding, scanId: string, seenAt: string): Fin
     remediation: f.remediation,
     docs_url: f.docsUrl ?? null,
   };
-  const docsUrl = f.docsUrl ?? null;
   return {
     fingerprint: f.fingerprint,
     ...content,
     // Stored once per distinct pair; the content hash still covers the texts themselves.
     remediation: '',
     docs_url: null,
-    texts_key: findingTextsKey(f.remediation, docsUrl),
+    texts_key: findingTextsKey(content.remediation, content.docs_url),
     // Derived from the owners (which the hash covers).
     owners_key: ownersKey(f.owners),
     status: 'open',
