@@ -665,6 +665,37 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect(await pass(['a', 'b'])).toEqual({ walked: true, recorded: ['a', 'b'].map(ref) });
   });
 
+  it('records evaluations said to be new, and replaces one that was recorded meanwhile', async () => {
+    const { store } = await createStore(databaseId);
+    const ref = entityRef;
+    const write = async (contentHash: string, names: string[]) => {
+      const scan = await store.createScan({ trigger: 'manual' });
+      await store.applyEntityPage({
+        scanId: scan.id,
+        seenAt: '2026-11-01T00:00:00.000Z',
+        refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+        entityRefs: names.map(ref),
+        checks: [],
+        evaluations: names.map(name => ({
+          entityRef: ref(name),
+          contentHash,
+          evaluatorsHash: 'evaluators',
+          findingsDigests: '',
+          recordedBefore: false,
+        })),
+      });
+    };
+    const hashes = async () =>
+      [...(await store.getEntityEvaluations(['a', 'b', 'c'].map(ref))).entries()]
+        .map(([key, e]) => `${key}=${e.contentHash}`)
+        .sort();
+    await write('first', ['a', 'b']);
+    expect(await hashes()).toEqual([`${ref('a')}=first`, `${ref('b')}=first`]);
+    // E.g. another replica's pass recorded 'b' after this page read it.
+    await write('second', ['b', 'c']);
+    expect(await hashes()).toEqual([`${ref('a')}=first`, `${ref('b')}=second`, `${ref('c')}=second`]);
+  });
+
   it('looks for missing findings of a deployment check only outside a scan into an empty store', async () => {
     const { store, knex } = await createStore(databaseId);
     const checkId = 'auth/unsafe-config';

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { createTestDatabases } from './__testUtils__/databases';
-import { insertRows } from './bulkInsert';
+import { insertNewRows, insertRows } from './bulkInsert';
 
 const databases = createTestDatabases();
 
@@ -82,5 +82,72 @@ describe.each(databases.eachSupportedId())('insertRows on %p', databaseId => {
       merge: ['text'],
     });
     expect(await knex('bulk_rows').select().orderBy('key')).toEqual(before);
+  });
+
+  describe('insertNewRows', () => {
+    beforeEach(async () => {
+      await knex('bulk_rows').delete();
+    });
+
+    // What COPY's text format escapes or could mistake for its own markers.
+    const copyAwkward = [
+      'tab\there, newline\nthere, return\rthere',
+      'back\\slash \\N \\t \\. \\\\',
+      '\\N',
+      '\\.',
+      null,
+      '',
+      ' leading and trailing ',
+      'ünïcødé — 🔑 \u2028',
+      `it's "quoted"`,
+    ];
+
+    it('writes every row, and the text exactly as given', async () => {
+      const rows = Array.from({ length: 23 }, (_, i) =>
+        row(`n${i}`, copyAwkward[i % copyAwkward.length], i),
+      );
+      await knex.transaction(tx =>
+        insertNewRows(tx, 'bulk_rows', rows, { sqliteBatch: 5, pgBatch: 7 }),
+      );
+      const stored = await knex('bulk_rows').select('key', 'text', 'rank', 'kept').orderBy('rank');
+      expect(stored).toEqual(rows);
+    });
+
+    it('still writes the rows when one is already stored, merging it, and the transaction goes on', async () => {
+      await insertRows(knex, 'bulk_rows', [row('n3', 'before', 3)], { sqliteBatch: 5, pgBatch: 7 });
+      const rows = Array.from({ length: 10 }, (_, i) => row(`n${i}`, `text ${i}`, i));
+      await knex.transaction(async tx => {
+        await insertNewRows(tx, 'bulk_rows', rows, {
+          sqliteBatch: 5,
+          pgBatch: 4,
+          conflict: 'key',
+          merge: ['text', 'rank'],
+        });
+        // The failed attempt left nothing behind that breaks the transaction's next statement.
+        await tx('bulk_rows').insert(row('after', 'after', 99));
+      });
+      const stored = await knex('bulk_rows').select('key', 'text', 'rank', 'kept').orderBy('rank');
+      expect(stored).toEqual([...rows, row('after', 'after', 99)]);
+    });
+
+    if (databaseId.startsWith('POSTGRES')) {
+      it('streams the rows with COPY on PostgreSQL', async () => {
+        const rows = Array.from({ length: 9 }, (_, i) => row(`c${i}`, copyAwkward[i], i));
+        const statements: string[] = [];
+        await knex.transaction(async tx => {
+          const connection = await tx.client.acquireConnection();
+          const query = connection.query.bind(connection);
+          jest.spyOn(connection, 'query').mockImplementation((...args: any[]) => {
+            const [submitted] = args;
+            statements.push(typeof submitted === 'string' ? submitted : submitted?.text);
+            return query(...args);
+          });
+          await insertNewRows(tx, 'bulk_rows', rows, { sqliteBatch: 5, pgBatch: 4 });
+        });
+        expect(statements.filter(s => /^copy /i.test(s ?? ''))).toHaveLength(3);
+        expect(statements.filter(s => /^insert /i.test(s ?? ''))).toHaveLength(0);
+        expect(await knex('bulk_rows').select('key', 'text', 'rank', 'kept').orderBy('rank')).toEqual(rows);
+      });
+    }
   });
 });

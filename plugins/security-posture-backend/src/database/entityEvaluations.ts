@@ -1,6 +1,6 @@
 import { lowerCaseEn } from '@security-posture/static-analysis';
 import { Knex } from 'knex';
-import { insertRows } from './bulkInsert';
+import { insertNewRows, insertRows } from './bulkInsert';
 import { pagedRefs } from './pagedRefs';
 
 /**
@@ -36,6 +36,11 @@ export interface StoredEntityEvaluation {
 
 export interface EntityEvaluation extends StoredEntityEvaluation {
   entityRef: string;
+  /**
+   * False when none was recorded as its page was read (every entity of a store's first pass):
+   * the store inserts it without looking for one. Otherwise, or unset, it replaces the recorded one.
+   */
+  recordedBefore?: boolean;
 }
 
 function chunk<T>(items: T[], size = BATCH): T[][] {
@@ -90,24 +95,25 @@ export async function writeEntityEvaluations(
     await tx(ENTITY_EVALUATIONS).whereIn('entity_ref', refs).delete();
   }
   const byRef = new Map(options.evaluations.map(e => [lower(e.entityRef), e]));
-  await insertRows(
-    tx,
-    ENTITY_EVALUATIONS,
-    [...byRef].map(([entity_ref, e]) => ({
-      entity_ref,
-      content_hash: e.contentHash,
-      evaluators_hash: e.evaluatorsHash,
-      findings_digests: e.findingsDigests ?? null,
-      scan_id: scanId,
-      evaluated_at: at,
-    })),
-    {
-      sqliteBatch: BATCH,
-      pgBatch: READ_BATCH,
-      conflict: 'entity_ref',
-      merge: ['content_hash', 'evaluators_hash', 'findings_digests', 'scan_id', 'evaluated_at'],
-    },
-  );
+  const rows = (recordedBefore: boolean) =>
+    [...byRef]
+      .filter(([, e]) => (e.recordedBefore ?? true) === recordedBefore)
+      .map(([entity_ref, e]) => ({
+        entity_ref,
+        content_hash: e.contentHash,
+        evaluators_hash: e.evaluatorsHash,
+        findings_digests: e.findingsDigests ?? null,
+        scan_id: scanId,
+        evaluated_at: at,
+      }));
+  const write = {
+    sqliteBatch: BATCH,
+    pgBatch: READ_BATCH,
+    conflict: 'entity_ref',
+    merge: ['content_hash', 'evaluators_hash', 'findings_digests', 'scan_id', 'evaluated_at'],
+  };
+  await insertNewRows(tx, ENTITY_EVALUATIONS, rows(false), write);
+  await insertRows(tx, ENTITY_EVALUATIONS, rows(true), write);
 }
 
 /**

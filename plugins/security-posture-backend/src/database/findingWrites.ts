@@ -10,7 +10,7 @@ import {
 } from './entityEvaluations';
 import { FINDINGS } from './exemptionRows';
 import { BATCH, chunk, FindingRow, toFindingRow } from './postureRows';
-import { insertRows } from './bulkInsert';
+import { insertNewRows, insertRows } from './bulkInsert';
 import { pagedRefs } from './pagedRefs';
 import { deferIndexes } from './deferredIndexes';
 import { FindingTextsRow, writeFindingTexts } from './findingTexts';
@@ -370,13 +370,16 @@ async function writeFindings(
       })),
     });
     await writeSharedRows(writer.storedKeys, written, tx, batch, rows, changed);
-    await insertRows(tx, FINDINGS, changed, {
+    const write = {
       sqliteBatch: BATCH,
       pgBatch: PG_FINDINGS_BATCH,
       conflict: 'fingerprint',
       // A rewritten finding keeps when it was first seen.
       merge: Object.keys(changed[0]).filter(c => c !== 'fingerprint' && c !== 'first_seen_at'),
-    });
+    };
+    // Most of a first scan's rows, and a rescan's new findings.
+    await insertNewRows(tx, FINDINGS, changed.filter(row => !storedByFingerprint.has(row.fingerprint)), write);
+    await insertRows(tx, FINDINGS, changed.filter(row => storedByFingerprint.has(row.fingerprint)), write);
   }
 }
 

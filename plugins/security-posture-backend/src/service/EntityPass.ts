@@ -481,7 +481,12 @@ export async function runEntityPass(options: {
             before?.evaluatedAt &&
             before.evaluatedAt < incremental.seenRefreshBefore,
         ),
-        evaluation: { entityRef: ref, contentHash, evaluatorsHash: evaluators },
+        evaluation: {
+          entityRef: ref,
+          contentHash,
+          evaluatorsHash: evaluators,
+          recordedBefore: Boolean(before),
+        },
       });
     }
     const current: InFlightPage = {
