@@ -665,6 +665,37 @@ describe.each(databases.eachSupportedId())('DatabasePostureStore on %p', databas
     expect(await pass(['a', 'b'])).toEqual({ walked: true, recorded: ['a', 'b'].map(ref) });
   });
 
+  it('does not look up the findings a scan into an empty store writes, and still keeps one row for a finding written twice', async () => {
+    const { store, knex } = await createStore(databaseId);
+    const on = (name: string, title = 'First') =>
+      finding({ fingerprint: name, title, entityRef: entityRef(name), target: { type: 'entity', entityRef: entityRef(name) } });
+    const page = (scanId: string, findings: NewFinding[]) =>
+      withStatements(knex, () =>
+        store.applyEntityPage({
+          scanId,
+          seenAt: '2026-11-01T00:00:00.000Z',
+          refreshSeenBefore: '2026-11-01T00:00:00.000Z',
+          entityRefs: findings.map(f => f.entityRef!),
+          checks: [{ checkId: 'catalog/leaked-secret', findings, unevaluatedEntityRefs: [] }],
+        }),
+      );
+    const lookedUp = (statements: string[]) =>
+      statements.some(sql => /select .fingerprint., .content_hash./i.test(sql));
+    const baseline = await store.createScan({ trigger: 'manual' });
+    expect(lookedUp((await page(baseline.id, [on('a'), on('b')])).statements)).toBe(false);
+    // E.g. an entity the catalog served on two pages: the second write wins, one row each.
+    expect(lookedUp((await page(baseline.id, [on('b', 'Second'), on('c')])).statements)).toBe(false);
+    const rows = await knex('security_posture_findings').select('fingerprint', 'title').orderBy('fingerprint');
+    expect(rows).toEqual([
+      { fingerprint: 'a', title: 'First' },
+      { fingerprint: 'b', title: 'Second' },
+      { fingerprint: 'c', title: 'First' },
+    ]);
+    // Later scans compare with what is stored.
+    const next = await store.createScan({ trigger: 'manual' });
+    expect(lookedUp((await page(next.id, [on('a')])).statements)).toBe(true);
+  });
+
   it('records evaluations said to be new, and replaces one that was recorded meanwhile', async () => {
     const { store } = await createStore(databaseId);
     const ref = entityRef;

@@ -82,7 +82,7 @@ export async function applyCheckFindings(
     const baseline = await writer.changes.baselineOf(tx, scanId, seenAt);
     // Resolution below relies on last_scan_id, so every reported finding is marked as seen.
     // Not findings of a page's entities (e.g. a catalog failure): no evaluation to forget.
-    await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt }, new Set(), written);
+    await writeFindings(writer, tx, findings, { scanId, seenAt, refreshSeenBefore: seenAt, baseline }, new Set(), written);
     // In a scan into an empty store every open finding was written by this scan: none is
     // missing (and the query would read every finding while the first scan defers indexes).
     if (resolveMissing && !baseline) {
@@ -153,7 +153,7 @@ export async function applyEntityPage(
       }
     }
     for (const check of checks) {
-      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore }, changedEntities, written);
+      await writeFindings(writer, tx, check.findings, { scanId, seenAt, refreshSeenBefore, baseline: isBaseline }, changedEntities, written);
     }
     await refreshKeptFindings(tx, checks, { scanId, seenAt, refreshSeenBefore });
     for (const fingerprints of chunk(toResolve)) {
@@ -324,25 +324,29 @@ async function writeFindings(
   writer: FindingsWriter,
   tx: Knex.Transaction,
   findings: NewFinding[],
-  options: { scanId: string; seenAt: string; refreshSeenBefore: string },
+  options: { scanId: string; seenAt: string; refreshSeenBefore: string; baseline: boolean },
   changedEntities: Set<string>,
   written: WrittenKeys,
 ) {
   const { scanId, seenAt, refreshSeenBefore } = options;
   for (const batch of chunk(findings, writer.findingsBatch)) {
     const rows = batch.map(f => toFindingRow(f, scanId, seenAt));
+    // A scan into an empty store does not look for its findings: nearly all are new, and one it
+    // already wrote (a page read twice, say) makes their insert fall back to rewriting it.
     const stored: Array<{
       fingerprint: string;
       content_hash: string | null;
       status: string;
       severity: string;
       last_seen_at: string;
-    }> = await tx(FINDINGS)
-      .select('fingerprint', 'content_hash', 'status', 'severity', 'last_seen_at')
-      .whereIn(
-        'fingerprint',
-        rows.map(r => r.fingerprint),
-      );
+    }> = options.baseline
+      ? []
+      : await tx(FINDINGS)
+          .select('fingerprint', 'content_hash', 'status', 'severity', 'last_seen_at')
+          .whereIn(
+            'fingerprint',
+            rows.map(r => r.fingerprint),
+          );
     const storedByFingerprint = new Map(stored.map(r => [r.fingerprint, r]));
     const stale: string[] = [];
     const changed: FindingRow[] = [];

@@ -1,3 +1,4 @@
+import * as cryptoModule from 'node:crypto';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   Finding,
@@ -168,31 +169,43 @@ export function toFinding(row: FindingRow): Finding {
 
 /** The stored columns of a finding as a scan reports it (open, seen now). */
 export function toFindingRow(f: NewFinding, scanId: string, seenAt: string): FindingRow {
-  const content = {
+  // A first scan builds hundreds of thousands of these on the event loop: one object literal,
+  // each value computed once, and one string to hash (no intermediate object or array).
+  const severityRankOf = severityRank(f.severity);
+  const target = JSON.stringify(f.target);
+  const location = f.location ?? null;
+  const entityRef = f.entityRef ?? null;
+  const entityKind = f.entityKind ?? null;
+  const owners = JSON.stringify(f.owners);
+  const evidence = JSON.stringify(f.evidence);
+  const docsUrl = f.docsUrl ?? null;
+  // Change detection only (not a security boundary): every stored column of the finding's
+  // content in this order, NUL-separated, null as \u0001. Stored hashes depend on it.
+  const hashed =
+    `${f.checkId}\u0000${f.category}\u0000${f.severity}\u0000${severityRankOf}\u0000${f.outcome}` +
+    `\u0000${f.title}\u0000${f.message}\u0000${f.target.type}\u0000${target}\u0000${nullable(location)}` +
+    `\u0000${nullable(entityRef)}\u0000${nullable(entityKind)}\u0000${owners}\u0000${evidence}` +
+    `\u0000${f.remediation}\u0000${nullable(docsUrl)}`;
+  return {
+    fingerprint: f.fingerprint,
     check_id: f.checkId,
     category: f.category,
     severity: f.severity,
-    severity_rank: severityRank(f.severity),
+    severity_rank: severityRankOf,
     outcome: f.outcome,
     title: f.title,
     message: f.message,
     target_type: f.target.type,
-    target: JSON.stringify(f.target),
-    location: f.location ?? null,
-    entity_ref: f.entityRef ?? null,
-    entity_kind: f.entityKind ?? null,
-    owners: JSON.stringify(f.owners),
-    evidence: JSON.stringify(f.evidence),
-    remediation: f.remediation,
-    docs_url: f.docsUrl ?? null,
-  };
-  return {
-    fingerprint: f.fingerprint,
-    ...content,
+    target,
+    location,
+    entity_ref: entityRef,
+    entity_kind: entityKind,
+    owners,
+    evidence,
     // Stored once per distinct pair; the content hash still covers the texts themselves.
     remediation: '',
     docs_url: null,
-    texts_key: findingTextsKey(content.remediation, content.docs_url),
+    texts_key: findingTextsKey(f.remediation, docsUrl),
     // Derived from the owners (which the hash covers).
     owners_key: ownersKey(f.owners),
     status: 'open',
@@ -202,13 +215,19 @@ export function toFindingRow(f: NewFinding, scanId: string, seenAt: string): Fin
     last_scan_id: scanId,
     // Derived from the target (which the hash covers).
     config_path: f.target.type === 'config' ? f.target.path : null,
-    // Change detection only (not a security boundary): every stored column, NUL-separated.
-    content_hash: createHash('sha1')
-      .update(
-        Object.values(content)
-          .map(v => (v === null ? '\u0001' : String(v)))
-          .join('\u0000'),
-      )
-      .digest('hex'),
+    content_hash: sha1Hex(hashed),
   };
+}
+
+function nullable(value: string | null): string {
+  return value === null ? '\u0001' : value;
+}
+
+// One call instead of a Hash object per row where Node has it (20.12+, 21.7+).
+const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: string) => string }).hash;
+
+function sha1Hex(text: string): string {
+  return oneShotHash
+    ? oneShotHash('sha1', text)
+    : createHash('sha1').update(text).digest('hex');
 }
