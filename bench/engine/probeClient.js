@@ -31,8 +31,8 @@ async function main() {
     stopping = true;
   });
   const latencies = [];
-  // BENCH_PROBE_SERIES=<folder>: every latency with its start (ms into the run), to see when
-  // slow requests happen; not part of the results.
+  // BENCH_PROBE_SERIES=<folder>: every latency with its start (epoch ms, to line up with the
+  // backend's BENCH_ELD_SERIES), to see when slow requests happen; not part of the results.
   const seriesFolder = process.env.BENCH_PROBE_SERIES;
   const series = seriesFolder ? [] : undefined;
   let errors = 0;
@@ -53,7 +53,7 @@ async function main() {
     sent += 1;
     if (ok && sent > warmup) {
       latencies.push(performance.now() - t);
-      series?.push([Math.round(t - started), latencies.at(-1)]);
+      series?.push([Math.round(performance.timeOrigin + t), latencies.at(-1)]);
     }
     await sleep(intervalMs);
   }

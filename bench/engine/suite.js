@@ -56,6 +56,24 @@ async function main() {
     // e.g. debug: the scan's phase timings (the backend logs to this process's stdout)
     logLevel: process.env.BENCH_BACKEND_LOG_LEVEL,
   });
+  // BENCH_ELD_SERIES=<file>: the event loop's delay every 100 ms (epoch ms, max, p99), to
+  // tell a blocked event loop from a slow database when a probed request is slow.
+  const eld = process.env.BENCH_ELD_SERIES
+    ? require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 })
+    : undefined;
+  const eldSeries = [];
+  const eldTimer = eld
+    ? setInterval(() => {
+        eldSeries.push([Date.now(), eld.max / 1e6, eld.percentile(99) / 1e6]);
+        eld.reset();
+      }, 100)
+    : undefined;
+  eld?.enable();
+  process.on('exit', () => {
+    if (!eld) return;
+    clearInterval(eldTimer);
+    fs.writeFileSync(process.env.BENCH_ELD_SERIES, JSON.stringify(eldSeries));
+  });
   let ok = false;
   try {
     result.catalog = {
@@ -70,6 +88,18 @@ async function main() {
       result.firstScans = await measureFirstScans({
         backend: setup.backend,
         rounds: Number(args['first-scans']),
+      });
+      result.loadAverageAtEnd = os.loadavg();
+      fs.writeFileSync(args.out, JSON.stringify(roundAll(result), null, 2));
+      return;
+    }
+    // `--responsiveness N`: one full scan (so the store holds its results), then only the
+    // responsiveness measurement with N scans (for comparing builds back to back).
+    if (args.responsiveness) {
+      await measureScan({ backend: setup.backend, expected: setup.expected, rounds: 1 });
+      result.responsiveness = await measureResponsiveness({
+        backend: setup.backend,
+        rounds: Number(args.responsiveness),
       });
       result.loadAverageAtEnd = os.loadavg();
       fs.writeFileSync(args.out, JSON.stringify(roundAll(result), null, 2));
