@@ -61,19 +61,19 @@ async function main() {
   const eld = process.env.BENCH_ELD_SERIES
     ? require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 })
     : undefined;
-  const eldSeries = [];
-  const eldTimer = eld
-    ? setInterval(() => {
-        eldSeries.push([Date.now(), eld.max / 1e6, eld.percentile(99) / 1e6]);
-        eld.reset();
-      }, 100)
-    : undefined;
-  eld?.enable();
-  process.on('exit', () => {
-    if (!eld) return;
-    clearInterval(eldTimer);
-    fs.writeFileSync(process.env.BENCH_ELD_SERIES, JSON.stringify(eldSeries));
-  });
+  if (eld) {
+    const eldSeries = [];
+    const eldTimer = setInterval(() => {
+      eldSeries.push([Date.now(), eld.max / 1e6, eld.percentile(99) / 1e6]);
+      eld.reset();
+    }, 100);
+    eldTimer.unref();
+    eld.enable();
+    process.on('exit', () => {
+      clearInterval(eldTimer);
+      fs.writeFileSync(process.env.BENCH_ELD_SERIES, JSON.stringify(eldSeries));
+    });
+  }
   let ok = false;
   try {
     result.catalog = {
