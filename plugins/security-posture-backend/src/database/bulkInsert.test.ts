@@ -131,22 +131,48 @@ describe.each(databases.eachSupportedId())('insertRows on %p', databaseId => {
     });
 
     if (databaseId.startsWith('POSTGRES')) {
-      it('streams the rows with COPY on PostgreSQL', async () => {
-        const rows = Array.from({ length: 9 }, (_, i) => row(`c${i}`, copyAwkward[i], i));
+      /** The statements `insertNewRows` sent, and what it stored. */
+      const insertNewRowsSeen = async (rows: ReturnType<typeof row>[], pgBatch: number) => {
         const statements: string[] = [];
         await knex.transaction(async tx => {
           const connection = await tx.client.acquireConnection();
           const query = connection.query.bind(connection);
-          jest.spyOn(connection, 'query').mockImplementation((...args: any[]) => {
+          const spy = jest.spyOn(connection, 'query').mockImplementation((...args: any[]) => {
             const [submitted] = args;
             statements.push(typeof submitted === 'string' ? submitted : submitted?.text);
             return query(...args);
           });
-          await insertNewRows(tx, 'bulk_rows', rows, { sqliteBatch: 5, pgBatch: 4 });
+          try {
+            await insertNewRows(tx, 'bulk_rows', rows, { sqliteBatch: 5, pgBatch });
+          } finally {
+            spy.mockRestore();
+          }
         });
-        expect(statements.filter(s => /^copy /i.test(s ?? ''))).toHaveLength(3);
-        expect(statements.filter(s => /^insert /i.test(s ?? ''))).toHaveLength(0);
-        expect(await knex('bulk_rows').select('key', 'text', 'rank', 'kept').orderBy('rank')).toEqual(rows);
+        return {
+          copies: statements.filter(s => /^copy /i.test(s ?? '')).length,
+          inserts: statements.filter(s => /^insert /i.test(s ?? '')).length,
+          stored: await knex('bulk_rows').select('key', 'text', 'rank', 'kept').orderBy('key'),
+        };
+      };
+
+      it('streams the rows with COPY on PostgreSQL', async () => {
+        const rows = Array.from({ length: 9 }, (_, i) => row(`c${i}`, copyAwkward[i], i));
+        const { copies, inserts, stored } = await insertNewRowsSeen(rows, 4);
+        expect(copies).toBe(3);
+        expect(inserts).toBe(0);
+        expect(stored).toEqual(rows);
+      });
+
+      it('streams rows whose text spans many of the COPY stream\'s buffers, and one row larger than a buffer', async () => {
+        // Multi-byte characters at every offset, so some fall across the end of a buffer.
+        const text = (i: number) => `${'é'.repeat(i % 7)}🔑\t${'ü—'.repeat(400 + (i % 13))}\n${i}`;
+        const rows = Array.from({ length: 700 }, (_, i) => row(`m${String(i).padStart(3, '0')}`, text(i), i));
+        rows.splice(350, 0, row('m349x', `${'🔑'.repeat(150_000)}end`, 349));
+        const { copies, inserts, stored } = await insertNewRowsSeen(rows, 1000);
+        // Not through the fallback: a COPY that failed would be retried as an insert.
+        expect(copies).toBe(1);
+        expect(inserts).toBe(0);
+        expect(stored).toEqual([...rows].sort((a, b) => a.key.localeCompare(b.key)));
       });
     }
   });
