@@ -30,8 +30,56 @@ function resetPeakRss() {
   }
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a /proc stat file, in ms (fields 14 and 15, after the command's parentheses). */
+function procCpuMs(file) {
+  const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 /**
- * Measures one operation: wall time, and peak RSS / heap growth over the RSS / heap just before
+ * CPU time so far (Linux; undefined elsewhere): this process (every thread: event loop,
+ * evaluation workers, garbage collector, libuv), its main thread (the event loop) alone, and
+ * every `postgres` process of the machine (the bench's own database server). Wall time on a
+ * shared machine moves with its load; the CPU an operation costs moves much less.
+ */
+function cpuSnapshot() {
+  try {
+    const usage = process.cpuUsage();
+    let postgresMs = 0;
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres')
+          postgresMs += procCpuMs(`/proc/${pid}/stat`);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return {
+      processMs: (usage.user + usage.system) / 1000,
+      mainThreadMs: procCpuMs(`/proc/self/task/${process.pid}/stat`),
+      postgresMs,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuSince(before) {
+  const after = before && cpuSnapshot();
+  if (!after) return undefined;
+  return {
+    processMs: after.processMs - before.processMs,
+    mainThreadMs: after.mainThreadMs - before.mainThreadMs,
+    // Processes that ended meanwhile take their time with them: at least 0.
+    postgresMs: Math.max(0, after.postgresMs - before.postgresMs),
+  };
+}
+
+/**
+ * Measures one operation: wall time, CPU time (`cpuSnapshot`), and peak RSS / heap growth over the RSS / heap just before
  * it. The heap is sampled every 25 ms (V8 gives no peak); RSS uses the kernel's high-water mark.
  * With --expose-gc, garbage is collected before (so growth starts from live data) and after
  * (to tell garbage the operation left behind from memory it kept). `onStart` runs after the
@@ -49,14 +97,17 @@ async function measure(fn, { onStart, onEnd } = {}) {
   const sampler = setInterval(() => {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   }, 25);
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   let value;
   let wallMs;
+  let cpu;
   try {
     value = await fn();
   } finally {
     clearInterval(sampler);
     wallMs = performance.now() - started;
+    cpu = cpuSince(cpuBefore);
     if (onEnd) await onEnd();
   }
   heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
@@ -75,6 +126,7 @@ async function measure(fn, { onStart, onEnd } = {}) {
     peakRssGrowthMb: Math.max(0, rssPeak - rssBefore) / MB,
     peakHeapGrowthMb: Math.max(0, heapPeak - heapBefore) / MB,
     retainedHeapMb,
+    cpu,
   };
 }
 

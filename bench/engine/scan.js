@@ -123,7 +123,7 @@ async function measureFirstScans({ backend, rounds = 3 }) {
     log(
       `first scan: round ${i + 1}/${rounds}: stream ${Math.round(stream.wallMs)} ms, scan into an empty store ${
         scan.value.scanMs
-      } ms (${scan.value.scan.status}), peak RSS growth ${Math.round(scan.peakRssGrowthMb)} MB`,
+      } ms (${scan.value.scan.status}), peak RSS growth ${Math.round(scan.peakRssGrowthMb)} MB${cpuText(scan.cpu)}`,
     );
   }
   return {
@@ -134,7 +134,18 @@ async function measureFirstScans({ backend, rounds = 3 }) {
     streamRunsMs: streams.map(s => s.wallMs),
     firstScanRunsMs: scans.map(s => s.value.scanMs),
     peakRssGrowthRunsMb: scans.map(s => s.peakRssGrowthMb),
+    // CPU seconds per scan (Linux): the backend process, its event loop, PostgreSQL.
+    cpuRuns: scans.map(s => s.cpu),
   };
+}
+
+/** ", CPU: …" of a measurement's CPU time in seconds, or nothing where it was not measured. */
+function cpuText(cpu) {
+  if (!cpu) return '';
+  const s = ms => (ms / 1000).toFixed(1);
+  return `, CPU ${s(cpu.processMs + cpu.postgresMs)} s (backend ${s(cpu.processMs)}, its event loop ${s(
+    cpu.mainThreadMs,
+  )}, PostgreSQL ${s(cpu.postgresMs)})`;
 }
 
 const TERMINAL = new Set(['succeeded', 'partial', 'failed']);
