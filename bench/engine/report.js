@@ -54,10 +54,20 @@ function partsRatio(measured) {
     : '–';
 }
 
+/** CPU seconds (the backend process + PostgreSQL) of the stream → the full scan (the first scan). */
+function cpuCell(measured) {
+  const total = cpu => (cpu ? (cpu.processMs + cpu.postgresMs) / 1000 : undefined);
+  const s = value => (typeof value === 'number' ? `${fmt(value, 1)} s` : '–');
+  if (!measured.baseline.cpu) return '–';
+  return `${s(total(measured.baseline.cpu))} → ${s(total(measured.scan.cpu))} (${s(
+    total(measured.scan.firstScanCpu),
+  )})`;
+}
+
 function scanTable(suites, date) {
   const lines = [
-    '| database | catalog entities (size + templates) | measured | ingestion into the catalog | catalog stream (floor) | catalog read uncompressed, as full passes read it | full scan, median (first scan into an empty store) | scan / stream (first scan / stream) | scan / uncompressed read | findings written per scan | peak RSS growth, stream → scan (peak heap growth of the scan) | target ≤ 1.3×: full scan (first scan) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| database | catalog entities (size + templates) | measured | ingestion into the catalog | catalog stream (floor) | catalog read uncompressed, as full passes read it | full scan, median (first scan into an empty store) | scan / stream (first scan / stream) | scan / uncompressed read | CPU time (backend process + PostgreSQL), stream → full scan (first scan) | findings written per scan | peak RSS growth, stream → scan (peak heap growth of the scan) | target ≤ 1.3×: full scan (first scan) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of suites) {
     const when = String(s.measuredAt ?? date).slice(0, 10);
@@ -65,7 +75,7 @@ function scanTable(suites, date) {
       lines.push(
         `| ${engineName(s)} | ${s.size} + ${
           s.templates
-        } | ${when} | – | – | – | – | – | – | – | – | failed: ${s.error} |`,
+        } | ${when} | – | – | – | – | – | – | – | – | – | failed: ${s.error} |`,
       );
       continue;
     }
@@ -93,7 +103,7 @@ function scanTable(suites, date) {
         s.scan.ratio.wallTimeVsPluginStream
           ? ratio(s.scan.ratio.wallTimeVsPluginStream)
           : '–'
-      } | ${fmt(findings)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
+      } | ${cpuCell(s.scan)} | ${fmt(findings)} | ${mb(s.scan.baseline.peakRssGrowthMb)} → ${mb(
         s.scan.scan.peakRssGrowthMb,
       )} (${mb(s.scan.scan.peakHeapGrowthMb)}) | ${verdict(
         s.scan.ratio.wallTime,

@@ -139,6 +139,15 @@ async function measureFirstScans({ backend, rounds = 3 }) {
   };
 }
 
+/** Per field, the median CPU time of measurements (Linux; undefined elsewhere). */
+function medianCpu(measurements) {
+  const cpus = measurements.map(m => m.cpu).filter(Boolean);
+  if (!cpus.length) return undefined;
+  return Object.fromEntries(
+    Object.keys(cpus[0]).map(key => [key, median(cpus.map(c => c[key]))]),
+  );
+}
+
 /** ", CPU: …" of a measurement's CPU time in seconds, or nothing where it was not measured. */
 function cpuText(cpu) {
   if (!cpu) return '';
@@ -273,12 +282,15 @@ async function measureScan({ backend, expected, rounds = 3 }) {
       peakHeapGrowthMb: median(streams.map(s => s.peakHeapGrowthMb)),
       retainedHeapMb: median(streams.map(s => s.retainedHeapMb ?? NaN)),
       runsMs: streams.map(s => s.wallMs),
+      cpu: medianCpu(streams),
     },
     scan: {
       what: 'POST /scans, from startedAt of the scan record until its summary is saved',
       medianMs: scanMs,
       firstScanMs: firstScan.value.scanMs,
       firstScanPeakRssGrowthMb: firstScan.peakRssGrowthMb,
+      firstScanCpu: firstScan.cpu,
+      cpu: medianCpu(scans),
       medianQueueMs: median(scans.map(s => s.value.queueMs)),
       medianRecordedMs: median(scans.map(s => s.value.recordedMs)),
       peakRssGrowthMb: scanRss,
