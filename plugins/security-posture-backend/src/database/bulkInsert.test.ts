@@ -163,6 +163,16 @@ describe.each(databases.eachSupportedId())('insertRows on %p', databaseId => {
         expect(stored).toEqual(rows);
       });
 
+      it('leaves the connection usable when a value cannot go through COPY', async () => {
+        // An object is no COPY value: the rows go through the upsert instead, and the
+        // transaction's next statement still runs (a COPY left open would block it).
+        const rows = [row('o1', 'plain', 1), { ...row('o2', null, 2), text: { not: 'text' } }];
+        const { copies, inserts, stored } = await insertNewRowsSeen(rows as ReturnType<typeof row>[], 10);
+        expect(copies).toBe(0);
+        expect(inserts).toBe(1);
+        expect(stored.map(r => r.key)).toEqual(['o1', 'o2']);
+      });
+
       it('streams rows whose text spans many of the COPY stream\'s buffers, and one row larger than a buffer', async () => {
         // Multi-byte characters at every offset, so some fall across the end of a buffer.
         const text = (i: number) => `${'é'.repeat(i % 7)}🔑\t${'ü—'.repeat(400 + (i % 13))}\n${i}`;
